@@ -1,0 +1,34 @@
+# simcare: `make run` and `make test` work on a fresh machine with Python 3.11 and make.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test bench lint venv clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH (set PYTHON=...)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python -m simcare example
+
+test: $(STAMP)
+	$(BIN)/ruff check simcare tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/python -m pytest -n 2 --durations=15
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/engine.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check simcare tests benchmarks
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache

@@ -1,0 +1,186 @@
+"""The engine front door: ``run(model, seed)`` with the numba kernel or the SimPy twin.
+
+Both engines run the same CompiledModel and RunDraws and follow the rules written in
+simcare.engine._nb.kernel; parity tests compare their visit tables.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Literal
+
+import numpy as np
+
+from simcare._version import __version__
+from simcare.engine.result import RunResult
+from simcare.errors import DeadlockError, EngineError
+from simcare.model import enums as E
+from simcare.model.compiled import CompiledModel
+from simcare.sampling.draws import RunDraws, draw
+
+EngineName = Literal["numba", "simpy"]
+ENGINES: tuple[str, ...] = ("numba", "simpy")
+
+__all__ = ["ENGINES", "RunResult", "run"]
+
+
+def _expected_visits(model: CompiledModel, n_patients: int) -> int:
+    """A generous first guess of the visit-table size from the routing probabilities."""
+    S = model.n_services
+    P = np.zeros((S, S))
+    for s in range(S):
+        i0, i1 = model.route_start[E.ROUTE_SERVED, s, 0], model.route_stop[E.ROUTE_SERVED, s, 0]
+        prev = 0.0
+        for i in range(i0, i1):
+            d = model.route_dest[i]
+            if d >= 0:
+                P[s, d] += model.route_cum[i] - prev
+            prev = model.route_cum[i]
+    try:
+        visits_per_entry = np.linalg.solve(np.eye(S) - P.T, np.ones(S)).max()
+        per_patient = float(np.clip(visits_per_entry, 1.0, 50.0))
+    except np.linalg.LinAlgError:
+        per_patient = 4.0
+    return int(n_patients * per_patient * 1.25) + 1024
+
+
+def _run_numba(model: CompiledModel, draws: RunDraws) -> dict[str, Any]:
+    from simcare.engine._nb.heap import new_heap
+    from simcare.engine._nb.kernel import (
+        C_ARRIVED, C_EVENTS, C_EXITED, C_ROWS, C_STATUS, N_COUNTERS, Net, State, new_rows,
+        simulate_nb,
+    )
+
+    started = time.perf_counter()
+    S, H, N, L = model.n_services, model.n_hours, draws.n_patients, model.n_levels
+    net = Net(
+        model.service_keys, model.queue_limit, model.blocks, model.block_max, model.overflow,
+        model.group_level, L, model.service_dist, model.service_par, model.patience_dist,
+        model.patience_par, model.empirical_values, model.route_start, model.route_stop,
+        model.route_dest, model.route_group, model.route_cum, draws.patient_key,
+        draws.purpose_keys, model.cap_time, model.cap_service, model.cap_value,
+    )
+    n = max(N, 1)
+    st = State(
+        model.capacity0.copy(), np.zeros(S, np.int64), np.zeros(S, np.int64), np.zeros(S, np.int64),
+        np.zeros(S, np.int64), np.zeros(S, np.int64), np.zeros((S, S), np.int64),
+        np.full((S, L), -1, np.int64), np.full((S, L), -1, np.int64),
+        np.full(n, -1, np.int64), np.full(n, -1, np.int64),
+        np.zeros(n, np.int8), np.zeros(n, np.int32), np.full(n, -1, np.int32),
+        np.full(n, -1, np.int64), np.full(n, -1, np.int64), np.full(n, -1, np.int64),
+        np.full(n, -1, np.int64), np.zeros(n + S + 2, np.int64), np.zeros(N_COUNTERS, np.int64),
+        np.zeros(S), np.zeros((S, H)), np.zeros((S, H)), np.zeros((S, H)), np.zeros((S, H)),
+    )
+    rows, end_t, mask = simulate_nb(
+        net, model.capacity0, draws.arrival_time, draws.arrival_service, draws.arrival_group,
+        float(model.horizon), H, _expected_visits(model, N), st, new_heap(N),
+        new_rows(_expected_visits(model, N)),
+    )
+    n_rows = int(st.counters[C_ROWS])
+    visits = np.empty(n_rows, dtype=E.VISIT_DTYPE)
+    visits["patient"] = rows.patient[:n_rows]
+    visits["group"] = rows.group[:n_rows]
+    visits["service"] = rows.service[:n_rows]
+    visits["arrival"] = rows.arrival[:n_rows]
+    visits["start"] = rows.start[:n_rows]
+    visits["end"] = rows.end[:n_rows]
+    visits["departure"] = rows.depart[:n_rows]
+    visits["outcome"] = rows.outcome[:n_rows]
+    status = int(st.counters[C_STATUS])
+    return {
+        "visits": visits,
+        "areas": np.stack([st.a_serv, st.a_wait, st.a_hold, st.a_cap], axis=1),
+        "final": np.stack([st.serving, st.holding, st.n_queue, st.n_pending], axis=1),
+        "arrived": int(st.counters[C_ARRIVED]),
+        "exited": int(st.counters[C_EXITED]),
+        "events": int(st.counters[C_EVENTS]),
+        "status": status,
+        "end_time": float(model.horizon if status == E.STATUS_OK else end_t),
+        "deadlock_services": [int(i) for i in np.flatnonzero(mask)] if status == E.STATUS_DEADLOCK else [],
+        "wall_seconds": time.perf_counter() - started,
+    }
+
+
+def _hourly_means(areas: np.ndarray, model: CompiledModel, end_time: float) -> list[np.ndarray]:
+    """Divide hourly areas (S, 4, H) by each hour's simulated length (minutes)."""
+    H = model.n_hours
+    edges = np.arange(H + 1) * 60.0
+    length = np.clip(np.minimum(edges[1:], end_time) - edges[:-1], 0.0, 60.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = areas / np.where(length > 0, length, np.nan)
+    infinite = model.capacity0 >= (1 << 62)
+    means[infinite, 3, :] = np.inf
+    return [means[:, i, :] for i in range(4)]
+
+
+def run(
+    model: CompiledModel,
+    seed: int = 0,
+    replication: int = 0,
+    *,
+    draws: RunDraws | None = None,
+    engine: EngineName = "numba",
+    check: bool = True,
+) -> RunResult:
+    """Run one replication of ``model``.
+
+    ``seed`` and ``replication`` select the random numbers (ignored if ``draws`` is given).
+    ``engine``: "numba" (the product) or "simpy" (the readable twin). With ``check`` (the
+    default) conservation is verified and a deadlock or routing loop raises an EngineError.
+    """
+    if engine not in ENGINES:
+        raise EngineError(f"engine must be one of {ENGINES}, got {engine!r}")
+    if draws is None:
+        draws = draw(model, seed, replication)
+    if engine == "numba":
+        raw = _run_numba(model, draws)
+    else:
+        from simcare.engine.twin import simulate_twin
+
+        raw = simulate_twin(model, draws)
+    in_service, waiting, blocked, capacity = _hourly_means(raw["areas"], model, raw["end_time"])
+    final = raw["final"]
+    status = E.STATUS_NAMES[raw["status"]]
+    deadlock_names = [model.service_names[i] for i in raw["deadlock_services"]]
+    result = RunResult(
+        service_names=model.service_names,
+        group_names=model.group_names,
+        visits=raw["visits"],
+        in_service=in_service,
+        waiting=waiting,
+        blocked=blocked,
+        capacity=capacity,
+        final_in_service=final[:, 0].astype(np.int64),
+        final_holding=final[:, 1].astype(np.int64),
+        final_queue=final[:, 2].astype(np.int64),
+        final_pending=final[:, 3].astype(np.int64),
+        arrived=raw["arrived"],
+        exited=raw["exited"],
+        events=raw["events"],
+        status=status,
+        end_time=raw["end_time"],
+        provenance={
+            "seed": draws.seed,
+            "replication": draws.replication,
+            "engine": engine,
+            "version": __version__,
+            "model_digest": model.digest(),
+            "horizon_minutes": model.horizon,
+            "wall_seconds": raw["wall_seconds"],
+            "deadlock_services": deadlock_names,
+        },
+    )
+    if check:
+        if status == "deadlock":
+            raise DeadlockError(
+                f"blocking deadlock at t={result.end_time:.1f} min: every server of "
+                f"{deadlock_names} is held by a patient blocked waiting for another of them",
+                deadlock_names, result.end_time, result,
+            )
+        if status == "routing_loop":
+            raise EngineError(
+                f"routing loop at t={result.end_time:.1f} min: a patient passed through more "
+                "than 1000 services without time passing (turned-away routes form a cycle)"
+            )
+        result.check_conservation()
+    return result

@@ -1,0 +1,1 @@
+"""numba kernels of the engine (plain @njit(cache=True) functions on arrays)."""

@@ -1,0 +1,552 @@
+"""The compiled patient-flow kernel.
+
+Behaviour (shared with the SimPy twin, which is its executable specification):
+
+Events and their order
+    Every event has a key (time, kind, id). Events are processed in increasing key order; at
+    equal times by kind: capacity change (id = service) < service end < block timeout < start <
+    patience < move < arrival (id = patient). Each patient has at most one pending event, so
+    keys are unique. Everything an event causes happens during that event, in the order below;
+    patients taken from a waiting line are given a START event at the same time, processed in
+    key order after the current event.
+Arrival (patient p enters service s in group g), also used after a move or a route
+    If s has a free server (busy < capacity) p starts service. Otherwise, if fewer than
+    queue_limit[s] patients are in s's queue, p joins the waiting line and, if (s, g) has a
+    patience law, gets a PATIENCE event. Otherwise p is turned away: the visit ends at once and
+    p follows the turned-away route of (s, g), possibly to another service in the same event.
+Waiting line of a service
+    One line per service holding both queued patients and patients blocked upstream (who hold a
+    server elsewhere and do not count against queue_limit). Higher priority level first, then
+    order of joining. When a server frees, the line's head is taken (servers are handed out while
+    busy < capacity; capacity falls never interrupt service). A taken patient that was blocked
+    upstream leaves its upstream server at that moment, and that service is refilled in turn:
+    services to refill are processed first in, first out.
+Service end (patient p at s)
+    The served route of (s, g) gives the next service d (or exit) and group. If s blocks and d
+    has no free server, p keeps its server at s (blocked), joins d's waiting line and, if s has a
+    maximum blocked time, gets a BLOCK_TIMEOUT event. Otherwise p leaves s, s is refilled, then
+    p arrives at d.
+Patience and block timeout
+    PATIENCE: p leaves the queue (abandoned) and gets a MOVE event now, taking the abandoned
+    route of (s, g). BLOCK_TIMEOUT: p leaves d's line (its visit to d ends "released"), frees its
+    server at s (s is refilled), and gets a MOVE event now to s's overflow service.
+Capacity change
+    The new capacity applies at once; s is refilled.
+Deadlock
+    When a patient becomes blocked, the kernel looks for a set of services whose every busy
+    server is held by a blocked patient (with no maximum blocked time) waiting for a service in
+    the same set, with no later capacity increase scheduled that could free one. If it finds one
+    the run stops with status DEADLOCK.
+
+Draws: every random number is keyed (patient, purpose, service, occurrence of this patient's
+visit to this service) through simcare.sampling.keys, so the kernel and the twin draw the same
+values regardless of the order in which they process independent events.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import namedtuple
+
+import numpy as np
+from numba import njit
+
+from simcare.engine._nb.heap import Heap, heap_pop, heap_set
+from simcare.model import enums as E
+from simcare.model.compiled import INF_CAPACITY
+from simcare.sampling.distributions import sample_nb
+from simcare.sampling.keys import draw_key, uniform
+
+# Patient states
+P_NEW = 0
+P_WAITING = 1  # in the queue of p_service
+P_PENDING = 2  # blocked: holds a server at p_hold, in the waiting line of p_service
+P_STARTING = 3  # taken from a line; its START event is pending
+P_IN_SERVICE = 4
+P_MOVING = 5  # abandoned or released; its MOVE event is pending
+P_GONE = 6
+
+MAX_HOPS = 1000  # services one patient may pass through in a single event (routing-loop guard)
+KIND_SHIFT = 40
+
+# counters
+C_ROWS = 0
+C_EVENTS = 1
+C_STATUS = 2
+C_ARRIVED = 3
+C_EXITED = 4
+N_COUNTERS = 5
+
+Net = namedtuple(
+    "Net",
+    [
+        "service_keys", "queue_limit", "blocks", "block_max", "overflow", "group_level",
+        "n_levels", "service_dist", "service_par", "patience_dist", "patience_par", "empirical",
+        "route_start", "route_stop", "route_dest", "route_group", "route_cum",
+        "patient_key", "purpose_keys", "cap_time", "cap_service", "cap_value",
+    ],
+)
+State = namedtuple(
+    "State",
+    [
+        "cap", "busy", "serving", "holding", "n_queue", "n_pending", "hold_to",
+        "line_head", "line_tail", "nxt", "prv",
+        "p_state", "p_group", "p_service", "p_row", "p_hold", "p_hold_row", "p_last_row",
+        "worklist", "counters", "last_t", "a_serv", "a_wait", "a_hold", "a_cap",
+    ],
+)
+Rows = namedtuple(
+    "Rows",
+    ["patient", "group", "service", "arrival", "start", "end", "depart", "outcome", "occ", "prev"],
+)
+
+
+def new_rows(n: int) -> Rows:
+    """Empty visit-row buffers with room for ``n`` rows."""
+    n = max(n, 16)
+    return Rows(np.empty(n, np.int64), np.empty(n, np.int32), np.empty(n, np.int32),
+                np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n, np.int8),
+                np.empty(n, np.int32), np.empty(n, np.int64))
+
+
+@njit(cache=True)
+def _grow(a: np.ndarray, n: int) -> np.ndarray:
+    b = np.empty(n, dtype=a.dtype)
+    b[: a.shape[0]] = a
+    return b
+
+
+@njit(cache=True)
+def _grow_rows(rows: Rows, n: int) -> Rows:
+    return Rows(_grow(rows.patient, n), _grow(rows.group, n), _grow(rows.service, n),
+                _grow(rows.arrival, n), _grow(rows.start, n), _grow(rows.end, n),
+                _grow(rows.depart, n), _grow(rows.outcome, n), _grow(rows.occ, n),
+                _grow(rows.prev, n))
+
+
+# --- time-weighted state series ---------------------------------------------------------------
+
+
+@njit(cache=True)
+def _acc(st: State, s: int, t: float) -> None:
+    """Add service s's current counts x elapsed minutes to its hourly areas, up to time t."""
+    t0 = st.last_t[s]
+    if t <= t0:
+        return
+    n_hours = st.a_serv.shape[1]
+    h = int(t0 // 60.0)
+    serving = st.serving[s]
+    waiting = st.n_queue[s] + st.n_pending[s]
+    holding = st.holding[s]
+    cap = st.cap[s]
+    while t0 < t and h < n_hours:
+        t1 = min(t, (h + 1) * 60.0)
+        dt = t1 - t0
+        st.a_serv[s, h] += serving * dt
+        st.a_wait[s, h] += waiting * dt
+        st.a_hold[s, h] += holding * dt
+        if cap < INF_CAPACITY:
+            st.a_cap[s, h] += cap * dt
+        t0 = t1
+        h += 1
+    st.last_t[s] = t
+
+
+# --- waiting lines (one doubly linked list per service and priority level) ------------------------
+
+
+@njit(cache=True)
+def _line_append(st: State, s: int, lvl: int, p: int) -> None:
+    tail = st.line_tail[s, lvl]
+    st.prv[p] = tail
+    st.nxt[p] = -1
+    if tail >= 0:
+        st.nxt[tail] = p
+    else:
+        st.line_head[s, lvl] = p
+    st.line_tail[s, lvl] = p
+
+
+@njit(cache=True)
+def _line_remove(st: State, s: int, lvl: int, p: int) -> None:
+    a = st.prv[p]
+    b = st.nxt[p]
+    if a >= 0:
+        st.nxt[a] = b
+    else:
+        st.line_head[s, lvl] = b
+    if b >= 0:
+        st.prv[b] = a
+    else:
+        st.line_tail[s, lvl] = a
+
+
+@njit(cache=True)
+def _line_pop(st: State, s: int, n_levels: int) -> int:
+    for lvl in range(n_levels):
+        p = st.line_head[s, lvl]
+        if p >= 0:
+            _line_remove(st, s, lvl, p)
+            return p
+    return -1
+
+
+# --- patients' visits -------------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def _new_row(rows: Rows, st: State, p: int, s: int, g: int, t: float) -> int:
+    r = st.counters[C_ROWS]
+    st.counters[C_ROWS] = r + 1
+    rows.patient[r] = p
+    rows.group[r] = g
+    rows.service[r] = s
+    rows.arrival[r] = t
+    rows.start[r] = np.nan
+    rows.end[r] = np.nan
+    rows.depart[r] = np.nan
+    rows.outcome[r] = E.OUT_WAITING
+    prev = st.p_last_row[p]
+    rows.prev[r] = prev
+    occ = 0
+    q = prev
+    while q >= 0:
+        if rows.service[q] == s:
+            occ += 1
+        q = rows.prev[q]
+    rows.occ[r] = occ
+    st.p_last_row[p] = r
+    st.p_service[p] = s
+    st.p_row[p] = r
+    st.p_group[p] = g
+    return r
+
+
+@njit(cache=True)
+def _key(net: Net, p: int, purpose: int, s: int, occ: int) -> np.uint64:
+    return draw_key(net.patient_key[p], net.purpose_keys[purpose], net.service_keys[s], occ)
+
+
+@njit(cache=True)
+def _route(net: Net, kind: int, s: int, g: int, u: float) -> tuple[int, int]:
+    """(next service or EXIT, next group) for a patient of group g leaving s, from uniform u."""
+    i0 = net.route_start[kind, s, g]
+    i1 = net.route_stop[kind, s, g]
+    if i0 == i1:
+        return E.EXIT, g
+    i = i0
+    while i < i1 - 1 and u >= net.route_cum[i]:
+        i += 1
+    ng = net.route_group[i]
+    return net.route_dest[i], (g if ng == E.KEEP_GROUP else ng)
+
+
+@njit(cache=True)
+def _begin_service(net: Net, st: State, rows: Rows, heap: Heap, p: int, r: int, t: float) -> None:
+    """Draw p's service time for visit r and schedule its end (the server is already taken)."""
+    s = rows.service[r]
+    g = rows.group[r]
+    key = _key(net, p, E.PURPOSE_SERVICE, s, rows.occ[r])
+    par = net.service_par[s, g]
+    d = sample_nb(net.service_dist[s, g], par[0], par[1], par[2], net.empirical, key)
+    st.p_state[p] = P_IN_SERVICE
+    heap_set(heap, p, t + d, (E.EV_END << KIND_SHIFT) | p, r)
+
+
+@njit(cache=True)
+def _enter(net: Net, st: State, rows: Rows, heap: Heap, p: int, s: int, g: int, t: float) -> None:
+    """Patient p (not holding any server) arrives at s in group g; follows turned-away routes."""
+    hops = 0
+    while s != E.EXIT:
+        hops += 1
+        if hops > MAX_HOPS:
+            st.counters[C_STATUS] = E.STATUS_ROUTING_LOOP
+            return
+        r = _new_row(rows, st, p, s, g, t)
+        if st.busy[s] < st.cap[s]:
+            _acc(st, s, t)
+            st.busy[s] += 1
+            st.serving[s] += 1
+            rows.start[r] = t
+            rows.outcome[r] = E.OUT_IN_SERVICE
+            _begin_service(net, st, rows, heap, p, r, t)
+            return
+        if st.n_queue[s] < net.queue_limit[s]:
+            _acc(st, s, t)
+            _line_append(st, s, net.group_level[g], p)
+            st.n_queue[s] += 1
+            st.p_state[p] = P_WAITING
+            kind = net.patience_dist[s, g]
+            if kind != E.DIST_NONE:
+                par = net.patience_par[s, g]
+                w = sample_nb(kind, par[0], par[1], par[2], net.empirical,
+                              _key(net, p, E.PURPOSE_PATIENCE, s, rows.occ[r]))
+                heap_set(heap, p, t + w, (E.EV_PATIENCE << KIND_SHIFT) | p, r)
+            return
+        rows.depart[r] = t
+        rows.outcome[r] = E.OUT_TURNED_AWAY
+        u = uniform(_key(net, p, E.PURPOSE_TURNED_AWAY_ROUTE, s, rows.occ[r]), 0)
+        s, g = _route(net, E.ROUTE_TURNED_AWAY, s, g, u)
+    st.p_state[p] = P_GONE
+    st.p_service[p] = -1
+    st.counters[C_EXITED] += 1
+
+
+@njit(cache=True)
+def _release_hold(st: State, rows: Rows, p: int, t: float) -> int:
+    """Blocked patient p leaves the server it holds upstream; returns that service."""
+    u = st.p_hold[p]
+    ru = st.p_hold_row[p]
+    _acc(st, u, t)
+    st.busy[u] -= 1
+    st.holding[u] -= 1
+    st.hold_to[u, st.p_service[p]] -= 1
+    rows.depart[ru] = t
+    rows.outcome[ru] = E.OUT_SERVED
+    st.p_hold[p] = -1
+    st.p_hold_row[p] = -1
+    return u
+
+
+@njit(cache=True)
+def _refill(net: Net, st: State, rows: Rows, heap: Heap, s0: int, t: float) -> None:
+    """Hand free servers to waiting lines, starting at s0; services freed upstream follow (FIFO)."""
+    wl = st.worklist
+    head = 0
+    tail = 1
+    wl[0] = s0
+    while head < tail:
+        s = wl[head]
+        head += 1
+        while st.busy[s] < st.cap[s]:
+            p = _line_pop(st, s, net.n_levels)
+            if p < 0:
+                break
+            _acc(st, s, t)
+            st.busy[s] += 1
+            st.serving[s] += 1
+            r = st.p_row[p]
+            rows.start[r] = t
+            rows.outcome[r] = E.OUT_IN_SERVICE
+            if st.p_state[p] == P_WAITING:
+                st.n_queue[s] -= 1
+            else:
+                st.n_pending[s] -= 1
+                wl[tail] = _release_hold(st, rows, p, t)
+                tail += 1
+            st.p_state[p] = P_STARTING
+            heap_set(heap, p, t, (E.EV_START << KIND_SHIFT) | p, r)
+
+
+@njit(cache=True)
+def _fully_held(net: Net, st: State, s: int) -> bool:
+    return (st.busy[s] > 0 and st.busy[s] >= st.cap[s] and st.holding[s] == st.busy[s]
+            and not math.isfinite(net.block_max[s]))
+
+
+@njit(cache=True)
+def _deadlock(net: Net, st: State, s: int, d: int, ic: int, mask: np.ndarray) -> bool:
+    """True if a closed set of fully held services exists (see module docstring); fills mask."""
+    if not (_fully_held(net, st, s) and _fully_held(net, st, d)):
+        return False
+    n = st.busy.shape[0]
+    for x in range(n):
+        mask[x] = _fully_held(net, st, x)
+    for i in range(ic, net.cap_time.shape[0]):  # a scheduled capacity rise may still free them
+        x = net.cap_service[i]
+        if mask[x] and net.cap_value[i] > st.busy[x]:
+            mask[x] = False
+    changed = True
+    while changed:
+        changed = False
+        for x in range(n):
+            if mask[x]:
+                for y in range(n):
+                    if st.hold_to[x, y] > 0 and not mask[y]:
+                        mask[x] = False
+                        changed = True
+                        break
+    return mask.any()
+
+
+# --- event handlers -----------------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def _on_end(net: Net, st: State, rows: Rows, heap: Heap, p: int, r: int, t: float, ic: int,
+            mask: np.ndarray) -> None:
+    s = rows.service[r]
+    g = rows.group[r]
+    rows.end[r] = t
+    u = uniform(_key(net, p, E.PURPOSE_ROUTE, s, rows.occ[r]), 0)
+    d, g2 = _route(net, E.ROUTE_SERVED, s, g, u)
+    _acc(st, s, t)
+    if d != E.EXIT and net.blocks[s] and st.busy[d] >= st.cap[d]:
+        st.serving[s] -= 1
+        st.holding[s] += 1
+        rows.outcome[r] = E.OUT_BLOCKED
+        rd = _new_row(rows, st, p, d, g2, t)
+        st.p_hold[p] = s
+        st.p_hold_row[p] = r
+        _acc(st, d, t)
+        _line_append(st, d, net.group_level[g2], p)
+        st.n_pending[d] += 1
+        st.p_state[p] = P_PENDING
+        st.hold_to[s, d] += 1
+        if math.isfinite(net.block_max[s]):
+            heap_set(heap, p, t + net.block_max[s], (E.EV_BLOCK_TIMEOUT << KIND_SHIFT) | p, rd)
+        if _deadlock(net, st, s, d, ic, mask):
+            st.counters[C_STATUS] = E.STATUS_DEADLOCK
+        return
+    st.busy[s] -= 1
+    st.serving[s] -= 1
+    rows.depart[r] = t
+    rows.outcome[r] = E.OUT_SERVED
+    _refill(net, st, rows, heap, s, t)
+    if d == E.EXIT:
+        st.p_state[p] = P_GONE
+        st.p_service[p] = -1
+        st.counters[C_EXITED] += 1
+    else:
+        _enter(net, st, rows, heap, p, d, g2, t)
+
+
+@njit(cache=True)
+def _on_patience(net: Net, st: State, rows: Rows, heap: Heap, p: int, r: int, t: float) -> None:
+    s = rows.service[r]
+    _acc(st, s, t)
+    _line_remove(st, s, net.group_level[rows.group[r]], p)
+    st.n_queue[s] -= 1
+    rows.depart[r] = t
+    rows.outcome[r] = E.OUT_ABANDONED
+    st.p_state[p] = P_MOVING
+    heap_set(heap, p, t, (E.EV_MOVE << KIND_SHIFT) | p, r)
+
+
+@njit(cache=True)
+def _on_block_timeout(net: Net, st: State, rows: Rows, heap: Heap, p: int, rd: int,
+                      t: float) -> None:
+    d = rows.service[rd]
+    _acc(st, d, t)
+    _line_remove(st, d, net.group_level[rows.group[rd]], p)
+    st.n_pending[d] -= 1
+    rows.depart[rd] = t
+    rows.outcome[rd] = E.OUT_RELEASED
+    u = _release_hold(st, rows, p, t)
+    st.p_hold[p] = u  # remembered for the move to u's overflow service
+    st.p_state[p] = P_MOVING
+    heap_set(heap, p, t, (E.EV_MOVE << KIND_SHIFT) | p, rd)
+    _refill(net, st, rows, heap, u, t)
+
+
+@njit(cache=True)
+def _on_move(net: Net, st: State, rows: Rows, heap: Heap, p: int, r: int, t: float) -> None:
+    s = rows.service[r]
+    g = rows.group[r]
+    if rows.outcome[r] == E.OUT_ABANDONED:
+        u = uniform(_key(net, p, E.PURPOSE_ABANDON_ROUTE, s, rows.occ[r]), 0)
+        d, g2 = _route(net, E.ROUTE_ABANDONED, s, g, u)
+    else:
+        d = net.overflow[st.p_hold[p]]
+        g2 = g
+        st.p_hold[p] = -1
+    if d == E.EXIT:
+        st.p_state[p] = P_GONE
+        st.p_service[p] = -1
+        st.counters[C_EXITED] += 1
+    else:
+        _enter(net, st, rows, heap, p, d, g2, t)
+
+
+# --- the simulation loop ----------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def simulate_nb(
+    net: Net,
+    capacity0: np.ndarray,
+    arr_time: np.ndarray,
+    arr_service: np.ndarray,
+    arr_group: np.ndarray,
+    horizon: float,
+    n_hours: int,
+    row_capacity: int,
+    st: State,
+    heap: Heap,
+    rows: Rows,
+) -> tuple[Rows, float, np.ndarray]:
+    """Run one replication to ``horizon`` minutes. Arrivals (arrays of length N, in patient-id
+    order) come from the draws; ``st``, ``heap`` and ``rows`` are freshly allocated buffers.
+
+    Returns (rows, time of the last event processed, deadlock mask bool (S,)); row count, event
+    count, status and patient totals are in ``st.counters``.
+    """
+    n_patients = arr_time.shape[0]
+    n_services = capacity0.shape[0]
+    n_cap = net.cap_time.shape[0]
+    mask = np.zeros(n_services, dtype=np.bool_)
+    ia = 0
+    ic = 0
+    t = 0.0
+    arrival_kind = E.EV_ARRIVAL << KIND_SHIFT
+    capacity_kind = E.EV_CAPACITY << KIND_SHIFT
+    while True:
+        if st.counters[C_ROWS] + MAX_HOPS + 2 > rows.patient.shape[0]:
+            rows = _grow_rows(rows, 2 * rows.patient.shape[0] + MAX_HOPS + 2)
+        src = -1
+        best_t = math.inf
+        best_k = 0
+        if ia < n_patients:
+            src = 0
+            best_t = arr_time[ia]
+            best_k = arrival_kind | ia
+        if ic < n_cap:
+            tc = net.cap_time[ic]
+            kc = capacity_kind | net.cap_service[ic]
+            if src < 0 or tc < best_t or (tc == best_t and kc < best_k):
+                src = 1
+                best_t = tc
+                best_k = kc
+        if heap.size[0] > 0:
+            th = heap.t[0]
+            kh = heap.k[0]
+            if src < 0 or th < best_t or (th == best_t and kh < best_k):
+                src = 2
+                best_t = th
+        if src < 0 or best_t >= horizon:
+            break
+        t = best_t
+        st.counters[C_EVENTS] += 1
+        if src == 0:
+            p = ia
+            ia += 1
+            st.counters[C_ARRIVED] += 1
+            _enter(net, st, rows, heap, p, arr_service[p], arr_group[p], t)
+        elif src == 1:
+            s = net.cap_service[ic]
+            v = net.cap_value[ic]
+            ic += 1
+            _acc(st, s, t)
+            st.cap[s] = v
+            _refill(net, st, rows, heap, s, t)
+        else:
+            p = heap.pid[0]
+            r = heap.pay[0]
+            kind = heap.k[0] >> KIND_SHIFT
+            heap_pop(heap)
+            if kind == E.EV_END:
+                _on_end(net, st, rows, heap, p, r, t, ic, mask)
+            elif kind == E.EV_START:
+                _begin_service(net, st, rows, heap, p, r, t)
+            elif kind == E.EV_PATIENCE:
+                _on_patience(net, st, rows, heap, p, r, t)
+            elif kind == E.EV_BLOCK_TIMEOUT:
+                _on_block_timeout(net, st, rows, heap, p, r, t)
+            else:
+                _on_move(net, st, rows, heap, p, r, t)
+        if st.counters[C_STATUS] != E.STATUS_OK:
+            break
+    end = horizon if st.counters[C_STATUS] == E.STATUS_OK else t
+    for s in range(n_services):
+        _acc(st, s, end)
+    return rows, t, mask

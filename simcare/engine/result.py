@@ -1,0 +1,118 @@
+"""RunResult: what one replication produced, with its own conservation check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from simcare.errors import ConservationError
+from simcare.model import enums as E
+
+
+@dataclass(frozen=True, eq=False)
+class RunResult:
+    """One replication's output.
+
+    visits: structured array of VISIT_DTYPE, one row per (patient, service) visit, in the order
+        visits began. Times in minutes from the run's start.
+    in_service, waiting, blocked, capacity: float64 (S, H) hourly time-averages per service:
+        patients in service; patients waiting (queue plus patients blocked upstream who wait for
+        this service); patients blocked here after service (holding a server); servers
+        (inf for an infinite-server service).
+    final_in_service, final_holding, final_queue, final_pending: int64 (S,) counts at the end.
+    arrived, exited: patients who entered / left the modelled system.
+    events: events processed. status: "ok" | "deadlock" | "routing_loop".
+    end_time: minutes, the horizon (or the time the run stopped). provenance: seed, replication,
+    engine, version, model digest, horizon, wall time (s), and deadlock details if any.
+    """
+
+    service_names: tuple[str, ...]
+    group_names: tuple[str, ...]
+    visits: np.ndarray
+    in_service: np.ndarray
+    waiting: np.ndarray
+    blocked: np.ndarray
+    capacity: np.ndarray
+    final_in_service: np.ndarray
+    final_holding: np.ndarray
+    final_queue: np.ndarray
+    final_pending: np.ndarray
+    arrived: int
+    exited: int
+    events: int
+    status: str
+    end_time: float
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def inside(self) -> int:
+        """Patients still in the system at the end of the run."""
+        return self.arrived - self.exited
+
+    def visits_frame(self) -> pd.DataFrame:
+        """The visit table as a DataFrame with service, group and outcome names as categories."""
+        v = self.visits
+        return pd.DataFrame(
+            {
+                "patient": v["patient"],
+                "group": pd.Categorical.from_codes(v["group"], categories=list(self.group_names)),
+                "service": pd.Categorical.from_codes(v["service"], categories=list(self.service_names)),
+                "arrival": v["arrival"],
+                "start": v["start"],
+                "end": v["end"],
+                "departure": v["departure"],
+                "outcome": pd.Categorical.from_codes(
+                    v["outcome"], categories=[E.OUTCOME_NAMES[i] for i in range(len(E.OUTCOME_NAMES))]
+                ),
+            }
+        )
+
+    def state_frame(self) -> pd.DataFrame:
+        """Hourly state series, long form: hour, service, in_service, waiting, blocked, capacity."""
+        S, H = self.in_service.shape
+        return pd.DataFrame(
+            {
+                "hour": np.tile(np.arange(H), S),
+                "service": np.repeat(np.array(self.service_names, dtype=object), H),
+                "in_service": self.in_service.ravel(),
+                "waiting": self.waiting.ravel(),
+                "blocked": self.blocked.ravel(),
+                "capacity": self.capacity.ravel(),
+            }
+        )
+
+    def service_counts(self) -> pd.DataFrame:
+        """Per service: visits begun (arrived), visits ended (departed) and still inside."""
+        S = len(self.service_names)
+        svc = self.visits["service"]
+        arrived = np.bincount(svc, minlength=S)
+        departed = np.bincount(svc[~np.isnan(self.visits["departure"])], minlength=S)
+        inside = self.final_in_service + self.final_holding + self.final_queue + self.final_pending
+        return pd.DataFrame(
+            {"arrived": arrived, "departed": departed, "inside": inside},
+            index=pd.Index(self.service_names, name="service"),
+        )
+
+    def check_conservation(self) -> None:
+        """Raise ConservationError unless arrived = departed + inside for every service, and
+        patients who entered = patients who left + patients inside."""
+        counts = self.service_counts()
+        bad = counts[counts["arrived"] != counts["departed"] + counts["inside"]]
+        if len(bad):
+            raise ConservationError(
+                f"patients not conserved at {list(bad.index)}:\n{bad.to_string()}"
+            )
+        v = self.visits
+        open_rows = np.isnan(v["departure"])
+        patients_inside = np.unique(v["patient"][open_rows]).shape[0]
+        if self.arrived != self.exited + patients_inside:
+            raise ConservationError(
+                f"patients not conserved: {self.arrived} arrived, {self.exited} left, "
+                f"{patients_inside} inside"
+            )
+        n_first = np.unique(v["patient"]).shape[0]
+        if n_first != self.arrived:
+            raise ConservationError(f"{self.arrived} patients arrived but {n_first} have visits")

@@ -1,0 +1,471 @@
+"""The SimPy twin: a readable implementation of the engine's behaviour, its executable spec.
+
+Each patient is a SimPy process that walks its journey: arrive at a service, wait, be served,
+choose the next service, perhaps stay blocked holding the server, move on. Stations keep their
+waiting lines and counts; the Referee (this module's ``_Twin``) hands out servers.
+
+The rules (event order, tie-breaks, blocking) are those written in the kernel's docstring
+(simcare.engine._nb.kernel). To process simultaneous events in the same order as the kernel,
+every wake-up is an *alarm*: an event scheduled on SimPy's queue with an explicit priority equal
+to the kernel's event key (kind << 40 | id), so SimPy pops them in the same order. A patient has at
+most one live alarm; setting a new one makes the old one stale (it rings nobody). When an alarm
+rings, the patient's process resumes before any other alarm at the same time, so everything an
+event causes happens before the next event, as in the kernel.
+
+Random numbers come from the same keyed draws as the kernel (simcare.sampling.keys).
+"""
+
+from __future__ import annotations
+
+import math
+import time as wallclock
+from collections import deque
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from heapq import heappush
+from typing import Any
+
+import numpy as np
+import simpy
+
+from simcare.model import enums as E
+from simcare.model.compiled import INF_CAPACITY, CompiledModel
+from simcare.sampling.distributions import sample_nb
+from simcare.sampling.draws import RunDraws
+from simcare.sampling.keys import draw_key, uniform
+
+KIND_SHIFT = 40
+MAX_HOPS = 1000
+_ALARM_PRIORITY_BASE = 2  # above SimPy's own URGENT (0) and NORMAL (1) priorities
+
+
+class _Stop(Exception):
+    """Raised inside the simulation to end the run early (deadlock, routing loop)."""
+
+
+class _Clock(simpy.Environment):
+    """A SimPy Environment that can schedule an event at an absolute time with a given key."""
+
+    def schedule_at(self, event: simpy.Event, when: float, key: int) -> None:
+        heappush(self._queue, (when, _ALARM_PRIORITY_BASE + key, next(self._eid), event))
+
+
+@dataclass
+class Visit:
+    """One row of the visit table."""
+
+    patient: int
+    group: int
+    service: int
+    arrival: float
+    occurrence: int
+    start: float = math.nan
+    end: float = math.nan
+    departure: float = math.nan
+    outcome: int = E.OUT_WAITING
+
+
+@dataclass
+class Patient:
+    pid: int
+    group: int
+    visits_to: dict[int, int] = field(default_factory=dict)  # service -> visits so far
+    visit: Visit | None = None  # current visit (at the service being waited for or used)
+    held: Visit | None = None  # visit whose server is held while blocked
+    waiting_kind: str = ""  # "queue" or "pending" while in a line
+    wake: simpy.Event | None = None
+    alarm_token: int = 0
+
+
+@dataclass
+class Station:
+    """A service: its servers, waiting line, counts and hourly state areas."""
+
+    index: int
+    capacity: int
+    queue_limit: int
+    level_lines: list[deque[Patient]]
+    n_hours: int
+    busy: int = 0
+    serving: int = 0
+    holding: int = 0
+    n_queue: int = 0
+    n_pending: int = 0
+    last_t: float = 0.0
+    areas: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    def __post_init__(self) -> None:
+        self.areas = np.zeros((4, self.n_hours))  # in service, waiting, blocked, capacity
+
+    def has_free_server(self) -> bool:
+        return self.busy < self.capacity
+
+    def record(self, t: float) -> None:
+        """Integrate the counts over time since the last change, hour by hour."""
+        t0 = self.last_t
+        if t <= t0:
+            return
+        h = int(t0 // 60.0)
+        while t0 < t and h < self.n_hours:
+            t1 = min(t, (h + 1) * 60.0)
+            dt = t1 - t0
+            self.areas[0, h] += self.serving * dt
+            self.areas[1, h] += (self.n_queue + self.n_pending) * dt
+            self.areas[2, h] += self.holding * dt
+            if self.capacity < INF_CAPACITY:
+                self.areas[3, h] += self.capacity * dt
+            t0 = t1
+            h += 1
+        self.last_t = t
+
+    def join_line(self, patient: Patient, level: int) -> None:
+        self.level_lines[level].append(patient)
+
+    def leave_line(self, patient: Patient, level: int) -> None:
+        self.level_lines[level].remove(patient)
+
+    def next_in_line(self) -> Patient | None:
+        for line in self.level_lines:
+            if line:
+                return line.popleft()
+        return None
+
+
+class _Twin:
+    """One replication of a CompiledModel on SimPy."""
+
+    def __init__(self, model: CompiledModel, draws: RunDraws) -> None:
+        self.m = model
+        self.d = draws
+        self.env = _Clock()
+        n_levels = model.n_levels
+        self.stations = [
+            Station(s, int(model.capacity0[s]), int(model.queue_limit[s]),
+                    [deque() for _ in range(n_levels)], model.n_hours)
+            for s in range(model.n_services)
+        ]
+        self.hold_to = np.zeros((model.n_services, model.n_services), dtype=np.int64)
+        self.visits: list[Visit] = []
+        self.arrived = 0
+        self.exited = 0
+        self.events = 0
+        self.status = E.STATUS_OK
+        self.deadlock_services: list[int] = []
+        self.next_capacity_change = 0
+
+    # --- random draws, keyed exactly as in the kernel ------------------------------------------
+    def _key(self, pid: int, purpose: int, visit: Visit) -> np.uint64:
+        # numba hands a uint64 back as a Python int: re-wrap it so it is typed uint64 again.
+        return np.uint64(draw_key(self.d.patient_key[pid], self.d.purpose_keys[purpose],
+                                  self.m.service_keys[visit.service], np.int64(visit.occurrence)))
+
+    def _service_time(self, pid: int, v: Visit) -> float:
+        par = self.m.service_par[v.service, v.group]
+        return float(sample_nb(self.m.service_dist[v.service, v.group], par[0], par[1], par[2],
+                               self.m.empirical_values, self._key(pid, E.PURPOSE_SERVICE, v)))
+
+    def _route(self, pid: int, v: Visit, kind: int, purpose: int) -> tuple[int, int]:
+        u = uniform(self._key(pid, purpose, v), 0)
+        i0, i1 = self.m.route_start[kind, v.service, v.group], self.m.route_stop[kind, v.service, v.group]
+        if i0 == i1:
+            return E.EXIT, v.group
+        i = i0
+        while i < i1 - 1 and u >= self.m.route_cum[i]:
+            i += 1
+        new_group = int(self.m.route_group[i])
+        return int(self.m.route_dest[i]), (v.group if new_group == E.KEEP_GROUP else new_group)
+
+    # --- alarms: the only way a patient wakes up ------------------------------------------------
+    def set_alarm(self, p: Patient, when: float, kind: int) -> None:
+        """Wake patient p at ``when`` with ``kind``; any earlier alarm of p becomes stale."""
+        p.alarm_token += 1
+        token = p.alarm_token
+        alarm = simpy.Event(self.env)
+        alarm._ok = True
+        alarm._value = kind
+        alarm.callbacks.append(lambda _ev: self._ring(p, token, kind))
+        self.env.schedule_at(alarm, when, (kind << KIND_SHIFT) | p.pid)
+
+    def _ring(self, p: Patient, token: int, kind: int) -> None:
+        if token != p.alarm_token:
+            return  # replaced by a later alarm
+        p.alarm_token += 1
+        self.events += 1
+        assert p.wake is not None
+        p.wake.succeed(kind)
+
+    def sleep(self, p: Patient) -> simpy.Event:
+        """The event patient p's process waits on until its alarm rings."""
+        p.wake = self.env.event()
+        return p.wake
+
+    # --- visits ----------------------------------------------------------------------------------
+    def open_visit(self, p: Patient, service: int, group: int) -> Visit:
+        occurrence = p.visits_to.get(service, 0)
+        p.visits_to[service] = occurrence + 1
+        v = Visit(p.pid, group, service, self.env.now, occurrence)
+        self.visits.append(v)
+        p.visit = v
+        p.group = group
+        return v
+
+    def begin_service(self, p: Patient, v: Visit) -> None:
+        """The server is taken: draw the service time and set the alarm for its end."""
+        self.set_alarm(p, self.env.now + self._service_time(p.pid, v), E.EV_END)
+
+    def arrive(self, p: Patient, service: int, group: int) -> Visit | None:
+        """Patient p, holding no server, arrives at ``service``: starts, queues or is turned
+        away (and follows the turned-away route). Returns the visit it is now in, or None if it
+        left the system."""
+        now = self.env.now
+        hops = 0
+        while service != E.EXIT:
+            hops += 1
+            if hops > MAX_HOPS:
+                self.status = E.STATUS_ROUTING_LOOP
+                raise _Stop
+            st = self.stations[service]
+            v = self.open_visit(p, service, group)
+            if st.has_free_server():
+                st.record(now)
+                st.busy += 1
+                st.serving += 1
+                v.start, v.outcome = now, E.OUT_IN_SERVICE
+                self.begin_service(p, v)
+                return v
+            if st.n_queue < st.queue_limit:
+                st.record(now)
+                st.join_line(p, int(self.m.group_level[group]))
+                st.n_queue += 1
+                p.waiting_kind = "queue"
+                law = self.m.patience_dist[service, group]
+                if law != E.DIST_NONE:
+                    par = self.m.patience_par[service, group]
+                    patience = sample_nb(law, par[0], par[1], par[2], self.m.empirical_values,
+                                         self._key(p.pid, E.PURPOSE_PATIENCE, v))
+                    self.set_alarm(p, now + patience, E.EV_PATIENCE)
+                return v
+            v.departure, v.outcome = now, E.OUT_TURNED_AWAY
+            service, group = self._route(p.pid, v, E.ROUTE_TURNED_AWAY, E.PURPOSE_TURNED_AWAY_ROUTE)
+        self.exited += 1
+        return None
+
+    def release_held(self, p: Patient) -> int:
+        """Blocked patient p gives up the server it holds upstream; returns that service."""
+        held = p.held
+        assert held is not None and p.visit is not None
+        up = self.stations[held.service]
+        up.record(self.env.now)
+        up.busy -= 1
+        up.holding -= 1
+        self.hold_to[held.service, p.visit.service] -= 1
+        held.departure, held.outcome = self.env.now, E.OUT_SERVED
+        p.held = None
+        return held.service
+
+    def refill(self, first: int) -> None:
+        """Hand free servers to the waiting lines, starting at ``first``; a service whose server
+        a blocked patient gives up is refilled after, first in first out."""
+        now = self.env.now
+        todo = deque([first])
+        while todo:
+            st = self.stations[todo.popleft()]
+            while st.has_free_server():
+                p = st.next_in_line()
+                if p is None:
+                    break
+                st.record(now)
+                st.busy += 1
+                st.serving += 1
+                assert p.visit is not None
+                p.visit.start, p.visit.outcome = now, E.OUT_IN_SERVICE
+                if p.waiting_kind == "queue":
+                    st.n_queue -= 1
+                else:
+                    st.n_pending -= 1
+                    todo.append(self.release_held(p))
+                p.waiting_kind = ""
+                self.set_alarm(p, now, E.EV_START)
+
+    def leave(self, v: Visit) -> None:
+        """Patient finishes visit v (served) and frees its server."""
+        st = self.stations[v.service]
+        st.record(self.env.now)
+        st.busy -= 1
+        st.serving -= 1
+        v.departure, v.outcome = self.env.now, E.OUT_SERVED
+        self.refill(v.service)
+
+    def block(self, p: Patient, v: Visit, nxt: int, group: int) -> Visit:
+        """Patient p finished v but nxt has no free server: keep the server, join nxt's line."""
+        now = self.env.now
+        here = self.stations[v.service]
+        here.serving -= 1
+        here.holding += 1
+        v.outcome = E.OUT_BLOCKED
+        ahead = self.open_visit(p, nxt, group)
+        p.held = v
+        there = self.stations[nxt]
+        there.record(now)
+        there.join_line(p, int(self.m.group_level[group]))
+        there.n_pending += 1
+        p.waiting_kind = "pending"
+        self.hold_to[v.service, nxt] += 1
+        limit = self.m.block_max[v.service]
+        if math.isfinite(limit):
+            self.set_alarm(p, now + limit, E.EV_BLOCK_TIMEOUT)
+        if self.deadlocked(v.service, nxt):
+            self.status = E.STATUS_DEADLOCK
+            raise _Stop
+        return ahead
+
+    def abandon(self, p: Patient, v: Visit) -> None:
+        """Patience ran out: p leaves the queue; it moves on at its MOVE alarm."""
+        st = self.stations[v.service]
+        st.record(self.env.now)
+        st.leave_line(p, int(self.m.group_level[v.group]))
+        st.n_queue -= 1
+        p.waiting_kind = ""
+        v.departure, v.outcome = self.env.now, E.OUT_ABANDONED
+        self.set_alarm(p, self.env.now, E.EV_MOVE)
+
+    def release_after_timeout(self, p: Patient, ahead: Visit) -> int:
+        """Blocked too long: p leaves the line it waits in, frees its server, and will move to
+        the overflow service of the service it was blocked at (returned) at its MOVE alarm."""
+        st = self.stations[ahead.service]
+        st.record(self.env.now)
+        st.leave_line(p, int(self.m.group_level[ahead.group]))
+        st.n_pending -= 1
+        p.waiting_kind = ""
+        ahead.departure, ahead.outcome = self.env.now, E.OUT_RELEASED
+        upstream = self.release_held(p)
+        self.set_alarm(p, self.env.now, E.EV_MOVE)
+        self.refill(upstream)
+        return int(self.m.overflow[upstream])
+
+    # --- deadlock ---------------------------------------------------------------------------------
+    def fully_held(self, s: int) -> bool:
+        st = self.stations[s]
+        return (st.busy > 0 and st.busy >= st.capacity and st.holding == st.busy
+                and not math.isfinite(self.m.block_max[s]))
+
+    def deadlocked(self, s: int, d: int) -> bool:
+        if not (self.fully_held(s) and self.fully_held(d)):
+            return False
+        stuck = {x for x in range(self.m.n_services) if self.fully_held(x)}
+        for i in range(self.next_capacity_change, self.m.cap_time.shape[0]):
+            x = int(self.m.cap_service[i])
+            if x in stuck and self.m.cap_value[i] > self.stations[x].busy:
+                stuck.discard(x)
+        changed = True
+        while changed:
+            changed = False
+            for x in sorted(stuck):
+                if any(self.hold_to[x, y] > 0 and y not in stuck for y in range(self.m.n_services)):
+                    stuck.discard(x)
+                    changed = True
+        self.deadlock_services = sorted(stuck)
+        return bool(stuck)
+
+    # --- processes ----------------------------------------------------------------------------------
+    def journey(self, p: Patient, service: int) -> Generator[simpy.Event, Any, None]:
+        """One patient's path through the system, from arrival until it leaves."""
+        visit = self.arrive(p, service, p.group)
+        while visit is not None:
+            if visit.outcome == E.OUT_WAITING:  # in the queue
+                what = yield self.sleep(p)
+                if what == E.EV_PATIENCE:
+                    self.abandon(p, visit)
+                    yield self.sleep(p)  # MOVE
+                    nxt, group = self._route(p.pid, visit, E.ROUTE_ABANDONED, E.PURPOSE_ABANDON_ROUTE)
+                    visit = self.arrive(p, nxt, group)
+                    continue
+                self.begin_service(p, visit)  # START
+            # In service until the END alarm; then perhaps blocked, then on to the next service.
+            while True:
+                yield self.sleep(p)  # END
+                visit.end = self.env.now
+                nxt, group = self._route(p.pid, visit, E.ROUTE_SERVED, E.PURPOSE_ROUTE)
+                here = self.stations[visit.service]
+                here.record(self.env.now)
+                if (nxt != E.EXIT and self.m.blocks[visit.service]
+                        and not self.stations[nxt].has_free_server()):
+                    ahead = self.block(p, visit, nxt, group)
+                    what = yield self.sleep(p)  # START at nxt, or BLOCK_TIMEOUT
+                    if what == E.EV_START:
+                        visit = ahead
+                        self.begin_service(p, visit)
+                        continue
+                    overflow = self.release_after_timeout(p, ahead)
+                    yield self.sleep(p)  # MOVE
+                    visit = self.arrive(p, overflow, ahead.group)
+                    break
+                self.leave(visit)
+                visit = self.arrive(p, nxt, group)
+                break
+
+    def arrivals(self) -> Generator[simpy.Event, Any, None]:
+        """Start each patient's journey at its arrival time, in patient-id order."""
+        d = self.d
+        for pid in range(d.n_patients):
+            alarm = simpy.Event(self.env)
+            alarm._ok, alarm._value = True, None
+            self.env.schedule_at(alarm, float(d.arrival_time[pid]), (E.EV_ARRIVAL << KIND_SHIFT) | pid)
+            yield alarm
+            self.events += 1
+            self.arrived += 1
+            p = Patient(pid, int(d.arrival_group[pid]))
+            self.env.process(self.journey(p, int(d.arrival_service[pid])))
+
+    def rosters(self) -> Generator[simpy.Event, Any, None]:
+        """Apply each scheduled capacity change at its time."""
+        m = self.m
+        for i in range(m.cap_time.shape[0]):
+            s = int(m.cap_service[i])
+            alarm = simpy.Event(self.env)
+            alarm._ok, alarm._value = True, None
+            self.env.schedule_at(alarm, float(m.cap_time[i]), (E.EV_CAPACITY << KIND_SHIFT) | s)
+            yield alarm
+            self.events += 1
+            self.next_capacity_change = i + 1
+            st = self.stations[s]
+            st.record(self.env.now)
+            st.capacity = int(m.cap_value[i])
+            self.refill(s)
+
+    def run(self) -> float:
+        """Run to the horizon (or until stopped); returns the time reached."""
+        self.env.process(self.arrivals())
+        self.env.process(self.rosters())
+        try:
+            self.env.run(until=self.m.horizon)
+            end = self.m.horizon
+        except _Stop:
+            end = self.env.now
+        for st in self.stations:
+            st.record(end)
+        return end
+
+
+def simulate_twin(model: CompiledModel, draws: RunDraws) -> dict[str, Any]:
+    """Run the twin; returns the raw pieces the front door assembles into a RunResult."""
+    started = wallclock.perf_counter()
+    twin = _Twin(model, draws)
+    end = twin.run()
+    visits = np.empty(len(twin.visits), dtype=E.VISIT_DTYPE)
+    for i, v in enumerate(twin.visits):
+        visits[i] = (v.patient, v.group, v.service, v.arrival, v.start, v.end, v.departure, v.outcome)
+    areas = np.stack([st.areas for st in twin.stations])  # (S, 4, H)
+    return {
+        "visits": visits,
+        "areas": areas,
+        "final": np.array([[st.serving, st.holding, st.n_queue, st.n_pending] for st in twin.stations],
+                          dtype=np.int64).reshape(-1, 4),
+        "arrived": twin.arrived,
+        "exited": twin.exited,
+        "events": twin.events,
+        "status": twin.status,
+        "end_time": end,
+        "deadlock_services": twin.deadlock_services,
+        "wall_seconds": wallclock.perf_counter() - started,
+    }

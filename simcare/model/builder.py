@@ -1,0 +1,388 @@
+"""Build a CompiledModel from Python: services, groups, routes and arrival streams by name.
+
+This is the programmatic front door used by tests, examples and (later) the scenario compiler::
+
+    net = Network(horizon_hours=24 * 7)
+    net.add_group("minor", priority=0)
+    net.add_service("triage", servers=2, service_time=Exponential(5))
+    net.add_route("triage", [("minors", 0.3), ("majors", 0.7)])
+    net.add_arrivals("walk_in", to="triage", rate_per_hour=10)
+    model = net.compile()
+
+Every mistake raises ModelError naming the service, group or stream at fault.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from simcare.errors import ModelError
+from simcare.model import enums as E
+from simcare.model.compiled import INF_CAPACITY, UNLIMITED_QUEUE, CompiledModel
+from simcare.sampling.distributions import Distribution, Empirical
+from simcare.sampling.keys import name_key
+
+HOURS_PER_WEEK = 168
+_ROUTE_KINDS = {"served": E.ROUTE_SERVED, "abandoned": E.ROUTE_ABANDONED,
+                "turned_away": E.ROUTE_TURNED_AWAY}
+
+
+@dataclass(frozen=True)
+class Roster:
+    """Servers by hour of week (168 values, hour 0 = the hour of week at time 0 shifted by
+    the network's ``start_hour_of_week``) with dated overrides ``(start_min, end_min, servers)``
+    that win over the weekly pattern while they last (later overrides win over earlier ones)."""
+
+    weekly: Sequence[int]
+    overrides: Sequence[tuple[float, float, int]] = field(default=())
+
+    def __post_init__(self) -> None:
+        if len(self.weekly) != HOURS_PER_WEEK:
+            raise ModelError("roster.weekly", f"needs 168 hourly values, got {len(self.weekly)}")
+        for i, v in enumerate(self.weekly):
+            if int(v) != v or v < 0:
+                raise ModelError(f"roster.weekly[{i}]", f"servers must be integers >= 0, got {v}")
+        for i, (a, b, v) in enumerate(self.overrides):
+            if not (0 <= a < b) or int(v) != v or v < 0:
+                raise ModelError(f"roster.overrides[{i}]", "needs 0 <= start < end and servers >= 0")
+
+    @classmethod
+    def constant(cls, servers: int, overrides: Sequence[tuple[float, float, int]] = ()) -> Roster:
+        return cls([servers] * HOURS_PER_WEEK, overrides)
+
+
+@dataclass
+class _Service:
+    name: str
+    servers: int | float | Roster
+    service_time: Distribution | Mapping[str, Distribution]
+    queue_limit: int | None
+    patience: Distribution | Mapping[str, Distribution] | None
+    blocks: bool
+    block_max: float | None
+    overflow: str | None
+
+
+@dataclass
+class _Stream:
+    name: str
+    to: str
+    rate_per_hour: float
+    groups: Mapping[str, float] | None
+    hour_of_week: Sequence[float] | None
+    daily: Sequence[float] | None
+    rate_by_hour: Sequence[float] | None
+
+
+class Network:
+    """Mutable description of a system; :meth:`compile` freezes it into a CompiledModel."""
+
+    def __init__(self, horizon_hours: float, start_hour_of_week: int = 0) -> None:
+        if not (horizon_hours > 0 and math.isfinite(horizon_hours)):
+            raise ModelError("horizon_hours", f"must be positive, got {horizon_hours}")
+        self.horizon_hours = float(horizon_hours)
+        self.start_hour_of_week = int(start_hour_of_week) % HOURS_PER_WEEK
+        self._groups: dict[str, int] = {}
+        self._services: dict[str, _Service] = {}
+        self._routes: dict[tuple[int, str, str | None], list[tuple[str | None, float, str | None]]] = {}
+        self._streams: dict[str, _Stream] = {}
+
+    # --- declarations ------------------------------------------------------------------------
+    def add_group(self, name: str, priority: int = 0) -> None:
+        if name in self._groups:
+            raise ModelError(f"groups.{name}", "declared twice")
+        self._groups[name] = int(priority)
+
+    def add_service(
+        self,
+        name: str,
+        servers: int | float | Roster,
+        service_time: Distribution | Mapping[str, Distribution],
+        *,
+        queue_limit: int | None = None,
+        patience: Distribution | Mapping[str, Distribution] | None = None,
+        blocks: bool = False,
+        block_max: float | None = None,
+        overflow: str | None = None,
+    ) -> None:
+        """Declare a service. ``servers``: an int, ``math.inf`` (infinite server) or a Roster.
+        ``service_time`` and ``patience`` (minutes) may be one law for all groups or a mapping
+        group -> law, with the key ``"*"`` as the default. ``blocks``: patients finishing here keep
+        their server until the next service has a free server; ``block_max`` minutes later they
+        go to ``overflow`` instead."""
+        if name in self._services:
+            raise ModelError(f"services.{name}", "declared twice")
+        if isinstance(servers, (int, float)) and not isinstance(servers, bool):
+            if not (servers == math.inf or (servers >= 0 and int(servers) == servers)):
+                raise ModelError(f"services.{name}.servers", f"must be an integer >= 0 or inf, got {servers}")
+        elif not isinstance(servers, Roster):
+            raise ModelError(f"services.{name}.servers", f"must be an int, inf or Roster, got {servers!r}")
+        if queue_limit is not None and (int(queue_limit) != queue_limit or queue_limit < 0):
+            raise ModelError(f"services.{name}.queue_limit", f"must be an integer >= 0, got {queue_limit}")
+        if block_max is not None:
+            if not blocks:
+                raise ModelError(f"services.{name}.block_max", "needs blocks=True")
+            if not block_max > 0:
+                raise ModelError(f"services.{name}.block_max", f"must be > 0 minutes, got {block_max}")
+            if overflow is None:
+                raise ModelError(f"services.{name}.overflow", "a maximum blocked time needs an overflow service")
+        self._services[name] = _Service(name, servers, service_time, queue_limit, patience,
+                                        bool(blocks), block_max, overflow)
+
+    def add_route(
+        self,
+        service: str,
+        destinations: Sequence[tuple[str | None, float] | tuple[str | None, float, str | None]],
+        *,
+        group: str | None = None,
+        kind: str = "served",
+    ) -> None:
+        """Where patients go after ``service``: ``[(destination or None for out, probability,
+        optional new group), ...]``; for one group, or all groups when ``group`` is None.
+        ``kind``: "served" (after service), "abandoned" (patience ran out) or "turned_away"."""
+        if kind not in _ROUTE_KINDS:
+            raise ModelError(f"routes.{service}.kind", f"must be one of {sorted(_ROUTE_KINDS)}")
+        key = (_ROUTE_KINDS[kind], service, group)
+        if key in self._routes:
+            raise ModelError(f"routes.{service}", f"{kind} route for group {group!r} declared twice")
+        entries: list[tuple[str | None, float, str | None]] = []
+        for d in destinations:
+            new_group = d[2] if len(d) == 3 else None  # type: ignore[misc]
+            entries.append((d[0], float(d[1]), new_group))
+        self._routes[key] = entries
+
+    def add_arrivals(
+        self,
+        name: str,
+        to: str,
+        rate_per_hour: float,
+        *,
+        groups: Mapping[str, float] | None = None,
+        hour_of_week: Sequence[float] | None = None,
+        daily: Sequence[float] | None = None,
+        rate_by_hour: Sequence[float] | None = None,
+    ) -> None:
+        """A Poisson arrival stream into service ``to``. Rate in hour h of the run (patients/h):
+        ``rate_per_hour * hour_of_week[(start_hour_of_week + h) % 168] * daily[h // 24]``;
+        or give ``rate_by_hour`` (one value per hour of the horizon, multiplied by
+        ``rate_per_hour``). ``groups``: probability of each group (default: the only group)."""
+        if name in self._streams:
+            raise ModelError(f"arrivals.{name}", "declared twice")
+        if not (rate_per_hour >= 0 and math.isfinite(rate_per_hour)):
+            raise ModelError(f"arrivals.{name}.rate_per_hour", f"must be >= 0, got {rate_per_hour}")
+        self._streams[name] = _Stream(name, to, float(rate_per_hour), groups, hour_of_week,
+                                      daily, rate_by_hour)
+
+    # --- compilation -------------------------------------------------------------------------
+    def compile(self) -> CompiledModel:
+        if not self._groups:
+            self._groups["all"] = 0
+        group_names = tuple(self._groups)
+        G = len(group_names)
+        gidx = {g: i for i, g in enumerate(group_names)}
+        service_names = tuple(self._services)
+        S = len(service_names)
+        if S == 0:
+            raise ModelError("services", "a network needs at least one service")
+        sidx = {s: i for i, s in enumerate(service_names)}
+        horizon = self.horizon_hours * 60.0
+        H = int(math.ceil(self.horizon_hours))
+
+        def service_of(where: str, name: str | None) -> int:
+            if name is None:
+                return E.EXIT
+            if name not in sidx:
+                raise ModelError(where, f"unknown service {name!r}; known: {list(service_names)}")
+            return sidx[name]
+
+        def group_of(where: str, name: str | None) -> int:
+            if name is None:
+                return E.KEEP_GROUP
+            if name not in gidx:
+                raise ModelError(where, f"unknown group {name!r}; known: {list(group_names)}")
+            return gidx[name]
+
+        priorities = np.array([self._groups[g] for g in group_names], dtype=np.int64)
+        distinct = sorted(set(priorities.tolist()), reverse=True)
+        level = np.array([distinct.index(p) for p in priorities], dtype=np.int32)
+
+        capacity0 = np.zeros(S, dtype=np.int64)
+        queue_limit = np.full(S, UNLIMITED_QUEUE, dtype=np.int64)
+        blocks = np.zeros(S, dtype=np.bool_)
+        block_max = np.full(S, np.inf)
+        overflow = np.full(S, -1, dtype=np.int32)
+        service_dist = np.zeros((S, G), dtype=np.int8)
+        service_par = np.zeros((S, G, 3))
+        patience_dist = np.zeros((S, G), dtype=np.int8)
+        patience_par = np.zeros((S, G, 3))
+        empirical: list[np.ndarray] = []
+        n_empirical = 0
+        changes: list[tuple[float, int, int]] = []
+
+        def per_group(where: str, law: object, s: int, kinds: np.ndarray, pars: np.ndarray,
+                      required: bool) -> None:
+            nonlocal n_empirical
+            mapping = law if isinstance(law, Mapping) else {"*": law}
+            for key in mapping:
+                if key != "*" and key not in gidx:
+                    raise ModelError(f"{where}.{key}", f"unknown group; known: {list(group_names)}")
+            for g, gname in enumerate(group_names):
+                d = mapping.get(gname, mapping.get("*"))
+                if d is None:
+                    if required:
+                        raise ModelError(f"{where}.{gname}", "no distribution for this group (add '*')")
+                    continue
+                if not isinstance(d, Distribution):
+                    raise ModelError(f"{where}.{gname}", f"expected a distribution, got {d!r}")
+                kinds[s, g] = d.kind
+                p = list(d.params())
+                if isinstance(d, Empirical):
+                    p[0] = float(n_empirical)
+                    empirical.append(d.empirical())
+                    n_empirical += len(d.values)
+                pars[s, g] = p
+
+        for s, name in enumerate(service_names):
+            svc = self._services[name]
+            where = f"services.{name}"
+            if isinstance(svc.servers, Roster):
+                values = self._roster_values(svc.servers, H)
+                capacity0[s] = values[0][1]
+                changes.extend((t, s, v) for t, v in values[1:])
+            elif svc.servers == math.inf:
+                capacity0[s] = INF_CAPACITY
+            else:
+                capacity0[s] = int(svc.servers)
+            if svc.queue_limit is not None:
+                queue_limit[s] = int(svc.queue_limit)
+            blocks[s] = svc.blocks
+            if svc.block_max is not None:
+                block_max[s] = float(svc.block_max)
+                overflow[s] = service_of(f"{where}.overflow", svc.overflow)
+                if overflow[s] == E.EXIT:
+                    raise ModelError(f"{where}.overflow", "must name a service")
+            per_group(f"{where}.service_time", svc.service_time, s, service_dist, service_par, True)
+            if svc.patience is not None:
+                per_group(f"{where}.patience", svc.patience, s, patience_dist, patience_par, False)
+
+        changes.sort(key=lambda c: (c[0], c[1]))
+        cap_time = np.array([c[0] for c in changes], dtype=np.float64)
+        cap_service = np.array([c[1] for c in changes], dtype=np.int32)
+        cap_value = np.array([c[2] for c in changes], dtype=np.int64)
+
+        # Routes: a group-specific table wins over the all-groups one.
+        route_start = np.zeros((E.N_ROUTE_KINDS, S, G), dtype=np.int64)
+        route_stop = np.zeros((E.N_ROUTE_KINDS, S, G), dtype=np.int64)
+        dest: list[int] = []
+        rgroup: list[int] = []
+        cum: list[float] = []
+        for (kind, sname, gname) in self._routes:
+            where = f"routes.{sname}"
+            service_of(where, sname)
+            if gname is not None:
+                group_of(f"{where}.group", gname)
+        for kind in range(E.N_ROUTE_KINDS):
+            for s, sname in enumerate(service_names):
+                for g, gname in enumerate(group_names):
+                    entries = self._routes.get((kind, sname, gname), self._routes.get((kind, sname, None)))
+                    route_start[kind, s, g] = len(dest)
+                    if entries:
+                        where = f"routes.{sname}" + (f".{gname}" if (kind, sname, gname) in self._routes else "")
+                        probs = np.array([e[1] for e in entries])
+                        if (probs < 0).any() or not np.isfinite(probs).all():
+                            raise ModelError(where, "probabilities must be >= 0")
+                        if abs(probs.sum() - 1.0) > 1e-9:
+                            raise ModelError(where, f"probabilities sum to {probs.sum():.6g}, not 1")
+                        c = np.cumsum(probs)
+                        c[-1] = 1.0
+                        for (d, _p, ng), ci in zip(entries, c, strict=True):
+                            dest.append(service_of(where, d))
+                            rgroup.append(group_of(where, ng))
+                            cum.append(float(ci))
+                    route_stop[kind, s, g] = len(dest)
+
+        K = len(self._streams)
+        stream_names = tuple(self._streams)
+        stream_service = np.zeros(K, dtype=np.int32)
+        stream_group_cum = np.zeros((K, G))
+        stream_rate = np.zeros((K, H))
+        for k, sname in enumerate(stream_names):
+            st = self._streams[sname]
+            where = f"arrivals.{sname}"
+            stream_service[k] = service_of(f"{where}.to", st.to)
+            if stream_service[k] == E.EXIT:
+                raise ModelError(f"{where}.to", "must name a service")
+            groups = st.groups if st.groups is not None else (
+                {group_names[0]: 1.0} if G == 1 else None)
+            if groups is None:
+                raise ModelError(f"{where}.groups", "several groups exist: give their probabilities")
+            probs = np.zeros(G)
+            for gname, p in groups.items():
+                probs[group_of(f"{where}.groups", gname)] = p
+            if (probs < 0).any() or abs(probs.sum() - 1.0) > 1e-9:
+                raise ModelError(f"{where}.groups", f"probabilities must be >= 0 and sum to 1, got {dict(groups)}")
+            c = np.cumsum(probs)
+            c[-1] = 1.0
+            stream_group_cum[k] = c
+            stream_rate[k] = self._stream_rate(st, H, where)
+
+        model = CompiledModel(
+            service_names=service_names,
+            service_keys=np.array([name_key(n) for n in service_names], dtype=np.uint64),
+            capacity0=capacity0, queue_limit=queue_limit, blocks=blocks, block_max=block_max,
+            overflow=overflow, cap_time=cap_time, cap_service=cap_service, cap_value=cap_value,
+            group_names=group_names, group_priority=priorities, group_level=level,
+            service_dist=service_dist, service_par=service_par, patience_dist=patience_dist,
+            patience_par=patience_par,
+            empirical_values=np.concatenate(empirical) if empirical else np.zeros(0),
+            route_start=route_start, route_stop=route_stop,
+            route_dest=np.array(dest, dtype=np.int32), route_group=np.array(rgroup, dtype=np.int32),
+            route_cum=np.array(cum, dtype=np.float64),
+            stream_names=stream_names,
+            stream_keys=np.array([name_key("stream:" + n) for n in stream_names], dtype=np.uint64),
+            stream_service=stream_service, stream_group_cum=stream_group_cum,
+            stream_rate=stream_rate, horizon=horizon,
+        )
+        model.validate()
+        return model
+
+    def _roster_values(self, roster: Roster, H: int) -> list[tuple[float, int]]:
+        """Capacity change points [(minute, servers)], first at minute 0, over the horizon."""
+        points = {float(h * 60) for h in range(H)}
+        for a, b, _v in roster.overrides:
+            points.update(t for t in (float(a), float(b)) if t < H * 60)
+        out: list[tuple[float, int]] = []
+        for t in sorted(points):
+            value = int(roster.weekly[(self.start_hour_of_week + int(t // 60)) % HOURS_PER_WEEK])
+            for a, b, v in roster.overrides:
+                if a <= t < b:
+                    value = int(v)
+            if not out or out[-1][1] != value:
+                out.append((t, value))
+        return out
+
+    def _stream_rate(self, st: _Stream, H: int, where: str) -> np.ndarray:
+        if st.rate_by_hour is not None:
+            r = np.asarray(st.rate_by_hour, dtype=np.float64)
+            if r.shape != (H,):
+                raise ModelError(f"{where}.rate_by_hour", f"needs {H} hourly values, got {r.shape}")
+            rate = st.rate_per_hour * r
+        else:
+            how = np.ones(HOURS_PER_WEEK) if st.hour_of_week is None else np.asarray(st.hour_of_week, float)
+            if how.shape != (HOURS_PER_WEEK,):
+                raise ModelError(f"{where}.hour_of_week", f"needs 168 values, got {how.shape}")
+            hours = np.arange(H)
+            rate = st.rate_per_hour * how[(self.start_hour_of_week + hours) % HOURS_PER_WEEK]
+            if st.daily is not None:
+                daily = np.asarray(st.daily, dtype=np.float64)
+                n_days = (H + 23) // 24
+                if daily.shape[0] < n_days:
+                    raise ModelError(f"{where}.daily", f"needs {n_days} daily multipliers, got {daily.shape[0]}")
+                rate = rate * daily[hours // 24]
+        if (rate < 0).any() or not np.isfinite(rate).all():
+            raise ModelError(where, "arrival rates must be finite and >= 0")
+        return rate

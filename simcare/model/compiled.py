@@ -1,0 +1,211 @@
+"""CompiledModel: the flat, random-free description of a system that both engines run.
+
+Shapes use S services, G patient groups, K arrival streams, H hours in the horizon, M capacity
+changes, R route entries and L priority levels. Times are minutes from the run's start; rates are
+patients per hour. A CompiledModel is immutable by convention: engines never write to it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from simcare.errors import ModelError
+from simcare.model import enums as E
+
+INF_CAPACITY = np.int64(1 << 62)  # capacity of an infinite-server service (a pure delay)
+UNLIMITED_QUEUE = np.int64(1 << 62)  # queue limit meaning "as many may wait as arrive"
+
+
+@dataclass(frozen=True, eq=False)
+class CompiledModel:
+    """Flat numpy description of services, groups, routes and arrival streams.
+
+    Services (S)
+        service_names: tuple[str, ...] (S,)
+        service_keys: uint64 (S,), stable key of each name, used in draw keys
+        capacity0: int64 (S,), servers at time 0; INF_CAPACITY for an infinite-server service
+        queue_limit: int64 (S,), waiting places for patients who do not hold a server elsewhere;
+            UNLIMITED_QUEUE for no limit
+        blocks: bool (S,), a patient finishing here keeps the server while the next service has
+            no free server (blocking after service)
+        block_max: float64 (S,), minutes a patient may stay blocked here (inf: no limit)
+        overflow: int32 (S,), service a blocked patient goes to after block_max (-1: none)
+    Capacity changes (M), sorted by (time, service)
+        cap_time: float64 (M,), cap_service: int32 (M,), cap_value: int64 (M,)
+    Groups (G)
+        group_names: tuple[str, ...] (G,); group_priority: int64 (G,), larger is served first
+        group_level: int32 (G,), 0 for the highest priority ... L-1 for the lowest
+    Per (service, group)
+        service_dist: int8 (S, G), service_par: float64 (S, G, 3)
+        patience_dist: int8 (S, G) (DIST_NONE: waits for ever), patience_par: float64 (S, G, 3)
+        empirical_values: float64 (E,), pool used by empirical distributions
+    Routes, per kind in (served, abandoned, turned away), service and group
+        route_start, route_stop: int64 (3, S, G), slices of the route arrays (empty: exit)
+        route_dest: int32 (R,), next service or EXIT; route_group: int32 (R,), new group or
+        KEEP_GROUP; route_cum: float64 (R,), cumulative probability (last of a slice is 1)
+    Arrival streams (K)
+        stream_names: tuple[str, ...] (K,); stream_keys: uint64 (K,); stream_service: int32 (K,)
+        stream_group_cum: float64 (K, G), cumulative distribution of the arrival's group
+        stream_rate: float64 (K, H), patients per hour during each hour of the horizon
+    Horizon
+        horizon: float, minutes; n_hours: int = ceil(horizon / 60)
+    """
+
+    service_names: tuple[str, ...]
+    service_keys: np.ndarray
+    capacity0: np.ndarray
+    queue_limit: np.ndarray
+    blocks: np.ndarray
+    block_max: np.ndarray
+    overflow: np.ndarray
+    cap_time: np.ndarray
+    cap_service: np.ndarray
+    cap_value: np.ndarray
+    group_names: tuple[str, ...]
+    group_priority: np.ndarray
+    group_level: np.ndarray
+    service_dist: np.ndarray
+    service_par: np.ndarray
+    patience_dist: np.ndarray
+    patience_par: np.ndarray
+    empirical_values: np.ndarray
+    route_start: np.ndarray
+    route_stop: np.ndarray
+    route_dest: np.ndarray
+    route_group: np.ndarray
+    route_cum: np.ndarray
+    stream_names: tuple[str, ...]
+    stream_keys: np.ndarray
+    stream_service: np.ndarray
+    stream_group_cum: np.ndarray
+    stream_rate: np.ndarray
+    horizon: float
+
+    @property
+    def n_services(self) -> int:
+        return len(self.service_names)
+
+    @property
+    def n_groups(self) -> int:
+        return len(self.group_names)
+
+    @property
+    def n_streams(self) -> int:
+        return len(self.stream_names)
+
+    @property
+    def n_hours(self) -> int:
+        return int(np.ceil(self.horizon / 60.0))
+
+    @property
+    def n_levels(self) -> int:
+        return int(self.group_level.max()) + 1 if self.n_groups else 0
+
+    def service_index(self, name: str) -> int:
+        try:
+            return self.service_names.index(name)
+        except ValueError:
+            raise KeyError(f"no service named {name!r}; services: {list(self.service_names)}") from None
+
+    def group_index(self, name: str) -> int:
+        try:
+            return self.group_names.index(name)
+        except ValueError:
+            raise KeyError(f"no group named {name!r}; groups: {list(self.group_names)}") from None
+
+    def digest(self) -> str:
+        """SHA-256 of every field: two models with the same digest behave identically."""
+        h = hashlib.sha256()
+        for f in fields(self):
+            value = getattr(self, f.name)
+            h.update(f.name.encode())
+            if isinstance(value, np.ndarray):
+                h.update(str(value.dtype).encode() + str(value.shape).encode())
+                h.update(np.ascontiguousarray(value).tobytes())
+            else:
+                h.update(repr(value).encode())
+        return h.hexdigest()
+
+    def validate(self) -> None:
+        """Check shapes, dtypes and value ranges; raise ModelError naming the first bad field."""
+        S, G, K, H = self.n_services, self.n_groups, self.n_streams, self.n_hours
+        expect = {
+            "service_keys": ((S,), np.uint64),
+            "capacity0": ((S,), np.int64),
+            "queue_limit": ((S,), np.int64),
+            "blocks": ((S,), np.bool_),
+            "block_max": ((S,), np.float64),
+            "overflow": ((S,), np.int32),
+            "group_priority": ((G,), np.int64),
+            "group_level": ((G,), np.int32),
+            "service_dist": ((S, G), np.int8),
+            "service_par": ((S, G, 3), np.float64),
+            "patience_dist": ((S, G), np.int8),
+            "patience_par": ((S, G, 3), np.float64),
+            "route_start": ((E.N_ROUTE_KINDS, S, G), np.int64),
+            "route_stop": ((E.N_ROUTE_KINDS, S, G), np.int64),
+            "stream_keys": ((K,), np.uint64),
+            "stream_service": ((K,), np.int32),
+            "stream_group_cum": ((K, G), np.float64),
+            "stream_rate": ((K, H), np.float64),
+        }
+        for name, (shape, dtype) in expect.items():
+            arr = getattr(self, name)
+            if not isinstance(arr, np.ndarray) or arr.shape != shape or arr.dtype != dtype:
+                got = (getattr(arr, "shape", None), getattr(arr, "dtype", type(arr)))
+                raise ModelError(name, f"expected shape {shape} of {np.dtype(dtype)}, got {got}")
+        if S == 0 or G == 0:
+            raise ModelError("services", "a model needs at least one service and one group")
+        if not (np.isfinite(self.horizon) and self.horizon > 0):
+            raise ModelError("horizon", f"must be a positive number of minutes, got {self.horizon}")
+        if len(set(self.service_names)) != S:
+            raise ModelError("service_names", "service names must be unique")
+        if len(set(self.service_keys.tolist())) != S:
+            raise ModelError("service_keys", "two services share a draw key (rename one)")
+        if (self.capacity0 < 0).any():
+            raise ModelError("capacity0", "capacities must be >= 0")
+        if (self.queue_limit < 0).any():
+            raise ModelError("queue_limit", "queue limits must be >= 0")
+        if (self.block_max <= 0).any() or np.isnan(self.block_max).any():
+            raise ModelError("block_max", "maximum blocked times must be > 0 minutes (inf: none)")
+        has_max = np.isfinite(self.block_max)
+        if ((self.overflow < 0) & has_max).any() or (self.overflow >= S).any():
+            raise ModelError("overflow", "a service with a maximum blocked time needs an overflow")
+        m = self.cap_time.shape[0]
+        if self.cap_service.shape != (m,) or self.cap_value.shape != (m,):
+            raise ModelError("cap_time", "capacity change arrays must have the same length")
+        if m:
+            if (self.cap_value < 0).any():
+                raise ModelError("cap_value", "capacities must be >= 0")
+            order = np.lexsort((self.cap_service, self.cap_time))
+            if not np.array_equal(order, np.arange(m)):
+                raise ModelError("cap_time", "capacity changes must be sorted by (time, service)")
+            if ((self.cap_service < 0) | (self.cap_service >= S)).any():
+                raise ModelError("cap_service", "capacity change names an unknown service")
+        kinds = (E.DIST_EXPONENTIAL, E.DIST_LOGNORMAL, E.DIST_GAMMA, E.DIST_WEIBULL,
+                 E.DIST_TRIANGULAR, E.DIST_UNIFORM, E.DIST_FIXED, E.DIST_EMPIRICAL)
+        if not np.isin(self.service_dist, kinds).all():
+            raise ModelError("service_dist", "every (service, group) needs a service-time law")
+        if not np.isin(self.patience_dist, (E.DIST_NONE, *kinds)).all():
+            raise ModelError("patience_dist", "unknown patience distribution code")
+        r = self.route_dest.shape[0]
+        if self.route_group.shape != (r,) or self.route_cum.shape != (r,):
+            raise ModelError("route_dest", "route arrays must have the same length")
+        if ((self.route_dest < E.EXIT) | (self.route_dest >= S)).any():
+            raise ModelError("route_dest", "a route names an unknown service")
+        if ((self.route_group < E.KEEP_GROUP) | (self.route_group >= G)).any():
+            raise ModelError("route_group", "a route names an unknown group")
+        nonempty = self.route_stop > self.route_start
+        if (self.route_stop < self.route_start).any() or (self.route_stop > r).any():
+            raise ModelError("route_start", "route slices out of range")
+        if nonempty.any() and not np.allclose(self.route_cum[self.route_stop[nonempty] - 1], 1.0):
+            raise ModelError("route_cum", "route probabilities must sum to 1")
+        if ((self.stream_service < 0) | (self.stream_service >= S)).any():
+            raise ModelError("stream_service", "an arrival stream enters an unknown service")
+        if K and not np.allclose(self.stream_group_cum[:, -1], 1.0):
+            raise ModelError("stream_group_cum", "group probabilities must sum to 1")
+        if (self.stream_rate < 0).any() or not np.isfinite(self.stream_rate).all():
+            raise ModelError("stream_rate", "arrival rates must be finite and >= 0")

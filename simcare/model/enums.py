@@ -1,0 +1,110 @@
+"""The engine <-> analysis contract: integer enums and the visit-record dtype.
+
+Both engines (the numba kernel and the SimPy twin) and every consumer of a run's results use
+these names; nothing else may hard-code the integers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# --- Service-time and patience distributions (parameters in minutes) -------------------------
+DIST_NONE = 0  # no draw: used for "no patience" (the patient waits for ever)
+DIST_EXPONENTIAL = 1  # p0 = mean
+DIST_LOGNORMAL = 2  # p0 = mu, p1 = sigma of the underlying normal (compiled from mean, sd)
+DIST_GAMMA = 3  # p0 = shape k, p1 = scale theta
+DIST_WEIBULL = 4  # p0 = shape k, p1 = scale lambda
+DIST_TRIANGULAR = 5  # p0 = low, p1 = mode, p2 = high
+DIST_UNIFORM = 6  # p0 = low, p1 = high
+DIST_FIXED = 7  # p0 = value
+DIST_EMPIRICAL = 8  # p0 = offset into CompiledModel.empirical_values, p1 = count
+
+DIST_NAMES = {
+    DIST_NONE: "none",
+    DIST_EXPONENTIAL: "exponential",
+    DIST_LOGNORMAL: "lognormal",
+    DIST_GAMMA: "gamma",
+    DIST_WEIBULL: "weibull",
+    DIST_TRIANGULAR: "triangular",
+    DIST_UNIFORM: "uniform",
+    DIST_FIXED: "fixed",
+    DIST_EMPIRICAL: "empirical",
+}
+
+# --- Route tables: which event a routing decision follows -------------------------------------
+ROUTE_SERVED = 0  # after service ends
+ROUTE_ABANDONED = 1  # after leaving the queue when patience ran out
+ROUTE_TURNED_AWAY = 2  # after finding the queue full on arrival
+N_ROUTE_KINDS = 3
+
+EXIT = -1  # route destination meaning "leaves the modelled system"
+KEEP_GROUP = -1  # route group meaning "patient group unchanged"
+
+# --- Visit outcomes (column ``outcome`` of the visit table) ------------------------------------
+OUT_SERVED = 0  # served and moved on (or out)
+OUT_ABANDONED = 1  # left the queue when patience ran out (abandoned call, left without being seen)
+OUT_TURNED_AWAY = 2  # found the waiting places full and went elsewhere
+OUT_RELEASED = 3  # blocked after service longer than the maximum; moved to the overflow service
+OUT_WAITING = 4  # still waiting at the end of the run (in the queue, or blocked upstream)
+OUT_IN_SERVICE = 5  # still in service at the end of the run
+OUT_BLOCKED = 6  # still holding a server after service at the end of the run
+
+OUTCOME_NAMES = {
+    OUT_SERVED: "served",
+    OUT_ABANDONED: "abandoned",
+    OUT_TURNED_AWAY: "turned_away",
+    OUT_RELEASED: "released",
+    OUT_WAITING: "waiting",
+    OUT_IN_SERVICE: "in_service",
+    OUT_BLOCKED: "blocked",
+}
+FINISHED_OUTCOMES = (OUT_SERVED, OUT_ABANDONED, OUT_TURNED_AWAY, OUT_RELEASED)
+
+# --- Event kinds, in the order they are processed when their times are equal -----------------
+# The event key is (time, kind, id, visit): see simcare.engine for the full tie rules.
+EV_CAPACITY = 0  # a service's capacity changes (id = service)
+EV_END = 1  # a patient's service ends (id = patient)
+EV_BLOCK_TIMEOUT = 2  # a blocked patient reaches the maximum blocked time (id = patient)
+EV_START = 3  # a patient taken from a queue or blocked list starts service (id = patient)
+EV_PATIENCE = 4  # a waiting patient's patience runs out (id = patient)
+EV_MOVE = 5  # a patient who abandoned or was released moves on (id = patient)
+EV_ARRIVAL = 6  # a new patient arrives (id = patient)
+N_EVENT_KINDS = 7
+
+EVENT_NAMES = {
+    EV_CAPACITY: "capacity",
+    EV_END: "end",
+    EV_BLOCK_TIMEOUT: "block_timeout",
+    EV_START: "start",
+    EV_PATIENCE: "patience",
+    EV_MOVE: "move",
+    EV_ARRIVAL: "arrival",
+}
+
+# --- Run status ------------------------------------------------------------------------------
+STATUS_OK = 0
+STATUS_DEADLOCK = 1
+STATUS_ROUTING_LOOP = 2
+STATUS_NAMES = {STATUS_OK: "ok", STATUS_DEADLOCK: "deadlock", STATUS_ROUTING_LOOP: "routing_loop"}
+
+# --- Purposes of counter-based draws (part of each draw's key) --------------------------------
+PURPOSE_SERVICE = 0
+PURPOSE_ROUTE = 1
+PURPOSE_PATIENCE = 2
+PURPOSE_ABANDON_ROUTE = 3
+PURPOSE_TURNED_AWAY_ROUTE = 4
+N_PURPOSES = 5
+
+# --- The visit table: one row per (patient, service) visit --------------------------------------
+VISIT_DTYPE = np.dtype(
+    [
+        ("patient", np.int64),  # patient id: rank of the arrival in (time, stream, index) order
+        ("group", np.int32),  # patient group during this visit
+        ("service", np.int32),  # service index
+        ("arrival", np.float64),  # minutes: asked for this service (joined queue or blocked)
+        ("start", np.float64),  # minutes: service started (NaN if never)
+        ("end", np.float64),  # minutes: service ended (NaN if not yet / never)
+        ("departure", np.float64),  # minutes: left this service (server freed; NaN if inside)
+        ("outcome", np.int8),  # OUT_* code
+    ]
+)

@@ -1,0 +1,1 @@
+"""Randomness: the seed tree, counter-based keyed draws, distributions and arrival streams."""
