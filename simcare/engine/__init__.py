@@ -45,15 +45,12 @@ def _expected_visits(model: CompiledModel, n_patients: int) -> int:
 
 
 def _run_numba(model: CompiledModel, draws: RunDraws) -> dict[str, Any]:
+    from simcare.engine._nb import kernel as K
     from simcare.engine._nb.heap import new_heap
-    from simcare.engine._nb.kernel import (
-        C_ARRIVED, C_EVENTS, C_EXITED, C_ROWS, C_STATUS, N_COUNTERS, Net, State, new_rows,
-        simulate_nb,
-    )
 
     started = time.perf_counter()
     S, H, N, L = model.n_services, model.n_hours, draws.n_patients, model.n_levels
-    net = Net(
+    net = K.Net(
         model.service_keys, model.queue_limit, model.blocks, model.block_max, model.overflow,
         model.group_level, L, model.service_dist, model.service_par, model.patience_dist,
         model.patience_par, model.empirical_values, model.route_start, model.route_stop,
@@ -61,42 +58,44 @@ def _run_numba(model: CompiledModel, draws: RunDraws) -> dict[str, Any]:
         draws.purpose_keys, model.cap_time, model.cap_service, model.cap_value,
     )
     n = max(N, 1)
-    st = State(
-        model.capacity0.copy(), np.zeros(S, np.int64), np.zeros(S, np.int64), np.zeros(S, np.int64),
-        np.zeros(S, np.int64), np.zeros(S, np.int64), np.zeros((S, S), np.int64),
-        np.full((S, L), -1, np.int64), np.full((S, L), -1, np.int64),
-        np.full(n, -1, np.int64), np.full(n, -1, np.int64),
-        np.zeros(n, np.int8), np.zeros(n, np.int32), np.full(n, -1, np.int32),
-        np.full(n, -1, np.int64), np.full(n, -1, np.int64), np.full(n, -1, np.int64),
-        np.full(n, -1, np.int64), np.zeros(n + S + 2, np.int64), np.zeros(N_COUNTERS, np.int64),
-        np.zeros(S), np.zeros((S, H)), np.zeros((S, H)), np.zeros((S, H)), np.zeros((S, H)),
+    st = K.State(
+        cap=model.capacity0.copy(), busy=np.zeros(S, np.int64), serving=np.zeros(S, np.int64),
+        holding=np.zeros(S, np.int64), n_queue=np.zeros(S, np.int64),
+        n_pending=np.zeros(S, np.int64), hold_to=np.zeros((S, S), np.int64),
+        line_head=np.full((S, L), -1, np.int64), line_tail=np.full((S, L), -1, np.int64),
+        nxt=np.empty(n, np.int64), prv=np.empty(n, np.int64),
+        p_state=np.zeros(n, np.int8), p_row=np.full(n, -1, np.int64),
+        worklist=np.empty(n + 2, np.int64), counters=np.zeros(K.N_COUNTERS, np.int64),
+        clock=np.zeros(1), last_t=np.zeros(S), a_serv=np.zeros((S, H)), a_wait=np.zeros((S, H)),
+        a_hold=np.zeros((S, H)), a_cap=np.zeros((S, H)), deadlock_mask=np.zeros(S, np.bool_),
     )
-    rows, end_t, mask = simulate_nb(
-        net, model.capacity0, draws.arrival_time, draws.arrival_service, draws.arrival_group,
-        float(model.horizon), H, _expected_visits(model, N), st, new_heap(N),
-        new_rows(_expected_visits(model, N)),
-    )
-    n_rows = int(st.counters[C_ROWS])
-    visits = np.empty(n_rows, dtype=E.VISIT_DTYPE)
-    visits["patient"] = rows.patient[:n_rows]
-    visits["group"] = rows.group[:n_rows]
-    visits["service"] = rows.service[:n_rows]
-    visits["arrival"] = rows.arrival[:n_rows]
-    visits["start"] = rows.start[:n_rows]
-    visits["end"] = rows.end[:n_rows]
-    visits["departure"] = rows.depart[:n_rows]
-    visits["outcome"] = rows.outcome[:n_rows]
-    status = int(st.counters[C_STATUS])
+    heap = new_heap(N)
+    rows = K.new_rows(_expected_visits(model, N))
+    while True:
+        K.simulate_nb(net, draws.arrival_time, draws.arrival_service, draws.arrival_group,
+                      float(model.horizon), st, heap, rows)
+        if st.counters[K.C_STATUS] != K.STATUS_NEED_ROWS:
+            break
+        n_rows = int(st.counters[K.C_ROWS])
+        rows = K.grow_rows(rows, n_rows, 2 * rows.occ.shape[0] + K.MAX_HOPS + 2)
+    n_rows = int(st.counters[K.C_ROWS])
+    visits = rows.vis[:n_rows]
+    if rows.vis.shape[0] > 1.5 * n_rows:
+        visits = visits.copy()  # do not keep a mostly empty buffer alive
+    status = int(st.counters[K.C_STATUS])
     return {
         "visits": visits,
         "areas": np.stack([st.a_serv, st.a_wait, st.a_hold, st.a_cap], axis=1),
         "final": np.stack([st.serving, st.holding, st.n_queue, st.n_pending], axis=1),
-        "arrived": int(st.counters[C_ARRIVED]),
-        "exited": int(st.counters[C_EXITED]),
-        "events": int(st.counters[C_EVENTS]),
+        "arrived": int(st.counters[K.C_ARRIVED]),
+        "exited": int(st.counters[K.C_EXITED]),
+        "events": int(st.counters[K.C_EVENTS]),
         "status": status,
-        "end_time": float(model.horizon if status == E.STATUS_OK else end_t),
-        "deadlock_services": [int(i) for i in np.flatnonzero(mask)] if status == E.STATUS_DEADLOCK else [],
+        "end_time": float(model.horizon if status == E.STATUS_OK else st.clock[0]),
+        "deadlock_services": (
+            [int(i) for i in np.flatnonzero(st.deadlock_mask)]
+            if status == E.STATUS_DEADLOCK else []
+        ),
         "wall_seconds": time.perf_counter() - started,
     }
 

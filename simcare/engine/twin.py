@@ -105,7 +105,7 @@ class Station:
         t0 = self.last_t
         if t <= t0:
             return
-        h = int(t0 // 60.0)
+        h = int(t0 / 60.0)
         while t0 < t and h < self.n_hours:
             t1 = min(t, (h + 1) * 60.0)
             dt = t1 - t0

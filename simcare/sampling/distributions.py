@@ -13,8 +13,8 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from numba import njit
 
+from simcare._jit import kernel_jit
 from simcare.errors import ModelError
 from simcare.model import enums as E
 from simcare.sampling.keys import uniform
@@ -252,7 +252,7 @@ class Empirical(Distribution):
 # --- numba samplers -----------------------------------------------------------------------------
 
 
-@njit(cache=True)
+@kernel_jit
 def ndtri_nb(p: float) -> float:
     """Inverse standard normal CDF for p in (0, 1): Wichura's AS 241 (PPND16), ~1e-16 relative."""
     q = p - 0.5
@@ -293,7 +293,7 @@ def ndtri_nb(p: float) -> float:
     return -x if q < 0 else x
 
 
-@njit(cache=True)
+@kernel_jit
 def _gamma_unit_nb(shape: float, key: np.uint64) -> float:
     """Gamma(shape, 1) from the uniforms of ``key`` (Marsaglia & Tsang 2000; shape < 1 boosted)."""
     boost = 1.0
@@ -315,7 +315,7 @@ def _gamma_unit_nb(shape: float, key: np.uint64) -> float:
         j += 2
 
 
-@njit(cache=True)
+@kernel_jit
 def sample_nb(
     kind: int, p0: float, p1: float, p2: float, empirical: np.ndarray, key: np.uint64
 ) -> float:

@@ -18,6 +18,8 @@ import hashlib
 import numpy as np
 from numba import njit
 
+from simcare._jit import kernel_jit
+
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -35,7 +37,7 @@ def name_key(name: str) -> int:
     return int.from_bytes(hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest(), "little")
 
 
-@njit(cache=True, inline="always")
+@kernel_jit
 def mix64(z: np.uint64) -> np.uint64:
     """SplitMix64 finaliser: a bijection of uint64 with full avalanche."""
     z = (z ^ (z >> _S30)) * _M1
@@ -43,7 +45,7 @@ def mix64(z: np.uint64) -> np.uint64:
     return z ^ (z >> _S31)
 
 
-@njit(cache=True)
+@kernel_jit
 def patient_key(stream_key: np.uint64, index: np.int64) -> np.uint64:
     """Key of the ``index``-th patient (0-based) of an arrival stream; the same in every run."""
     return mix64(mix64(stream_key) + np.uint64(index) * GOLDEN)
@@ -58,7 +60,7 @@ def patient_keys(stream_keys: np.ndarray, indices: np.ndarray) -> np.ndarray:
     return out
 
 
-@njit(cache=True)
+@kernel_jit
 def draw_key(
     pkey: np.uint64, purpose_key: np.uint64, service_key: np.uint64, occurrence: np.int64
 ) -> np.uint64:
@@ -67,7 +69,7 @@ def draw_key(
     return mix64(mix64(mix64(pkey ^ purpose_key) ^ service_key) + np.uint64(occurrence) * GOLDEN)
 
 
-@njit(cache=True, inline="always")
+@kernel_jit
 def uniform(key: np.uint64, j: np.int64) -> float:
     """The ``j``-th uniform in (0, 1) of a draw key (j = 0 for most draws)."""
     x = mix64(key + (np.uint64(j) + _ONE) * GOLDEN)

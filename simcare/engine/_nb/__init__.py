@@ -1,1 +1,1 @@
-"""numba kernels of the engine (plain @njit(cache=True) functions on arrays)."""
+"""numba kernels of the engine: plain functions on arrays (see simcare._jit), cached."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import namedtuple
 
 import numpy as np
-from numba import njit
+from simcare._jit import kernel_jit
 
 Heap = namedtuple("Heap", ["t", "k", "pid", "pay", "pos", "size"])
 
@@ -23,12 +23,12 @@ def new_heap(n_patients: int) -> Heap:
                 np.full(n, -1, np.int64), np.zeros(1, np.int64))
 
 
-@njit(cache=True)
+@kernel_jit
 def _before(t1: float, k1: int, t2: float, k2: int) -> bool:
     return t1 < t2 or (t1 == t2 and k1 < k2)
 
 
-@njit(cache=True)
+@kernel_jit
 def _place(h: Heap, i: int, t: float, k: int, pid: int, pay: int) -> None:
     h.t[i] = t
     h.k[i] = k
@@ -37,7 +37,7 @@ def _place(h: Heap, i: int, t: float, k: int, pid: int, pay: int) -> None:
     h.pos[pid] = i
 
 
-@njit(cache=True)
+@kernel_jit
 def _sift_up(h: Heap, i: int) -> None:
     t, k, pid, pay = h.t[i], h.k[i], h.pid[i], h.pay[i]
     while i > 0:
@@ -50,7 +50,7 @@ def _sift_up(h: Heap, i: int) -> None:
     _place(h, i, t, k, pid, pay)
 
 
-@njit(cache=True)
+@kernel_jit
 def _sift_down(h: Heap, i: int) -> None:
     n = h.size[0]
     t, k, pid, pay = h.t[i], h.k[i], h.pid[i], h.pay[i]
@@ -69,7 +69,7 @@ def _sift_down(h: Heap, i: int) -> None:
     _place(h, i, t, k, pid, pay)
 
 
-@njit(cache=True)
+@kernel_jit
 def heap_set(h: Heap, pid: int, t: float, k: int, pay: int) -> None:
     """Give patient ``pid`` the pending event (t, k, pay), replacing any it had."""
     i = h.pos[pid]
@@ -87,7 +87,7 @@ def heap_set(h: Heap, pid: int, t: float, k: int, pay: int) -> None:
         _sift_down(h, i)
 
 
-@njit(cache=True)
+@kernel_jit
 def heap_pop(h: Heap) -> None:
     """Remove the first event (read it from slot 0 before calling)."""
     top = h.pid[0]

@@ -49,8 +49,7 @@ import math
 from collections import namedtuple
 
 import numpy as np
-from numba import njit
-
+from simcare._jit import kernel_jit, kernel_jit_inline
 from simcare.engine._nb.heap import Heap, heap_pop, heap_set
 from simcare.model import enums as E
 from simcare.model.compiled import INF_CAPACITY
@@ -75,7 +74,10 @@ C_EVENTS = 1
 C_STATUS = 2
 C_ARRIVED = 3
 C_EXITED = 4
-N_COUNTERS = 5
+C_NEXT_ARRIVAL = 5
+C_NEXT_CAPACITY = 6
+N_COUNTERS = 7
+STATUS_NEED_ROWS = -1  # internal: the row buffer must grow before the run can go on
 
 Net = namedtuple(
     "Net",
@@ -91,50 +93,41 @@ State = namedtuple(
     [
         "cap", "busy", "serving", "holding", "n_queue", "n_pending", "hold_to",
         "line_head", "line_tail", "nxt", "prv",
-        "p_state", "p_group", "p_service", "p_row", "p_hold", "p_hold_row", "p_last_row",
-        "worklist", "counters", "last_t", "a_serv", "a_wait", "a_hold", "a_cap",
+        "p_state", "p_row", "worklist", "counters", "clock", "last_t",
+        "a_serv", "a_wait", "a_hold", "a_cap", "deadlock_mask",
     ],
 )
-Rows = namedtuple(
-    "Rows",
-    ["patient", "group", "service", "arrival", "start", "end", "depart", "outcome", "occ", "prev"],
-)
+# Visit rows: the public visit record (VISIT_DTYPE) plus, per row, the occurrence number of this
+# patient's visit to this service (occ) and the patient's previous row (prev, -1 if none).
+Rows = namedtuple("Rows", ["vis", "occ", "prev"])
 
 
 def new_rows(n: int) -> Rows:
-    """Empty visit-row buffers with room for ``n`` rows."""
+    """Empty visit-row buffers with room for ``n`` rows (pages are touched only when written)."""
     n = max(n, 16)
-    return Rows(np.empty(n, np.int64), np.empty(n, np.int32), np.empty(n, np.int32),
-                np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n, np.int8),
-                np.empty(n, np.int32), np.empty(n, np.int64))
+    return Rows(np.empty(n, dtype=E.VISIT_DTYPE), np.empty(n, np.int32), np.empty(n, np.int64))
 
 
-@njit(cache=True)
-def _grow(a: np.ndarray, n: int) -> np.ndarray:
-    b = np.empty(n, dtype=a.dtype)
-    b[: a.shape[0]] = a
-    return b
-
-
-@njit(cache=True)
-def _grow_rows(rows: Rows, n: int) -> Rows:
-    return Rows(_grow(rows.patient, n), _grow(rows.group, n), _grow(rows.service, n),
-                _grow(rows.arrival, n), _grow(rows.start, n), _grow(rows.end, n),
-                _grow(rows.depart, n), _grow(rows.outcome, n), _grow(rows.occ, n),
-                _grow(rows.prev, n))
+def grow_rows(rows: Rows, n_used: int, n: int) -> Rows:
+    """A copy of the first ``n_used`` rows in buffers with room for ``n`` rows."""
+    new = new_rows(n)
+    new.vis[:n_used] = rows.vis[:n_used]
+    new.occ[:n_used] = rows.occ[:n_used]
+    new.prev[:n_used] = rows.prev[:n_used]
+    return new
 
 
 # --- time-weighted state series ---------------------------------------------------------------
 
 
-@njit(cache=True)
+@kernel_jit_inline
 def _acc(st: State, s: int, t: float) -> None:
     """Add service s's current counts x elapsed minutes to its hourly areas, up to time t."""
     t0 = st.last_t[s]
     if t <= t0:
         return
     n_hours = st.a_serv.shape[1]
-    h = int(t0 // 60.0)
+    h = int(t0 / 60.0)
     serving = st.serving[s]
     waiting = st.n_queue[s] + st.n_pending[s]
     holding = st.holding[s]
@@ -155,7 +148,7 @@ def _acc(st: State, s: int, t: float) -> None:
 # --- waiting lines (one doubly linked list per service and priority level) ------------------------
 
 
-@njit(cache=True)
+@kernel_jit_inline
 def _line_append(st: State, s: int, lvl: int, p: int) -> None:
     tail = st.line_tail[s, lvl]
     st.prv[p] = tail
@@ -167,7 +160,7 @@ def _line_append(st: State, s: int, lvl: int, p: int) -> None:
     st.line_tail[s, lvl] = p
 
 
-@njit(cache=True)
+@kernel_jit_inline
 def _line_remove(st: State, s: int, lvl: int, p: int) -> None:
     a = st.prv[p]
     b = st.nxt[p]
@@ -181,7 +174,7 @@ def _line_remove(st: State, s: int, lvl: int, p: int) -> None:
         st.line_tail[s, lvl] = a
 
 
-@njit(cache=True)
+@kernel_jit_inline
 def _line_pop(st: State, s: int, n_levels: int) -> int:
     for lvl in range(n_levels):
         p = st.line_head[s, lvl]
@@ -194,40 +187,38 @@ def _line_pop(st: State, s: int, n_levels: int) -> int:
 # --- patients' visits -------------------------------------------------------------------------------
 
 
-@njit(cache=True)
+@kernel_jit_inline
 def _new_row(rows: Rows, st: State, p: int, s: int, g: int, t: float) -> int:
     r = st.counters[C_ROWS]
     st.counters[C_ROWS] = r + 1
-    rows.patient[r] = p
-    rows.group[r] = g
-    rows.service[r] = s
-    rows.arrival[r] = t
-    rows.start[r] = np.nan
-    rows.end[r] = np.nan
-    rows.depart[r] = np.nan
-    rows.outcome[r] = E.OUT_WAITING
-    prev = st.p_last_row[p]
+    v = rows.vis[r]
+    v.patient = p
+    v.group = g
+    v.service = s
+    v.arrival = t
+    v.start = np.nan
+    v.end = np.nan
+    v.departure = np.nan
+    v.outcome = E.OUT_WAITING
+    prev = st.p_row[p]
     rows.prev[r] = prev
     occ = 0
     q = prev
     while q >= 0:
-        if rows.service[q] == s:
+        if rows.vis[q].service == s:
             occ += 1
         q = rows.prev[q]
     rows.occ[r] = occ
-    st.p_last_row[p] = r
-    st.p_service[p] = s
     st.p_row[p] = r
-    st.p_group[p] = g
     return r
 
 
-@njit(cache=True)
+@kernel_jit_inline
 def _key(net: Net, p: int, purpose: int, s: int, occ: int) -> np.uint64:
     return draw_key(net.patient_key[p], net.purpose_keys[purpose], net.service_keys[s], occ)
 
 
-@njit(cache=True)
+@kernel_jit_inline
 def _route(net: Net, kind: int, s: int, g: int, u: float) -> tuple[int, int]:
     """(next service or EXIT, next group) for a patient of group g leaving s, from uniform u."""
     i0 = net.route_start[kind, s, g]
@@ -241,11 +232,11 @@ def _route(net: Net, kind: int, s: int, g: int, u: float) -> tuple[int, int]:
     return net.route_dest[i], (g if ng == E.KEEP_GROUP else ng)
 
 
-@njit(cache=True)
+@kernel_jit_inline
 def _begin_service(net: Net, st: State, rows: Rows, heap: Heap, p: int, r: int, t: float) -> None:
     """Draw p's service time for visit r and schedule its end (the server is already taken)."""
-    s = rows.service[r]
-    g = rows.group[r]
+    s = rows.vis[r].service
+    g = rows.vis[r].group
     key = _key(net, p, E.PURPOSE_SERVICE, s, rows.occ[r])
     par = net.service_par[s, g]
     d = sample_nb(net.service_dist[s, g], par[0], par[1], par[2], net.empirical, key)
@@ -253,7 +244,7 @@ def _begin_service(net: Net, st: State, rows: Rows, heap: Heap, p: int, r: int, 
     heap_set(heap, p, t + d, (E.EV_END << KIND_SHIFT) | p, r)
 
 
-@njit(cache=True)
+@kernel_jit_inline
 def _enter(net: Net, st: State, rows: Rows, heap: Heap, p: int, s: int, g: int, t: float) -> None:
     """Patient p (not holding any server) arrives at s in group g; follows turned-away routes."""
     hops = 0
@@ -267,8 +258,8 @@ def _enter(net: Net, st: State, rows: Rows, heap: Heap, p: int, s: int, g: int, 
             _acc(st, s, t)
             st.busy[s] += 1
             st.serving[s] += 1
-            rows.start[r] = t
-            rows.outcome[r] = E.OUT_IN_SERVICE
+            rows.vis[r].start = t
+            rows.vis[r].outcome = E.OUT_IN_SERVICE
             _begin_service(net, st, rows, heap, p, r, t)
             return
         if st.n_queue[s] < net.queue_limit[s]:
@@ -283,32 +274,33 @@ def _enter(net: Net, st: State, rows: Rows, heap: Heap, p: int, s: int, g: int, 
                               _key(net, p, E.PURPOSE_PATIENCE, s, rows.occ[r]))
                 heap_set(heap, p, t + w, (E.EV_PATIENCE << KIND_SHIFT) | p, r)
             return
-        rows.depart[r] = t
-        rows.outcome[r] = E.OUT_TURNED_AWAY
+        rows.vis[r].departure = t
+        rows.vis[r].outcome = E.OUT_TURNED_AWAY
         u = uniform(_key(net, p, E.PURPOSE_TURNED_AWAY_ROUTE, s, rows.occ[r]), 0)
         s, g = _route(net, E.ROUTE_TURNED_AWAY, s, g, u)
     st.p_state[p] = P_GONE
-    st.p_service[p] = -1
     st.counters[C_EXITED] += 1
 
 
-@njit(cache=True)
+@kernel_jit_inline
 def _release_hold(st: State, rows: Rows, p: int, t: float) -> int:
-    """Blocked patient p leaves the server it holds upstream; returns that service."""
-    u = st.p_hold[p]
-    ru = st.p_hold_row[p]
+    """Blocked patient p leaves the server it holds upstream; returns that service.
+
+    While p is blocked its current row is the visit it waits for and the previous row is the
+    visit whose server it holds."""
+    rd = st.p_row[p]
+    ru = rows.prev[rd]
+    u = rows.vis[ru].service
     _acc(st, u, t)
     st.busy[u] -= 1
     st.holding[u] -= 1
-    st.hold_to[u, st.p_service[p]] -= 1
-    rows.depart[ru] = t
-    rows.outcome[ru] = E.OUT_SERVED
-    st.p_hold[p] = -1
-    st.p_hold_row[p] = -1
+    st.hold_to[u, rows.vis[rd].service] -= 1
+    rows.vis[ru].departure = t
+    rows.vis[ru].outcome = E.OUT_SERVED
     return u
 
 
-@njit(cache=True)
+@kernel_jit_inline
 def _refill(net: Net, st: State, rows: Rows, heap: Heap, s0: int, t: float) -> None:
     """Hand free servers to waiting lines, starting at s0; services freed upstream follow (FIFO)."""
     wl = st.worklist
@@ -326,8 +318,8 @@ def _refill(net: Net, st: State, rows: Rows, heap: Heap, s0: int, t: float) -> N
             st.busy[s] += 1
             st.serving[s] += 1
             r = st.p_row[p]
-            rows.start[r] = t
-            rows.outcome[r] = E.OUT_IN_SERVICE
+            rows.vis[r].start = t
+            rows.vis[r].outcome = E.OUT_IN_SERVICE
             if st.p_state[p] == P_WAITING:
                 st.n_queue[s] -= 1
             else:
@@ -338,17 +330,19 @@ def _refill(net: Net, st: State, rows: Rows, heap: Heap, s0: int, t: float) -> N
             heap_set(heap, p, t, (E.EV_START << KIND_SHIFT) | p, r)
 
 
-@njit(cache=True)
+@kernel_jit
 def _fully_held(net: Net, st: State, s: int) -> bool:
     return (st.busy[s] > 0 and st.busy[s] >= st.cap[s] and st.holding[s] == st.busy[s]
             and not math.isfinite(net.block_max[s]))
 
 
-@njit(cache=True)
-def _deadlock(net: Net, st: State, s: int, d: int, ic: int, mask: np.ndarray) -> bool:
-    """True if a closed set of fully held services exists (see module docstring); fills mask."""
+@kernel_jit
+def _deadlock(net: Net, st: State, s: int, d: int, ic: int) -> bool:
+    """True if a closed set of fully held services exists (see module docstring); marks it in
+    st.deadlock_mask."""
     if not (_fully_held(net, st, s) and _fully_held(net, st, d)):
         return False
+    mask = st.deadlock_mask
     n = st.busy.shape[0]
     for x in range(n):
         mask[x] = _fully_held(net, st, x)
@@ -366,28 +360,31 @@ def _deadlock(net: Net, st: State, s: int, d: int, ic: int, mask: np.ndarray) ->
                         mask[x] = False
                         changed = True
                         break
-    return mask.any()
+    found = False
+    for x in range(n):
+        found = found or mask[x]
+    return found
 
 
 # --- event handlers -----------------------------------------------------------------------------------
 
 
-@njit(cache=True)
-def _on_end(net: Net, st: State, rows: Rows, heap: Heap, p: int, r: int, t: float, ic: int,
-            mask: np.ndarray) -> None:
-    s = rows.service[r]
-    g = rows.group[r]
-    rows.end[r] = t
+@kernel_jit_inline
+def _on_end(net: Net, st: State, rows: Rows, heap: Heap, p: int, r: int, t: float,
+            ic: int) -> tuple[int, int, int]:
+    """Service end. Returns (service to refill or -1, next service or EXIT, next group); the
+    loop then refills and moves the patient on, in that order (skipped if p is blocked)."""
+    s = rows.vis[r].service
+    g = rows.vis[r].group
+    rows.vis[r].end = t
     u = uniform(_key(net, p, E.PURPOSE_ROUTE, s, rows.occ[r]), 0)
     d, g2 = _route(net, E.ROUTE_SERVED, s, g, u)
     _acc(st, s, t)
     if d != E.EXIT and net.blocks[s] and st.busy[d] >= st.cap[d]:
         st.serving[s] -= 1
         st.holding[s] += 1
-        rows.outcome[r] = E.OUT_BLOCKED
+        rows.vis[r].outcome = E.OUT_BLOCKED
         rd = _new_row(rows, st, p, d, g2, t)
-        st.p_hold[p] = s
-        st.p_hold_row[p] = r
         _acc(st, d, t)
         _line_append(st, d, net.group_level[g2], p)
         st.n_pending[d] += 1
@@ -395,104 +392,96 @@ def _on_end(net: Net, st: State, rows: Rows, heap: Heap, p: int, r: int, t: floa
         st.hold_to[s, d] += 1
         if math.isfinite(net.block_max[s]):
             heap_set(heap, p, t + net.block_max[s], (E.EV_BLOCK_TIMEOUT << KIND_SHIFT) | p, rd)
-        if _deadlock(net, st, s, d, ic, mask):
+        if _deadlock(net, st, s, d, ic):
             st.counters[C_STATUS] = E.STATUS_DEADLOCK
-        return
+        return -1, E.EXIT, g2
     st.busy[s] -= 1
     st.serving[s] -= 1
-    rows.depart[r] = t
-    rows.outcome[r] = E.OUT_SERVED
-    _refill(net, st, rows, heap, s, t)
+    rows.vis[r].departure = t
+    rows.vis[r].outcome = E.OUT_SERVED
     if d == E.EXIT:
         st.p_state[p] = P_GONE
-        st.p_service[p] = -1
         st.counters[C_EXITED] += 1
-    else:
-        _enter(net, st, rows, heap, p, d, g2, t)
+    return s, d, g2
 
 
-@njit(cache=True)
+@kernel_jit_inline
 def _on_patience(net: Net, st: State, rows: Rows, heap: Heap, p: int, r: int, t: float) -> None:
-    s = rows.service[r]
+    s = rows.vis[r].service
     _acc(st, s, t)
-    _line_remove(st, s, net.group_level[rows.group[r]], p)
+    _line_remove(st, s, net.group_level[rows.vis[r].group], p)
     st.n_queue[s] -= 1
-    rows.depart[r] = t
-    rows.outcome[r] = E.OUT_ABANDONED
+    rows.vis[r].departure = t
+    rows.vis[r].outcome = E.OUT_ABANDONED
     st.p_state[p] = P_MOVING
     heap_set(heap, p, t, (E.EV_MOVE << KIND_SHIFT) | p, r)
 
 
-@njit(cache=True)
+@kernel_jit_inline
 def _on_block_timeout(net: Net, st: State, rows: Rows, heap: Heap, p: int, rd: int,
-                      t: float) -> None:
-    d = rows.service[rd]
+                      t: float) -> int:
+    """Blocked too long: returns the service whose server p gave up (to refill)."""
+    d = rows.vis[rd].service
     _acc(st, d, t)
-    _line_remove(st, d, net.group_level[rows.group[rd]], p)
+    _line_remove(st, d, net.group_level[rows.vis[rd].group], p)
     st.n_pending[d] -= 1
-    rows.depart[rd] = t
-    rows.outcome[rd] = E.OUT_RELEASED
     u = _release_hold(st, rows, p, t)
-    st.p_hold[p] = u  # remembered for the move to u's overflow service
+    rows.vis[rd].departure = t
+    rows.vis[rd].outcome = E.OUT_RELEASED
     st.p_state[p] = P_MOVING
     heap_set(heap, p, t, (E.EV_MOVE << KIND_SHIFT) | p, rd)
-    _refill(net, st, rows, heap, u, t)
+    return u
 
 
-@njit(cache=True)
-def _on_move(net: Net, st: State, rows: Rows, heap: Heap, p: int, r: int, t: float) -> None:
-    s = rows.service[r]
-    g = rows.group[r]
-    if rows.outcome[r] == E.OUT_ABANDONED:
+@kernel_jit_inline
+def _on_move(net: Net, st: State, rows: Rows, p: int, r: int) -> tuple[int, int]:
+    """A patient who abandoned or was released moves on: returns (next service, group)."""
+    s = rows.vis[r].service
+    g = rows.vis[r].group
+    if rows.vis[r].outcome == E.OUT_ABANDONED:
         u = uniform(_key(net, p, E.PURPOSE_ABANDON_ROUTE, s, rows.occ[r]), 0)
-        d, g2 = _route(net, E.ROUTE_ABANDONED, s, g, u)
-    else:
-        d = net.overflow[st.p_hold[p]]
-        g2 = g
-        st.p_hold[p] = -1
-    if d == E.EXIT:
-        st.p_state[p] = P_GONE
-        st.p_service[p] = -1
-        st.counters[C_EXITED] += 1
-    else:
-        _enter(net, st, rows, heap, p, d, g2, t)
+        return _route(net, E.ROUTE_ABANDONED, s, g, u)
+    # released after the maximum blocked time: to the overflow of the service it held
+    return net.overflow[rows.vis[rows.prev[r]].service], g
 
 
 # --- the simulation loop ----------------------------------------------------------------------------
 
 
-@njit(cache=True)
+@kernel_jit
 def simulate_nb(
     net: Net,
-    capacity0: np.ndarray,
     arr_time: np.ndarray,
     arr_service: np.ndarray,
     arr_group: np.ndarray,
     horizon: float,
-    n_hours: int,
-    row_capacity: int,
     st: State,
     heap: Heap,
     rows: Rows,
-) -> tuple[Rows, float, np.ndarray]:
-    """Run one replication to ``horizon`` minutes. Arrivals (arrays of length N, in patient-id
-    order) come from the draws; ``st``, ``heap`` and ``rows`` are freshly allocated buffers.
+) -> None:
+    """Run one replication towards ``horizon`` minutes, resumably.
 
-    Returns (rows, time of the last event processed, deadlock mask bool (S,)); row count, event
-    count, status and patient totals are in ``st.counters``.
+    Arrivals are arrays of length N in patient-id order (from the draws); ``st``, ``heap`` and
+    ``rows`` are buffers the front door allocated (see simcare.engine). The loop returns with
+    status NEED_ROWS, everything saved in ``st``, when the row buffer might not hold the next
+    event's rows; the caller grows ``rows`` and calls again. Row count, event count, status,
+    patient totals and the next arrival and capacity change are in ``st.counters``; the time of
+    the last event is ``st.clock[0]``.
     """
     n_patients = arr_time.shape[0]
-    n_services = capacity0.shape[0]
+    n_services = st.cap.shape[0]
     n_cap = net.cap_time.shape[0]
-    mask = np.zeros(n_services, dtype=np.bool_)
-    ia = 0
-    ic = 0
-    t = 0.0
+    n_rows_max = rows.occ.shape[0]
+    ia = st.counters[C_NEXT_ARRIVAL]
+    ic = st.counters[C_NEXT_CAPACITY]
+    st.counters[C_STATUS] = E.STATUS_OK
+    t = st.clock[0]
     arrival_kind = E.EV_ARRIVAL << KIND_SHIFT
     capacity_kind = E.EV_CAPACITY << KIND_SHIFT
     while True:
-        if st.counters[C_ROWS] + MAX_HOPS + 2 > rows.patient.shape[0]:
-            rows = _grow_rows(rows, 2 * rows.patient.shape[0] + MAX_HOPS + 2)
+        if st.counters[C_ROWS] + MAX_HOPS + 2 > n_rows_max:
+            st.counters[C_STATUS] = STATUS_NEED_ROWS
+            break
         src = -1
         best_t = math.inf
         best_k = 0
@@ -517,36 +506,56 @@ def simulate_nb(
             break
         t = best_t
         st.counters[C_EVENTS] += 1
+        # Each event may refill one service and then move one patient into a service; doing
+        # both here, once, keeps a single inlined copy of _refill and _enter.
+        refill = -1
+        mover = -1
+        dest = E.EXIT
+        group = 0
         if src == 0:
-            p = ia
+            mover = ia
+            dest = arr_service[ia]
+            group = arr_group[ia]
             ia += 1
             st.counters[C_ARRIVED] += 1
-            _enter(net, st, rows, heap, p, arr_service[p], arr_group[p], t)
         elif src == 1:
-            s = net.cap_service[ic]
+            refill = net.cap_service[ic]
             v = net.cap_value[ic]
             ic += 1
-            _acc(st, s, t)
-            st.cap[s] = v
-            _refill(net, st, rows, heap, s, t)
+            _acc(st, refill, t)
+            st.cap[refill] = v
         else:
             p = heap.pid[0]
             r = heap.pay[0]
             kind = heap.k[0] >> KIND_SHIFT
             heap_pop(heap)
             if kind == E.EV_END:
-                _on_end(net, st, rows, heap, p, r, t, ic, mask)
+                refill, dest, group = _on_end(net, st, rows, heap, p, r, t, ic)
+                mover = p
             elif kind == E.EV_START:
                 _begin_service(net, st, rows, heap, p, r, t)
             elif kind == E.EV_PATIENCE:
                 _on_patience(net, st, rows, heap, p, r, t)
             elif kind == E.EV_BLOCK_TIMEOUT:
-                _on_block_timeout(net, st, rows, heap, p, r, t)
+                refill = _on_block_timeout(net, st, rows, heap, p, r, t)
             else:
-                _on_move(net, st, rows, heap, p, r, t)
+                dest, group = _on_move(net, st, rows, p, r)
+                mover = p
+                if dest == E.EXIT:
+                    st.p_state[p] = P_GONE
+                    st.counters[C_EXITED] += 1
+        if refill >= 0:
+            _refill(net, st, rows, heap, refill, t)
+        if mover >= 0 and dest != E.EXIT:
+            _enter(net, st, rows, heap, mover, dest, group, t)
         if st.counters[C_STATUS] != E.STATUS_OK:
             break
-    end = horizon if st.counters[C_STATUS] == E.STATUS_OK else t
+    st.counters[C_NEXT_ARRIVAL] = ia
+    st.counters[C_NEXT_CAPACITY] = ic
+    st.clock[0] = t
+    status = st.counters[C_STATUS]
+    if status == STATUS_NEED_ROWS:
+        return
+    end = horizon if status == E.STATUS_OK else t
     for s in range(n_services):
         _acc(st, s, end)
-    return rows, t, mask

@@ -1,0 +1,462 @@
+"""Hypothesis strategies that build random but valid simcare networks.
+
+A drawn value is a :class:`NetSpec`: a plain, printable description of a Network (groups,
+services, routes, arrival streams) plus the seed and replication to run it with.
+``spec.network()`` builds the :class:`~simcare.model.builder.Network`, ``spec.compile()`` the
+CompiledModel, and ``spec.code()`` returns Python source that rebuilds it, so a failing example
+can be pasted into a bug report or a regression test as is.
+
+:func:`networks` exercises every feature of the model:
+
+* several groups with (possibly equal) priorities, group changes on routes, group-specific route
+  tables and per-group service-time and patience laws (with a ``"*"`` default);
+* constant, infinite (``math.inf``) and rostered capacity; rosters repeat a short hourly
+  pattern whose values include 0 (capacity falls to zero and rises again) and may carry dated
+  overrides;
+* finite queues with turned-away routes, patience with abandoned routes;
+* blocking after service with and without a maximum blocked time and overflow service;
+* every distribution kind (exponential, lognormal, gamma, Weibull, triangular, uniform, fixed,
+  empirical);
+* a *tie-heavy* variant (``ties=True``): service times, patience and maximum blocked times are
+  mostly fixed multiples of 15 minutes (including 0) or empirical on such values, rosters change
+  every hour and overrides start and end on the hour or half hour, so many events share a
+  timestamp and the tie-break rules of the kernel docstring decide the outcome.
+
+Termination by construction: served routes go *forward* in service order (to a later service
+or out), except optional back-edges (to the same or an earlier service) of total probability at
+most 1/2 from services that do not block; abandoned routes may also loop back with probability
+at most 1/2; turned-away routes go forward only, so no routing loop is possible. Then no cycle of
+blocked services can form, so these networks never deadlock. With ``allow_deadlock=True``
+blocking services may loop back too (same bound), so deadlocks can happen: both engines must
+then stop at the same event and name the same services.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from hypothesis import strategies as st
+
+from simcare.model.builder import HOURS_PER_WEEK, Network, Roster
+from simcare.model.compiled import CompiledModel
+from simcare.sampling.distributions import (
+    Distribution,
+    Empirical,
+    Exponential,
+    Fixed,
+    Gamma,
+    Lognormal,
+    Triangular,
+    Uniform,
+    Weibull,
+)
+
+Law = Distribution | Mapping[str, Distribution]
+Entry = tuple[str | None, float, str | None]
+
+# Pattern lengths that divide a week, so that ``pattern * (168 // len)`` is a full week.
+_PERIODS = (1, 2, 3, 4, 6, 8, 12, 24)
+
+
+# --- the description -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RosterSpec:
+    """A roster whose weekly pattern repeats ``pattern`` (hourly servers) all week long."""
+
+    pattern: tuple[int, ...]
+    overrides: tuple[tuple[float, float, int], ...] = ()
+
+    def roster(self) -> Roster:
+        return Roster(list(self.pattern) * (HOURS_PER_WEEK // len(self.pattern)),
+                      list(self.overrides))
+
+    def code(self) -> str:
+        weekly = f"{list(self.pattern)} * {HOURS_PER_WEEK // len(self.pattern)}"
+        return f"Roster(weekly={weekly}, overrides={list(self.overrides)!r})"
+
+
+Servers = int | float | RosterSpec
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str
+    servers: Servers
+    service_time: Law
+    queue_limit: int | None = None
+    patience: Law | None = None
+    blocks: bool = False
+    block_max: float | None = None
+    overflow: str | None = None
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    service: str
+    entries: tuple[Entry, ...]
+    kind: str = "served"
+    group: str | None = None
+
+
+@dataclass(frozen=True)
+class StreamSpec:
+    name: str
+    to: str
+    rate_per_hour: float
+    groups: Mapping[str, float] | None = None
+    hour_of_week: tuple[float, ...] | None = None  # a pattern repeated over the week
+    daily: tuple[float, ...] | None = None
+
+
+@dataclass(frozen=True)
+class NetSpec:
+    """A network and the (seed, replication) to run it with."""
+
+    horizon_hours: float
+    start_hour_of_week: int
+    groups: tuple[tuple[str, int], ...]
+    services: tuple[ServiceSpec, ...]
+    routes: tuple[RouteSpec, ...] = ()
+    streams: tuple[StreamSpec, ...] = ()
+    seed: int = 0
+    replication: int = 0
+    tags: tuple[str, ...] = field(default=(), compare=False)
+
+    def network(self) -> Network:
+        net = Network(horizon_hours=self.horizon_hours, start_hour_of_week=self.start_hour_of_week)
+        for name, priority in self.groups:
+            net.add_group(name, priority=priority)
+        for s in self.services:
+            servers = s.servers.roster() if isinstance(s.servers, RosterSpec) else s.servers
+            net.add_service(s.name, servers=servers, service_time=s.service_time,
+                            queue_limit=s.queue_limit, patience=s.patience, blocks=s.blocks,
+                            block_max=s.block_max, overflow=s.overflow)
+        for r in self.routes:
+            net.add_route(r.service, [_short(e) for e in r.entries], group=r.group, kind=r.kind)
+        for a in self.streams:
+            how = (None if a.hour_of_week is None
+                   else list(a.hour_of_week) * (HOURS_PER_WEEK // len(a.hour_of_week)))
+            net.add_arrivals(a.name, to=a.to, rate_per_hour=a.rate_per_hour, groups=a.groups,
+                             hour_of_week=how, daily=None if a.daily is None else list(a.daily))
+        return net
+
+    def compile(self) -> CompiledModel:
+        return self.network().compile()
+
+    def with_servers(self, service: str, servers: Servers) -> NetSpec:
+        """The same network with the capacity of ``service`` replaced."""
+        new = tuple(ServiceSpec(s.name, servers if s.name == service else s.servers,
+                                s.service_time, s.queue_limit, s.patience, s.blocks,
+                                s.block_max, s.overflow) for s in self.services)
+        return NetSpec(self.horizon_hours, self.start_hour_of_week, self.groups, new,
+                       self.routes, self.streams, self.seed, self.replication, self.tags)
+
+    def code(self) -> str:
+        """Python source that rebuilds this network as ``net`` and draws its random inputs."""
+        lines = [
+            "import math",
+            "from simcare.engine import run",
+            "from simcare.model.builder import Network, Roster",
+            "from simcare.sampling.distributions import (Empirical, Exponential, Fixed, Gamma,",
+            "    Lognormal, Triangular, Uniform, Weibull)",
+            "from simcare.sampling.draws import draw",
+            f"net = Network(horizon_hours={self.horizon_hours!r}, "
+            f"start_hour_of_week={self.start_hour_of_week})",
+        ]
+        lines += [f"net.add_group({n!r}, priority={p})" for n, p in self.groups]
+        for s in self.services:
+            if isinstance(s.servers, RosterSpec):
+                servers = s.servers.code()
+            elif s.servers == math.inf:
+                servers = "math.inf"
+            else:
+                servers = repr(s.servers)
+            args = [repr(s.name), f"servers={servers}", f"service_time={_law(s.service_time)}"]
+            if s.queue_limit is not None:
+                args.append(f"queue_limit={s.queue_limit}")
+            if s.patience is not None:
+                args.append(f"patience={_law(s.patience)}")
+            if s.blocks:
+                args.append("blocks=True")
+            if s.block_max is not None:
+                args.append(f"block_max={s.block_max!r}, overflow={s.overflow!r}")
+            lines.append(f"net.add_service({', '.join(args)})")
+        for r in self.routes:
+            extra = "" if r.kind == "served" else f", kind={r.kind!r}"
+            extra += "" if r.group is None else f", group={r.group!r}"
+            lines.append(f"net.add_route({r.service!r}, {[_short(e) for e in r.entries]!r}{extra})")
+        for a in self.streams:
+            args = [repr(a.name), f"to={a.to!r}", f"rate_per_hour={a.rate_per_hour!r}"]
+            if a.groups is not None:
+                args.append(f"groups={dict(a.groups)!r}")
+            if a.hour_of_week is not None:
+                args.append(f"hour_of_week={list(a.hour_of_week)!r} * "
+                            f"{HOURS_PER_WEEK // len(a.hour_of_week)}")
+            if a.daily is not None:
+                args.append(f"daily={list(a.daily)!r}")
+            lines.append(f"net.add_arrivals({', '.join(args)})")
+        lines += [
+            "m = net.compile()",
+            f"d = draw(m, seed={self.seed}, replication={self.replication})",
+            'a = run(m, draws=d, engine="numba", check=False)',
+            'b = run(m, draws=d, engine="simpy", check=False)',
+        ]
+        return "\n".join(lines)
+
+
+def _short(e: Entry) -> tuple[str | None, float] | Entry:
+    return (e[0], e[1]) if e[2] is None else e
+
+
+def _law(law: Law) -> str:
+    if isinstance(law, Distribution):
+        return repr(law)
+    return "{" + ", ".join(f"{k!r}: {v!r}" for k, v in law.items()) + "}"
+
+
+# --- distributions -------------------------------------------------------------------------------
+
+
+def _quarters(lo: float, hi: float) -> st.SearchStrategy[float]:
+    """Multiples of 0.25 in [lo, hi] (readable in failure reports)."""
+    return st.integers(int(lo * 4), int(hi * 4)).map(lambda q: q / 4)
+
+
+@st.composite
+def _triangular(draw: st.DrawFn) -> Triangular:
+    low = draw(_quarters(0, 30))
+    high = low + draw(_quarters(1, 90))
+    mode = draw(st.sampled_from([low, high, low + (high - low) / 3]))
+    return Triangular(low, mode, high)
+
+
+@st.composite
+def _uniform(draw: st.DrawFn) -> Uniform:
+    low = draw(_quarters(0, 30))
+    return Uniform(low, low + draw(_quarters(1, 90)))
+
+
+def continuous_laws() -> st.SearchStrategy[Distribution]:
+    """Every distribution kind, with means of a few minutes to a couple of hours."""
+    return st.one_of(
+        st.builds(Exponential, _quarters(1, 120)),
+        st.builds(Lognormal, _quarters(2, 120), _quarters(0.5, 80)),
+        st.builds(Gamma, st.sampled_from([0.4, 0.8, 1.0, 2.5, 6.0]), _quarters(1, 40)),
+        st.builds(Weibull, st.sampled_from([0.6, 1.0, 1.5, 3.0]), _quarters(2, 100)),
+        _triangular(),
+        _uniform(),
+        st.builds(Fixed, _quarters(0.25, 120)),
+        st.builds(lambda v: Empirical(tuple(v)),
+                  st.lists(_quarters(0, 120), min_size=1, max_size=5)),
+    )
+
+
+def tie_laws(zero: bool = True) -> st.SearchStrategy[Distribution]:
+    """Mostly fixed or empirical multiples of 15 minutes (equal to roster periods or divisors
+    of them), so event times collide; sometimes a continuous law for variety."""
+    steps = [15, 30, 30, 60, 60, 60, 120] + ([0] if zero else [])
+    return st.one_of(
+        st.builds(Fixed, st.sampled_from(steps)),
+        st.builds(lambda v: Empirical(tuple(v)),
+                  st.lists(st.sampled_from(steps), min_size=1, max_size=4)),
+        st.builds(Fixed, st.integers(1 if not zero else 0, 90)),
+        continuous_laws(),
+    )
+
+
+@st.composite
+def _law_for(draw: st.DrawFn, groups: Sequence[str], laws: st.SearchStrategy[Distribution],
+             need_default: bool = True) -> Law:
+    """One law for all groups, or a mapping with a ``"*"`` default and some per-group laws."""
+    if len(groups) == 1 or draw(st.booleans()):
+        return draw(laws)
+    chosen = draw(st.lists(st.sampled_from(list(groups)), min_size=1, unique=True))
+    out: dict[str, Distribution] = {g: draw(laws) for g in chosen}
+    if need_default or draw(st.booleans()):
+        out["*"] = draw(laws)
+    return out
+
+
+# --- capacity ------------------------------------------------------------------------------------
+
+
+@st.composite
+def rosters(draw: st.DrawFn, ties: bool, horizon_min: float) -> RosterSpec:
+    """Hourly patterns of 0..3 servers (falling to zero and rising again), with 0..2 dated
+    overrides; in the tie-heavy variant the pattern changes every hour and overrides fall on
+    whole or half hours."""
+    period = draw(st.sampled_from([2, 3, 4] if ties else list(_PERIODS)))
+    pattern = tuple(draw(st.lists(st.integers(0, 3), min_size=period, max_size=period)))
+    overrides = []
+    for _ in range(draw(st.integers(0, 2))):
+        if ties:
+            a = 30.0 * draw(st.integers(0, max(1, int(horizon_min // 30) - 1)))
+            b = a + 30.0 * draw(st.integers(1, 12))
+        else:
+            a = float(draw(st.integers(0, max(1, int(horizon_min) - 1))))
+            b = a + float(draw(st.integers(1, 600)))
+        overrides.append((a, b, draw(st.integers(0, 4))))
+    return RosterSpec(pattern, tuple(overrides))
+
+
+def _servers(ties: bool, horizon_min: float) -> st.SearchStrategy[Servers]:
+    return st.one_of(
+        st.integers(1, 3),
+        st.just(0) if not ties else st.integers(1, 2),  # a service that never serves
+        st.just(math.inf),
+        rosters(ties, horizon_min),
+        rosters(ties, horizon_min),
+    )
+
+
+# --- routes ----------------------------------------------------------------------------------------
+
+
+@st.composite
+def _entries(draw: st.DrawFn, forward: Sequence[str], back: Sequence[str],
+             groups: Sequence[str]) -> tuple[Entry, ...]:
+    """A route table: forward destinations (later services or out) and optional back-edges
+    (the same or earlier services) with total probability <= 1/2; probabilities are multiples
+    of 1/20; each entry may change the patient's group."""
+    targets: list[str | None] = [*forward, None]  # simplest example: go forward
+    n_fwd = draw(st.integers(1, min(3, len(targets))))
+    fwd = draw(st.lists(st.sampled_from(targets), min_size=n_fwd, max_size=n_fwd, unique=True))
+    bk: list[str | None] = []
+    if back and draw(st.booleans()):
+        bk = list(draw(st.lists(st.sampled_from(list(back)), min_size=1, max_size=2, unique=True)))
+    units_back = [draw(st.integers(1, 5)) for _ in bk] if bk else []
+    while sum(units_back) > 10:
+        units_back[units_back.index(max(units_back))] -= 1
+    left = 20 - sum(units_back)
+    # split ``left`` units among the forward entries, each getting at least one
+    cuts = sorted(draw(st.lists(st.integers(1, left - 1), min_size=len(fwd) - 1,
+                                max_size=len(fwd) - 1, unique=True))) if len(fwd) > 1 else []
+    bounds = [0, *cuts, left]
+    units = [bounds[i + 1] - bounds[i] for i in range(len(fwd))] + units_back
+    dests = fwd + bk
+    out: list[Entry] = []
+    for d, u in zip(dests, units, strict=True):
+        new_group = None
+        if len(groups) > 1 and draw(st.booleans()):
+            new_group = draw(st.sampled_from(list(groups)))
+        out.append((d, u / 20, new_group))
+    return tuple(out)
+
+
+# --- arrivals ----------------------------------------------------------------------------------------
+
+
+@st.composite
+def _stream(draw: st.DrawFn, name: str, to: str, groups: Sequence[str], horizon_hours: float,
+            budget: float) -> StreamSpec:
+    """A stream expected to bring at most ``budget`` patients over the horizon."""
+    probs: dict[str, float] | None = None
+    if len(groups) > 1:
+        units = [draw(st.integers(0, 4)) for _ in groups]
+        if sum(units) == 0:
+            units[0] = 1
+        probs = {g: u / sum(units) for g, u in zip(groups, units, strict=True) if u > 0}
+        probs[next(iter(probs))] += 1.0 - sum(probs.values())  # sum to 1 exactly
+    how: tuple[float, ...] | None = None
+    if draw(st.booleans()):
+        period = draw(st.sampled_from(list(_PERIODS)))
+        how = tuple(draw(st.lists(st.sampled_from([0.0, 0.5, 1.0, 1.5, 2.0]),
+                                  min_size=period, max_size=period)))
+        if max(how) == 0:
+            how = None
+    daily: tuple[float, ...] | None = None
+    n_days = math.ceil(math.ceil(horizon_hours) / 24)
+    if draw(st.booleans()):
+        daily = tuple(draw(st.lists(st.sampled_from([0.5, 1.0, 1.5]), min_size=n_days,
+                                    max_size=n_days)))
+    mean = (sum(how) / len(how) if how else 1.0) * (sum(daily) / len(daily) if daily else 1.0)
+    target = draw(st.integers(int(budget) // 5, int(budget)))  # expected patients
+    rate = max(0.25, math.floor(4 * target / (horizon_hours * mean)) / 4)
+    return StreamSpec(name, to, rate, probs, how, daily)
+
+
+# --- networks --------------------------------------------------------------------------------------
+
+
+@st.composite
+def networks(
+    draw: st.DrawFn,
+    *,
+    min_services: int = 2,
+    max_services: int = 5,
+    max_groups: int = 3,
+    ties: bool | None = None,
+    allow_deadlock: bool = False,
+    max_patients: int = 1500,
+    min_hours: int = 6,
+    max_hours: int = 150,
+) -> NetSpec:
+    """A random valid network (see the module docstring), with a seed and replication."""
+    tie = draw(st.booleans()) if ties is None else ties
+    G = draw(st.integers(1, max_groups))
+    groups = [f"g{i}" for i in range(G)]
+    priorities = draw(st.lists(st.integers(0, 2), min_size=G, max_size=G))
+    S = draw(st.integers(min_services, max_services))
+    names = [f"s{i}" for i in range(S)]
+    hours = draw(st.integers(min_hours, max_hours))
+    horizon = float(hours) if tie else hours + draw(st.sampled_from([0.0, 0.0, 0.25, 0.5]))
+    horizon_min = horizon * 60.0
+    laws = tie_laws() if tie else continuous_laws()
+    patience_laws = tie_laws(zero=False) if tie else continuous_laws()
+
+    services = []
+    routes = []
+    for i, name in enumerate(names):
+        later, earlier = names[i + 1:], names[: i + 1]
+        blocks = bool(later) and not draw(st.booleans())  # (minimal examples block)
+        block_max = overflow = None
+        if blocks and draw(st.booleans()):
+            block_max = float(draw(st.sampled_from([15, 30, 60, 90]) if tie
+                                   else _quarters(1, 120)))
+            overflow = draw(st.sampled_from(names))
+        patience = draw(st.one_of(_law_for(groups, patience_laws, need_default=False),
+                                  st.none()))
+        queue_limit = draw(st.one_of(st.integers(1, 4), st.none(), st.just(0)))
+        services.append(ServiceSpec(
+            name=name,
+            servers=draw(_servers(tie, horizon_min)),
+            service_time=draw(_law_for(groups, laws)),
+            queue_limit=queue_limit,
+            patience=patience,
+            blocks=blocks,
+            block_max=block_max,
+            overflow=overflow,
+        ))
+        back = earlier if (not blocks or allow_deadlock) else []
+        if draw(st.integers(0, 5)) < 5:  # otherwise everyone leaves after this service
+            routes.append(RouteSpec(name, draw(_entries(later, back, groups))))
+            if G > 1 and draw(st.integers(0, 2)) == 0:
+                routes.append(RouteSpec(name, draw(_entries(later, back, groups)),
+                                        group=draw(st.sampled_from(groups))))
+        if patience is not None and not draw(st.booleans()):
+            routes.append(RouteSpec(name, draw(_entries(later, earlier, groups)),
+                                    kind="abandoned"))
+        if queue_limit is not None and later and not draw(st.booleans()):
+            routes.append(RouteSpec(name, draw(_entries(later, [], groups)), kind="turned_away"))
+
+    n_streams = draw(st.integers(1, 3))
+    streams = []
+    for k in range(n_streams):
+        to = names[0] if k == 0 else draw(st.sampled_from(names))
+        streams.append(draw(_stream(f"a{k}", to, groups, horizon, max_patients / n_streams)))
+
+    return NetSpec(
+        horizon_hours=horizon,
+        start_hour_of_week=draw(st.integers(0, HOURS_PER_WEEK - 1)),
+        groups=tuple(zip(groups, priorities, strict=True)),
+        services=tuple(services),
+        routes=tuple(routes),
+        streams=tuple(streams),
+        seed=draw(st.integers(0, 10_000)),
+        replication=draw(st.integers(0, 3)),
+        tags=("ties",) if tie else (),
+    )
