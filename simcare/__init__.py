@@ -1,0 +1,61 @@
+"""simcare: discrete-event simulation of NHS urgent and emergency care demand and capacity.
+
+Public API::
+
+    from simcare import Network, Roster, Exponential, run
+    net = Network(horizon_hours=24 * 28)
+    ...
+    result = run(net.compile(), seed=2025)
+
+Nothing runs at import time; numba kernels compile (or load from cache) on first use.
+"""
+
+from simcare._version import __version__
+from simcare.engine import run
+from simcare.engine.result import RunResult
+from simcare.errors import (
+    ConservationError,
+    DeadlockError,
+    EngineError,
+    ModelError,
+    SimcareError,
+)
+from simcare.model.builder import Network, Roster
+from simcare.model.compiled import CompiledModel
+from simcare.sampling.distributions import (
+    Distribution,
+    Empirical,
+    Exponential,
+    Fixed,
+    Gamma,
+    Lognormal,
+    Triangular,
+    Uniform,
+    Weibull,
+)
+from simcare.sampling.draws import RunDraws, draw
+
+__all__ = [
+    "CompiledModel",
+    "ConservationError",
+    "DeadlockError",
+    "Distribution",
+    "Empirical",
+    "EngineError",
+    "Exponential",
+    "Fixed",
+    "Gamma",
+    "Lognormal",
+    "ModelError",
+    "Network",
+    "Roster",
+    "RunDraws",
+    "RunResult",
+    "SimcareError",
+    "Triangular",
+    "Uniform",
+    "Weibull",
+    "__version__",
+    "draw",
+    "run",
+]

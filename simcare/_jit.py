@@ -9,11 +9,14 @@ the reference network that was most of the run time (0.65 M events/s with it, 3.
 
 from __future__ import annotations
 
+from typing import Any
+
 from numba import njit
 
-kernel_jit = njit(cache=True, _nrt=False)
+_NO_NRT: dict[str, Any] = {"cache": True, "_nrt": False}  # _nrt is not in numba's type stubs
+kernel_jit = njit(**_NO_NRT)
 
 # For hot kernel helpers that take the engine's state tuples: numba inlines them into their
 # caller. A call would pass every array of those tuples as separate arguments (hundreds of
 # words), which cost more than the work itself (3.4 M events/s called, >6 M inlined).
-kernel_jit_inline = njit(cache=True, _nrt=False, inline="always")
+kernel_jit_inline = njit(**_NO_NRT, inline="always")

@@ -58,14 +58,15 @@ class RunResult:
         return pd.DataFrame(
             {
                 "patient": v["patient"],
-                "group": pd.Categorical.from_codes(v["group"], categories=list(self.group_names)),
-                "service": pd.Categorical.from_codes(v["service"], categories=list(self.service_names)),
+                "group": pd.Categorical.from_codes(v["group"], categories=pd.Index(self.group_names)),
+                "service": pd.Categorical.from_codes(v["service"], categories=pd.Index(self.service_names)),
                 "arrival": v["arrival"],
                 "start": v["start"],
                 "end": v["end"],
                 "departure": v["departure"],
                 "outcome": pd.Categorical.from_codes(
-                    v["outcome"], categories=[E.OUTCOME_NAMES[i] for i in range(len(E.OUTCOME_NAMES))]
+                    v["outcome"],
+                    categories=pd.Index([E.OUTCOME_NAMES[i] for i in range(len(E.OUTCOME_NAMES))]),
                 ),
             }
         )

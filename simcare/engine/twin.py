@@ -39,7 +39,7 @@ MAX_HOPS = 1000
 _ALARM_PRIORITY_BASE = 2  # above SimPy's own URGENT (0) and NORMAL (1) priorities
 
 
-class _Stop(Exception):
+class _Stop(Exception):  # noqa: N818 (a signal, not an error)
     """Raised inside the simulation to end the run early (deadlock, routing loop)."""
 
 
@@ -47,7 +47,8 @@ class _Clock(simpy.Environment):
     """A SimPy Environment that can schedule an event at an absolute time with a given key."""
 
     def schedule_at(self, event: simpy.Event, when: float, key: int) -> None:
-        heappush(self._queue, (when, _ALARM_PRIORITY_BASE + key, next(self._eid), event))
+        queue: list[Any] = self._queue
+        heappush(queue, (when, _ALARM_PRIORITY_BASE + key, next(self._eid), event))
 
 
 @dataclass

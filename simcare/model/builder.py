@@ -42,7 +42,8 @@ class Roster:
 
     def __post_init__(self) -> None:
         if len(self.weekly) != HOURS_PER_WEEK:
-            raise ModelError("roster.weekly", f"needs 168 hourly values, got {len(self.weekly)}")
+            raise ModelError("roster.weekly",
+                             f"needs 168 hourly values, got {len(self.weekly)}")
         for i, v in enumerate(self.weekly):
             if int(v) != v or v < 0:
                 raise ModelError(f"roster.weekly[{i}]", f"servers must be integers >= 0, got {v}")
@@ -73,9 +74,9 @@ class _Stream:
     to: str
     rate_per_hour: float
     groups: Mapping[str, float] | None
-    hour_of_week: Sequence[float] | None
-    daily: Sequence[float] | None
-    rate_by_hour: Sequence[float] | None
+    hour_of_week: Sequence[float] | np.ndarray | None
+    daily: Sequence[float] | np.ndarray | None
+    rate_by_hour: Sequence[float] | np.ndarray | None
 
 
 class Network:
@@ -118,7 +119,8 @@ class Network:
             raise ModelError(f"services.{name}", "declared twice")
         if isinstance(servers, (int, float)) and not isinstance(servers, bool):
             if not (servers == math.inf or (servers >= 0 and int(servers) == servers)):
-                raise ModelError(f"services.{name}.servers", f"must be an integer >= 0 or inf, got {servers}")
+                raise ModelError(f"services.{name}.servers",
+                                 f"must be an integer >= 0 or inf, got {servers}")
         elif not isinstance(servers, Roster):
             raise ModelError(f"services.{name}.servers", f"must be an int, inf or Roster, got {servers!r}")
         if queue_limit is not None and (int(queue_limit) != queue_limit or queue_limit < 0):
@@ -129,7 +131,8 @@ class Network:
             if not block_max > 0:
                 raise ModelError(f"services.{name}.block_max", f"must be > 0 minutes, got {block_max}")
             if overflow is None:
-                raise ModelError(f"services.{name}.overflow", "a maximum blocked time needs an overflow service")
+                raise ModelError(f"services.{name}.overflow",
+                                 "a maximum blocked time needs an overflow service")
         self._services[name] = _Service(name, servers, service_time, queue_limit, patience,
                                         bool(blocks), block_max, overflow)
 
@@ -151,7 +154,7 @@ class Network:
             raise ModelError(f"routes.{service}", f"{kind} route for group {group!r} declared twice")
         entries: list[tuple[str | None, float, str | None]] = []
         for d in destinations:
-            new_group = d[2] if len(d) == 3 else None  # type: ignore[misc]
+            new_group = d[2] if len(d) == 3 else None
             entries.append((d[0], float(d[1]), new_group))
         self._routes[key] = entries
 
@@ -162,9 +165,9 @@ class Network:
         rate_per_hour: float,
         *,
         groups: Mapping[str, float] | None = None,
-        hour_of_week: Sequence[float] | None = None,
-        daily: Sequence[float] | None = None,
-        rate_by_hour: Sequence[float] | None = None,
+        hour_of_week: Sequence[float] | np.ndarray | None = None,
+        daily: Sequence[float] | np.ndarray | None = None,
+        rate_by_hour: Sequence[float] | np.ndarray | None = None,
     ) -> None:
         """A Poisson arrival stream into service ``to``. Rate in hour h of the run (patients/h):
         ``rate_per_hour * hour_of_week[(start_hour_of_week + h) % 168] * daily[h // 24]``;
@@ -280,7 +283,7 @@ class Network:
         dest: list[int] = []
         rgroup: list[int] = []
         cum: list[float] = []
-        for (kind, sname, gname) in self._routes:
+        for (_kind, sname, gname) in self._routes:
             where = f"routes.{sname}"
             service_of(where, sname)
             if gname is not None:
@@ -291,7 +294,8 @@ class Network:
                     entries = self._routes.get((kind, sname, gname), self._routes.get((kind, sname, None)))
                     route_start[kind, s, g] = len(dest)
                     if entries:
-                        where = f"routes.{sname}" + (f".{gname}" if (kind, sname, gname) in self._routes else "")
+                        specific = (kind, sname, gname) in self._routes
+                        where = f"routes.{sname}" + (f".{gname}" if specific else "")
                         probs = np.array([e[1] for e in entries])
                         if (probs < 0).any() or not np.isfinite(probs).all():
                             raise ModelError(where, "probabilities must be >= 0")
@@ -324,7 +328,8 @@ class Network:
             for gname, p in groups.items():
                 probs[group_of(f"{where}.groups", gname)] = p
             if (probs < 0).any() or abs(probs.sum() - 1.0) > 1e-9:
-                raise ModelError(f"{where}.groups", f"probabilities must be >= 0 and sum to 1, got {dict(groups)}")
+                raise ModelError(f"{where}.groups",
+                                 f"probabilities must be >= 0 and sum to 1, got {dict(groups)}")
             c = np.cumsum(probs)
             c[-1] = 1.0
             stream_group_cum[k] = c
@@ -381,7 +386,8 @@ class Network:
                 daily = np.asarray(st.daily, dtype=np.float64)
                 n_days = (H + 23) // 24
                 if daily.shape[0] < n_days:
-                    raise ModelError(f"{where}.daily", f"needs {n_days} daily multipliers, got {daily.shape[0]}")
+                    raise ModelError(f"{where}.daily",
+                                     f"needs {n_days} daily multipliers, got {daily.shape[0]}")
                 rate = rate * daily[hours // 24]
         if (rate < 0).any() or not np.isfinite(rate).all():
             raise ModelError(where, "arrival rates must be finite and >= 0")

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import namedtuple
 
 import numpy as np
+
 from simcare._jit import kernel_jit
 
 Heap = namedtuple("Heap", ["t", "k", "pid", "pay", "pos", "size"])

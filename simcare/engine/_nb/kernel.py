@@ -49,6 +49,7 @@ import math
 from collections import namedtuple
 
 import numpy as np
+
 from simcare._jit import kernel_jit, kernel_jit_inline
 from simcare.engine._nb.heap import Heap, heap_pop, heap_set
 from simcare.model import enums as E

@@ -1,0 +1,5 @@
+"""``python -m simcare``: the command-line interface."""
+
+from simcare.cli import main
+
+raise SystemExit(main())
