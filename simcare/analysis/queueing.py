@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 from scipy import integrate, special
 
 from simcare.sampling.distributions import (
@@ -144,7 +145,7 @@ def mg1_mean_wait(lam: float, mean_s: float, var_s: float) -> float:
     return lam * (var_s + mean_s * mean_s) / (2.0 * (1.0 - rho))
 
 
-def _classes(lams: Sequence[float]) -> np.ndarray:
+def _classes(lams: npt.ArrayLike) -> np.ndarray:
     lam = np.asarray(lams, dtype=np.float64)
     if lam.ndim != 1 or lam.shape[0] == 0 or (lam < 0).any() or not np.isfinite(lam).all():
         raise ValueError("class arrival rates must be a non-empty list of finite rates >= 0")
@@ -152,7 +153,7 @@ def _classes(lams: Sequence[float]) -> np.ndarray:
 
 
 def mg1_priority_mean_waits(
-    lams: Sequence[float], means: Sequence[float], variances: Sequence[float]
+    lams: npt.ArrayLike, means: npt.ArrayLike, variances: npt.ArrayLike
 ) -> np.ndarray:
     """Cobham's mean time in queue of each class of an M/G/1 queue with non-preemptive
     priorities (classes listed from the highest priority down, FIFO within a class).
@@ -176,7 +177,7 @@ def mg1_priority_mean_waits(
     return np.asarray(w)
 
 
-def mmc_priority_mean_waits(lams: Sequence[float], mu: float, c: int) -> np.ndarray:
+def mmc_priority_mean_waits(lams: npt.ArrayLike, mu: float, c: int) -> np.ndarray:
     """Mean time in queue of each class of an M/M/c queue with non-preemptive priorities
     (classes from the highest priority down, FIFO within a class, one service rate ``mu`` for
     all classes).
@@ -228,9 +229,9 @@ class JacksonNetwork:
 
 
 def jackson_network(
-    external_rates: Sequence[float],
-    routing: Sequence[Sequence[float]] | np.ndarray,
-    service_rates: Sequence[float],
+    external_rates: npt.ArrayLike,
+    routing: npt.ArrayLike,
+    service_rates: npt.ArrayLike,
     servers: Sequence[int | float],
 ) -> JacksonNetwork:
     """Solve an open Jackson network: traffic equations, then an M/M/c queue at each node.
@@ -280,9 +281,9 @@ def jackson_network(
 
 
 def jackson_mean_sojourn(
-    external_rates: Sequence[float],
-    routing: Sequence[Sequence[float]] | np.ndarray,
-    service_rates: Sequence[float],
+    external_rates: npt.ArrayLike,
+    routing: npt.ArrayLike,
+    service_rates: npt.ArrayLike,
     servers: Sequence[int | float],
 ) -> float:
     """Mean time in an open Jackson network per external arrival (units: the rates' time unit).
@@ -404,7 +405,7 @@ class _LagIntegrals:
         return float(self.G0[j]) + _quad(self.sf, 60.0 * j, 60.0 * j + frac, self.bp)
 
 
-def _hourly(hourly_rates: Sequence[float] | np.ndarray) -> np.ndarray:
+def _hourly(hourly_rates: npt.ArrayLike) -> np.ndarray:
     r = np.asarray(hourly_rates, dtype=np.float64)
     if r.ndim != 1 or r.shape[0] == 0 or (r < 0).any() or not np.isfinite(r).all():
         raise ValueError("hourly_rates must be a non-empty 1-d array of finite rates >= 0")
@@ -412,9 +413,9 @@ def _hourly(hourly_rates: Sequence[float] | np.ndarray) -> np.ndarray:
 
 
 def mtginf_mean_occupancy(
-    hourly_rates: Sequence[float] | np.ndarray,
+    hourly_rates: npt.ArrayLike,
     service: Distribution | Survival,
-    times: Sequence[float] | np.ndarray,
+    times: npt.ArrayLike,
     *,
     breakpoints: Sequence[float] = (),
 ) -> np.ndarray:
@@ -455,7 +456,7 @@ def mtginf_mean_occupancy(
 
 
 def mtginf_hourly_mean_occupancy(
-    hourly_rates: Sequence[float] | np.ndarray,
+    hourly_rates: npt.ArrayLike,
     service: Distribution | Survival,
     *,
     breakpoints: Sequence[float] = (),

@@ -106,7 +106,7 @@ Rows = namedtuple("Rows", ["vis", "occ", "prev"])
 def new_rows(n: int) -> Rows:
     """Empty visit-row buffers with room for ``n`` rows (pages are touched only when written)."""
     n = max(n, 16)
-    return Rows(np.empty(n, dtype=E.VISIT_DTYPE), np.empty(n, np.int32), np.empty(n, np.int64))
+    return Rows(np.zeros(n, dtype=E.VISIT_DTYPE), np.empty(n, np.int32), np.empty(n, np.int64))
 
 
 def grow_rows(rows: Rows, n_used: int, n: int) -> Rows:
