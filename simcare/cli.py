@@ -37,6 +37,12 @@ def _example(args: argparse.Namespace) -> int:
     print(f"\n{result.arrived:,} patients, {result.events:,} events in {elapsed:.2f} s "
           f"(including compilation or cache loading); conservation checked: "
           f"{result.inside} still inside at the end.")
+    if args.plot:
+        from simcare.report.figures import daily_profile_figure
+
+        fig = daily_profile_figure(result, warmup_hours=int(args.warmup_hours))
+        fig.savefig(args.plot, dpi=110)
+        print(f"figure written to {args.plot}")
     return 0
 
 
@@ -50,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--engine", choices=("numba", "simpy"), default="numba")
     ex.add_argument("--warmup-hours", type=float, default=24.0,
                     help="hours excluded from the summary (default 24)")
+    ex.add_argument("--plot", metavar="PNG", help="also write a figure of the daily profile")
     ex.set_defaults(func=_example)
     return parser
 
