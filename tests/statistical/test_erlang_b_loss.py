@@ -57,6 +57,7 @@ def test_loss_probability_matches_erlang_b(
     b = erlang_b(c, a)
     ci_b = t_interval(est[:, 0], LEVEL)
     ci_l = t_interval(est[:, 1], LEVEL)
+    print(f"B = {b:.5f}, simulated {ci_b}; carried {a * (1 - b):.4f}, simulated {ci_l}")
     assert ci_b.contains(b), f"Erlang B = {b:.5f} outside {ci_b}"
     assert ci_l.contains(a * (1 - b)), f"carried load {a * (1 - b):.4f} outside {ci_l}"
     assert ci_b.half_width < 0.10 * b, f"interval too wide to be a test: {ci_b}"

@@ -50,7 +50,7 @@ def network(horizon_h: float) -> Network:
                      groups={"urgent": 0.3, "routine": 0.7})
     staff = [4 if 8 <= h % 24 < 20 else 2 for h in range(WEEK)]
     net.add_service("phone", servers=Roster(staff), service_time=Exponential(8.0),
-                    queue_limit=6, patience={"routine": Exponential(15.0), "urgent": None})
+                    queue_limit=6, patience={"routine": Exponential(15.0)})  # urgent: no patience
     net.add_route("phone", [("triage", 0.5), (None, 0.5)])
     net.add_route("phone", [("triage", 1.0)], kind="turned_away")
     net.add_route("phone", [(None, 1.0)], kind="abandoned")
@@ -73,7 +73,7 @@ def _censor(x: np.ndarray, end: float) -> np.ndarray:
 def test_little_sample_path_identity(engine: EngineName, horizon_h: float) -> None:
     res = run(network(horizon_h).compile(), seed=SEED, replication=0, engine=engine)
     T = res.end_time
-    assert T == horizon_h * 60.0
+    assert horizon_h * 60.0 == T
     length = hour_lengths(res)
     assert length[-1] == 30.0  # the run ends half way through its last hour
     v = res.visits

@@ -52,6 +52,7 @@ def test_mmc_wait_matches_erlang_c(c: int, lam: float, mean_min: float, horizon_
     pw = erlang_c(c, lam * mean_min / 60.0)
     ci_w = t_interval(est[:, 0], LEVEL)
     ci_p = t_interval(est[:, 1], LEVEL)
+    print(f"Wq = {wq:.3f} min, simulated {ci_w}; P(wait) = {pw:.4f}, simulated {ci_p}")
     assert ci_w.contains(wq), f"Wq = {wq:.4f} min outside {ci_w}"
     assert ci_p.contains(pw), f"P(wait) = {pw:.4f} outside {ci_p}"
     assert ci_w.half_width < 0.10 * wq, f"interval too wide to be a test: {ci_w}"

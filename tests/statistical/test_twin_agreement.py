@@ -12,11 +12,13 @@ Tolerance: Student-t 99.9% interval across replications for the twin's estimate,
 contain the formula; power: half-width below 8% (loss) / 4% (sojourn) of the formula. The
 twin and numba estimates of the same replications must also agree: the 99.9% interval of
 their paired difference must contain 0 and be narrower than the theory interval.
+Both are marked slow (the twin takes a few seconds each); they still run in CI.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from simcare.analysis.confidence import t_interval
 from simcare.analysis.estimators import loss_fraction, patient_sojourns, replicate
@@ -38,6 +40,7 @@ def _check(twin: np.ndarray, fast: np.ndarray, theory: float, power: float) -> N
     assert diff.contains(0.0) and diff.half_width <= ci.half_width, f"engines differ: {diff}"
 
 
+@pytest.mark.slow
 def test_twin_erlang_b_loss() -> None:
     horizon_h, warm_h = 1500, 100
     net = Network(horizon_hours=horizon_h)
@@ -53,6 +56,7 @@ def test_twin_erlang_b_loss() -> None:
     _check(twin, fast, erlang_b(5, 4.0), power=0.08)
 
 
+@pytest.mark.slow
 def test_twin_jackson_sojourn() -> None:
     horizon_h, lo_h, hi_h = 400, 50, 350
     net = Network(horizon_hours=horizon_h)
@@ -62,7 +66,7 @@ def test_twin_jackson_sojourn() -> None:
     net.add_arrivals("walk_in", to="triage", rate_per_hour=10.0)
     net.add_route("triage", [("minors", 0.3), ("majors", 0.7)])
     model = net.compile()
-    P = [[0, 0.3, 0.7], [0, 0, 0], [0, 0, 0]]
+    P = [[0.0, 0.3, 0.7], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
     theory = 60.0 * jackson_mean_sojourn([10.0, 0, 0], P, [12.0, 2.0, 60 / 45], [2, 3, 8])
 
     def estimate(res: RunResult) -> float:
