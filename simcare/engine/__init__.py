@@ -56,7 +56,12 @@ def _run_numba(model: CompiledModel, draws: RunDraws) -> dict[str, Any]:
         model.patience_par, model.empirical_values, model.route_start, model.route_stop,
         model.route_dest, model.route_group, model.route_cum, draws.patient_key,
         draws.purpose_keys, model.cap_time, model.cap_service, model.cap_value,
+        draws.arrival_stream, model.stream_first_dist, model.stream_first_par,
+        model.esc_service, model.esc_measure, model.esc_above, model.esc_below,
+        model.esc_sustain, model.esc_action, model.esc_target, model.esc_amount,
+        model.esc_from, model.esc_to, float(model.check_interval),
     )
+    R = model.n_rules
     n = max(N, 1)
     st = K.State(
         cap=model.capacity0.copy(), busy=np.zeros(S, np.int64), serving=np.zeros(S, np.int64),
@@ -68,6 +73,9 @@ def _run_numba(model: CompiledModel, draws: RunDraws) -> dict[str, Any]:
         worklist=np.empty(n + 2, np.int64), counters=np.zeros(K.N_COUNTERS, np.int64),
         clock=np.zeros(1), last_t=np.zeros(S), a_serv=np.zeros((S, H)), a_wait=np.zeros((S, H)),
         a_hold=np.zeros((S, H)), a_cap=np.zeros((S, H)), deadlock_mask=np.zeros(S, np.bool_),
+        base_cap=model.capacity0.copy(), esc_delta=np.zeros(S, np.int64),
+        esc_active=np.zeros(R, np.int8), esc_since=np.full(R, -1.0),
+        route_dest=model.route_dest.copy(), refill_list=np.zeros(R + 2, np.int64),
     )
     heap = new_heap(N)
     rows = K.new_rows(_expected_visits(model, N))

@@ -72,6 +72,7 @@ class Patient:
     group: int
     visits_to: dict[int, int] = field(default_factory=dict)  # service -> visits so far
     visit: Visit | None = None  # current visit (at the service being waited for or used)
+    first: Visit | None = None  # the patient's first visit
     held: Visit | None = None  # visit whose server is held while blocked
     waiting_kind: str = ""  # "queue" or "pending" while in a line
     wake: simpy.Event | None = None
@@ -83,10 +84,12 @@ class Station:
     """A service: its servers, waiting line, counts and hourly state areas."""
 
     index: int
-    capacity: int
+    capacity: int  # servers in force: rostered + escalation, never below zero
     queue_limit: int
     level_lines: list[deque[Patient]]
     n_hours: int
+    rostered: int = 0
+    escalation: int = 0
     busy: int = 0
     serving: int = 0
     holding: int = 0
@@ -100,6 +103,10 @@ class Station:
 
     def has_free_server(self) -> bool:
         return self.busy < self.capacity
+
+    def set_capacity(self, t: float) -> None:
+        self.record(t)
+        self.capacity = max(self.rostered + self.escalation, 0)
 
     def record(self, t: float) -> None:
         """Integrate the counts over time since the last change, hour by hour."""
@@ -142,9 +149,13 @@ class _Twin:
         n_levels = model.n_levels
         self.stations = [
             Station(s, int(model.capacity0[s]), int(model.queue_limit[s]),
-                    [deque() for _ in range(n_levels)], model.n_hours)
+                    [deque() for _ in range(n_levels)], model.n_hours,
+                    rostered=int(model.capacity0[s]))
             for s in range(model.n_services)
         ]
+        self.route_dest = model.route_dest.copy()  # escalation diverts change a live copy
+        self.rule_on = [False] * model.n_rules
+        self.rule_since = [-1.0] * model.n_rules
         self.hold_to = np.zeros((model.n_services, model.n_services), dtype=np.int64)
         self.visits: list[Visit] = []
         self.arrived = 0
@@ -160,10 +171,14 @@ class _Twin:
         return np.uint64(draw_key(self.d.patient_key[pid], self.d.purpose_keys[purpose],
                                   self.m.service_keys[visit.service], np.int64(visit.occurrence)))
 
-    def _service_time(self, pid: int, v: Visit) -> float:
-        par = self.m.service_par[v.service, v.group]
-        return float(sample_nb(self.m.service_dist[v.service, v.group], par[0], par[1], par[2],
-                               self.m.empirical_values, self._key(pid, E.PURPOSE_SERVICE, v)))
+    def _service_time(self, p: Patient, v: Visit) -> float:
+        stream = int(self.d.arrival_stream[p.pid])
+        if v is p.first and self.m.stream_first_dist[stream] != E.DIST_NONE:
+            law, par = self.m.stream_first_dist[stream], self.m.stream_first_par[stream]
+        else:
+            law, par = self.m.service_dist[v.service, v.group], self.m.service_par[v.service, v.group]
+        return float(sample_nb(law, par[0], par[1], par[2], self.m.empirical_values,
+                               self._key(p.pid, E.PURPOSE_SERVICE, v)))
 
     def _route(self, pid: int, v: Visit, kind: int, purpose: int) -> tuple[int, int]:
         u = uniform(self._key(pid, purpose, v), 0)
@@ -174,7 +189,7 @@ class _Twin:
         while i < i1 - 1 and u >= self.m.route_cum[i]:
             i += 1
         new_group = int(self.m.route_group[i])
-        return int(self.m.route_dest[i]), (v.group if new_group == E.KEEP_GROUP else new_group)
+        return int(self.route_dest[i]), (v.group if new_group == E.KEEP_GROUP else new_group)
 
     # --- alarms: the only way a patient wakes up ------------------------------------------------
     def set_alarm(self, p: Patient, when: float, kind: int) -> None:
@@ -206,13 +221,15 @@ class _Twin:
         p.visits_to[service] = occurrence + 1
         v = Visit(p.pid, group, service, self.env.now, occurrence)
         self.visits.append(v)
+        if p.first is None:
+            p.first = v
         p.visit = v
         p.group = group
         return v
 
     def begin_service(self, p: Patient, v: Visit) -> None:
         """The server is taken: draw the service time and set the alarm for its end."""
-        self.set_alarm(p, self.env.now + self._service_time(p.pid, v), E.EV_END)
+        self.set_alarm(p, self.env.now + self._service_time(p, v), E.EV_END)
 
     def arrive(self, p: Patient, service: int, group: int) -> Visit | None:
         """Patient p, holding no server, arrives at ``service``: starts, queues or is turned
@@ -430,14 +447,75 @@ class _Twin:
             self.events += 1
             self.next_capacity_change = i + 1
             st = self.stations[s]
-            st.record(self.env.now)
-            st.capacity = int(m.cap_value[i])
+            st.rostered = int(m.cap_value[i])
+            st.set_capacity(self.env.now)
             self.refill(s)
+
+    def measure(self, j: int) -> float:
+        """Rule j's measure: occupancy (present / servers) or patients waiting."""
+        st = self.stations[int(self.m.esc_service[j])]
+        waiting = st.n_queue + st.n_pending
+        if self.m.esc_measure[j] == E.MEASURE_WAITING:
+            return float(waiting)
+        present = st.busy + waiting
+        if st.capacity <= 0:
+            return math.inf if present > 0 else 0.0
+        return present / st.capacity
+
+    def switch(self, j: int, on: bool) -> int | None:
+        """Apply or undo rule j's action; returns the service to refill, if any."""
+        m = self.m
+        target = int(m.esc_target[j])
+        if m.esc_action[j] == E.ACTION_ADD_SERVERS:
+            st = self.stations[target]
+            st.escalation += int(m.esc_amount[j]) * (1 if on else -1)
+            st.set_capacity(self.env.now)
+            return target
+        old, new = (m.esc_from[j], m.esc_to[j]) if on else (m.esc_to[j], m.esc_from[j])
+        for kind in range(m.route_start.shape[0]):
+            for g in range(m.n_groups):
+                for i in range(m.route_start[kind, target, g], m.route_stop[kind, target, g]):
+                    if m.route_dest[i] == m.esc_from[j] and self.route_dest[i] == old:
+                        self.route_dest[i] = new
+        return None
+
+    def escalation(self) -> Generator[simpy.Event, Any, None]:
+        """Evaluate the escalation rules every check interval, after all other events then."""
+        m = self.m
+        k = 0
+        while True:
+            k += 1
+            alarm = simpy.Event(self.env)
+            alarm._ok, alarm._value = True, None
+            self.env.schedule_at(alarm, k * m.check_interval, E.EV_CHECK << KIND_SHIFT)
+            yield alarm
+            self.events += 1
+            now = self.env.now
+            to_refill = []
+            for j in range(m.n_rules):
+                level = self.measure(j)
+                if not self.rule_on[j]:
+                    if level > m.esc_above[j]:
+                        if self.rule_since[j] < 0:
+                            self.rule_since[j] = now
+                        if now - self.rule_since[j] >= m.esc_sustain[j]:
+                            self.rule_on[j], self.rule_since[j] = True, -1.0
+                            to_refill.append(self.switch(j, True))
+                    else:
+                        self.rule_since[j] = -1.0
+                elif level < m.esc_below[j]:
+                    self.rule_on[j] = False
+                    to_refill.append(self.switch(j, False))
+            for s in to_refill:
+                if s is not None:
+                    self.refill(s)
 
     def run(self) -> float:
         """Run to the horizon (or until stopped); returns the time reached."""
         self.env.process(self.arrivals())
         self.env.process(self.rosters())
+        if self.m.n_rules:
+            self.env.process(self.escalation())
         try:
             self.env.run(until=self.m.horizon)
             end = self.m.horizon

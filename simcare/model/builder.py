@@ -69,6 +69,31 @@ class _Service:
 
 
 @dataclass
+class _Census:
+    name: str
+    to: str
+    count: int
+    groups: Mapping[str, float] | None
+    remaining: Distribution | None
+    at_minutes: float
+
+
+@dataclass
+class _Rule:
+    name: str
+    watch: str
+    measure: int
+    above: float
+    below: float
+    sustain_minutes: float
+    action: int
+    target: str
+    amount: int
+    divert_from: str | None
+    divert_to: str | None
+
+
+@dataclass
 class _Stream:
     name: str
     to: str
@@ -91,6 +116,9 @@ class Network:
         self._services: dict[str, _Service] = {}
         self._routes: dict[tuple[int, str, str | None], list[tuple[str | None, float, str | None]]] = {}
         self._streams: dict[str, _Stream] = {}
+        self._census: dict[str, _Census] = {}
+        self._rules: list[_Rule] = []
+        self.check_every_minutes = 15.0
 
     # --- declarations ------------------------------------------------------------------------
     def add_group(self, name: str, priority: int = 0) -> None:
@@ -173,12 +201,70 @@ class Network:
         ``rate_per_hour * hour_of_week[(start_hour_of_week + h) % 168] * daily[h // 24]``;
         or give ``rate_by_hour`` (one value per hour of the horizon, multiplied by
         ``rate_per_hour``). ``groups``: probability of each group (default: the only group)."""
-        if name in self._streams:
+        if name in self._streams or name in self._census:
             raise ModelError(f"arrivals.{name}", "declared twice")
         if not (rate_per_hour >= 0 and math.isfinite(rate_per_hour)):
             raise ModelError(f"arrivals.{name}.rate_per_hour", f"must be >= 0, got {rate_per_hour}")
         self._streams[name] = _Stream(name, to, float(rate_per_hour), groups, hour_of_week,
                                       daily, rate_by_hour)
+
+    def add_census(
+        self,
+        name: str,
+        to: str,
+        count: int,
+        *,
+        groups: Mapping[str, float] | None = None,
+        remaining: Distribution | None = None,
+        at_minutes: float = 0.0,
+    ) -> None:
+        """Patients already in the system at the start: ``count`` patients arrive at ``to`` at
+        ``at_minutes`` (before any other arrival at that time, in declaration order). Their first
+        service time follows ``remaining`` (for example the remaining length of stay) instead of
+        the service's law; ``Fixed(0)`` makes them finish at once (e.g. medically fit patients
+        who then wait, blocked, for discharge capacity)."""
+        if name in self._census or name in self._streams:
+            raise ModelError(f"census.{name}", "declared twice")
+        if int(count) != count or count < 0:
+            raise ModelError(f"census.{name}.count", f"must be an integer >= 0, got {count}")
+        if not (at_minutes >= 0 and math.isfinite(at_minutes)):
+            raise ModelError(f"census.{name}.at", f"must be >= 0 minutes, got {at_minutes}")
+        self._census[name] = _Census(name, to, int(count), groups, remaining, float(at_minutes))
+
+    def add_escalation(
+        self,
+        name: str,
+        *,
+        watch: str,
+        measure: str = "occupancy",
+        above: float,
+        below: float,
+        sustain_minutes: float = 0.0,
+        add_servers: tuple[str, int] | None = None,
+        divert: tuple[str, str, str] | None = None,
+    ) -> None:
+        """A rule evaluated every ``check_every_minutes``: when ``measure`` ("occupancy":
+        (in service + blocked + waiting) / servers; "waiting": patients waiting) of ``watch``
+        has stayed above ``above`` for ``sustain_minutes``, the action switches on; it switches
+        off when the measure falls below ``below``. Action: ``add_servers=(service, n)`` or
+        ``divert=(leaving service, destination, replacement destination)``."""
+        measures = {"occupancy": E.MEASURE_OCCUPANCY, "waiting": E.MEASURE_WAITING}
+        where = f"escalation.{name}"
+        if measure not in measures:
+            raise ModelError(f"{where}.measure", f"must be one of {sorted(measures)}")
+        if not below <= above:
+            raise ModelError(f"{where}.below", f"must not exceed above ({above}), got {below}")
+        if (add_servers is None) == (divert is None):
+            raise ModelError(where, "needs exactly one action: add_servers or divert")
+        if add_servers is not None:
+            rule = _Rule(name, watch, measures[measure], float(above), float(below),
+                         float(sustain_minutes), E.ACTION_ADD_SERVERS, add_servers[0],
+                         int(add_servers[1]), None, None)
+        else:
+            assert divert is not None
+            rule = _Rule(name, watch, measures[measure], float(above), float(below),
+                         float(sustain_minutes), E.ACTION_DIVERT, divert[0], 0, divert[1], divert[2])
+        self._rules.append(rule)
 
     # --- compilation -------------------------------------------------------------------------
     def compile(self) -> CompiledModel:
@@ -309,14 +395,20 @@ class Network:
                             cum.append(float(ci))
                     route_stop[kind, s, g] = len(dest)
 
-        K = len(self._streams)
-        stream_names = tuple(self._streams)
+        # Census streams first: at equal times arrivals are ordered by stream index.
+        all_streams: list[_Census | _Stream] = [*self._census.values(), *self._streams.values()]
+        K = len(all_streams)
+        stream_names = tuple(st.name for st in all_streams)
         stream_service = np.zeros(K, dtype=np.int32)
         stream_group_cum = np.zeros((K, G))
         stream_rate = np.zeros((K, H))
-        for k, sname in enumerate(stream_names):
-            st = self._streams[sname]
-            where = f"arrivals.{sname}"
+        stream_count = np.full(K, -1, dtype=np.int64)
+        stream_at = np.zeros(K)
+        stream_first_dist = np.zeros(K, dtype=np.int8)
+        stream_first_par = np.zeros((K, 3))
+        for k, st in enumerate(all_streams):
+            sname = st.name
+            where = f"{'census' if isinstance(st, _Census) else 'arrivals'}.{sname}"
             stream_service[k] = service_of(f"{where}.to", st.to)
             if stream_service[k] == E.EXIT:
                 raise ModelError(f"{where}.to", "must name a service")
@@ -333,7 +425,43 @@ class Network:
             c = np.cumsum(probs)
             c[-1] = 1.0
             stream_group_cum[k] = c
-            stream_rate[k] = self._stream_rate(st, H, where)
+            if isinstance(st, _Census):
+                stream_count[k] = st.count
+                stream_at[k] = st.at_minutes
+                if st.at_minutes >= horizon:
+                    raise ModelError(f"{where}.at", "must be before the end of the run")
+                if st.remaining is not None:
+                    if isinstance(st.remaining, Empirical):
+                        raise ModelError(f"{where}.remaining", "empirical laws are not supported here")
+                    stream_first_dist[k] = st.remaining.kind
+                    stream_first_par[k] = st.remaining.params()
+            else:
+                stream_rate[k] = self._stream_rate(st, H, where)
+
+        R = len(self._rules)
+        esc = {
+            "esc_service": np.zeros(R, np.int32), "esc_measure": np.zeros(R, np.int8),
+            "esc_above": np.zeros(R), "esc_below": np.zeros(R), "esc_sustain": np.zeros(R),
+            "esc_action": np.zeros(R, np.int8), "esc_target": np.zeros(R, np.int32),
+            "esc_amount": np.zeros(R, np.int64), "esc_from": np.full(R, -1, np.int32),
+            "esc_to": np.full(R, -1, np.int32),
+        }
+        for j, rule in enumerate(self._rules):
+            where = f"escalation.{rule.name}"
+            esc["esc_service"][j] = service_of(f"{where}.watch", rule.watch)
+            esc["esc_measure"][j] = rule.measure
+            esc["esc_above"][j] = rule.above
+            esc["esc_below"][j] = rule.below
+            esc["esc_sustain"][j] = rule.sustain_minutes
+            esc["esc_action"][j] = rule.action
+            esc["esc_target"][j] = service_of(f"{where}.target", rule.target)
+            esc["esc_amount"][j] = rule.amount
+            if rule.action == E.ACTION_DIVERT:
+                esc["esc_from"][j] = service_of(f"{where}.divert", rule.divert_from)
+                esc["esc_to"][j] = service_of(f"{where}.divert", rule.divert_to)
+            for key in ("esc_service", "esc_target"):
+                if esc[key][j] == E.EXIT:
+                    raise ModelError(where, "must name services")
 
         model = CompiledModel(
             service_names=service_names,
@@ -350,7 +478,10 @@ class Network:
             stream_names=stream_names,
             stream_keys=np.array([name_key("stream:" + n) for n in stream_names], dtype=np.uint64),
             stream_service=stream_service, stream_group_cum=stream_group_cum,
-            stream_rate=stream_rate, horizon=horizon,
+            stream_rate=stream_rate, horizon=horizon, stream_count=stream_count,
+            stream_at=stream_at, stream_first_dist=stream_first_dist,
+            stream_first_par=stream_first_par, esc_names=tuple(r.name for r in self._rules),
+            check_interval=float(self.check_every_minutes) if R else 0.0, **esc,
         )
         model.validate()
         return model

@@ -50,6 +50,17 @@ class CompiledModel:
         stream_names: tuple[str, ...] (K,); stream_keys: uint64 (K,); stream_service: int32 (K,)
         stream_group_cum: float64 (K, G), cumulative distribution of the arrival's group
         stream_rate: float64 (K, H), patients per hour during each hour of the horizon
+        stream_count: int64 (K,), -1 for a Poisson stream; otherwise a census: exactly this
+            many patients arrive at stream_at (minutes), e.g. patients already in beds at start
+        stream_first_dist: int8 (K,), stream_first_par: float64 (K, 3): law of the first
+            service time of the stream's patients (DIST_NONE: the service's own law), e.g. the
+            remaining length of stay of a census patient
+    Escalation rules (R), evaluated every check_interval minutes (0 if R = 0)
+        esc_names: tuple[str, ...]; esc_service: int32 (watched service); esc_measure: int8
+        (MEASURE_*); esc_above, esc_below: float64 (switch on above, off below); esc_sustain:
+        float64 (minutes above before switching on); esc_action: int8 (ACTION_*); esc_target:
+        int32 (service whose servers change, or whose leavers are diverted); esc_amount: int64
+        (servers added); esc_from, esc_to: int32 (divert: destination replaced, replacement)
     Horizon
         horizon: float, minutes; n_hours: int = ceil(horizon / 60)
     """
@@ -83,6 +94,22 @@ class CompiledModel:
     stream_group_cum: np.ndarray
     stream_rate: np.ndarray
     horizon: float
+    stream_count: np.ndarray
+    stream_at: np.ndarray
+    stream_first_dist: np.ndarray
+    stream_first_par: np.ndarray
+    esc_service: np.ndarray
+    esc_measure: np.ndarray
+    esc_above: np.ndarray
+    esc_below: np.ndarray
+    esc_sustain: np.ndarray
+    esc_action: np.ndarray
+    esc_target: np.ndarray
+    esc_amount: np.ndarray
+    esc_from: np.ndarray
+    esc_to: np.ndarray
+    esc_names: tuple[str, ...]
+    check_interval: float
 
     @property
     def n_services(self) -> int:
@@ -95,6 +122,10 @@ class CompiledModel:
     @property
     def n_streams(self) -> int:
         return len(self.stream_names)
+
+    @property
+    def n_rules(self) -> int:
+        return len(self.esc_names)
 
     @property
     def n_hours(self) -> int:
@@ -151,6 +182,20 @@ class CompiledModel:
             "stream_service": ((K,), np.int32),
             "stream_group_cum": ((K, G), np.float64),
             "stream_rate": ((K, H), np.float64),
+            "stream_count": ((K,), np.int64),
+            "stream_at": ((K,), np.float64),
+            "stream_first_dist": ((K,), np.int8),
+            "stream_first_par": ((K, 3), np.float64),
+            "esc_service": ((self.n_rules,), np.int32),
+            "esc_measure": ((self.n_rules,), np.int8),
+            "esc_above": ((self.n_rules,), np.float64),
+            "esc_below": ((self.n_rules,), np.float64),
+            "esc_sustain": ((self.n_rules,), np.float64),
+            "esc_action": ((self.n_rules,), np.int8),
+            "esc_target": ((self.n_rules,), np.int32),
+            "esc_amount": ((self.n_rules,), np.int64),
+            "esc_from": ((self.n_rules,), np.int32),
+            "esc_to": ((self.n_rules,), np.int32),
         }
         for name, (shape, dtype) in expect.items():
             arr = getattr(self, name)
@@ -209,3 +254,15 @@ class CompiledModel:
             raise ModelError("stream_group_cum", "group probabilities must sum to 1")
         if (self.stream_rate < 0).any() or not np.isfinite(self.stream_rate).all():
             raise ModelError("stream_rate", "arrival rates must be finite and >= 0")
+        census = self.stream_count >= 0
+        if ((self.stream_at < 0) | (self.stream_at >= self.horizon))[census].any():
+            raise ModelError("stream_at", "census arrivals must be inside [0, horizon)")
+        if self.n_rules:
+            if not (self.check_interval > 0 and np.isfinite(self.check_interval)):
+                raise ModelError("check_interval", "escalation needs a positive check interval")
+            for name in ("esc_service", "esc_target"):
+                arr = getattr(self, name)
+                if ((arr < 0) | (arr >= S)).any():
+                    raise ModelError(name, "an escalation rule names an unknown service")
+            if (self.esc_below > self.esc_above).any():
+                raise ModelError("esc_below", "switch-off level must not exceed switch-on level")

@@ -69,7 +69,8 @@ EV_START = 3  # a patient taken from a queue or blocked list starts service (id 
 EV_PATIENCE = 4  # a waiting patient's patience runs out (id = patient)
 EV_MOVE = 5  # a patient who abandoned or was released moves on (id = patient)
 EV_ARRIVAL = 6  # a new patient arrives (id = patient)
-N_EVENT_KINDS = 7
+EV_CHECK = 7  # escalation rules are evaluated on the state (id = 0)
+N_EVENT_KINDS = 8
 
 EVENT_NAMES = {
     EV_CAPACITY: "capacity",
@@ -79,7 +80,14 @@ EVENT_NAMES = {
     EV_PATIENCE: "patience",
     EV_MOVE: "move",
     EV_ARRIVAL: "arrival",
+    EV_CHECK: "check",
 }
+
+# --- Escalation rules -------------------------------------------------------------------------
+MEASURE_OCCUPANCY = 0  # (in service + blocked + waiting) / servers in force (can exceed 1)
+MEASURE_WAITING = 1  # patients waiting (queue plus blocked upstream for this service)
+ACTION_ADD_SERVERS = 0  # add (or, if negative, remove) servers at a service
+ACTION_DIVERT = 1  # patients leaving a service for one destination go to another instead
 
 # --- Run status ------------------------------------------------------------------------------
 STATUS_OK = 0

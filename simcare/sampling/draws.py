@@ -50,8 +50,11 @@ def draw(model: CompiledModel, seed: int, replication: int = 0) -> RunDraws:
     times, streams, indices, groups = [], [], [], []
     for k in range(model.n_streams):
         key = int(model.stream_keys[k])
-        t = nhpp_times(model.stream_rate[k], model.horizon,
-                       seeds.generator(seed, replication, seeds.KIND_ARRIVAL_TIMES, key))
+        if model.stream_count[k] >= 0:  # a census: a fixed number of patients at one time
+            t = np.full(int(model.stream_count[k]), float(model.stream_at[k]))
+        else:
+            t = nhpp_times(model.stream_rate[k], model.horizon,
+                           seeds.generator(seed, replication, seeds.KIND_ARRIVAL_TIMES, key))
         u = seeds.generator(seed, replication, seeds.KIND_ARRIVAL_GROUPS, key).random(t.shape[0])
         g = np.searchsorted(model.stream_group_cum[k], u, side="right")
         times.append(t)

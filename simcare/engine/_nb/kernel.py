@@ -31,7 +31,17 @@ Patience and block timeout
     route of (s, g). BLOCK_TIMEOUT: p leaves d's line (its visit to d ends "released"), frees its
     server at s (s is refilled), and gets a MOVE event now to s's overflow service.
 Capacity change
-    The new capacity applies at once; s is refilled.
+    The new capacity applies at once; s is refilled. Servers in force are the rostered servers
+    plus the changes of escalation rules that are switched on (never below zero).
+Escalation check (every check_interval minutes, after all other events at that time)
+    Rules are evaluated in order on the current state: a rule switches on when its measure has
+    been above its on-level at every check for at least its sustain time, and off at the first
+    check where it is below its off-level. Switching on adds servers (the service is refilled,
+    in rule order, after all rules are evaluated) or diverts patients leaving a service from
+    one destination to another; switching off undoes it.
+Census
+    Patients present at the start are arrivals at time 0 (before Poisson arrivals at the same
+    time); their first service time may follow its own law (their remaining stay).
 Deadlock
     When a patient becomes blocked, the kernel looks for a set of services whose every busy
     server is held by a blocked patient (with no maximum blocked time) waiting for a service in
@@ -77,7 +87,8 @@ C_ARRIVED = 3
 C_EXITED = 4
 C_NEXT_ARRIVAL = 5
 C_NEXT_CAPACITY = 6
-N_COUNTERS = 7
+C_CHECKS_DONE = 7
+N_COUNTERS = 8
 STATUS_NEED_ROWS = -1  # internal: the row buffer must grow before the run can go on
 
 Net = namedtuple(
@@ -87,6 +98,9 @@ Net = namedtuple(
         "n_levels", "service_dist", "service_par", "patience_dist", "patience_par", "empirical",
         "route_start", "route_stop", "route_dest", "route_group", "route_cum",
         "patient_key", "purpose_keys", "cap_time", "cap_service", "cap_value",
+        "arr_stream", "stream_first_dist", "stream_first_par",
+        "esc_service", "esc_measure", "esc_above", "esc_below", "esc_sustain", "esc_action",
+        "esc_target", "esc_amount", "esc_from", "esc_to", "check_interval",
     ],
 )
 State = namedtuple(
@@ -96,6 +110,7 @@ State = namedtuple(
         "line_head", "line_tail", "nxt", "prv",
         "p_state", "p_row", "worklist", "counters", "clock", "last_t",
         "a_serv", "a_wait", "a_hold", "a_cap", "deadlock_mask",
+        "base_cap", "esc_delta", "esc_active", "esc_since", "route_dest", "refill_list",
     ],
 )
 # Visit rows: the public visit record (VISIT_DTYPE) plus, per row, the occurrence number of this
@@ -220,7 +235,7 @@ def _key(net: Net, p: int, purpose: int, s: int, occ: int) -> np.uint64:
 
 
 @kernel_jit_inline
-def _route(net: Net, kind: int, s: int, g: int, u: float) -> tuple[int, int]:
+def _route(net: Net, st: State, kind: int, s: int, g: int, u: float) -> tuple[int, int]:
     """(next service or EXIT, next group) for a patient of group g leaving s, from uniform u."""
     i0 = net.route_start[kind, s, g]
     i1 = net.route_stop[kind, s, g]
@@ -230,7 +245,7 @@ def _route(net: Net, kind: int, s: int, g: int, u: float) -> tuple[int, int]:
     while i < i1 - 1 and u >= net.route_cum[i]:
         i += 1
     ng = net.route_group[i]
-    return net.route_dest[i], (g if ng == E.KEEP_GROUP else ng)
+    return st.route_dest[i], (g if ng == E.KEEP_GROUP else ng)
 
 
 @kernel_jit_inline
@@ -239,8 +254,13 @@ def _begin_service(net: Net, st: State, rows: Rows, heap: Heap, p: int, r: int, 
     s = rows.vis[r].service
     g = rows.vis[r].group
     key = _key(net, p, E.PURPOSE_SERVICE, s, rows.occ[r])
-    par = net.service_par[s, g]
-    d = sample_nb(net.service_dist[s, g], par[0], par[1], par[2], net.empirical, key)
+    k = net.arr_stream[p]
+    if rows.prev[r] < 0 and net.stream_first_dist[k] != E.DIST_NONE:  # e.g. census: remaining stay
+        par = net.stream_first_par[k]
+        d = sample_nb(net.stream_first_dist[k], par[0], par[1], par[2], net.empirical, key)
+    else:
+        par = net.service_par[s, g]
+        d = sample_nb(net.service_dist[s, g], par[0], par[1], par[2], net.empirical, key)
     st.p_state[p] = P_IN_SERVICE
     heap_set(heap, p, t + d, (E.EV_END << KIND_SHIFT) | p, r)
 
@@ -278,7 +298,7 @@ def _enter(net: Net, st: State, rows: Rows, heap: Heap, p: int, s: int, g: int, 
         rows.vis[r].departure = t
         rows.vis[r].outcome = E.OUT_TURNED_AWAY
         u = uniform(_key(net, p, E.PURPOSE_TURNED_AWAY_ROUTE, s, rows.occ[r]), 0)
-        s, g = _route(net, E.ROUTE_TURNED_AWAY, s, g, u)
+        s, g = _route(net, st, E.ROUTE_TURNED_AWAY, s, g, u)
     st.p_state[p] = P_GONE
     st.counters[C_EXITED] += 1
 
@@ -379,7 +399,7 @@ def _on_end(net: Net, st: State, rows: Rows, heap: Heap, p: int, r: int, t: floa
     g = rows.vis[r].group
     rows.vis[r].end = t
     u = uniform(_key(net, p, E.PURPOSE_ROUTE, s, rows.occ[r]), 0)
-    d, g2 = _route(net, E.ROUTE_SERVED, s, g, u)
+    d, g2 = _route(net, st, E.ROUTE_SERVED, s, g, u)
     _acc(st, s, t)
     if d != E.EXIT and net.blocks[s] and st.busy[d] >= st.cap[d]:
         st.serving[s] -= 1
@@ -441,9 +461,78 @@ def _on_move(net: Net, st: State, rows: Rows, p: int, r: int) -> tuple[int, int]
     g = rows.vis[r].group
     if rows.vis[r].outcome == E.OUT_ABANDONED:
         u = uniform(_key(net, p, E.PURPOSE_ABANDON_ROUTE, s, rows.occ[r]), 0)
-        return _route(net, E.ROUTE_ABANDONED, s, g, u)
+        return _route(net, st, E.ROUTE_ABANDONED, s, g, u)
     # released after the maximum blocked time: to the overflow of the service it held
     return net.overflow[rows.vis[rows.prev[r]].service], g
+
+
+# --- escalation ---------------------------------------------------------------------------------------
+
+
+@kernel_jit
+def _set_capacity(st: State, s: int, t: float) -> None:
+    """Servers in force = rostered servers + escalation changes (never below zero)."""
+    _acc(st, s, t)
+    st.cap[s] = max(st.base_cap[s] + st.esc_delta[s], 0)
+
+
+@kernel_jit
+def _measure(net: Net, st: State, j: int) -> float:
+    s = net.esc_service[j]
+    waiting = st.n_queue[s] + st.n_pending[s]
+    if net.esc_measure[j] == E.MEASURE_WAITING:
+        return float(waiting)
+    present = st.busy[s] + waiting
+    if st.cap[s] <= 0:
+        return math.inf if present > 0 else 0.0
+    return present / st.cap[s]
+
+
+@kernel_jit
+def _switch(net: Net, st: State, j: int, on: bool, t: float) -> int:
+    """Apply (on) or undo (off) rule j's action; returns the service to refill, or -1."""
+    target = net.esc_target[j]
+    if net.esc_action[j] == E.ACTION_ADD_SERVERS:
+        st.esc_delta[target] += net.esc_amount[j] if on else -net.esc_amount[j]
+        _set_capacity(st, target, t)
+        return target
+    old = net.esc_from[j] if on else net.esc_to[j]
+    new = net.esc_to[j] if on else net.esc_from[j]
+    for kind in range(net.route_start.shape[0]):
+        for g in range(net.route_start.shape[2]):
+            for i in range(net.route_start[kind, target, g], net.route_stop[kind, target, g]):
+                if net.route_dest[i] == net.esc_from[j] and st.route_dest[i] == old:
+                    st.route_dest[i] = new
+    return -1
+
+
+@kernel_jit
+def _on_check(net: Net, st: State, t: float) -> int:
+    """Evaluate every escalation rule in order (hysteresis: on above ``above`` sustained for
+    ``sustain`` minutes, off below ``below``). Fills st.refill_list; returns its length."""
+    n = 0
+    for j in range(net.esc_service.shape[0]):
+        m = _measure(net, st, j)
+        if st.esc_active[j] == 0:
+            if m > net.esc_above[j]:
+                if st.esc_since[j] < 0:
+                    st.esc_since[j] = t
+                if t - st.esc_since[j] >= net.esc_sustain[j]:
+                    st.esc_active[j] = 1
+                    st.esc_since[j] = -1.0
+                    s = _switch(net, st, j, True, t)
+                    if s >= 0:
+                        st.refill_list[n] = s
+                        n += 1
+            else:
+                st.esc_since[j] = -1.0
+        elif m < net.esc_below[j]:
+            st.esc_active[j] = 0
+            s = _switch(net, st, j, False, t)
+            if s >= 0:
+                st.refill_list[n] = s
+                n += 1
+    return n
 
 
 # --- the simulation loop ----------------------------------------------------------------------------
@@ -479,6 +568,8 @@ def simulate_nb(
     t = st.clock[0]
     arrival_kind = E.EV_ARRIVAL << KIND_SHIFT
     capacity_kind = E.EV_CAPACITY << KIND_SHIFT
+    check_kind = E.EV_CHECK << KIND_SHIFT
+    has_rules = net.esc_service.shape[0] > 0
     while True:
         if st.counters[C_ROWS] + MAX_HOPS + 2 > n_rows_max:
             st.counters[C_STATUS] = STATUS_NEED_ROWS
@@ -503,13 +594,19 @@ def simulate_nb(
             if src < 0 or th < best_t or (th == best_t and kh < best_k):
                 src = 2
                 best_t = th
+                best_k = kh
+        if has_rules:
+            tk = (st.counters[C_CHECKS_DONE] + 1) * net.check_interval
+            if src < 0 or tk < best_t or (tk == best_t and check_kind < best_k):
+                src = 3
+                best_t = tk
         if src < 0 or best_t >= horizon:
             break
         t = best_t
         st.counters[C_EVENTS] += 1
         # Each event may refill one service and then move one patient into a service; doing
         # both here, once, keeps a single inlined copy of _refill and _enter.
-        refill = -1
+        n_refill = 0
         mover = -1
         dest = E.EXIT
         group = 0
@@ -520,33 +617,41 @@ def simulate_nb(
             ia += 1
             st.counters[C_ARRIVED] += 1
         elif src == 1:
-            refill = net.cap_service[ic]
-            v = net.cap_value[ic]
+            s = net.cap_service[ic]
+            st.base_cap[s] = net.cap_value[ic]
             ic += 1
-            _acc(st, refill, t)
-            st.cap[refill] = v
+            _set_capacity(st, s, t)
+            st.refill_list[0] = s
+            n_refill = 1
+        elif src == 3:
+            st.counters[C_CHECKS_DONE] += 1
+            n_refill = _on_check(net, st, t)
         else:
             p = heap.pid[0]
             r = heap.pay[0]
             kind = heap.k[0] >> KIND_SHIFT
             heap_pop(heap)
             if kind == E.EV_END:
-                refill, dest, group = _on_end(net, st, rows, heap, p, r, t, ic)
+                s, dest, group = _on_end(net, st, rows, heap, p, r, t, ic)
                 mover = p
+                if s >= 0:
+                    st.refill_list[0] = s
+                    n_refill = 1
             elif kind == E.EV_START:
                 _begin_service(net, st, rows, heap, p, r, t)
             elif kind == E.EV_PATIENCE:
                 _on_patience(net, st, rows, heap, p, r, t)
             elif kind == E.EV_BLOCK_TIMEOUT:
-                refill = _on_block_timeout(net, st, rows, heap, p, r, t)
+                st.refill_list[0] = _on_block_timeout(net, st, rows, heap, p, r, t)
+                n_refill = 1
             else:
                 dest, group = _on_move(net, st, rows, p, r)
                 mover = p
                 if dest == E.EXIT:
                     st.p_state[p] = P_GONE
                     st.counters[C_EXITED] += 1
-        if refill >= 0:
-            _refill(net, st, rows, heap, refill, t)
+        for i in range(n_refill):
+            _refill(net, st, rows, heap, st.refill_list[i], t)
         if mover >= 0 and dest != E.EXIT:
             _enter(net, st, rows, heap, mover, dest, group, t)
         if st.counters[C_STATUS] != E.STATUS_OK:

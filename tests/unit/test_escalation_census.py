@@ -1,0 +1,109 @@
+"""Escalation rules evaluated on the live state, and starting census, in both engines."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from simcare import Exponential, Fixed, Lognormal, ModelError, Network, Roster, Uniform, run
+from simcare.model import enums as E
+from simcare.sampling.draws import draw
+
+
+def whole_system(hours: float = 24 * 14) -> Network:
+    """Ambulances that block at a full ED with a 45-minute release, boarding in ED, beds that
+    block on discharge-to-assess capacity, an escalation-bed rule and an ambulance divert rule,
+    and a census of patients already in beds and in D2A."""
+    net = Network(horizon_hours=hours)
+    net.add_group("major", 2)
+    net.add_group("minor", 1)
+    net.add_group("admitted", 0)
+    net.add_service("amb", servers=6, service_time=Exponential(60), blocks=True, block_max=45,
+                    overflow="corridor")
+    net.add_service("corridor", servers=math.inf, service_time=Fixed(0))
+    net.add_service("ed_a", servers=Roster([6 if 8 <= h % 24 < 22 else 3 for h in range(168)]),
+                    service_time=Lognormal(120, 80), patience={"minor": Exponential(300)},
+                    blocks=True)
+    net.add_service("ed_b", servers=5, service_time=Lognormal(120, 80), blocks=True)
+    net.add_service("beds", servers=60, service_time=Lognormal(3 * 1440, 2 * 1440), blocks=True)
+    net.add_service("d2a", servers=8, service_time=Lognormal(10 * 1440, 8 * 1440))
+    net.add_route("amb", [("ed_a", 0.8), ("ed_b", 0.1), (None, 0.1)])
+    net.add_route("corridor", [("ed_a", 1.0)])
+    net.add_route("ed_a", [("beds", 0.35, "admitted"), (None, 0.65)])
+    net.add_route("ed_b", [("beds", 0.35, "admitted"), (None, 0.65)])
+    net.add_route("beds", [("d2a", 0.3), (None, 0.7)])
+    net.add_arrivals("walk", to="ed_a", rate_per_hour=2.5, groups={"major": 0.4, "minor": 0.6})
+    net.add_arrivals("999", to="amb", rate_per_hour=1.2, groups={"major": 1.0})
+    net.add_census("d2a_start", to="d2a", count=8, groups={"admitted": 1.0},
+                   remaining=Uniform(0, 10 * 1440))
+    net.add_census("beds_start", to="beds", count=40, groups={"admitted": 1.0},
+                   remaining=Uniform(0, 3 * 1440))
+    net.add_census("nctr_start", to="beds", count=10, groups={"admitted": 1.0}, remaining=Fixed(0))
+    net.add_escalation("escalation_beds", watch="beds", measure="occupancy", above=0.98,
+                       below=0.9, sustain_minutes=120, add_servers=("beds", 10))
+    net.add_escalation("divert", watch="ed_a", measure="waiting", above=8, below=3,
+                       divert=("amb", "ed_a", "ed_b"))
+    return net
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_escalation_and_census_parity(seed: int) -> None:
+    model = whole_system().compile()
+    d = draw(model, seed)
+    a = run(model, draws=d)
+    b = run(model, draws=d, engine="simpy")
+    assert np.array_equal(a.visits.view(np.uint8), b.visits.view(np.uint8))
+    assert a.events == b.events
+    for name in ("in_service", "waiting", "blocked", "capacity"):
+        assert np.allclose(getattr(a, name), getattr(b, name), equal_nan=True), name
+
+
+def test_escalation_beds_open_and_close_with_hysteresis() -> None:
+    model = whole_system().compile()
+    result = run(model, seed=1)
+    beds = model.service_index("beds")
+    cap = result.capacity[beds]
+    assert cap.max() == 70 and cap.min() == 60  # opened at some point, closed at another
+    opened = np.flatnonzero(np.diff((cap > 60).astype(int)) == 1)
+    assert opened.size >= 1
+
+
+def test_divert_sends_ambulances_to_the_other_site() -> None:
+    with_rule = whole_system()
+    plain = Network.__new__(Network)
+    plain.__dict__ = {**with_rule.__dict__, "_rules": [r for r in with_rule._rules if r.name != "divert"]}
+    a = run(with_rule.compile(), seed=4)
+    b = run(plain.compile(), seed=4)
+    ed_b = with_rule.compile().service_index("ed_b")
+    assert (a.visits["service"] == ed_b).sum() > (b.visits["service"] == ed_b).sum()
+
+
+def test_census_patients_arrive_first_with_their_remaining_stay() -> None:
+    model = whole_system().compile()
+    result = run(model, seed=3)
+    v = result.visits
+    census = v[v["patient"] < 58]  # 8 + 40 + 10 census patients come first, in stream order
+    first = census[np.unique(census["patient"], return_index=True)[1]]
+    assert (first["arrival"] == 0).all()
+    d2a, beds = model.service_index("d2a"), model.service_index("beds")
+    assert (first["service"][:8] == d2a).all() and (first["service"][8:] == beds).all()
+    stays = first["end"][8:48] - first["start"][8:48]
+    assert (stays <= 3 * 1440).all()  # Uniform(0, 3 days) remaining stays, not the full law
+    nctr = first[48:]
+    assert (nctr["end"] == 0).all()  # medically fit at the start: finish at once
+    assert ((nctr["outcome"] == E.OUT_SERVED) | (nctr["departure"] > 0)).all()
+
+
+def test_census_and_escalation_mistakes_are_named() -> None:
+    net = whole_system()
+    with pytest.raises(ModelError, match="census.beds_start"):
+        net.add_census("beds_start", to="beds", count=1)
+    with pytest.raises(ModelError, match="escalation.x.below"):
+        net.add_escalation("x", watch="beds", above=0.9, below=0.95, add_servers=("beds", 1))
+    with pytest.raises(ModelError, match="exactly one action"):
+        net.add_escalation("y", watch="beds", above=0.9, below=0.8)
+    net.add_escalation("z", watch="nowhere", above=1, below=0, add_servers=("beds", 1))
+    with pytest.raises(ModelError, match="unknown service 'nowhere'"):
+        net.compile()
