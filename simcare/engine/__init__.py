@@ -52,6 +52,7 @@ def _run_numba(model: CompiledModel, draws: RunDraws) -> dict[str, Any]:
     S, H, N, L = model.n_services, model.n_hours, draws.n_patients, model.n_levels
     net = K.Net(
         model.service_keys, model.queue_limit, model.blocks, model.block_max, model.overflow,
+        model.release_to,
         model.group_level, L, model.service_dist, model.service_par, model.patience_dist,
         model.patience_par, model.empirical_values, model.route_start, model.route_stop,
         model.route_dest, model.route_group, model.route_cum, draws.patient_key,

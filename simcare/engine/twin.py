@@ -359,6 +359,8 @@ class _Twin:
         upstream = self.release_held(p)
         self.set_alarm(p, self.env.now, E.EV_MOVE)
         self.refill(upstream)
+        if self.m.release_to[ahead.service] >= 0:  # the service waited for says where
+            return int(self.m.release_to[ahead.service])
         return int(self.m.overflow[upstream])
 
     # --- deadlock ---------------------------------------------------------------------------------
@@ -457,6 +459,8 @@ class _Twin:
         waiting = st.n_queue + st.n_pending
         if self.m.esc_measure[j] == E.MEASURE_WAITING:
             return float(waiting)
+        if self.m.esc_measure[j] == E.MEASURE_CLOSED:
+            return 1.0 if st.capacity == 0 else 0.0
         present = st.busy + waiting
         if st.capacity <= 0:
             return math.inf if present > 0 else 0.0

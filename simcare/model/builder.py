@@ -66,6 +66,7 @@ class _Service:
     blocks: bool
     block_max: float | None
     overflow: str | None
+    release_to: str | None
 
 
 @dataclass
@@ -137,12 +138,15 @@ class Network:
         blocks: bool = False,
         block_max: float | None = None,
         overflow: str | None = None,
+        release_to: str | None = None,
     ) -> None:
         """Declare a service. ``servers``: an int, ``math.inf`` (infinite server) or a Roster.
         ``service_time`` and ``patience`` (minutes) may be one law for all groups or a mapping
         group -> law, with the key ``"*"`` as the default. ``blocks``: patients finishing here keep
         their server until the next service has a free server; ``block_max`` minutes later they
-        go to ``overflow`` instead."""
+        go to ``overflow`` instead. ``release_to``: where patients released (after the blocking
+        service's maximum) while waiting for *this* service go, e.g. this ED's corridor; it wins
+        over the blocking service's ``overflow``."""
         if name in self._services:
             raise ModelError(f"services.{name}", "declared twice")
         if isinstance(servers, (int, float)) and not isinstance(servers, bool):
@@ -158,11 +162,8 @@ class Network:
                 raise ModelError(f"services.{name}.block_max", "needs blocks=True")
             if not block_max > 0:
                 raise ModelError(f"services.{name}.block_max", f"must be > 0 minutes, got {block_max}")
-            if overflow is None:
-                raise ModelError(f"services.{name}.overflow",
-                                 "a maximum blocked time needs an overflow service")
         self._services[name] = _Service(name, servers, service_time, queue_limit, patience,
-                                        bool(blocks), block_max, overflow)
+                                        bool(blocks), block_max, overflow, release_to)
 
     def add_route(
         self,
@@ -244,11 +245,13 @@ class Network:
         divert: tuple[str, str, str] | None = None,
     ) -> None:
         """A rule evaluated every ``check_every_minutes``: when ``measure`` ("occupancy":
-        (in service + blocked + waiting) / servers; "waiting": patients waiting) of ``watch``
+        (in service + blocked + waiting) / servers; "waiting": patients waiting; "closed": 1
+        while ``watch`` has no servers, e.g. an ED's opening-hours calendar) of ``watch``
         has stayed above ``above`` for ``sustain_minutes``, the action switches on; it switches
         off when the measure falls below ``below``. Action: ``add_servers=(service, n)`` or
         ``divert=(leaving service, destination, replacement destination)``."""
-        measures = {"occupancy": E.MEASURE_OCCUPANCY, "waiting": E.MEASURE_WAITING}
+        measures = {"occupancy": E.MEASURE_OCCUPANCY, "waiting": E.MEASURE_WAITING,
+                    "closed": E.MEASURE_CLOSED}
         where = f"escalation.{name}"
         if measure not in measures:
             raise ModelError(f"{where}.measure", f"must be one of {sorted(measures)}")
@@ -304,6 +307,7 @@ class Network:
         blocks = np.zeros(S, dtype=np.bool_)
         block_max = np.full(S, np.inf)
         overflow = np.full(S, -1, dtype=np.int32)
+        release_to = np.full(S, -1, dtype=np.int32)
         service_dist = np.zeros((S, G), dtype=np.int8)
         service_par = np.zeros((S, G, 3))
         patience_dist = np.zeros((S, G), dtype=np.int8)
@@ -351,9 +355,14 @@ class Network:
             blocks[s] = svc.blocks
             if svc.block_max is not None:
                 block_max[s] = float(svc.block_max)
+            if svc.overflow is not None:
                 overflow[s] = service_of(f"{where}.overflow", svc.overflow)
                 if overflow[s] == E.EXIT:
                     raise ModelError(f"{where}.overflow", "must name a service")
+            if svc.release_to is not None:
+                release_to[s] = service_of(f"{where}.release_to", svc.release_to)
+                if release_to[s] == E.EXIT:
+                    raise ModelError(f"{where}.release_to", "must name a service")
             per_group(f"{where}.service_time", svc.service_time, s, service_dist, service_par, True)
             if svc.patience is not None:
                 per_group(f"{where}.patience", svc.patience, s, patience_dist, patience_par, False)
@@ -467,7 +476,7 @@ class Network:
             service_names=service_names,
             service_keys=np.array([name_key(n) for n in service_names], dtype=np.uint64),
             capacity0=capacity0, queue_limit=queue_limit, blocks=blocks, block_max=block_max,
-            overflow=overflow, cap_time=cap_time, cap_service=cap_service, cap_value=cap_value,
+            overflow=overflow, release_to=release_to, cap_time=cap_time, cap_service=cap_service, cap_value=cap_value,
             group_names=group_names, group_priority=priorities, group_level=level,
             service_dist=service_dist, service_par=service_par, patience_dist=patience_dist,
             patience_par=patience_par,

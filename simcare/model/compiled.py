@@ -33,6 +33,8 @@ class CompiledModel:
             no free server (blocking after service)
         block_max: float64 (S,), minutes a patient may stay blocked here (inf: no limit)
         overflow: int32 (S,), service a blocked patient goes to after block_max (-1: none)
+        release_to: int32 (S,), for a destination d: where patients released while blocked
+            waiting for d go (e.g. the ED corridor); wins over the blocking service's overflow
     Capacity changes (M), sorted by (time, service)
         cap_time: float64 (M,), cap_service: int32 (M,), cap_value: int64 (M,)
     Groups (G)
@@ -72,6 +74,7 @@ class CompiledModel:
     blocks: np.ndarray
     block_max: np.ndarray
     overflow: np.ndarray
+    release_to: np.ndarray
     cap_time: np.ndarray
     cap_service: np.ndarray
     cap_value: np.ndarray
@@ -170,6 +173,7 @@ class CompiledModel:
             "blocks": ((S,), np.bool_),
             "block_max": ((S,), np.float64),
             "overflow": ((S,), np.int32),
+            "release_to": ((S,), np.int32),
             "group_priority": ((G,), np.int64),
             "group_level": ((G,), np.int32),
             "service_dist": ((S, G), np.int8),
@@ -217,8 +221,18 @@ class CompiledModel:
         if (self.block_max <= 0).any() or np.isnan(self.block_max).any():
             raise ModelError("block_max", "maximum blocked times must be > 0 minutes (inf: none)")
         has_max = np.isfinite(self.block_max)
-        if ((self.overflow < 0) & has_max).any() or (self.overflow >= S).any():
-            raise ModelError("overflow", "a service with a maximum blocked time needs an overflow")
+        if (self.overflow >= S).any() or (self.release_to >= S).any():
+            raise ModelError("overflow", "an overflow names an unknown service")
+        for s in np.flatnonzero((self.overflow < 0) & has_max):
+            dests = self.route_dest[self.route_start[E.ROUTE_SERVED, s].min():
+                                    self.route_stop[E.ROUTE_SERVED, s].max()]
+            dests = dests[dests >= 0]
+            if (self.release_to[dests] < 0).any():
+                raise ModelError(
+                    f"overflow.{self.service_names[s]}",
+                    "a maximum blocked time needs an overflow service, or a release_to on "
+                    "every service it sends patients to",
+                )
         m = self.cap_time.shape[0]
         if self.cap_service.shape != (m,) or self.cap_value.shape != (m,):
             raise ModelError("cap_time", "capacity change arrays must have the same length")

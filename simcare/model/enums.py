@@ -86,6 +86,7 @@ EVENT_NAMES = {
 # --- Escalation rules -------------------------------------------------------------------------
 MEASURE_OCCUPANCY = 0  # (in service + blocked + waiting) / servers in force (can exceed 1)
 MEASURE_WAITING = 1  # patients waiting (queue plus blocked upstream for this service)
+MEASURE_CLOSED = 2  # 1 while the service has no servers in force (closed), else 0
 ACTION_ADD_SERVERS = 0  # add (or, if negative, remove) servers at a service
 ACTION_DIVERT = 1  # patients leaving a service for one destination go to another instead
 

@@ -107,3 +107,50 @@ def test_census_and_escalation_mistakes_are_named() -> None:
     net.add_escalation("z", watch="nowhere", above=1, below=0, add_servers=("beds", 1))
     with pytest.raises(ModelError, match="unknown service 'nowhere'"):
         net.compile()
+
+
+def two_site_handover() -> Network:
+    """One ambulance fleet conveying to two EDs; a crew released after 45 minutes leaves its
+    patient in the corridor of the ED it was waiting for (release_to), and ambulances go to the
+    other site while the small ED is closed (a 'closed' rule on its opening-hours calendar)."""
+    net = Network(horizon_hours=24 * 10)
+    net.add_service("amb", servers=5, service_time=Exponential(50), blocks=True, block_max=45)
+    for site, cubicles in (("big", 4), ("small", 2)):
+        net.add_service(f"ed_{site}", servers=cubicles, service_time=Lognormal(150, 90),
+                        release_to=f"corridor_{site}")
+        net.add_service(f"corridor_{site}", servers=math.inf, service_time=Fixed(0))
+        net.add_route(f"corridor_{site}", [(f"ed_{site}", 1.0)])
+    open_hours = [1 if 8 <= h % 24 < 22 else 0 for h in range(168)]
+    net.add_service("small_hours", servers=Roster(open_hours), service_time=Fixed(0))
+    net.add_route("amb", [("ed_big", 0.6), ("ed_small", 0.4)])
+    net.add_arrivals("999", to="amb", rate_per_hour=3.5)
+    net.add_escalation("small_closed", watch="small_hours", measure="closed", above=0.5,
+                       below=0.5, divert=("amb", "ed_small", "ed_big"))
+    return net
+
+
+def test_release_goes_to_the_corridor_of_the_site_waited_for() -> None:
+    model = two_site_handover().compile()
+    result = run(model, seed=8)
+    v = result.visits
+    released = v[v["outcome"] == E.OUT_RELEASED]
+    assert len(released) > 10
+    for row in released:
+        later = v[(v["patient"] == row["patient"]) & (v["arrival"] == row["departure"])
+                  & (v["service"] != row["service"])]
+        site = model.service_names[row["service"]].removeprefix("ed_")
+        assert model.service_names[later["service"][0]] == f"corridor_{site}"
+
+
+def test_closed_rule_diverts_overnight_and_parity_holds() -> None:
+    model = two_site_handover().compile()
+    d = draw(model, 9)
+    a = run(model, draws=d)
+    b = run(model, draws=d, engine="simpy")
+    assert np.array_equal(a.visits.view(np.uint8), b.visits.view(np.uint8))
+    v = a.visits
+    small = v[(v["service"] == model.service_index("ed_small")) & (v["arrival"] >= 15)]
+    minute = small["arrival"] % 1440
+    # rules are checked every 15 minutes: nothing reaches the small ED from 22:15 to 08:00
+    assert len(small) > 100
+    assert not ((minute >= 22 * 60 + 15) | (minute < 8 * 60)).any()

@@ -29,7 +29,8 @@ Service end (patient p at s)
 Patience and block timeout
     PATIENCE: p leaves the queue (abandoned) and gets a MOVE event now, taking the abandoned
     route of (s, g). BLOCK_TIMEOUT: p leaves d's line (its visit to d ends "released"), frees its
-    server at s (s is refilled), and gets a MOVE event now to s's overflow service.
+    server at s (s is refilled), and gets a MOVE event now to d's release_to service if it has
+    one, else to s's overflow service.
 Capacity change
     The new capacity applies at once; s is refilled. Servers in force are the rostered servers
     plus the changes of escalation rules that are switched on (never below zero).
@@ -94,7 +95,8 @@ STATUS_NEED_ROWS = -1  # internal: the row buffer must grow before the run can g
 Net = namedtuple(
     "Net",
     [
-        "service_keys", "queue_limit", "blocks", "block_max", "overflow", "group_level",
+        "service_keys", "queue_limit", "blocks", "block_max", "overflow", "release_to",
+        "group_level",
         "n_levels", "service_dist", "service_par", "patience_dist", "patience_par", "empirical",
         "route_start", "route_stop", "route_dest", "route_group", "route_cum",
         "patient_key", "purpose_keys", "cap_time", "cap_service", "cap_value",
@@ -462,8 +464,12 @@ def _on_move(net: Net, st: State, rows: Rows, p: int, r: int) -> tuple[int, int]
     if rows.vis[r].outcome == E.OUT_ABANDONED:
         u = uniform(_key(net, p, E.PURPOSE_ABANDON_ROUTE, s, rows.occ[r]), 0)
         return _route(net, st, E.ROUTE_ABANDONED, s, g, u)
-    # released after the maximum blocked time: to the overflow of the service it held
-    return net.overflow[rows.vis[rows.prev[r]].service], g
+    # released after the maximum blocked time: to where the service it waited for sends
+    # released patients, else to the overflow of the service whose server it held
+    d = net.release_to[s]
+    if d < 0:
+        d = net.overflow[rows.vis[rows.prev[r]].service]
+    return d, g
 
 
 # --- escalation ---------------------------------------------------------------------------------------
@@ -482,6 +488,8 @@ def _measure(net: Net, st: State, j: int) -> float:
     waiting = st.n_queue[s] + st.n_pending[s]
     if net.esc_measure[j] == E.MEASURE_WAITING:
         return float(waiting)
+    if net.esc_measure[j] == E.MEASURE_CLOSED:
+        return 1.0 if st.cap[s] == 0 else 0.0
     present = st.busy[s] + waiting
     if st.cap[s] <= 0:
         return math.inf if present > 0 else 0.0
