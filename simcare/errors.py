@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class SimcareError(Exception):
     """Base class of every error simcare raises on purpose."""
@@ -36,3 +38,18 @@ class DeadlockError(EngineError):
 
 class ConservationError(EngineError):
     """Patients were created or lost: arrived != departed + inside for some service."""
+
+
+class DataError(SimcareError):
+    """A published data file is missing, malformed or implausible.
+
+    ``file`` is the path read, ``column`` the column at fault (``None`` when the whole file is)
+    and ``problem`` what is wrong; the message holds all three.
+    """
+
+    def __init__(self, file: Path | str, column: str | None, problem: str) -> None:
+        self.file = str(file)
+        self.column = column
+        self.problem = problem
+        where = self.file if column is None else f"{self.file}, column {column!r}"
+        super().__init__(f"{where}: {problem}")

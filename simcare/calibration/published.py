@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from simcare.errors import SimcareError
+from simcare.errors import DataError
 
 #: Default location of the copied data files (``<repository>/calibration/data``).
 DATA_DIR: Path = Path(__file__).resolve().parents[2] / "calibration" / "data"
@@ -48,21 +48,6 @@ LOCALITIES: Mapping[str, str] = {
 TARGET_MONTHS: tuple[str, str] = ("2024-04-01", "2024-11-01")
 
 
-class DataError(SimcareError):
-    """A published data file is missing, malformed or implausible.
-
-    ``file`` is the path read, ``column`` the column at fault (``None`` when the whole file is)
-    and ``problem`` what is wrong; the message holds all three.
-    """
-
-    def __init__(self, file: Path | str, column: str | None, problem: str) -> None:
-        self.file = str(file)
-        self.column = column
-        self.problem = problem
-        where = self.file if column is None else f"{self.file}, column {column!r}"
-        super().__init__(f"{where}: {problem}")
-
-
 # --- generic checked loading ---------------------------------------------------------------------
 
 
@@ -70,10 +55,10 @@ def _data_dir(data_dir: str | Path | None) -> Path:
     return DATA_DIR if data_dir is None else Path(data_dir)
 
 
-def _line(df: pd.DataFrame, mask: pd.Series) -> tuple[int, object]:
-    """File line number (header = line 1) and raw value of the first row where ``mask`` holds."""
-    pos = int(np.flatnonzero(mask.to_numpy())[0])
-    return pos + 2, df.iloc[pos][mask.name]
+def _line(df: pd.DataFrame, mask: pd.Series, column: str) -> tuple[int, object]:
+    """File line number (header = line 1) and raw ``column`` value of the first row where ``mask``."""
+    pos = int(np.flatnonzero(mask.to_numpy(dtype=bool))[0])
+    return pos + 2, df[column].iloc[pos]
 
 
 def _load(
@@ -107,30 +92,30 @@ def _load(
         parsed = pd.to_datetime(df[col], format="%Y-%m-%d", errors="coerce")
         bad = parsed.isna()
         if bad.any():
-            line, raw = _line(df, bad.rename(col))
+            line, raw = _line(df, bad, col)
             raise DataError(path, col, f"unparseable date {raw!r} on line {line} (expected YYYY-MM-DD)")
         df[col] = parsed
     for col in (*counts, *rates):
         values = pd.to_numeric(df[col], errors="coerce")
         bad = values.isna() & df[col].notna()
         if bad.any():
-            line, raw = _line(df, bad.rename(col))
+            line, raw = _line(df, bad, col)
             raise DataError(path, col, f"non-numeric value {raw!r} on line {line}")
         if col in counts:
             bad = values < 0
             if bad.any():
-                line, raw = _line(df, bad.rename(col))
+                line, raw = _line(df, bad, col)
                 raise DataError(path, col, f"negative count {raw!r} on line {line}")
         else:
             bad = (values < 0) | (values > 2)
             if bad.any():
-                line, raw = _line(df, bad.rename(col))
+                line, raw = _line(df, bad, col)
                 raise DataError(path, col, f"rate {raw!r} on line {line} is outside [0, 2]")
         df[col] = values.astype(float)
     for col in text:
         bad = df[col].isna()
         if bad.any():
-            raise DataError(path, col, f"empty value on line {_line(df, bad.rename(col))[0]}")
+            raise DataError(path, col, f"empty value on line {_line(df, bad, col)[0]}")
         df[col] = df[col].astype(str).str.strip()
     return df, path
 
@@ -138,7 +123,7 @@ def _load(
 def _check_unique(df: pd.DataFrame, keys: Sequence[str], path: Path) -> None:
     dup = df.duplicated(list(keys))
     if dup.any():
-        line, _ = _line(df, dup.rename(keys[0]))
+        line, _ = _line(df, dup, keys[0])
         raise DataError(path, keys[0], f"duplicate row for {list(keys)} on line {line}")
 
 
@@ -147,7 +132,7 @@ def _split_node(df: pd.DataFrame, path: Path) -> pd.DataFrame:
     parts = df["node"].str.extract(r"^(P[0-3])_([A-Z]+)$")
     bad = parts[0].isna() | ~parts[1].isin(list(LOCALITIES))
     if bad.any():
-        line, raw = _line(df, bad.rename("node"))
+        line, raw = _line(df, bad, "node")
         raise DataError(path, "node", f"node {raw!r} on line {line} is not P<n>_<B|NS|SG>")
     out = df.copy()
     out.insert(1, "pathway", parts[0])
@@ -205,7 +190,7 @@ def _ae_monthly(name: str, org_col: str, org_name: str, data_dir: str | Path | N
     ):
         bad = df[over] > df[total]
         if bad.any():
-            line, raw = _line(df, bad.rename(over))
+            line, raw = _line(df, bad, over)
             raise DataError(path, over, f"{raw!r} on line {line} exceeds {total}")
     df["within_4h"] = 1.0 - df["attendances_over_4h"] / df["attendances"]
     df["dta_over_4h"] = df["emergency_admissions_over_4h"] / df["emergency_admissions"]
@@ -411,7 +396,7 @@ def icb_nctr_daily(data_dir: str | Path | None = None, *, zero_as_missing: bool 
 
     Columns: ``date``, ``icb``, ``nctr``. With ``zero_as_missing`` (default) a day is NaN when
     the ICB figure is 0 or when either trust reported 0 that day (the ICB figure then counts one
-    trust only: 27 June - 3 July 2022 it is RVJ's alone).
+    trust only: 27 June - 3 July 2022 it is RVJ's alone); the trust file is read for that.
     """
     df, path = _load(
         "england_icb_criteria_to_reside_bnssg.csv",
@@ -459,13 +444,15 @@ def trust_discharges_daily(
     _check_unique(df, ["date", "trust"], path)
     if zero_as_missing:
         df["discharges"] = df["discharges"].mask(df["discharges"] == 0)
-    return df[["date", "trust", *_DISCHARGE_COLUMNS.values()]].sort_values(["date", "trust"], ignore_index=True)
+    cols = ["date", "trust", *_DISCHARGE_COLUMNS.values()]
+    return df[cols].sort_values(["date", "trust"], ignore_index=True)
 
 
 def icb_discharges_daily(data_dir: str | Path | None = None, *, zero_as_missing: bool = True) -> pd.DataFrame:
     """Discharges from BNSSG acute beds by day (sum of the trusts); columns as the trust reader.
 
-    With ``zero_as_missing`` a day is NaN when the ICB total is 0 or either trust reported 0.
+    With ``zero_as_missing`` a day is NaN when the ICB total is 0 or either trust reported 0 (read
+    from the trust file).
     """
     df, path = _load(
         "england_icb_discharged_patients_bnssg.csv",
@@ -498,6 +485,7 @@ def classify_delay_reason(reason: str) -> tuple[str, str]:
     ``pathway`` is ``P0`` ... ``P3`` when the reason names one pathway, ``P1|P3`` for "Pathway 1
     or 3", ``P1-P3`` for "Pathway 1-3", and ``""`` when it names none.
     """
+    reason = " ".join(reason.split())
     m = _CATEGORY_RE.match(reason)
     category = (m.group(1) if m else reason).strip().lower()
     p = _PATHWAY_RE.search(reason)
@@ -515,7 +503,8 @@ def classify_delay_reason(reason: str) -> tuple[str, str]:
 def delay_reasons_monthly(data_dir: str | Path | None = None) -> pd.DataFrame:
     """Delayed-discharge patients by trust, month and reason, June - November 2024.
 
-    Columns: ``month``, ``trust``, ``reason`` (the sitrep's text), ``category`` and ``pathway``
+    Columns: ``month``, ``trust``, ``reason`` (the sitrep's text, runs of white space including
+    no-break spaces collapsed to one space), ``category`` and ``pathway``
     (from :func:`classify_delay_reason`) and ``patients`` (as published: a monthly figure per
     reason, read as the average number of delayed patients per day; the totals are about 40 % of
     the NCTR stock, so the file covers a subset of NCTR patients: use shares, not levels).
@@ -529,8 +518,14 @@ def delay_reasons_monthly(data_dir: str | Path | None = None) -> pd.DataFrame:
         text=["nhs_trust22_code", "delay_reason"],
     )
     df = df.rename(
-        columns={"nhs_trust22_code": "trust", "date": "month", "delay_reason": "reason", "delay_count": "patients"}
+        columns={
+            "nhs_trust22_code": "trust",
+            "date": "month",
+            "delay_reason": "reason",
+            "delay_count": "patients",
+        }
     )
+    df["reason"] = df["reason"].map(lambda r: " ".join(str(r).split()))  # no-break spaces -> spaces
     _check_unique(df, ["month", "trust", "reason"], path)
     classes = df["reason"].map(classify_delay_reason)
     df["category"] = [c for c, _ in classes]
@@ -591,11 +586,11 @@ def ipacs_arrivals(data_dir: str | Path | None = None, *, scenario: str | None =
         text=["node", "scenario"],
     )
     df = _split_node(df, path)
+    _check_unique(df, ["date", "node", "scenario"], path)
     if scenario is not None:
         if scenario not in set(df["scenario"]):
             raise DataError(path, "scenario", f"no rows for scenario {scenario!r}")
         df = df[df["scenario"] == scenario]
-    _check_unique(df, ["date", "node", "scenario"], path)
     return df[["date", "node", "pathway", "locality", "local_authority", "scenario", "arrivals"]].reset_index(
         drop=True
     )
@@ -619,11 +614,11 @@ def ipacs_los(data_dir: str | Path | None = None, *, scenario: str | None = "Blo
     )
     bad = df["los_dist"] != "lnorm"
     if bad.any():
-        line, raw = _line(df, bad.rename("los_dist"))
+        line, raw = _line(df, bad, "los_dist")
         raise DataError(path, "los_dist", f"distribution {raw!r} on line {line} is not 'lnorm'")
     mu = pd.to_numeric(df["mu"], errors="coerce")
     if mu.isna().any():
-        line, raw = _line(df, mu.isna().rename("mu"))
+        line, raw = _line(df, mu.isna(), "mu")
         raise DataError(path, "mu", f"non-numeric value {raw!r} on line {line}")
     df["mu"] = mu
     df = _split_node(df, path)
@@ -661,7 +656,8 @@ def ipacs_capacity(data_dir: str | Path | None = None, *, scenario: str | None =
     df = _split_node(df, path)
     if scenario is not None:
         df = df[df["scenario"] == scenario]
-    return df[["node", "pathway", "locality", "local_authority", "scenario", "capacity"]].reset_index(drop=True)
+    cols = ["node", "pathway", "locality", "local_authority", "scenario", "capacity"]
+    return df[cols].reset_index(drop=True)
 
 
 def ipacs_initial_conditions(data_dir: str | Path | None = None) -> pd.DataFrame:
@@ -680,7 +676,7 @@ def ipacs_initial_conditions(data_dir: str | Path | None = None) -> pd.DataFrame
     )
     bad = ~df["measure"].isin(["occ", "dtoc"])
     if bad.any():
-        line, raw = _line(df, bad.rename("measure"))
+        line, raw = _line(df, bad, "measure")
         raise DataError(path, "measure", f"unknown measure {raw!r} on line {line} (expected occ or dtoc)")
     _check_unique(df, ["node", "measure"], path)
     wide = df.pivot(index="node", columns="measure", values="value").reset_index()
@@ -814,7 +810,8 @@ def targets_apr_nov_2024(data_dir: str | Path | None = None) -> pd.DataFrame:
 
     out = pd.concat(parts, ignore_index=True)
     expected = pd.date_range(window[0], window[1], freq="MS")
-    for (org, measure), g in out.groupby(["org", "measure"]):
+    for key, g in out.groupby(["org", "measure"]):
+        org, measure = str(key[0]), str(key[1])
         missing = expected.difference(pd.DatetimeIndex(g["month"]))
         if len(missing) or g["value"].isna().any():
             raise DataError(

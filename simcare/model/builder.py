@@ -448,7 +448,7 @@ class Network:
                 stream_rate[k] = self._stream_rate(st, H, where)
 
         R = len(self._rules)
-        esc = {
+        esc: dict[str, np.ndarray] = {
             "esc_service": np.zeros(R, np.int32), "esc_measure": np.zeros(R, np.int8),
             "esc_above": np.zeros(R), "esc_below": np.zeros(R), "esc_sustain": np.zeros(R),
             "esc_action": np.zeros(R, np.int8), "esc_target": np.zeros(R, np.int32),
