@@ -55,7 +55,8 @@ def _run_numba(model: CompiledModel, draws: RunDraws) -> dict[str, Any]:
         model.release_to,
         model.group_level, L, model.service_dist, model.service_par, model.patience_dist,
         model.patience_par, model.empirical_values, model.route_start, model.route_stop,
-        model.route_dest, model.route_group, model.route_cum, draws.patient_key,
+        model.route_dest, model.route_group, model.route_cum, model.route_delay_dist,
+        model.route_delay_par, draws.patient_key,
         draws.purpose_keys, model.cap_time, model.cap_service, model.cap_value,
         draws.arrival_stream, model.stream_first_dist, model.stream_first_par,
         model.esc_service, model.esc_measure, model.esc_above, model.esc_below,
@@ -77,6 +78,7 @@ def _run_numba(model: CompiledModel, draws: RunDraws) -> dict[str, Any]:
         base_cap=model.capacity0.copy(), esc_delta=np.zeros(S, np.int64),
         esc_active=np.zeros(R, np.int8), esc_since=np.full(R, -1.0),
         route_dest=model.route_dest.copy(), refill_list=np.zeros(R + 2, np.int64),
+        delaying=np.zeros(S, np.int64),
     )
     heap = new_heap(N)
     rows = K.new_rows(_expected_visits(model, N))

@@ -93,6 +93,7 @@ class Station:
     busy: int = 0
     serving: int = 0
     holding: int = 0
+    delaying: int = 0  # holding their server during a route's delay (not waiting for anyone)
     n_queue: int = 0
     n_pending: int = 0
     last_t: float = 0.0
@@ -180,14 +181,21 @@ class _Twin:
         return float(sample_nb(law, par[0], par[1], par[2], self.m.empirical_values,
                                self._key(p.pid, E.PURPOSE_SERVICE, v)))
 
-    def _route(self, pid: int, v: Visit, kind: int, purpose: int) -> tuple[int, int]:
+    def _route_entry(self, pid: int, v: Visit, kind: int, purpose: int) -> int:
+        """Index of the route entry the patient's keyed draw chooses (-1: no route: out)."""
         u = uniform(self._key(pid, purpose, v), 0)
         i0, i1 = self.m.route_start[kind, v.service, v.group], self.m.route_stop[kind, v.service, v.group]
         if i0 == i1:
-            return E.EXIT, v.group
-        i = i0
+            return -1
+        i = int(i0)
         while i < i1 - 1 and u >= self.m.route_cum[i]:
             i += 1
+        return i
+
+    def _route(self, pid: int, v: Visit, kind: int, purpose: int) -> tuple[int, int]:
+        i = self._route_entry(pid, v, kind, purpose)
+        if i < 0:
+            return E.EXIT, v.group
         new_group = int(self.m.route_group[i])
         return int(self.route_dest[i]), (v.group if new_group == E.KEEP_GROUP else new_group)
 
@@ -367,7 +375,7 @@ class _Twin:
     def fully_held(self, s: int) -> bool:
         st = self.stations[s]
         return (st.busy > 0 and st.busy >= st.capacity and st.holding == st.busy
-                and not math.isfinite(self.m.block_max[s]))
+                and st.delaying == 0 and not math.isfinite(self.m.block_max[s]))
 
     def deadlocked(self, s: int, d: int) -> bool:
         if not (self.fully_held(s) and self.fully_held(d)):
@@ -405,8 +413,24 @@ class _Twin:
             while True:
                 yield self.sleep(p)  # END
                 visit.end = self.env.now
-                nxt, group = self._route(p.pid, visit, E.ROUTE_SERVED, E.PURPOSE_ROUTE)
                 here = self.stations[visit.service]
+                entry = self._route_entry(p.pid, visit, E.ROUTE_SERVED, E.PURPOSE_ROUTE)
+                if entry >= 0 and self.m.route_delay_dist[entry] != E.DIST_NONE:
+                    # e.g. the discharge process: still in the bed, counted as blocked
+                    here.record(self.env.now)
+                    here.serving, here.holding, here.delaying = (
+                        here.serving - 1, here.holding + 1, here.delaying + 1)
+                    visit.outcome = E.OUT_BLOCKED
+                    par = self.m.route_delay_par[entry]
+                    delay = sample_nb(self.m.route_delay_dist[entry], par[0], par[1], par[2],
+                                      self.m.empirical_values,
+                                      self._key(p.pid, E.PURPOSE_ROUTE_DELAY, visit))
+                    self.set_alarm(p, self.env.now + delay, E.EV_END)
+                    yield self.sleep(p)  # END of the delay
+                    here.record(self.env.now)
+                    here.serving, here.holding, here.delaying = (
+                        here.serving + 1, here.holding - 1, here.delaying - 1)
+                nxt, group = self._route(p.pid, visit, E.ROUTE_SERVED, E.PURPOSE_ROUTE)
                 here.record(self.env.now)
                 if (nxt != E.EXIT and self.m.blocks[visit.service]
                         and not self.stations[nxt].has_free_server()):

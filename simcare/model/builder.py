@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -115,7 +116,8 @@ class Network:
         self.start_hour_of_week = int(start_hour_of_week) % HOURS_PER_WEEK
         self._groups: dict[str, int] = {}
         self._services: dict[str, _Service] = {}
-        self._routes: dict[tuple[int, str, str | None], list[tuple[str | None, float, str | None]]] = {}
+        self._routes: dict[tuple[int, str, str | None],
+                           list[tuple[str | None, float, str | None, Distribution | None]]] = {}
         self._streams: dict[str, _Stream] = {}
         self._census: dict[str, _Census] = {}
         self._rules: list[_Rule] = []
@@ -168,23 +170,32 @@ class Network:
     def add_route(
         self,
         service: str,
-        destinations: Sequence[tuple[str | None, float] | tuple[str | None, float, str | None]],
+        destinations: Sequence[tuple[Any, ...]],
         *,
         group: str | None = None,
         kind: str = "served",
     ) -> None:
         """Where patients go after ``service``: ``[(destination or None for out, probability,
-        optional new group), ...]``; for one group, or all groups when ``group`` is None.
-        ``kind``: "served" (after service), "abandoned" (patience ran out) or "turned_away"."""
+        new group or None, delay or None), ...]`` (the last two optional); for one group, or all
+        groups when ``group`` is None. ``kind``: "served" (after service), "abandoned" (patience
+        ran out) or "turned_away". A ``delay`` (a Distribution, served routes only) keeps the
+        patient on its server, counted as blocked, for that long before it moves on: the
+        discharge process of a medically fit patient who still occupies a bed."""
         if kind not in _ROUTE_KINDS:
             raise ModelError(f"routes.{service}.kind", f"must be one of {sorted(_ROUTE_KINDS)}")
         key = (_ROUTE_KINDS[kind], service, group)
         if key in self._routes:
             raise ModelError(f"routes.{service}", f"{kind} route for group {group!r} declared twice")
-        entries: list[tuple[str | None, float, str | None]] = []
-        for d in destinations:
-            new_group = d[2] if len(d) == 3 else None
-            entries.append((d[0], float(d[1]), new_group))
+        entries: list[tuple[str | None, float, str | None, Distribution | None]] = []
+        for i, d in enumerate(destinations):
+            if not 2 <= len(d) <= 4:
+                raise ModelError(f"routes.{service}[{i}]", "needs (destination, probability[, group[, delay]])")
+            new_group = d[2] if len(d) >= 3 else None
+            delay = d[3] if len(d) == 4 else None
+            if delay is not None and (kind != "served" or not isinstance(delay, Distribution)):
+                raise ModelError(f"routes.{service}[{i}].delay",
+                                 "a delay must be a distribution, on a route after service")
+            entries.append((d[0], float(d[1]), new_group, delay))
         self._routes[key] = entries
 
     def add_arrivals(
@@ -378,6 +389,8 @@ class Network:
         dest: list[int] = []
         rgroup: list[int] = []
         cum: list[float] = []
+        delay_dist: list[int] = []
+        delay_par: list[tuple[float, float, float]] = []
         for (_kind, sname, gname) in self._routes:
             where = f"routes.{sname}"
             service_of(where, sname)
@@ -398,10 +411,14 @@ class Network:
                             raise ModelError(where, f"probabilities sum to {probs.sum():.6g}, not 1")
                         c = np.cumsum(probs)
                         c[-1] = 1.0
-                        for (d, _p, ng), ci in zip(entries, c, strict=True):
+                        for (d, _p, ng, delay), ci in zip(entries, c, strict=True):
                             dest.append(service_of(where, d))
                             rgroup.append(group_of(where, ng))
                             cum.append(float(ci))
+                            if isinstance(delay, Empirical):
+                                raise ModelError(f"{where}.delay", "empirical delays are not supported")
+                            delay_dist.append(delay.kind if delay is not None else E.DIST_NONE)
+                            delay_par.append(delay.params() if delay is not None else (0.0, 0.0, 0.0))
                     route_stop[kind, s, g] = len(dest)
 
         # Census streams first: at equal times arrivals are ordered by stream index.
@@ -485,6 +502,8 @@ class Network:
             route_start=route_start, route_stop=route_stop,
             route_dest=np.array(dest, dtype=np.int32), route_group=np.array(rgroup, dtype=np.int32),
             route_cum=np.array(cum, dtype=np.float64),
+            route_delay_dist=np.array(delay_dist, dtype=np.int8),
+            route_delay_par=np.array(delay_par, dtype=np.float64).reshape(-1, 3),
             stream_names=stream_names,
             stream_keys=np.array([name_key("stream:" + n) for n in stream_names], dtype=np.uint64),
             stream_service=stream_service, stream_group_cum=stream_group_cum,

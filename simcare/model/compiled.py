@@ -47,7 +47,10 @@ class CompiledModel:
     Routes, per kind in (served, abandoned, turned away), service and group
         route_start, route_stop: int64 (3, S, G), slices of the route arrays (empty: exit)
         route_dest: int32 (R,), next service or EXIT; route_group: int32 (R,), new group or
-        KEEP_GROUP; route_cum: float64 (R,), cumulative probability (last of a slice is 1)
+        KEEP_GROUP; route_cum: float64 (R,), cumulative probability (last of a slice is 1);
+        route_delay_dist: int8 (R,), route_delay_par: float64 (R, 3): for a route taken after
+        service, a delay during which the patient still holds its server before moving on
+        (DIST_NONE: none), e.g. the discharge process of a medically fit patient in a bed
     Arrival streams (K)
         stream_names: tuple[str, ...] (K,); stream_keys: uint64 (K,); stream_service: int32 (K,)
         stream_group_cum: float64 (K, G), cumulative distribution of the arrival's group
@@ -91,6 +94,8 @@ class CompiledModel:
     route_dest: np.ndarray
     route_group: np.ndarray
     route_cum: np.ndarray
+    route_delay_dist: np.ndarray
+    route_delay_par: np.ndarray
     stream_names: tuple[str, ...]
     stream_keys: np.ndarray
     stream_service: np.ndarray
@@ -251,7 +256,8 @@ class CompiledModel:
         if not np.isin(self.patience_dist, (E.DIST_NONE, *kinds)).all():
             raise ModelError("patience_dist", "unknown patience distribution code")
         r = self.route_dest.shape[0]
-        if self.route_group.shape != (r,) or self.route_cum.shape != (r,):
+        if (self.route_group.shape != (r,) or self.route_cum.shape != (r,)
+                or self.route_delay_dist.shape != (r,) or self.route_delay_par.shape != (r, 3)):
             raise ModelError("route_dest", "route arrays must have the same length")
         if ((self.route_dest < E.EXIT) | (self.route_dest >= S)).any():
             raise ModelError("route_dest", "a route names an unknown service")

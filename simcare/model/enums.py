@@ -102,7 +102,8 @@ PURPOSE_ROUTE = 1
 PURPOSE_PATIENCE = 2
 PURPOSE_ABANDON_ROUTE = 3
 PURPOSE_TURNED_AWAY_ROUTE = 4
-N_PURPOSES = 5
+PURPOSE_ROUTE_DELAY = 5
+N_PURPOSES = 6
 
 # --- The visit table: one row per (patient, service) visit --------------------------------------
 VISIT_DTYPE = np.dtype(

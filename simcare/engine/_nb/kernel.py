@@ -22,7 +22,9 @@ Waiting line of a service
     upstream leaves its upstream server at that moment, and that service is refilled in turn:
     services to refill are processed first in, first out.
 Service end (patient p at s)
-    The served route of (s, g) gives the next service d (or exit) and group. If s blocks and d
+    The served route of (s, g) gives the next service d (or exit) and group. If the route entry
+    has a delay, p first keeps its server (counted as blocked) for that long, then this step
+    runs again with the same route entry (the draw is keyed). If s blocks and d
     has no free server, p keeps its server at s (blocked), joins d's waiting line and, if s has a
     maximum blocked time, gets a BLOCK_TIMEOUT event. Otherwise p leaves s, s is refilled, then
     p arrives at d.
@@ -99,6 +101,7 @@ Net = namedtuple(
         "group_level",
         "n_levels", "service_dist", "service_par", "patience_dist", "patience_par", "empirical",
         "route_start", "route_stop", "route_dest", "route_group", "route_cum",
+        "route_delay_dist", "route_delay_par",
         "patient_key", "purpose_keys", "cap_time", "cap_service", "cap_value",
         "arr_stream", "stream_first_dist", "stream_first_par",
         "esc_service", "esc_measure", "esc_above", "esc_below", "esc_sustain", "esc_action",
@@ -113,6 +116,7 @@ State = namedtuple(
         "p_state", "p_row", "worklist", "counters", "clock", "last_t",
         "a_serv", "a_wait", "a_hold", "a_cap", "deadlock_mask",
         "base_cap", "esc_delta", "esc_active", "esc_since", "route_dest", "refill_list",
+        "delaying",
     ],
 )
 # Visit rows: the public visit record (VISIT_DTYPE) plus, per row, the occurrence number of this
@@ -237,15 +241,24 @@ def _key(net: Net, p: int, purpose: int, s: int, occ: int) -> np.uint64:
 
 
 @kernel_jit_inline
-def _route(net: Net, st: State, kind: int, s: int, g: int, u: float) -> tuple[int, int]:
-    """(next service or EXIT, next group) for a patient of group g leaving s, from uniform u."""
+def _route_entry(net: Net, kind: int, s: int, g: int, u: float) -> int:
+    """Index of the route entry chosen by uniform u for group g leaving s (-1: no route, exit)."""
     i0 = net.route_start[kind, s, g]
     i1 = net.route_stop[kind, s, g]
     if i0 == i1:
-        return E.EXIT, g
+        return -1
     i = i0
     while i < i1 - 1 and u >= net.route_cum[i]:
         i += 1
+    return i
+
+
+@kernel_jit_inline
+def _route(net: Net, st: State, kind: int, s: int, g: int, u: float) -> tuple[int, int]:
+    """(next service or EXIT, next group) for a patient of group g leaving s, from uniform u."""
+    i = _route_entry(net, kind, s, g, u)
+    if i < 0:
+        return E.EXIT, g
     ng = net.route_group[i]
     return st.route_dest[i], (g if ng == E.KEEP_GROUP else ng)
 
@@ -356,7 +369,7 @@ def _refill(net: Net, st: State, rows: Rows, heap: Heap, s0: int, t: float) -> N
 @kernel_jit
 def _fully_held(net: Net, st: State, s: int) -> bool:
     return (st.busy[s] > 0 and st.busy[s] >= st.cap[s] and st.holding[s] == st.busy[s]
-            and not math.isfinite(net.block_max[s]))
+            and st.delaying[s] == 0 and not math.isfinite(net.block_max[s]))
 
 
 @kernel_jit
@@ -395,14 +408,37 @@ def _deadlock(net: Net, st: State, s: int, d: int, ic: int) -> bool:
 @kernel_jit_inline
 def _on_end(net: Net, st: State, rows: Rows, heap: Heap, p: int, r: int, t: float,
             ic: int) -> tuple[int, int, int]:
-    """Service end. Returns (service to refill or -1, next service or EXIT, next group); the
-    loop then refills and moves the patient on, in that order (skipped if p is blocked)."""
+    """Service end, or the end of the delay a route keeps the patient on its server. Returns
+    (service to refill or -1, next service or EXIT, next group); the loop then refills and moves
+    the patient on, in that order (skipped if p is blocked or starts a delay)."""
     s = rows.vis[r].service
     g = rows.vis[r].group
-    rows.vis[r].end = t
+    first = np.isnan(rows.vis[r].end)  # False at the end of a route delay
+    if first:
+        rows.vis[r].end = t
     u = uniform(_key(net, p, E.PURPOSE_ROUTE, s, rows.occ[r]), 0)
-    d, g2 = _route(net, st, E.ROUTE_SERVED, s, g, u)
+    i = _route_entry(net, E.ROUTE_SERVED, s, g, u)
+    d = E.EXIT
+    g2 = g
+    if i >= 0:
+        d = st.route_dest[i]
+        if net.route_group[i] != E.KEEP_GROUP:
+            g2 = net.route_group[i]
     _acc(st, s, t)
+    if first and i >= 0 and net.route_delay_dist[i] != E.DIST_NONE:
+        st.serving[s] -= 1
+        st.holding[s] += 1
+        st.delaying[s] += 1
+        rows.vis[r].outcome = E.OUT_BLOCKED
+        par = net.route_delay_par[i]
+        w = sample_nb(net.route_delay_dist[i], par[0], par[1], par[2], net.empirical,
+                      _key(net, p, E.PURPOSE_ROUTE_DELAY, s, rows.occ[r]))
+        heap_set(heap, p, t + w, (E.EV_END << KIND_SHIFT) | p, r)
+        return -1, E.EXIT, g
+    if not first:  # the delay is over: the patient still holds its server
+        st.delaying[s] -= 1
+        st.holding[s] -= 1
+        st.serving[s] += 1
     if d != E.EXIT and net.blocks[s] and st.busy[d] >= st.cap[d]:
         st.serving[s] -= 1
         st.holding[s] += 1
