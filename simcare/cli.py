@@ -1,4 +1,4 @@
-"""Command-line interface: ``simcare example``.
+"""Command-line interface: ``simcare example | validate | schema``.
 
 Kept thin: it parses arguments, calls the library and prints. Errors the user can fix are
 printed as one clear line (exit status 2), never as a traceback.
@@ -7,9 +7,11 @@ printed as one clear line (exit status 2), never as a traceback.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import pandas as pd
 
@@ -46,6 +48,36 @@ def _example(args: argparse.Namespace) -> int:
     return 0
 
 
+def _validate(args: argparse.Namespace) -> int:
+    from simcare.scenario import ScenarioError, load_scenario
+
+    invalid = 0
+    for file in args.files:
+        try:
+            load_scenario(file)
+        except ScenarioError as exc:
+            invalid += 1
+            print(exc)
+        else:
+            print(f"{file}: ok")
+    return 1 if invalid else 0
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from simcare.scenario import scenario_json_schema
+
+    text = json.dumps(scenario_json_schema(), indent=2) + "\n"
+    if args.out is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        Path(args.out).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise SimcareError(f"cannot write {args.out}: {exc.strerror}") from None
+    print(f"JSON Schema written to {args.out}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="simcare", description=__doc__)
     parser.add_argument("--version", action="version", version=f"simcare {__version__}")
@@ -58,6 +90,13 @@ def build_parser() -> argparse.ArgumentParser:
                     help="hours excluded from the summary (default 24)")
     ex.add_argument("--plot", metavar="PNG", help="also write a figure of the daily profile")
     ex.set_defaults(func=_example)
+    va = sub.add_parser("validate", help="check scenario files: 'FILE: ok' or every problem "
+                                         "(exit status 1 if any file is invalid)")
+    va.add_argument("files", nargs="+", metavar="FILE", help="scenario YAML files")
+    va.set_defaults(func=_validate)
+    sc = sub.add_parser("schema", help="write the JSON Schema of scenario files (for editors)")
+    sc.add_argument("--out", metavar="PATH", help="write to this file instead of stdout")
+    sc.set_defaults(func=_schema)
     return parser
 
 

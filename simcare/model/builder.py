@@ -189,7 +189,8 @@ class Network:
         entries: list[tuple[str | None, float, str | None, Distribution | None]] = []
         for i, d in enumerate(destinations):
             if not 2 <= len(d) <= 4:
-                raise ModelError(f"routes.{service}[{i}]", "needs (destination, probability[, group[, delay]])")
+                raise ModelError(f"routes.{service}[{i}]",
+                                 "needs (destination, probability[, group[, delay]])")
             new_group = d[2] if len(d) >= 3 else None
             delay = d[3] if len(d) == 4 else None
             if delay is not None and (kind != "served" or not isinstance(delay, Distribution)):

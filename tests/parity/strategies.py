@@ -13,7 +13,8 @@ can be pasted into a bug report or a regression test as is.
 * constant, infinite (``math.inf``) and rostered capacity; rosters repeat a short hourly
   pattern whose values include 0 (capacity falls to zero and rises again) and may carry dated
   overrides;
-* finite queues with turned-away routes, patience with abandoned routes;
+* finite queues with turned-away routes, patience with abandoned routes (both possibly
+  group-specific, both possibly looping back);
 * blocking after service with and without a maximum blocked time and overflow service;
 * every distribution kind (exponential, lognormal, gamma, Weibull, triangular, uniform, fixed,
   empirical);
@@ -24,11 +25,13 @@ can be pasted into a bug report or a regression test as is.
 
 Termination by construction: served routes go *forward* in service order (to a later service
 or out), except optional back-edges (to the same or an earlier service) of total probability at
-most 1/2 from services that do not block; abandoned routes may also loop back with probability
-at most 1/2; turned-away routes go forward only, so no routing loop is possible. Then no cycle of
-blocked services can form, so these networks never deadlock. With ``allow_deadlock=True``
-blocking services may loop back too (same bound), so deadlocks can happen: both engines must
-then stop at the same event and name the same services.
+most 1/2 from services that do not block; abandoned and turned-away routes may also loop back
+with probability at most 1/2, so every loop ends with probability 1 (a patient passes through
+more than 1000 services in one event, the engines' routing-loop guard, with probability below
+2**-500). Since blocked patients only wait for later services, no cycle of blocked services can
+form, so these networks never deadlock. With ``allow_deadlock=True`` blocking services may loop
+back too (same bound), so deadlocks can happen: both engines must then stop at the same event
+and name the same services.
 """
 
 from __future__ import annotations
@@ -303,13 +306,17 @@ def rosters(draw: st.DrawFn, ties: bool, horizon_min: float) -> RosterSpec:
     return RosterSpec(pattern, tuple(overrides))
 
 
-def _servers(ties: bool, horizon_min: float) -> st.SearchStrategy[Servers]:
+def _servers(ties: bool, horizon_min: float, entry: bool) -> st.SearchStrategy[Servers]:
+    """Capacity; a service that never serves (0 servers) only away from the entry service."""
+    roster = rosters(ties, horizon_min)
+    if entry:
+        roster = roster.filter(lambda r: max(r.pattern) > 0)
     return st.one_of(
         st.integers(1, 3),
-        st.just(0) if not ties else st.integers(1, 2),  # a service that never serves
+        st.just(0) if not (ties or entry) else st.integers(1, 2),
         st.just(math.inf),
-        rosters(ties, horizon_min),
-        rosters(ties, horizon_min),
+        roster,
+        roster,
     )
 
 
@@ -326,7 +333,7 @@ def _entries(draw: st.DrawFn, forward: Sequence[str], back: Sequence[str],
     n_fwd = draw(st.integers(1, min(3, len(targets))))
     fwd = draw(st.lists(st.sampled_from(targets), min_size=n_fwd, max_size=n_fwd, unique=True))
     bk: list[str | None] = []
-    if back and draw(st.booleans()):
+    if len(back) > 0 and draw(st.booleans()):
         bk = list(draw(st.lists(st.sampled_from(list(back)), min_size=1, max_size=2, unique=True)))
     units_back = [draw(st.integers(1, 5)) for _ in bk] if bk else []
     while sum(units_back) > 10:
@@ -375,7 +382,7 @@ def _stream(draw: st.DrawFn, name: str, to: str, groups: Sequence[str], horizon_
                                     max_size=n_days)))
     mean = (sum(how) / len(how) if how else 1.0) * (sum(daily) / len(daily) if daily else 1.0)
     target = draw(st.integers(int(budget) // 5, int(budget)))  # expected patients
-    rate = max(0.25, math.floor(4 * target / (horizon_hours * mean)) / 4)
+    rate = min(30.0, max(0.25, math.floor(4 * target / (horizon_hours * mean)) / 4))
     return StreamSpec(name, to, rate, probs, how, daily)
 
 
@@ -406,7 +413,7 @@ def networks(
     horizon = float(hours) if tie else hours + draw(st.sampled_from([0.0, 0.0, 0.25, 0.5]))
     horizon_min = horizon * 60.0
     laws = tie_laws() if tie else continuous_laws()
-    patience_laws = tie_laws(zero=False) if tie else continuous_laws()
+    patience_laws = tie_laws() if tie else continuous_laws()
 
     services = []
     routes = []
@@ -423,7 +430,7 @@ def networks(
         queue_limit = draw(st.one_of(st.integers(1, 4), st.none(), st.just(0)))
         services.append(ServiceSpec(
             name=name,
-            servers=draw(_servers(tie, horizon_min)),
+            servers=draw(_servers(tie, horizon_min, entry=i == 0)),
             service_time=draw(_law_for(groups, laws)),
             queue_limit=queue_limit,
             patience=patience,
@@ -432,16 +439,18 @@ def networks(
             overflow=overflow,
         ))
         back = earlier if (not blocks or allow_deadlock) else []
-        if draw(st.integers(0, 5)) < 5:  # otherwise everyone leaves after this service
+        if i == 0 or draw(st.integers(0, 5)) < 5:  # otherwise everyone leaves after it
             routes.append(RouteSpec(name, draw(_entries(later, back, groups))))
             if G > 1 and draw(st.integers(0, 2)) == 0:
                 routes.append(RouteSpec(name, draw(_entries(later, back, groups)),
                                         group=draw(st.sampled_from(groups))))
-        if patience is not None and not draw(st.booleans()):
-            routes.append(RouteSpec(name, draw(_entries(later, earlier, groups)),
-                                    kind="abandoned"))
-        if queue_limit is not None and later and not draw(st.booleans()):
-            routes.append(RouteSpec(name, draw(_entries(later, [], groups)), kind="turned_away"))
+        for kind, present in (("abandoned", patience is not None),
+                              ("turned_away", queue_limit is not None)):
+            if present and not draw(st.booleans()):
+                routes.append(RouteSpec(name, draw(_entries(later, earlier, groups)), kind=kind))
+                if G > 1 and draw(st.integers(0, 2)) == 0:
+                    routes.append(RouteSpec(name, draw(_entries(later, earlier, groups)),
+                                            kind=kind, group=draw(st.sampled_from(groups))))
 
     n_streams = draw(st.integers(1, 3))
     streams = []

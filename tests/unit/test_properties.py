@@ -68,9 +68,9 @@ def capacity_at(m: CompiledModel, s: int, t: np.ndarray) -> np.ndarray:
     """Servers of service s in force at times t (after every change at a time <= t: capacity
     changes are the first events at any timestamp)."""
     mine = m.cap_service == s
-    times, values = m.cap_time[mine], m.cap_value[mine]
-    i = np.searchsorted(times, t, side="right") - 1
-    return np.where(i >= 0, values[np.maximum(i, 0)], m.capacity0[s])
+    times = m.cap_time[mine]
+    values = np.concatenate(([m.capacity0[s]], m.cap_value[mine]))
+    return values[np.searchsorted(times, t, side="right")]
 
 
 def hourly_average(m: CompiledModel, service: np.ndarray, a: np.ndarray, b: np.ndarray,
@@ -258,14 +258,15 @@ def test_hourly_series_match_the_visit_table(spec: NetSpec) -> None:
     v = r.visits
     svc, a, s, e, dep = v["service"], v["arrival"], v["start"], v["end"], v["departure"]
     served = ~np.isnan(s)
-    kw = {"rtol": 1e-9, "atol": 1e-9}
-    np.testing.assert_allclose(
-        r.in_service, hourly_average(m, svc[served], s[served], e[served], r.end_time), **kw)
+    tol = 1e-9
+    expect = hourly_average(m, svc[served], s[served], e[served], r.end_time)
+    np.testing.assert_allclose(r.in_service, expect, rtol=tol, atol=tol)
     blocked = ~np.isnan(e) & ~(dep == e)
-    np.testing.assert_allclose(
-        r.blocked, hourly_average(m, svc[blocked], e[blocked], dep[blocked], r.end_time), **kw)
+    expect = hourly_average(m, svc[blocked], e[blocked], dep[blocked], r.end_time)
+    np.testing.assert_allclose(r.blocked, expect, rtol=tol, atol=tol)
     left = np.where(served, s, dep)
-    np.testing.assert_allclose(r.waiting, hourly_average(m, svc, a, left, r.end_time), **kw)
+    expect = hourly_average(m, svc, a, left, r.end_time)
+    np.testing.assert_allclose(r.waiting, expect, rtol=tol, atol=tol)
     H = m.n_hours
     for k in range(m.n_services):
         if m.capacity0[k] >= INF_CAPACITY:
@@ -278,7 +279,8 @@ def test_hourly_series_match_the_visit_table(spec: NetSpec) -> None:
         values = np.concatenate(([m.capacity0[k]], m.cap_value[mine])).astype(float)
         overlap = np.clip(np.minimum(edges[1:, None], hi) - np.maximum(edges[:-1, None], lo),
                           0.0, None)
-        np.testing.assert_allclose(r.capacity[k], values @ overlap / (hi - lo), **kw)
+        np.testing.assert_allclose(r.capacity[k], values @ overlap / (hi - lo), rtol=tol,
+                                   atol=tol)
 
 
 # --- reproducibility and common random numbers ----------------------------------------------------
@@ -358,3 +360,99 @@ def test_common_random_numbers_across_capacity_changes(spec: NetSpec, data: st.D
         x = np.array([k1[k] for k in common])
         y = np.array([k2[k] for k in common])
         np.testing.assert_allclose(x, y, rtol=0, atol=1e-9)
+
+
+# --- the rules of the kernel docstring, checked on the visit table ---------------------------------
+
+
+@PROPERTY_SETTINGS
+@given(spec=NETWORKS)
+def test_line_discipline(spec: NetSpec) -> None:
+    """Waiting lines are served by priority level, then order of joining, and never while a
+    server is free. For rows x, y at the same service where y starts at t while x waited from
+    before t until after t (x.arrival < t < x's leaving time): y must have a strictly higher
+    priority level than x, or the same level and have joined earlier (x.arrival > y.arrival);
+    joins at the same timestamp are not ordered by the table and are skipped. A patient who
+    starts on arrival while someone waits is a violation whatever the priorities."""
+    m, _, r = run_spec(spec)
+    v = r.visits
+    level = m.group_level[v["group"]]
+    leave = np.where(np.isnan(v["start"]), v["departure"], v["start"])
+    leave = np.where(np.isnan(leave), np.inf, leave)
+    for s in range(m.n_services):
+        rows = np.flatnonzero(v["service"] == s)
+        started = rows[~np.isnan(v["start"][rows])]
+        if not len(started) or not len(rows):
+            continue
+        t = v["start"][started][:, None]  # y: one per line
+        xa, xl = v["arrival"][rows][None, :], leave[rows][None, :]
+        waiting = (xa < t) & (xl > t)  # x waited across y's start
+        ya = v["arrival"][started][:, None]
+        lx, ly = level[rows][None, :], level[started][:, None]
+        allowed = (ya < t) & ((ly < lx) | ((ly == lx) & (ya <= xa)))
+        bad = waiting & ~allowed
+        if bad.any():
+            i, j = np.argwhere(bad)[0]
+            raise AssertionError(
+                f"service {m.service_names[s]}: row {started[i]} started at {t[i, 0]} while row "
+                f"{rows[j]} (level {lx[0, j]}, joined {xa[0, j]}) waited; the starter has level "
+                f"{ly[i, 0]} and joined {ya[i, 0]}")
+
+
+def _allowed(m: CompiledModel, kind: int, s: int, g: int) -> set[tuple[int, int]]:
+    """(next service or EXIT, next group) pairs the route table of (kind, s, g) can produce."""
+    i0, i1 = int(m.route_start[kind, s, g]), int(m.route_stop[kind, s, g])
+    if i0 == i1:
+        return {(E.EXIT, g)}
+    prev = 0.0
+    out = set()
+    for i in range(i0, i1):
+        if m.route_cum[i] > prev:  # entries of probability 0 can never be chosen
+            ng = int(m.route_group[i])
+            out.add((int(m.route_dest[i]), g if ng == E.KEEP_GROUP else ng))
+        prev = float(m.route_cum[i])
+    return out
+
+
+@PROPERTY_SETTINGS
+@given(spec=NETWORKS)
+def test_patients_follow_the_route_tables(spec: NetSpec) -> None:
+    """Every move is allowed by the model: after a visit ends served (or blocked after
+    service), abandoned or turned away, the patient's next visit (service, group), or its exit,
+    is an entry of the (s, group) route table of that kind (an empty table means exit); after a
+    release it goes to the overflow service of the service it held, in the same group. Patients
+    abandon only where (s, group) has a patience law and are turned away only where s has a
+    finite queue; services that do not block never keep a patient after its service end."""
+    m, _, r = run_spec(spec)
+    v = r.visits
+    prev = prev_rows(v)
+    nxt = np.full(len(v), -1, dtype=np.int64)
+    nxt[prev[prev >= 0]] = np.flatnonzero(prev >= 0)
+    kinds = {E.OUT_SERVED: E.ROUTE_SERVED, E.OUT_BLOCKED: E.ROUTE_SERVED,
+             E.OUT_ABANDONED: E.ROUTE_ABANDONED, E.OUT_TURNED_AWAY: E.ROUTE_TURNED_AWAY}
+    cache: dict[tuple[int, int, int], set[tuple[int, int]]] = {}
+    for i in range(len(v)):
+        out, s, g = int(v["outcome"][i]), int(v["service"][i]), int(v["group"][i])
+        j = int(nxt[i])
+        if out == E.OUT_RELEASED:
+            assert j >= 0 and prev[i] >= 0
+            up = int(v["service"][prev[i]])
+            assert (int(v["service"][j]), int(v["group"][j])) == (int(m.overflow[up]), g)
+            continue
+        if out not in kinds or (out == E.OUT_BLOCKED and j < 0):
+            continue  # still inside, or blocked at the very end with its next row pending
+        key = (kinds[out], s, g)
+        if key not in cache:
+            cache[key] = _allowed(m, *key)
+        if j < 0:  # left the system (an exit entry may also name a group: irrelevant)
+            assert E.EXIT in {d for d, _ in cache[key]}, (i, out, m.service_names[s])
+        else:
+            went = (int(v["service"][j]), int(v["group"][j]))
+            assert went in cache[key], (i, out, m.service_names[s], went, cache[key])
+    out = v["outcome"]
+    abandoned = out == E.OUT_ABANDONED
+    assert (m.patience_dist[v["service"][abandoned], v["group"][abandoned]] != E.DIST_NONE).all()
+    turned = out == E.OUT_TURNED_AWAY
+    assert (m.queue_limit[v["service"][turned]] < np.iinfo(np.int64).max // 2).all()
+    plain = ~m.blocks[v["service"]] & ~np.isnan(v["end"])
+    assert (v["departure"][plain] == v["end"][plain]).all()
