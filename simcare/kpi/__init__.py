@@ -1,0 +1,1 @@
+"""Measures computed from a run's results (never inside the engine)."""

@@ -1,0 +1,47 @@
+"""ScenarioError: every problem found in a scenario file, each with its field path."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from simcare.errors import SimcareError
+
+__all__ = ["ScenarioError"]
+
+
+class ScenarioError(SimcareError):
+    """A scenario file (or the files it extends) could not be read or is invalid.
+
+    ``file``: the file the problems belong to (for problems found after merging ``extends``,
+    the file that was loaded). ``problems``: every problem found, as ``(field path, message)``
+    pairs, e.g. ``("ed.bri.cubicles.shifts[1].servers", "must be >= 0, got -2")``; the path is
+    ``""`` for problems with the file as a whole (YAML syntax, missing file). ``locations``: for
+    each problem, where in which file the offending value was written (``"line 42"`` or
+    ``"baseline.yaml line 42"``), or ``""`` when unknown; shown in the message, not part of the
+    problem itself.
+
+    ``str(error)`` lists them all::
+
+        baseline.yaml: 2 problems:
+          ed.bri.cubicles: servers must be >= 0, got -2 (line 42)
+          run.end: must not be before run.start (2025-10-01), got 2025-09-01 (line 5)
+    """
+
+    def __init__(self, file: str, problems: Sequence[tuple[str, str]],
+                 locations: Sequence[str] | None = None) -> None:
+        self.file = str(file)
+        self.problems: list[tuple[str, str]] = [(str(p), str(m)) for p, m in problems]
+        locs = list(locations) if locations is not None else []
+        self.locations: list[str] = [str(x) for x in locs] + [""] * (len(self.problems) - len(locs))
+        super().__init__(self._text())
+
+    def _text(self) -> str:
+        n = len(self.problems)
+        lines = [f"{self.file}: {n} problem{'' if n == 1 else 's'}:"]
+        for (path, message), where in zip(self.problems, self.locations, strict=False):
+            text = f"{path}: {message}" if path else message
+            lines.append(f"  {text} ({where})" if where else f"  {text}")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self._text()
