@@ -78,6 +78,18 @@ def _schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run(args: argparse.Namespace) -> int:
+    from simcare.scenario.run import run_scenario_file
+
+    table, text = run_scenario_file(args.file, replications=args.reps, seed=args.seed,
+                                    engine=args.engine)
+    print(text)
+    if args.out:
+        table.to_csv(args.out, index=False)
+        print(f"measures written to {args.out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="simcare", description=__doc__)
     parser.add_argument("--version", action="version", version=f"simcare {__version__}")
@@ -94,6 +106,13 @@ def build_parser() -> argparse.ArgumentParser:
                                          "(exit status 1 if any file is invalid)")
     va.add_argument("files", nargs="+", metavar="FILE", help="scenario YAML files")
     va.set_defaults(func=_validate)
+    ru = sub.add_parser("run", help="run a scenario file and print its main outputs")
+    ru.add_argument("file", help="scenario file (YAML)")
+    ru.add_argument("--reps", type=int, default=1, help="replications (default 1)")
+    ru.add_argument("--seed", type=int, default=None, help="master seed (default: the file's)")
+    ru.add_argument("--engine", choices=("numba", "simpy"), default="numba")
+    ru.add_argument("--out", metavar="CSV", help="also write every measure (tidy CSV)")
+    ru.set_defaults(func=_run)
     sc = sub.add_parser("schema", help="write the JSON Schema of scenario files (for editors)")
     sc.add_argument("--out", metavar="PATH", help="write to this file instead of stdout")
     sc.set_defaults(func=_schema)
