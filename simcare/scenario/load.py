@@ -248,9 +248,12 @@ def load_scenario_data(path: str | os.PathLike[str]) -> dict[str, Any]:
 
 
 def load_scenario(path: str | os.PathLike[str]) -> Scenario:
-    """Read, merge and validate a scenario file; raise ScenarioError with every problem."""
+    """Read, merge and validate a scenario file, then apply its levers (and validate the
+    result again); raise ScenarioError with every problem."""
+    from simcare.scenario.levers import apply_levers
+
     data, where, display = _load(path)
-    return _validate(data, display, where)
+    return apply_levers(_validate(data, display, where), display)
 
 
 def validate_scenario(data: Mapping[str, Any], file: str = "<scenario>") -> Scenario:

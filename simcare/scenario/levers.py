@@ -1,0 +1,261 @@
+"""Levers: named interventions that transform a scenario, in the user's vocabulary.
+
+A scenario's ``levers`` section names interventions and their settings::
+
+    levers:
+      digital_first: {online_shift: 20%}
+      discharge_capacity: {increase: 15%, pathways: [P1]}
+
+Each lever is applied, in the order written, to the validated scenario; the result is
+validated again, so a lever can never produce an invalid system. Settings are checked like
+every other field (unknown keys, units, ranges), with paths ``levers.NAME.FIELD``.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from simcare.scenario.errors import ScenarioError
+from simcare.scenario.schema import Scenario
+from simcare.scenario.units import Duration, Fraction
+
+Doc = dict[str, Any]
+
+
+class _Lever(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DigitalFirst(_Lever):
+    """Move a share of NHS 111 phone demand online."""
+
+    online_shift: Fraction = Field(description="share of 111 phone contacts that go online")
+
+
+class IntegratedUrgentCare(_Lever):
+    """More ED and ambulance dispositions validated by clinical assessment service clinicians."""
+
+    validated: Fraction = Field(description="share of ED and ambulance dispositions reviewed")
+    downgraded: dict[str, Fraction] | None = Field(
+        default=None, description="outcome -> share of the reviewed sent elsewhere")
+    extra_clinicians: int = Field(default=0, ge=0, description="CAS clinicians added to every shift")
+
+
+class CommunityCapacity(_Lever):
+    """More urgent community capacity: clinicians added to hubs (all, or the named ones)."""
+
+    extra_clinicians: int = Field(ge=0, description="clinicians added to each hub's roster")
+    hubs: list[str] | None = Field(default=None, description="hubs (default all)")
+
+
+class BookedSlots(_Lever):
+    """111 books a share of would-be ED referrals into urgent community hub slots."""
+
+    ed_to_hub: Fraction = Field(description="share of 111 ED dispositions booked into a hub")
+
+
+class HighIntensityUsers(_Lever):
+    """Targeted support for high-intensity users or frailty cohorts reduces their demand."""
+
+    reduction: Fraction = Field(description="fall in demand on the named channels")
+    channels: list[str] = Field(default_factory=lambda: ["ed_walk_in", "call_999"],
+                                description="demand channels affected")
+
+
+class DischargeCapacity(_Lever):
+    """More discharge-to-assess capacity."""
+
+    increase: Fraction = Field(description="relative increase of capacity, e.g. 15%")
+    pathways: list[str] = Field(default_factory=lambda: ["P1", "P2", "P3"])
+    local_authorities: list[str] | None = Field(default=None, description="default all")
+
+
+class AcuteCapacity(_Lever):
+    """More acute capacity: beds per trust, cubicles per ED site, ambulance crews."""
+
+    beds: dict[str, int] = Field(default_factory=dict, description="trust -> beds added")
+    cubicles: dict[str, int] = Field(default_factory=dict, description="ED site -> cubicles added")
+    crews: int = Field(default=0, ge=0, description="ambulance crews added to every shift")
+
+
+class HandoverRelease(_Lever):
+    """Release ambulance crews after a maximum handover wait (the patient stays in ED)."""
+
+    after: Duration = Field(description="maximum handover wait, e.g. 45min")
+
+
+def _add_servers(roster: Any, n: int) -> Any:
+    """A roster (int or {default, shifts, overrides}) with ``n`` more servers at all times."""
+    if isinstance(roster, int):
+        return max(roster + n, 0)
+    out = copy.deepcopy(roster)
+    out["default"] = max(int(out.get("default", 0)) + n, 0)
+    for key in ("shifts", "overrides"):
+        for item in out.get(key, []):
+            item["servers"] = max(int(item["servers"]) + n, 0)
+    return out
+
+
+def _scale_servers(roster: Any, factor: float) -> Any:
+    if isinstance(roster, int):
+        return round(roster * factor)
+    out = copy.deepcopy(roster)
+    out["default"] = round(int(out.get("default", 0)) * factor)
+    for key in ("shifts", "overrides"):
+        for item in out.get(key, []):
+            item["servers"] = round(int(item["servers"]) * factor)
+    return out
+
+
+def _roster(doc: Doc, *keys: str) -> Any:
+    node: Any = doc
+    for k in keys:
+        node = node[k]
+    return node
+
+
+def _set(doc: Doc, value: Any, *keys: str) -> None:
+    node: Any = doc
+    for k in keys[:-1]:
+        node = node[k]
+    node[keys[-1]] = value
+
+
+def _problem(name: str, message: str) -> ValueError:
+    return ValueError(f"{name}: {message}")
+
+
+def _digital_first(doc: Doc, s: DigitalFirst) -> None:
+    demand = doc["demand"]
+    if "phone_111" not in demand or "online_111" not in demand:
+        raise _problem("online_shift", "needs demand.phone_111 and demand.online_111")
+    phone = float(Scenario.model_validate(doc).demand["phone_111"].rate)
+    online = float(Scenario.model_validate(doc).demand["online_111"].rate)
+    moved = phone * s.online_shift
+    per_1000_year = 1000 * 24 * 365.25
+    demand["phone_111"]["rate"] = f"{(phone - moved) * per_1000_year:.6g}/1000/year"
+    demand["online_111"]["rate"] = f"{(online + moved) * per_1000_year:.6g}/1000/year"
+
+
+def _integrated_urgent_care(doc: Doc, s: IntegratedUrgentCare) -> None:
+    cas = doc.get("nhs111", {}).get("cas")
+    if cas is None:
+        raise _problem("validated", "needs nhs111.cas (a clinical assessment service)")
+    cas["validated"] = s.validated
+    if s.downgraded is not None:
+        cas["downgraded"] = dict(s.downgraded)
+    cas["clinicians"] = _add_servers(cas["clinicians"], s.extra_clinicians)
+
+
+def _community_capacity(doc: Doc, s: CommunityCapacity) -> None:
+    hubs = doc.get("hubs", {})
+    names = s.hubs if s.hubs is not None else list(hubs)
+    for name in names:
+        if name not in hubs:
+            raise _problem("hubs", f"no hub named {name!r}; hubs: {sorted(hubs)}")
+        hubs[name]["clinicians"] = _add_servers(hubs[name]["clinicians"], s.extra_clinicians)
+
+
+def _booked_slots(doc: Doc, s: BookedSlots) -> None:
+    spec = doc.get("nhs111")
+    if spec is None:
+        raise _problem("ed_to_hub", "needs nhs111")
+    for key in ("dispositions", "online_dispositions"):
+        disp = spec.get(key)
+        if not disp:
+            continue
+        moved = float(disp.get("ed", 0.0)) * s.ed_to_hub
+        disp["ed"] = float(disp.get("ed", 0.0)) - moved
+        disp["hub"] = float(disp.get("hub", 0.0)) + moved
+
+
+def _high_intensity_users(doc: Doc, s: HighIntensityUsers) -> None:
+    scenario = Scenario.model_validate(doc)
+    per_1000_year = 1000 * 24 * 365.25
+    for channel in s.channels:
+        if channel not in doc["demand"]:
+            raise _problem("channels", f"no demand channel {channel!r}; channels: {sorted(doc['demand'])}")
+        rate = float(scenario.demand[channel].rate) * (1.0 - s.reduction)  # type: ignore[index]
+        doc["demand"][channel]["rate"] = f"{rate * per_1000_year:.6g}/1000/year"
+
+
+def _discharge_capacity(doc: Doc, s: DischargeCapacity) -> None:
+    d2a = doc.get("discharge", {}).get("d2a", {})
+    las = s.local_authorities if s.local_authorities is not None else list(d2a)
+    for la in las:
+        if la not in d2a:
+            raise _problem("local_authorities", f"no D2A capacity for {la!r}; have: {sorted(d2a)}")
+        for p in s.pathways:
+            if p in d2a[la]:
+                d2a[la][p]["capacity"] = _scale_servers(d2a[la][p]["capacity"], 1.0 + s.increase)
+
+
+def _acute_capacity(doc: Doc, s: AcuteCapacity) -> None:
+    for trust, n in s.beds.items():
+        if trust not in doc.get("beds", {}):
+            raise _problem(f"beds.{trust}", f"no trust {trust!r} in beds")
+        _set(doc, _add_servers(_roster(doc, "beds", trust, "beds"), n), "beds", trust, "beds")
+    for site, n in s.cubicles.items():
+        if site not in doc.get("ed", {}):
+            raise _problem(f"cubicles.{site}", f"no ED site {site!r}")
+        _set(doc, _add_servers(_roster(doc, "ed", site, "cubicles"), n), "ed", site, "cubicles")
+    if s.crews:
+        if "ambulance" not in doc:
+            raise _problem("crews", "needs an ambulance section")
+        doc["ambulance"]["crews"] = _add_servers(doc["ambulance"]["crews"], s.crews)
+
+
+def _handover_release(doc: Doc, s: HandoverRelease) -> None:
+    if "ambulance" not in doc:
+        raise _problem("after", "needs an ambulance section")
+    doc["ambulance"]["handover_release"] = f"{s.after}min"
+
+
+LEVERS: dict[str, tuple[type[_Lever], Callable[[Doc, Any], None]]] = {
+    "digital_first": (DigitalFirst, _digital_first),
+    "integrated_urgent_care": (IntegratedUrgentCare, _integrated_urgent_care),
+    "community_capacity": (CommunityCapacity, _community_capacity),
+    "booked_slots": (BookedSlots, _booked_slots),
+    "high_intensity_users": (HighIntensityUsers, _high_intensity_users),
+    "discharge_capacity": (DischargeCapacity, _discharge_capacity),
+    "acute_capacity": (AcuteCapacity, _acute_capacity),
+    "handover_release": (HandoverRelease, _handover_release),
+}
+
+
+def apply_levers(scenario: Scenario, file: str = "<scenario>") -> Scenario:
+    """The scenario with its levers applied (in order) and validated again; the ``levers``
+    section is kept as a record of what was done. Raises ScenarioError naming each bad lever."""
+    if not scenario.levers:
+        return scenario
+    import difflib
+
+    from simcare.scenario.load import validate_scenario
+
+    doc: Doc = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
+    problems: list[tuple[str, str]] = []
+    for name, settings in scenario.levers.items():
+        if name not in LEVERS:
+            close = difflib.get_close_matches(name, list(LEVERS), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else f"; levers: {sorted(LEVERS)}"
+            problems.append((f"levers.{name}", f"unknown lever{hint}"))
+            continue
+        model, transform = LEVERS[name]
+        try:
+            parsed = model.model_validate(settings)
+        except ValidationError as exc:
+            for err in exc.errors(include_url=False):
+                path = ".".join(str(p) for p in err["loc"])
+                problems.append((f"levers.{name}" + (f".{path}" if path else ""), err["msg"]))
+            continue
+        try:
+            transform(doc, parsed)
+        except (ValueError, KeyError) as exc:
+            problems.append((f"levers.{name}", str(exc).strip("'\"")))
+    if problems:
+        raise ScenarioError(file, problems)
+    return validate_scenario(doc, file)
