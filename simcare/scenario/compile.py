@@ -214,6 +214,7 @@ class _Compiler:
         self.build_hubs_and_sdec()
         self.build_ambulance()
         self.build_111()
+        self.build_census()
         self.build_demand()
         self.build_escalation()
         if self.problems:
@@ -554,6 +555,84 @@ class _Compiler:
             return f"ed_triage:{self.site_of(loc)}"
         divert = self.sc.ed[site].closed_divert
         return f"ed_triage:{divert}" if divert else f"ed_triage:{site}"
+
+    def apportion(self, count: int, weights: dict[str, float]) -> dict[str, int]:
+        """Split ``count`` patients between localities in proportion to ``weights`` (largest
+        remainders, so the parts add up exactly)."""
+        total = sum(weights.values())
+        if total <= 0:
+            return {}
+        exact = {k: count * w / total for k, w in weights.items()}
+        parts = {k: int(math.floor(v)) for k, v in exact.items()}
+        for k in sorted(exact, key=lambda k: exact[k] - parts[k], reverse=True)[
+            : count - sum(parts.values())
+        ]:
+            parts[k] += 1
+        return parts
+
+    def build_census(self) -> None:
+        """Patients present at the start, instead of a warm-up (``run.census``):
+
+        - ``d2a:P:LA``: patients in discharge-to-assess services;
+        - ``beds:TRUST``: patients in G&A beds before they are medically fit;
+        - ``nctr:TRUST``: medically fit patients still in G&A beds (no criteria to reside).
+
+        Patients are spread over the localities that use the trust (or local authority) in
+        proportion to population. A patient in a stay at the start has, on average, the mean
+        residual stay of a stationary system, E[S^2] / (2 E[S]); it is drawn exponential with
+        that mean (an assumption: the true residual law depends on the stay law's shape).
+        Medically fit patients start their discharge process and, on pathways 1-3, wait for
+        D2A capacity like everyone else. D2A patients are placed first, so the medically fit
+        find D2A as full as it was.
+        """
+        census = self.sc.run.census
+        if not census:
+            return
+        from simcare.sampling.distributions import Exponential
+
+        pop = {loc: float(self.sc.localities[loc].population) for loc in self.localities}
+        acuity = self.acuities[min(1, len(self.acuities) - 1)] if self.acuities else "all"
+        order = sorted(census, key=lambda k: {"d2a": 0, "beds": 1, "nctr": 2}.get(k.split(":")[0], 3))
+        for key in order:
+            count = int(census[key])
+            path = f"run.census.{key}"
+            kind, _, rest = key.partition(":")
+            if kind == "d2a":
+                pathway, _, la = rest.partition(":")
+                spec = self.sc.discharge.d2a.get(la, {}).get(pathway) if self.sc.discharge else None
+                if spec is None:
+                    self.problem(path, f"no D2A service {key!r} (write d2a:P1:LOCAL_AUTHORITY)")
+                    continue
+                weights = {loc: p for loc, p in pop.items() if self.la_of(loc) == la}
+                remaining: Distribution | None = Exponential(self.mean_residual(spec.length_of_stay))
+            elif kind in ("beds", "nctr"):
+                if rest not in self.sc.beds:
+                    self.problem(path, f"no trust {rest!r} in beds (write {kind}:TRUST)")
+                    continue
+                weights = {loc: p for loc, p in pop.items() if self.sc.ed[self.site_of(loc)].trust == rest}
+                los = self.sc.beds[rest].length_of_stay_for(acuity)
+                remaining = Fixed(0.0) if kind == "nctr" else Exponential(self.mean_residual(los))
+            else:
+                self.problem(path, "census keys are d2a:P:LOCAL_AUTHORITY, beds:TRUST or nctr:TRUST")
+                continue
+            if not weights:
+                self.problem(path, "no locality uses this service")
+                continue
+            to = f"d2a:{rest}" if kind == "d2a" else f"beds:{rest}"
+            for loc, n in self.apportion(count, weights).items():
+                if n:
+                    self.net.add_census(
+                        f"census:{key}@{loc}",
+                        to=to,
+                        count=n,
+                        groups={group_name(acuity, loc, admitted=True): 1.0},
+                        remaining=remaining,
+                    )
+
+    def mean_residual(self, spec: Any) -> float:
+        """E[S^2] / (2 E[S]) in minutes: the mean remaining stay of a patient found in a stay."""
+        law = self.law(spec)
+        return (law.variance + law.mean**2) / (2 * law.mean)
 
     def build_escalation(self) -> None:
         sc, net = self.sc, self.net

@@ -134,3 +134,30 @@ def test_cli_run_reports_a_broken_file_without_traceback(
     assert main(["run", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "ed.bri.cubicles" in err and "Traceback" not in err
+
+
+def test_census_start_puts_the_counted_patients_in_place() -> None:
+    """The census variant starts with the beds, NCTR stock and D2A occupancy it declares."""
+    cs, _ = compile_file(BNSSG / "baseline_winter_census.yaml")
+    assert cs.timeline.warm_up_hours == 0
+    result = run(cs.model, seed=5)
+    m = cs.model
+    rvj, ra7 = m.service_index("beds:rvj"), m.service_index("beds:ra7")
+    first_hour = result.in_service[:, 0] + result.blocked[:, 0]
+    assert first_hour[rvj] == pytest.approx(594 + 295, rel=0.02)
+    assert first_hour[ra7] == pytest.approx(651 + 296, rel=0.02)
+    d2a_p1_b = m.service_index("d2a:P1:bristol")
+    assert result.in_service[d2a_p1_b, 0] == pytest.approx(92, abs=3)
+    # medically fit patients are blocked (no criteria to reside) from the first hour
+    assert result.blocked[rvj, 0] > 250
+
+
+def test_census_mistakes_are_named(tmp_path: Path) -> None:
+    f = tmp_path / "c.yaml"
+    f.write_text(f"extends: {BNSSG / 'baseline_winter.yaml'}\nname: c\n"
+                 "run: {warm_up: 0d, census: {beds:xyz: 3, d2a:P9:bristol: 2, ward:rvj: 1}}\n")
+    with pytest.raises(ScenarioError) as info:
+        compile_file(f)
+    text = str(info.value)
+    assert "run.census.beds:xyz" in text and "run.census.ward:rvj" in text
+    assert "run.census.d2a:P9:bristol" in text
