@@ -25,6 +25,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/engine.py
+	$(BIN)/python benchmarks/winter.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check simcare tests benchmarks
