@@ -183,13 +183,20 @@ class _Compiler:
         if spec.profile:
             profile = np.asarray(self.sc.profiles[spec.profile].hour_of_week(), dtype=float)
         hours = np.arange(H)
-        how = profile[(self.timeline.start_hour_of_week + hours) % HOURS_PER_WEEK]
+        index = (self.timeline.start_hour_of_week + hours) % HOURS_PER_WEEK
+        holidays = {self.timeline.day_index(d) for d in self.sc.calendar.bank_holidays}
+        on_holiday = np.isin(hours // 24, sorted(holidays))
+        index = np.where(on_holiday, 6 * 24 + hours % 24, index)  # bank holidays run like Sundays
         daily = self.daily_multipliers(channel)[hours // 24]
-        return float(spec.rate) * population * how * daily
+        return float(spec.rate) * population * profile[index] * daily
 
     def mix(self, spec: Any, path: str, loc: str) -> dict[str, float]:
-        """Acuity mix of a channel: its own, else its locality's ED site's, else uniform."""
-        acuity = spec.acuity or self.sc.ed[self.site_of(loc)].acuity_mix
+        """Acuity mix of a channel: its own; for 999 calls the ambulance section's; else its
+        locality's ED site's; else uniform."""
+        acuity = spec.acuity
+        if not acuity and path == "demand.call_999" and self.sc.ambulance is not None:
+            acuity = self.sc.ambulance.acuity
+        acuity = acuity or self.sc.ed[self.site_of(loc)].acuity_mix
         if not acuity:
             return {a: 1.0 / len(self.acuities) for a in self.acuities}
         unknown = set(acuity) - set(self.acuities)
@@ -541,7 +548,10 @@ class _Compiler:
         sc = self.sc
         opening = None
         if channel == "hub_walk_in" and sc.localities[loc].hub:
-            opening = sc.hubs[sc.localities[loc].hub].opening_hours
+            hub = sc.hubs[sc.localities[loc].hub]
+            if hub.closed_divert == "none":
+                return None  # walk-ins wait at the hub until it opens
+            opening = hub.opening_hours
         elif channel == "ed_walk_in" and site is not None:
             opening = sc.ed[site].opening_hours
         if not opening:

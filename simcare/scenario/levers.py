@@ -250,7 +250,14 @@ def apply_levers(scenario: Scenario, file: str = "<scenario>") -> Scenario:
         except ValidationError as exc:
             for err in exc.errors(include_url=False):
                 path = ".".join(str(p) for p in err["loc"])
-                problems.append((f"levers.{name}" + (f".{path}" if path else ""), err["msg"]))
+                message = err["msg"]
+                if err["type"] == "extra_forbidden":
+                    close = difflib.get_close_matches(str(err["loc"][-1]), list(model.model_fields), n=1)
+                    message = "unknown setting" + (f"; did you mean {close[0]!r}?" if close else
+                                                   f"; settings: {sorted(model.model_fields)}")
+                elif err["type"] == "missing":
+                    message = "required setting is missing"
+                problems.append((f"levers.{name}" + (f".{path}" if path else ""), message))
             continue
         try:
             transform(doc, parsed)

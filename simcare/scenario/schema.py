@@ -1153,6 +1153,8 @@ def cross_problems(sections: Mapping[str, Any]) -> list[tuple[Loc, str]]:
                             _suggest(channel.profile, list(profiles), "profile")))
             if channel.acuity is not None:
                 acuity_refs(("demand", ch, "acuity"), list(channel.acuity))
+            elif ch == "call_999" and ambulance is not None and ambulance.acuity is not None:
+                acuity_refs(("ambulance", "acuity"), list(ambulance.acuity))
             elif ed is not None:
                 lacking = [s for s in home_sites if s in ed and ed[s].acuity_mix is None]
                 if lacking:

@@ -108,7 +108,7 @@ def test_extends_chains_and_relative_paths(base: Path, write: Write) -> None:
     write("scenarios/levers/digital.yaml", """
 extends: ../baseline.yaml
 name: digital
-levers: {digital_first: {online_share: 40%}}
+levers: {digital_first: {online_shift: 40%}}
 """)
     leaf = write("other/leaf.yaml", """
 extends: ../scenarios/levers/digital.yaml
@@ -118,8 +118,8 @@ run: {replications: 5}
     s = load_scenario(leaf)
     assert s.name == "leaf"
     assert s.run.replications == 5 and s.run.start == dt.date(2025, 10, 1)
-    assert s.levers["digital_first"] == {"online_share": "40%"}
-    assert s.levers["discharge_capacity"] == {"P1": "10%"}
+    assert s.levers["digital_first"] == {"online_shift": "40%"}
+    assert s.levers["discharge_capacity"] == {"increase": "10%", "pathways": ["P1"]}
 
 
 def test_a_child_can_remove_a_required_section_and_is_told(base: Path, write: Write) -> None:

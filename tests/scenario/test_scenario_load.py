@@ -51,7 +51,8 @@ def test_values_are_in_simcare_units(scenario: Scenario) -> None:
     assert (run.start, run.end, run.warm_up) == (dt.date(2025, 10, 1), dt.date(2026, 3, 31), 14 * 1440)
     assert run.days == 182
     assert run.first_day == dt.date(2025, 9, 17)
-    assert scenario.demand["phone_111"].rate == pytest.approx(0.35 / 8766)  # per person per hour
+    # the file's digital_first lever moves 30 % of phone demand online
+    assert scenario.demand["phone_111"].rate == pytest.approx(0.7 * 0.35 / 8766)  # per person per hour
     assert scenario.demand["call_999"].rate == pytest.approx(0.002 / 24)
     assert scenario.calendar.growth == pytest.approx(0.02)
     assert scenario.calendar.surges[0].width == 14 * 1440

@@ -1,0 +1,88 @@
+"""How the compiler turns scenario words into the engine's model: spot checks of each rule."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from simcare.scenario.compile import compile_scenario
+from simcare.scenario.load import load_scenario
+
+BASE = Path(__file__).resolve().parents[2] / "scenarios" / "bnssg" / "baseline_winter.yaml"
+
+
+def compiled(tmp_path: Path, extra: str = ""):  # type: ignore[no-untyped-def]
+    f = tmp_path / "s.yaml"
+    f.write_text(f"extends: {BASE}\nname: s\n{extra}")
+    return compile_scenario(load_scenario(f))
+
+
+def rates(cs, prefix: str) -> np.ndarray:  # type: ignore[no-untyped-def]
+    m = cs.model
+    rows = [k for k, n in enumerate(m.stream_names) if n.startswith(prefix)]
+    return m.stream_rate[rows].sum(axis=0)
+
+
+def test_ed_sites_split_a_localitys_walk_ins(tmp_path: Path) -> None:
+    cs = compiled(tmp_path)
+    m = cs.model
+    total = rates(cs, "ed_walk_in@south_gloucestershire").sum()
+    to_bri = sum(m.stream_rate[k].sum() for k, n in enumerate(m.stream_names)
+                 if n.startswith("ed_walk_in@south_gloucestershire>bri"))
+    assert to_bri / total == pytest.approx(0.20, rel=1e-9)
+
+
+def test_bank_holidays_use_the_sunday_profile_and_factor(tmp_path: Path) -> None:
+    cs = compiled(tmp_path, "calendar: {surges: []}\n")
+    r = rates(cs, "ed_walk_in@bristol_south")
+    day = cs.timeline.day_index(cs.timeline.start.replace(year=2025, month=12, day=25))
+    sunday = cs.timeline.day_index(cs.timeline.start.replace(year=2025, month=12, day=21))
+    christmas = r[day * 24:(day + 1) * 24]
+    sun = r[sunday * 24:(sunday + 1) * 24]
+    # same hourly shape as the Sunday before; level = 0.9 x (growth and season barely move)
+    assert np.allclose(christmas / christmas.sum(), sun / sun.sum(), rtol=1e-9)
+    assert christmas.sum() / sun.sum() == pytest.approx(0.9, rel=0.01)
+
+
+def test_hub_walk_ins_go_to_ed_while_the_hub_is_shut(tmp_path: Path) -> None:
+    cs = compiled(tmp_path)
+    shut = rates(cs, "hub_walk_in@bristol_south:closed")
+    open_ = rates(cs, "hub_walk_in@bristol_south")  # includes the :closed stream
+    hours = (cs.timeline.start_hour_of_week + np.arange(len(shut))) % 24
+    assert (shut[(hours >= 8) & (hours < 22)] == 0).all()
+    assert (shut[(hours < 8) | (hours >= 22)] > 0).all()
+    assert open_.sum() > shut.sum()
+
+
+def test_hub_closed_divert_none_keeps_walk_ins_waiting(tmp_path: Path) -> None:
+    cs = compiled(tmp_path, "hubs: {weston_utc: {closed_divert: none}}\n")
+    names = cs.model.stream_names
+    assert not any(n.startswith("hub_walk_in@weston_worle:closed") for n in names)
+    assert any(n.startswith("hub_walk_in@bristol_south:closed") for n in names)
+
+
+def test_rosters_become_hourly_servers(tmp_path: Path) -> None:
+    cs = compiled(tmp_path)
+    m = cs.model
+    s = m.service_index("111_phone")
+    caps = {int(v) for v in m.cap_value[m.cap_service == s]} | {int(m.capacity0[s])}
+    assert caps == {5, 10, 15}  # night default, weekday and weekend day shifts
+
+
+def test_weston_closure_diverts_ambulances_and_111(tmp_path: Path) -> None:
+    cs = compiled(tmp_path)
+    assert {"weston_closed_ambulance", "weston_closed_111_phone", "weston_closed_111_online",
+            "weston_closed_cas"} <= set(cs.model.esc_names)
+
+
+def test_ambulance_acuity_is_used_for_999_calls(tmp_path: Path) -> None:
+    text = ("demand: {call_999: {acuity: null}}\n"
+            "ambulance: {acuity: {resus: 0.5, major: 0.5, minor: 0.0}}\n")
+    cs = compiled(tmp_path, text)
+    m = cs.model
+    k = m.stream_names.index("call_999@bristol_south")
+    probs = np.diff(np.concatenate(([0.0], m.stream_group_cum[k])))
+    groups = {m.group_names[g]: p for g, p in enumerate(probs) if p > 0}
+    assert groups == {"resus@bristol_south": 0.5, "major@bristol_south": 0.5}
