@@ -15,7 +15,13 @@ can be pasted into a bug report or a regression test as is.
   overrides;
 * finite queues with turned-away routes, patience with abandoned routes (both possibly
   group-specific, both possibly looping back);
-* blocking after service with and without a maximum blocked time and overflow service;
+* blocking after service with and without a maximum blocked time, with an overflow service
+  and/or a ``release_to`` on the services waited for (or neither: released patients leave);
+* route delays (the patient keeps its server, counted as blocked, before moving on);
+* census arrivals (at minute 0 or later, with or without a remaining-stay law, Fixed(0)
+  included) and escalation rules (occupancy / waiting / closed measures with hysteresis and
+  sustain times, adding or removing servers, diverting leavers) checked every 7.5 to 60
+  minutes (``extras=False`` leaves these four out);
 * every distribution kind (exponential, lognormal, gamma, Weibull, triangular, uniform, fixed,
   empirical);
 * a *tie-heavy* variant (``ties=True``): service times, patience and maximum blocked times are
@@ -26,19 +32,20 @@ can be pasted into a bug report or a regression test as is.
 Termination by construction: served routes go *forward* in service order (to a later service
 or out), except optional back-edges (to the same or an earlier service) of total probability at
 most 1/2 from services that do not block; abandoned and turned-away routes may also loop back
-with probability at most 1/2, so every loop ends with probability 1 (a patient passes through
-more than 1000 services in one event, the engines' routing-loop guard, with probability below
-2**-500). Since blocked patients only wait for later services, no cycle of blocked services can
-form, so these networks never deadlock. With ``allow_deadlock=True`` blocking services may loop
-back too (same bound), so deadlocks can happen: both engines must then stop at the same event
-and name the same services.
+with probability at most 1/2, so every loop ends with probability 1. (Within one event a patient
+only hops along turned-away routes, taking a back-edge at least once every 5 hops, so it passes
+through more than 1000 services, the engines' routing-loop guard, with probability below
+2**-200.) Escalation diverts only ever send patients to a later service or out. Since blocked
+patients only wait for later services, no cycle of blocked services can form, so these networks
+never deadlock. With ``allow_deadlock=True`` blocking services may loop back too (same bound), so
+deadlocks can happen: both engines must then stop at the same event and name the same services.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from hypothesis import strategies as st
 
@@ -57,7 +64,7 @@ from simcare.sampling.distributions import (
 )
 
 Law = Distribution | Mapping[str, Distribution]
-Entry = tuple[str | None, float, str | None]
+Entry = tuple[str | None, float, str | None, Distribution | None]  # dest, prob, group, delay
 
 # Pattern lengths that divide a week, so that ``pattern * (168 // len)`` is a full week.
 _PERIODS = (1, 2, 3, 4, 6, 8, 12, 24)
@@ -95,6 +102,7 @@ class ServiceSpec:
     blocks: bool = False
     block_max: float | None = None
     overflow: str | None = None
+    release_to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +124,30 @@ class StreamSpec:
 
 
 @dataclass(frozen=True)
+class CensusSpec:
+    name: str
+    to: str
+    count: int
+    groups: Mapping[str, float] | None = None
+    remaining: Distribution | None = None
+    at_minutes: float = 0.0
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """An escalation rule: exactly one of ``add_servers`` and ``divert``."""
+
+    name: str
+    watch: str
+    measure: str
+    above: float
+    below: float
+    sustain_minutes: float = 0.0
+    add_servers: tuple[str, int] | None = None
+    divert: tuple[str, str | None, str | None] | None = None
+
+
+@dataclass(frozen=True)
 class NetSpec:
     """A network and the (seed, replication) to run it with."""
 
@@ -125,19 +157,24 @@ class NetSpec:
     services: tuple[ServiceSpec, ...]
     routes: tuple[RouteSpec, ...] = ()
     streams: tuple[StreamSpec, ...] = ()
+    census: tuple[CensusSpec, ...] = ()
+    rules: tuple[RuleSpec, ...] = ()
+    check_every_minutes: float = 15.0
     seed: int = 0
     replication: int = 0
     tags: tuple[str, ...] = field(default=(), compare=False)
 
     def network(self) -> Network:
         net = Network(horizon_hours=self.horizon_hours, start_hour_of_week=self.start_hour_of_week)
+        net.check_every_minutes = self.check_every_minutes
         for name, priority in self.groups:
             net.add_group(name, priority=priority)
         for s in self.services:
             servers = s.servers.roster() if isinstance(s.servers, RosterSpec) else s.servers
             net.add_service(s.name, servers=servers, service_time=s.service_time,
                             queue_limit=s.queue_limit, patience=s.patience, blocks=s.blocks,
-                            block_max=s.block_max, overflow=s.overflow)
+                            block_max=s.block_max, overflow=s.overflow,
+                            release_to=s.release_to)
         for r in self.routes:
             net.add_route(r.service, [_short(e) for e in r.entries], group=r.group, kind=r.kind)
         for a in self.streams:
@@ -145,6 +182,15 @@ class NetSpec:
                    else list(a.hour_of_week) * (HOURS_PER_WEEK // len(a.hour_of_week)))
             net.add_arrivals(a.name, to=a.to, rate_per_hour=a.rate_per_hour, groups=a.groups,
                              hour_of_week=how, daily=None if a.daily is None else list(a.daily))
+        for c in self.census:
+            net.add_census(c.name, to=c.to, count=c.count, groups=c.groups, remaining=c.remaining,
+                           at_minutes=c.at_minutes)
+        for rule in self.rules:
+            net.add_escalation(rule.name, watch=rule.watch, measure=rule.measure,
+                               above=rule.above, below=rule.below,
+                               sustain_minutes=rule.sustain_minutes,
+                               add_servers=rule.add_servers,
+                               divert=rule.divert)  # type: ignore[arg-type]  # None: out
         return net
 
     def compile(self) -> CompiledModel:
@@ -152,11 +198,16 @@ class NetSpec:
 
     def with_servers(self, service: str, servers: Servers) -> NetSpec:
         """The same network with the capacity of ``service`` replaced."""
-        new = tuple(ServiceSpec(s.name, servers if s.name == service else s.servers,
-                                s.service_time, s.queue_limit, s.patience, s.blocks,
-                                s.block_max, s.overflow) for s in self.services)
-        return NetSpec(self.horizon_hours, self.start_hour_of_week, self.groups, new,
-                       self.routes, self.streams, self.seed, self.replication, self.tags)
+        return replace(self, services=tuple(replace(s, servers=servers) if s.name == service
+                                            else s for s in self.services))
+
+    def escalated_services(self) -> set[str]:
+        """Services whose capacity escalation rules may change."""
+        return {r.add_servers[0] for r in self.rules if r.add_servers is not None}
+
+    def diverted_services(self) -> set[str]:
+        """Services whose route destinations escalation rules may change."""
+        return {r.divert[0] for r in self.rules if r.divert is not None}
 
     def code(self) -> str:
         """Python source that rebuilds this network as ``net`` and draws its random inputs."""
@@ -170,6 +221,8 @@ class NetSpec:
             f"net = Network(horizon_hours={self.horizon_hours!r}, "
             f"start_hour_of_week={self.start_hour_of_week})",
         ]
+        if self.rules:
+            lines.append(f"net.check_every_minutes = {self.check_every_minutes!r}")
         lines += [f"net.add_group({n!r}, priority={p})" for n, p in self.groups]
         for s in self.services:
             if isinstance(s.servers, RosterSpec):
@@ -186,7 +239,11 @@ class NetSpec:
             if s.blocks:
                 args.append("blocks=True")
             if s.block_max is not None:
-                args.append(f"block_max={s.block_max!r}, overflow={s.overflow!r}")
+                args.append(f"block_max={s.block_max!r}")
+            if s.overflow is not None:
+                args.append(f"overflow={s.overflow!r}")
+            if s.release_to is not None:
+                args.append(f"release_to={s.release_to!r}")
             lines.append(f"net.add_service({', '.join(args)})")
         for r in self.routes:
             extra = "" if r.kind == "served" else f", kind={r.kind!r}"
@@ -202,6 +259,25 @@ class NetSpec:
             if a.daily is not None:
                 args.append(f"daily={list(a.daily)!r}")
             lines.append(f"net.add_arrivals({', '.join(args)})")
+        for c in self.census:
+            args = [repr(c.name), f"to={c.to!r}", f"count={c.count}"]
+            if c.groups is not None:
+                args.append(f"groups={dict(c.groups)!r}")
+            if c.remaining is not None:
+                args.append(f"remaining={c.remaining!r}")
+            if c.at_minutes:
+                args.append(f"at_minutes={c.at_minutes!r}")
+            lines.append(f"net.add_census({', '.join(args)})")
+        for rule in self.rules:
+            args = [repr(rule.name), f"watch={rule.watch!r}", f"measure={rule.measure!r}",
+                    f"above={rule.above!r}", f"below={rule.below!r}"]
+            if rule.sustain_minutes:
+                args.append(f"sustain_minutes={rule.sustain_minutes!r}")
+            if rule.add_servers is not None:
+                args.append(f"add_servers={rule.add_servers!r}")
+            if rule.divert is not None:
+                args.append(f"divert={rule.divert!r}")
+            lines.append(f"net.add_escalation({', '.join(args)})")
         lines += [
             "m = net.compile()",
             f"d = draw(m, seed={self.seed}, replication={self.replication})",
@@ -211,8 +287,11 @@ class NetSpec:
         return "\n".join(lines)
 
 
-def _short(e: Entry) -> tuple[str | None, float] | Entry:
-    return (e[0], e[1]) if e[2] is None else e
+def _short(e: Entry) -> tuple[object, ...]:
+    """The entry without its trailing unset fields (group, delay), as one would write it."""
+    if e[3] is not None:
+        return e
+    return (e[0], e[1]) if e[2] is None else (e[0], e[1], e[2])
 
 
 def _law(law: Law) -> str:
@@ -325,10 +404,12 @@ def _servers(ties: bool, horizon_min: float, entry: bool) -> st.SearchStrategy[S
 
 @st.composite
 def _entries(draw: st.DrawFn, forward: Sequence[str], back: Sequence[str],
-             groups: Sequence[str]) -> tuple[Entry, ...]:
+             groups: Sequence[str], delays: st.SearchStrategy[Distribution] | None = None,
+             ) -> tuple[Entry, ...]:
     """A route table: forward destinations (later services or out) and optional back-edges
     (the same or earlier services) with total probability <= 1/2; probabilities are multiples
-    of 1/20; each entry may change the patient's group."""
+    of 1/20; each entry may change the patient's group and, given ``delays``, keep the patient
+    on its server for a delay first."""
     targets: list[str | None] = [*forward, None]  # simplest example: go forward
     n_fwd = draw(st.integers(1, min(3, len(targets))))
     fwd = draw(st.lists(st.sampled_from(targets), min_size=n_fwd, max_size=n_fwd, unique=True))
@@ -350,7 +431,10 @@ def _entries(draw: st.DrawFn, forward: Sequence[str], back: Sequence[str],
         new_group = None
         if len(groups) > 1 and draw(st.booleans()):
             new_group = draw(st.sampled_from(list(groups)))
-        out.append((d, u / 20, new_group))
+        delay = None
+        if delays is not None and draw(st.integers(0, 2)) == 0:
+            delay = draw(delays)
+        out.append((d, u / 20, new_group, delay))
     return tuple(out)
 
 
@@ -361,13 +445,7 @@ def _entries(draw: st.DrawFn, forward: Sequence[str], back: Sequence[str],
 def _stream(draw: st.DrawFn, name: str, to: str, groups: Sequence[str], horizon_hours: float,
             budget: float) -> StreamSpec:
     """A stream expected to bring at most ``budget`` patients over the horizon."""
-    probs: dict[str, float] | None = None
-    if len(groups) > 1:
-        units = [draw(st.integers(0, 4)) for _ in groups]
-        if sum(units) == 0:
-            units[0] = 1
-        probs = {g: u / sum(units) for g, u in zip(groups, units, strict=True) if u > 0}
-        probs[next(iter(probs))] += 1.0 - sum(probs.values())  # sum to 1 exactly
+    probs = _group_probs(draw, groups)
     how: tuple[float, ...] | None = None
     if draw(st.booleans()):
         period = draw(st.sampled_from(list(_PERIODS)))
@@ -389,6 +467,59 @@ def _stream(draw: st.DrawFn, name: str, to: str, groups: Sequence[str], horizon_
 # --- networks --------------------------------------------------------------------------------------
 
 
+def _group_probs(draw: st.DrawFn, groups: Sequence[str]) -> dict[str, float] | None:
+    if len(groups) == 1:
+        return None
+    units = [draw(st.integers(0, 4)) for _ in groups]
+    if sum(units) == 0:
+        units[0] = 1
+    return {g: u / sum(units) for g, u in zip(groups, units, strict=True) if u > 0}
+
+
+@st.composite
+def _census(draw: st.DrawFn, name: str, names: Sequence[str], groups: Sequence[str],
+            laws: st.SearchStrategy[Distribution], tie: bool, horizon_min: float) -> CensusSpec:
+    """Patients present at the start (or at a later minute), possibly with their own law for
+    the first service time (the remaining stay; Fixed(0): finished at once)."""
+    at = 0.0
+    if draw(st.booleans()):
+        at = (60.0 * draw(st.integers(0, max(0, int(horizon_min // 60) - 1))) if tie
+              else draw(_quarters(0, max(0.25, horizon_min - 1))))
+    remaining = draw(st.one_of(st.none(), st.just(Fixed(0)), laws))
+    return CensusSpec(name, draw(st.sampled_from(list(names))), draw(st.integers(0, 40)),
+                      _group_probs(draw, groups), remaining, at)
+
+
+@st.composite
+def _rule(draw: st.DrawFn, name: str, names: Sequence[str], routes: Sequence[RouteSpec]
+          ) -> RuleSpec:
+    """An escalation rule: add (or remove) servers, or divert a service's leavers from one
+    destination to another, always a later service or out (a divert backwards could turn a
+    route of probability one into a loop that never lets time pass)."""
+    measure = draw(st.sampled_from(["occupancy", "waiting", "closed"]))
+    if measure == "occupancy":
+        above = draw(st.sampled_from([0.5, 0.8, 1.0, 1.5, 2.0]))
+        below = above * draw(st.sampled_from([0.5, 0.8, 1.0]))
+    elif measure == "waiting":
+        above = float(draw(st.sampled_from([0, 1, 2, 5])))
+        below = float(draw(st.integers(0, int(above))))
+    else:
+        above = below = 0.5
+    watch = draw(st.sampled_from(list(names)))
+    sustain = float(draw(st.sampled_from([0, 15, 30, 60])))
+    leaving = [r for r in routes if r.entries]
+    if len(leaving) > 0 and draw(st.booleans()):
+        r = draw(st.sampled_from(leaving))
+        i = names.index(r.service)
+        dest = draw(st.sampled_from([e[0] for e in r.entries]))
+        choices: list[str | None] = [*names[i + 1:], None]
+        return RuleSpec(name, watch, measure, above, below, sustain,
+                        divert=(r.service, dest, draw(st.sampled_from(choices))))
+    target = draw(st.sampled_from(list(names)))
+    return RuleSpec(name, watch, measure, above, below, sustain,
+                    add_servers=(target, draw(st.sampled_from([1, 2, 3, -1, -2]))))
+
+
 @st.composite
 def networks(
     draw: st.DrawFn,
@@ -398,11 +529,13 @@ def networks(
     max_groups: int = 3,
     ties: bool | None = None,
     allow_deadlock: bool = False,
+    extras: bool = True,
     max_patients: int = 1500,
     min_hours: int = 6,
     max_hours: int = 150,
 ) -> NetSpec:
-    """A random valid network (see the module docstring), with a seed and replication."""
+    """A random valid network (see the module docstring), with a seed and replication.
+    ``extras``: also route delays, release_to, census arrivals and escalation rules."""
     tie = draw(st.booleans()) if ties is None else ties
     G = draw(st.integers(1, max_groups))
     groups = [f"g{i}" for i in range(G)]
@@ -414,9 +547,11 @@ def networks(
     horizon_min = horizon * 60.0
     laws = tie_laws() if tie else continuous_laws()
     patience_laws = tie_laws() if tie else continuous_laws()
+    plain_laws = laws.filter(lambda d: not isinstance(d, Empirical))  # delays, remaining stays
+    delays = plain_laws if extras else None
 
     services = []
-    routes = []
+    routes: list[RouteSpec] = []
     for i, name in enumerate(names):
         later, earlier = names[i + 1:], names[: i + 1]
         blocks = bool(later) and not draw(st.booleans())  # (minimal examples block)
@@ -424,7 +559,11 @@ def networks(
         if blocks and draw(st.booleans()):
             block_max = float(draw(st.sampled_from([15, 30, 60, 90]) if tie
                                    else _quarters(1, 120)))
-            overflow = draw(st.sampled_from(names))
+            overflow = draw(st.sampled_from(names) if not extras
+                            else st.one_of(st.sampled_from(names), st.none()))
+        release_to = None
+        if extras and i > 0 and draw(st.integers(0, 3)) == 0:
+            release_to = draw(st.sampled_from(names))
         patience = draw(st.one_of(_law_for(groups, patience_laws, need_default=False),
                                   st.none()))
         queue_limit = draw(st.one_of(st.integers(1, 4), st.none(), st.just(0)))
@@ -437,12 +576,13 @@ def networks(
             blocks=blocks,
             block_max=block_max,
             overflow=overflow,
+            release_to=release_to,
         ))
         back = earlier if (not blocks or allow_deadlock) else []
         if i == 0 or draw(st.integers(0, 5)) < 5:  # otherwise everyone leaves after it
-            routes.append(RouteSpec(name, draw(_entries(later, back, groups))))
+            routes.append(RouteSpec(name, draw(_entries(later, back, groups, delays))))
             if G > 1 and draw(st.integers(0, 2)) == 0:
-                routes.append(RouteSpec(name, draw(_entries(later, back, groups)),
+                routes.append(RouteSpec(name, draw(_entries(later, back, groups, delays)),
                                         group=draw(st.sampled_from(groups))))
         for kind, present in (("abandoned", patience is not None),
                               ("turned_away", queue_limit is not None)):
@@ -452,11 +592,28 @@ def networks(
                     routes.append(RouteSpec(name, draw(_entries(later, earlier, groups)),
                                             kind=kind, group=draw(st.sampled_from(groups))))
 
+    # A maximum blocked time without an overflow needs a release_to at every destination.
+    needs = {e[0] for r in routes if r.kind == "served" for e in r.entries
+             if any(x.name == r.service and x.block_max is not None and x.overflow is None
+                    for x in services)}
+    services = [replace(x, release_to=draw(st.sampled_from(names)))
+                if x.name in needs and x.release_to is None else x for x in services]
+
     n_streams = draw(st.integers(1, 3))
     streams = []
     for k in range(n_streams):
         to = names[0] if k == 0 else draw(st.sampled_from(names))
         streams.append(draw(_stream(f"a{k}", to, groups, horizon, max_patients / n_streams)))
+    census: list[CensusSpec] = []
+    rules: list[RuleSpec] = []
+    check_every = 15.0
+    if extras:
+        census = [draw(_census(f"c{k}", names, groups, plain_laws, tie, horizon_min))
+                  for k in range(draw(st.integers(0, 2)))]
+        served = [r for r in routes if r.kind == "served"]
+        rules = [draw(_rule(f"r{k}", names, served))
+                 for k in range(draw(st.integers(0, 2)))]
+        check_every = float(draw(st.sampled_from([15, 30, 60, 7.5, 20])))
 
     return NetSpec(
         horizon_hours=horizon,
@@ -465,6 +622,9 @@ def networks(
         services=tuple(services),
         routes=tuple(routes),
         streams=tuple(streams),
+        census=tuple(census),
+        rules=tuple(rules),
+        check_every_minutes=check_every,
         seed=draw(st.integers(0, 10_000)),
         replication=draw(st.integers(0, 3)),
         tags=("ties",) if tie else (),

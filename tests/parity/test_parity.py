@@ -366,6 +366,87 @@ def net_row_buffer_growth() -> CompiledModel:
     return net.compile()
 
 
+def net_route_delays() -> CompiledModel:
+    """Route delays: the discharge process keeps ward patients on their bed (counted as
+    blocked) before they leave; an ED that blocks while the ward is full; a delay of 0 on one
+    entry; group-specific delays."""
+    net = Network(horizon_hours=96)
+    net.add_group("frail", priority=1)
+    net.add_group("other", priority=0)
+    net.add_service("ed", servers=3, service_time=Exponential(45), blocks=True)
+    net.add_service("ward", servers=4, service_time=Gamma(2, 240))
+    net.add_service("care_home", servers=math.inf, service_time=Fixed(60))
+    net.add_route("ed", [("ward", 0.4), (None, 0.6, None, Fixed(10))])
+    net.add_route("ward", [(None, 0.7, None, Lognormal(120, 60)), ("care_home", 0.3)])
+    net.add_route("ward", [("care_home", 0.6, None, Fixed(0)), (None, 0.4, None, Uniform(60, 600))],
+                  group="frail")
+    net.add_arrivals("walk_in", to="ed", rate_per_hour=2.5, groups={"frail": 0.3, "other": 0.7})
+    return net.compile()
+
+
+def net_census_and_release_to() -> CompiledModel:
+    """Census patients present at time 0 (remaining stay law; Fixed(0): medically fit,
+    blocked at once) and a second census at minute 600 that coincides with a roster change;
+    ambulance handover that blocks for at most 30 minutes with no overflow of its own: released
+    patients go to the ED's corridor (release_to)."""
+    net = Network(horizon_hours=48)
+    net.add_service("handover", servers=2, service_time=Fixed(15), blocks=True, block_max=30)
+    net.add_service("ed", servers=Roster([2] * 10 + [3] * 14 + [2] * 144), service_time=Exponential(60),
+                    blocks=True, release_to="corridor")
+    net.add_service("corridor", servers=math.inf, service_time=Exponential(90))
+    net.add_service("ward", servers=6, service_time=Exponential(600))
+    net.add_route("handover", [("ed", 1.0)])
+    net.add_route("ed", [("ward", 0.5), (None, 0.5)])
+    net.add_route("corridor", [("ward", 0.5), (None, 0.5)])
+    net.add_census("inpatients", to="ward", count=6, remaining=Fixed(0))
+    net.add_census("in_ed", to="ed", count=5, remaining=Exponential(30))
+    net.add_census("late", to="handover", count=4, at_minutes=600)
+    net.add_arrivals("ambulance", to="handover", rate_per_hour=3)
+    return net.compile()
+
+
+def net_escalation_add_servers() -> CompiledModel:
+    """Escalation rules that add servers when occupancy stays high (with a sustain time) and
+    remove one when the queue is long; checks every 20 minutes."""
+    net = Network(horizon_hours=96)
+    net.check_every_minutes = 20
+    net.add_service("ed", servers=Roster([2, 2, 1, 3] * 42), service_time=Exponential(40))
+    net.add_service("ward", servers=3, service_time=Exponential(180), queue_limit=6)
+    net.add_service("escalation_beds", servers=math.inf, service_time=Fixed(120))
+    net.add_route("ed", [("ward", 0.3), (None, 0.7)])
+    net.add_route("ward", [("escalation_beds", 1.0)], kind="turned_away")
+    net.add_escalation("surge", watch="ed", measure="occupancy", above=1.5, below=1.0,
+                       sustain_minutes=40, add_servers=("ed", 2))
+    net.add_escalation("ward_full", watch="ward", measure="waiting", above=3, below=1,
+                       add_servers=("ward", 1))
+    net.add_escalation("cut", watch="ed", measure="waiting", above=8, below=2,
+                       add_servers=("ward", -1))
+    net.add_arrivals("walk_in", to="ed", rate_per_hour=4)
+    return net.compile()
+
+
+def net_escalation_divert_ties() -> CompiledModel:
+    """Tie-heavy diverts: a minor-injury unit closed every other hour (roster 0), checked every
+    60 minutes (at the same times as the roster changes and the Fixed(60) service ends: the
+    check comes last); while it is closed, triage sends its patients to the ED instead; when
+    the ED queue is long, ED leavers to the ward are diverted out."""
+    net = Network(horizon_hours=72)
+    net.check_every_minutes = 60
+    net.add_service("triage", servers=2, service_time=Fixed(15))
+    net.add_service("miu", servers=Roster([0, 2] * 84), service_time=Fixed(60))
+    net.add_service("ed", servers=Roster([1, 2, 2, 1] * 42), service_time=Fixed(60))
+    net.add_service("ward", servers=2, service_time=Fixed(120))
+    net.add_route("triage", [("miu", 0.6), ("ed", 0.4)])
+    net.add_route("ed", [("ward", 0.5), (None, 0.5)])
+    net.add_escalation("miu_closed", watch="miu", measure="closed", above=0.5, below=0.5,
+                       divert=("triage", "miu", "ed"))
+    net.add_escalation("ed_full", watch="ed", measure="waiting", above=2, below=0,
+                       sustain_minutes=60,
+                       divert=("ed", "ward", None))  # type: ignore[arg-type]  # None: out
+    net.add_arrivals("walk_in", to="triage", rate_per_hour=3)
+    return net.compile()
+
+
 def net_deadlock() -> CompiledModel:
     """Two single-server blocking services that route to each other: a deadlock is certain."""
     net = Network(horizon_hours=200)
@@ -404,6 +485,10 @@ NETWORKS: dict[str, Callable[[], CompiledModel]] = {
     "zero_durations_and_revisits": net_zero_durations_and_revisits,
     "capacity_rise_frees_blocked": net_capacity_rise_frees_blocked,
     "row_buffer_growth": net_row_buffer_growth,
+    "route_delays": net_route_delays,
+    "census_and_release_to": net_census_and_release_to,
+    "escalation_add_servers": net_escalation_add_servers,
+    "escalation_divert_ties": net_escalation_divert_ties,
 }
 
 
@@ -436,6 +521,61 @@ def test_hand_written_networks_exercise_their_feature() -> None:
     assert {"blocked", "released"} <= outcomes("tie_fixed60_hourly_roster")
     assert {"blocked", "released"} <= outcomes("block_max_equals_service")
     assert "blocked" in outcomes("capacity_rise_frees_blocked")
+
+
+def _next_rows(v: np.ndarray) -> np.ndarray:
+    """Index of each visit row's next row for the same patient (-1 if none)."""
+    nxt = np.full(len(v), -1, dtype=np.int64)
+    order = np.lexsort((np.arange(len(v)), v["patient"]))
+    same = v["patient"][order[1:]] == v["patient"][order[:-1]]
+    nxt[order[:-1][same]] = order[1:][same]
+    return nxt
+
+
+def test_new_feature_networks_exercise_their_feature() -> None:
+    """Route delays hold ward beds after service; census patients arrive first (at 0 and at
+    minute 600); released handover patients go to the ED's release_to corridor; escalation
+    rules switch on (capacity differs from the roster)."""
+    a, _ = run_both(NETWORKS["route_delays"]())
+    v = a.visits
+    ward = v["service"] == 1
+    assert (v["departure"][ward] > v["end"][ward]).sum() > 5
+
+    m = NETWORKS["census_and_release_to"]()
+    a, _ = run_both(m)
+    v = a.visits
+    first = v[np.unique(v["patient"], return_index=True)[1]]
+    assert (first["arrival"][:11] == 0).all() and (first["service"][:11] >= 1).all()
+    assert ((first["arrival"] == 600) & (first["service"] == 0)).sum() == 4
+    nxt = _next_rows(v)
+    released = np.flatnonzero(v["outcome"] == 3)
+    assert len(released) > 0
+    assert (v["service"][nxt[released]] == m.service_index("corridor")).all()
+
+    m = NETWORKS["escalation_add_servers"]()
+    a, _ = run_both(m)
+    roster = np.array(([2, 2, 1, 3] * 42)[:96], dtype=float)
+    assert (a.capacity[0] > roster).any() and (a.capacity[1] != 3).any()
+
+
+def test_divert_applies_between_checks_only() -> None:
+    """escalation_divert_ties: the MIU closes in even hours; the check at the start of an hour
+    comes after every other event at that time, so triage leavers are diverted to the ED
+    exactly in (h, h + 1] hours for even h >= 2 (at h + 1 the MIU reopens, but the check that
+    undoes the divert comes after the service ends at that time); in odd hours some go to the
+    MIU."""
+    m = NETWORKS["escalation_divert_ties"]()
+    a, b = run_both(m)
+    v = a.visits
+    nxt = _next_rows(v)
+    rows = np.flatnonzero((v["service"] == 0) & (nxt >= 0))
+    t = v["departure"][rows]
+    to = v["service"][nxt[rows]]
+    hour = np.ceil(t / 60.0) - 1  # t in (h, h + 1] hours
+    diverted = (hour >= 2) & (hour % 2 == 0)
+    assert diverted.sum() > 20 and (~diverted).sum() > 20
+    assert (to[diverted] == m.service_index("ed")).all()
+    assert (to[~diverted] == m.service_index("miu")).any()
 
 
 def _fully_held(m: CompiledModel, v: np.ndarray, s: int, t: np.ndarray) -> np.ndarray:

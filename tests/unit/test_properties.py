@@ -148,10 +148,11 @@ def test_conservation(spec: NetSpec) -> None:
 @given(spec=NETWORKS)
 def test_no_negative_waits_and_consistent_outcomes(spec: NetSpec) -> None:
     """Times are ordered and inside the run: 0 <= arrival <= start <= end <= departure <
-    horizon (ignoring NaN); a patient's next visit begins when the previous one ended (blocked:
-    at its service end) or when it left; each outcome has its pattern of NaN times; a turned
-    away visit lasts no time; a released visit lasts exactly the upstream maximum blocked time
-    (to within 1e-9 min: departure is computed as arrival + block_max)."""
+    horizon (ignoring NaN); a patient's next visit begins when it left the previous one, or
+    while still holding the previous server (blocked: at its service end, or at the end of a
+    route delay), i.e. between the previous visit's end and departure; each outcome has its
+    pattern of NaN times; a turned away visit lasts no time; a released visit lasts exactly
+    the upstream maximum blocked time (to within 1e-9 min: departure = arrival + block_max)."""
     m, _, r = run_spec(spec)
     v = r.visits
     a, s, e, dep, out = v["arrival"], v["start"], v["end"], v["departure"], v["outcome"]
@@ -180,7 +181,9 @@ def test_no_negative_waits_and_consistent_outcomes(spec: NetSpec) -> None:
     prev = prev_rows(v)
     has_prev = prev >= 0
     pe, pd = e[prev[has_prev]], dep[prev[has_prev]]
-    assert ((a[has_prev] == pd) | (a[has_prev] == pe)).all()
+    moved = a[has_prev] == pd  # left the previous service and came here
+    held = (pe <= a[has_prev]) & ~(pd < a[has_prev])  # came here still holding the previous server
+    assert (moved | held).all()
     released = np.flatnonzero(out == E.OUT_RELEASED)
     upstream = v["service"][prev[released]]
     assert (prev[released] >= 0).all()
@@ -198,12 +201,14 @@ def test_servers_in_use_never_exceed_capacity(spec: NetSpec) -> None:
     number at most the capacity in force at t (m.capacity0 and the m.cap_* schedule). Capacity
     falls never interrupt service, so the bound is checked only where a start happens; it is
     exact because starts happen only while busy < capacity and later events at the same time
-    only free servers or start while busy < capacity."""
+    only free servers or start while busy < capacity. (Services whose capacity escalation rules
+    change are skipped: their capacity is not the model's schedule.)"""
     m, _, r = run_spec(spec)
     v = r.visits
+    escalated = spec.escalated_services()
     for s in range(m.n_services):
         rows = (v["service"] == s) & ~np.isnan(v["start"])
-        if m.capacity0[s] >= INF_CAPACITY or not rows.any():
+        if m.capacity0[s] >= INF_CAPACITY or not rows.any() or m.service_names[s] in escalated:
             continue
         starts = np.sort(v["start"][rows])
         leaves = np.sort(np.where(np.isnan(v["departure"][rows]), np.inf, v["departure"][rows]))
@@ -226,10 +231,9 @@ def test_queues_never_exceed_their_limit(spec: NetSpec) -> None:
     m, _, r = run_spec(spec)
     v = r.visits
     prev = prev_rows(v)
-    blocked_upstream = np.zeros(len(v), dtype=bool)
+    blocked_upstream = np.zeros(len(v), dtype=bool)  # still held the previous server on joining
     has = prev >= 0
-    pe, pd = v["end"][prev[has]], v["departure"][prev[has]]
-    blocked_upstream[has] = (v["arrival"][has] == pe) & ~(pd == pe)
+    blocked_upstream[has] = ~(v["departure"][prev[has]] <= v["arrival"][has])
     leave = np.where(np.isnan(v["start"]), v["departure"], v["start"])
     leave = np.where(np.isnan(leave), np.inf, leave)
     for s in range(m.n_services):
@@ -253,7 +257,8 @@ def test_hourly_series_match_the_visit_table(spec: NetSpec) -> None:
     """The hourly time averages equal those recomputed from the visit table (rtol 1e-9, atol
     1e-9 patients): in service over [start, end), blocked over [end, departure) when the patient
     left after its service end, waiting over [arrival, start or departure); capacity equals the
-    roster's time average (inf for an infinite-server service)."""
+    roster's time average (inf for an infinite-server service; services whose capacity
+    escalation rules change are skipped)."""
     m, _, r = run_spec(spec)
     v = r.visits
     svc, a, s, e, dep = v["service"], v["arrival"], v["start"], v["end"], v["departure"]
@@ -268,9 +273,12 @@ def test_hourly_series_match_the_visit_table(spec: NetSpec) -> None:
     expect = hourly_average(m, svc, a, left, r.end_time)
     np.testing.assert_allclose(r.waiting, expect, rtol=tol, atol=tol)
     H = m.n_hours
+    escalated = spec.escalated_services()
     for k in range(m.n_services):
         if m.capacity0[k] >= INF_CAPACITY:
             assert np.isinf(r.capacity[k]).all()
+            continue
+        if m.service_names[k] in escalated:
             continue
         lo = np.arange(H) * 60.0
         hi = np.minimum(lo + 60.0, m.horizon)
@@ -371,9 +379,10 @@ def test_line_discipline(spec: NetSpec) -> None:
     """Waiting lines are served by priority level, then order of joining, and never while a
     server is free. For rows x, y at the same service where y starts at t while x waited from
     before t until after t (x.arrival < t < x's leaving time): y must have a strictly higher
-    priority level than x, or the same level and have joined earlier (x.arrival > y.arrival);
-    joins at the same timestamp are not ordered by the table and are skipped. A patient who
-    starts on arrival while someone waits is a violation whatever the priorities."""
+    priority level than x, or the same level and have joined no later (y.arrival <= x.arrival).
+    So a patient of x's level or lower who starts on arrival while x waits is a violation (a
+    free server while someone waits). A higher-level y with y.arrival == t is allowed: it may
+    have joined the line earlier in the same timestamp and been taken ahead of x."""
     m, _, r = run_spec(spec)
     v = r.visits
     level = m.group_level[v["group"]]
@@ -389,7 +398,7 @@ def test_line_discipline(spec: NetSpec) -> None:
         waiting = (xa < t) & (xl > t)  # x waited across y's start
         ya = v["arrival"][started][:, None]
         lx, ly = level[rows][None, :], level[started][:, None]
-        allowed = (ya < t) & ((ly < lx) | ((ly == lx) & (ya <= xa)))
+        allowed = (ly < lx) | ((ly == lx) & (ya <= xa))
         bad = waiting & ~allowed
         if bad.any():
             i, j = np.argwhere(bad)[0]
@@ -420,9 +429,12 @@ def test_patients_follow_the_route_tables(spec: NetSpec) -> None:
     """Every move is allowed by the model: after a visit ends served (or blocked after
     service), abandoned or turned away, the patient's next visit (service, group), or its exit,
     is an entry of the (s, group) route table of that kind (an empty table means exit); after a
-    release it goes to the overflow service of the service it held, in the same group. Patients
+    release it goes, in the same group, to the release_to service of the service it waited for,
+    else to the overflow of the service it held, else out. (Moves out of services whose routes
+    escalation rules divert are not checked.) Patients
     abandon only where (s, group) has a patience law and are turned away only where s has a
-    finite queue; services that do not block never keep a patient after its service end."""
+    finite queue; a patient leaving a service that does not block is never blocked: its next
+    visit begins when it leaves (after a route delay, if any), not while it holds the server."""
     m, _, r = run_spec(spec)
     v = r.visits
     prev = prev_rows(v)
@@ -431,13 +443,20 @@ def test_patients_follow_the_route_tables(spec: NetSpec) -> None:
     kinds = {E.OUT_SERVED: E.ROUTE_SERVED, E.OUT_BLOCKED: E.ROUTE_SERVED,
              E.OUT_ABANDONED: E.ROUTE_ABANDONED, E.OUT_TURNED_AWAY: E.ROUTE_TURNED_AWAY}
     cache: dict[tuple[int, int, int], set[tuple[int, int]]] = {}
+    diverted = spec.diverted_services()
     for i in range(len(v)):
         out, s, g = int(v["outcome"][i]), int(v["service"][i]), int(v["group"][i])
         j = int(nxt[i])
         if out == E.OUT_RELEASED:
-            assert j >= 0 and prev[i] >= 0
+            assert prev[i] >= 0
             up = int(v["service"][prev[i]])
-            assert (int(v["service"][j]), int(v["group"][j])) == (int(m.overflow[up]), g)
+            to = int(m.release_to[s]) if m.release_to[s] >= 0 else int(m.overflow[up])
+            if to == E.EXIT:
+                assert j < 0
+            else:
+                assert (int(v["service"][j]), int(v["group"][j])) == (to, g)
+            continue
+        if m.service_names[s] in diverted:
             continue
         if out not in kinds or (out == E.OUT_BLOCKED and j < 0):
             continue  # still inside, or blocked at the very end with its next row pending
@@ -449,10 +468,10 @@ def test_patients_follow_the_route_tables(spec: NetSpec) -> None:
         else:
             went = (int(v["service"][j]), int(v["group"][j]))
             assert went in cache[key], (i, out, m.service_names[s], went, cache[key])
-    out = v["outcome"]
-    abandoned = out == E.OUT_ABANDONED
+    outcome = v["outcome"]
+    abandoned = outcome == E.OUT_ABANDONED
     assert (m.patience_dist[v["service"][abandoned], v["group"][abandoned]] != E.DIST_NONE).all()
-    turned = out == E.OUT_TURNED_AWAY
+    turned = outcome == E.OUT_TURNED_AWAY
     assert (m.queue_limit[v["service"][turned]] < np.iinfo(np.int64).max // 2).all()
-    plain = ~m.blocks[v["service"]] & ~np.isnan(v["end"])
-    assert (v["departure"][plain] == v["end"][plain]).all()
+    plain = ~m.blocks[v["service"]] & (nxt >= 0)  # left a service that does not block
+    assert (v["arrival"][nxt[plain]] == v["departure"][plain]).all()
