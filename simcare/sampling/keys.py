@@ -9,6 +9,10 @@ The mixing function is SplitMix64's finaliser (Steele, Lea & Flood 2014; the "va
 constants of Stafford), applied in a chain: each input word is added to the running state and
 mixed. Uniforms are the top 53 bits plus one half, scaled into the open interval (0, 1), so
 ``log(u)`` and the inverse normal are always finite.
+
+Calling these from plain Python: numba returns a uint64 result as a Python ``int``, and a
+Python ``int`` passed back in is typed as a signed integer, which gives different keys. Wrap
+keys in ``numpy.uint64(...)`` before passing them on (the SimPy twin does).
 """
 
 from __future__ import annotations
