@@ -9,6 +9,7 @@ by inversion where a closed form exists, and by Marsaglia & Tsang's (2000) metho
 
 from __future__ import annotations
 
+import abc
 import math
 from dataclasses import dataclass, field
 
@@ -20,22 +21,23 @@ from simcare.model import enums as E
 from simcare.sampling.keys import uniform
 
 
-class Distribution:
-    """Base class: a non-negative random duration in minutes."""
+class Distribution(abc.ABC):
+    """Base class: a non-negative random duration in minutes. Each kind implements its mean,
+    variance and the three parameters stored in the CompiledModel."""
 
     kind: int = E.DIST_NONE
 
     @property
-    def mean(self) -> float:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def mean(self) -> float: ...
 
     @property
-    def variance(self) -> float:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def variance(self) -> float: ...
 
+    @abc.abstractmethod
     def params(self) -> tuple[float, float, float]:
         """The three numeric parameters stored in the CompiledModel for this kind."""
-        raise NotImplementedError
 
     def empirical(self) -> np.ndarray:
         """Observed values for an empirical distribution (empty for the others)."""

@@ -13,6 +13,7 @@ reports a field path, so a file with many problems reports them all at once
 (see :mod:`simcare.scenario.load`).
 """
 
+import abc
 import datetime as dt
 import math
 from collections.abc import Iterator, Mapping, Sequence
@@ -414,9 +415,9 @@ def is_open(opening_hours: Sequence[OpeningWindow] | None, minute_of_week: float
 
 
 class _DistributionBase(_Spec):
+    @abc.abstractmethod
     def to_distribution(self) -> Distribution:
         """The simcare Distribution (all durations in minutes)."""
-        raise NotImplementedError
 
     @property
     def mean_minutes(self) -> float:
