@@ -1,0 +1,211 @@
+"""Where batch tasks run: in this process, a local process pool, or a Dask cluster.
+
+Every backend has the same small interface (:class:`Backend`): ``map(func, items)`` yields
+``(index, result)`` pairs as tasks complete, in completion order, with the exception in place of
+the result when ``func`` raised; the caller decides what a failure means. ``func`` must be a
+picklable top-level function and each item picklable: the pool and Dask send them to other
+processes. The same function on the same item gives the same result on every backend, so a batch
+does not depend on where it ran.
+
+Only a bounded number of tasks is in flight at once (a few per worker), so memory does not grow
+with the number of items: results are yielded as they finish and can be written out at once.
+
+::
+
+    backend = make_backend(workers=2)          # or scheduler="tcp://10.0.0.5:8786" / "local"
+    try:
+        for index, result in backend.map(run_task, tasks):
+            ...
+    finally:
+        backend.close()
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import logging
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Protocol, TypeVar, runtime_checkable
+
+from simcare.errors import SimcareError
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+__all__ = ["Backend", "DaskBackend", "InProcessBackend", "ProcessPoolBackend", "make_backend"]
+
+IN_FLIGHT_PER_WORKER = 2  # tasks queued per worker beyond the one running: keeps workers busy
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """Runs one function over many items on ``workers`` workers."""
+
+    workers: int
+
+    def map(self, func: Callable[[T], R], items: Sequence[T]) -> Iterator[tuple[int, R | BaseException]]:
+        """Yield (index, result-or-exception) as tasks complete; func must be a picklable
+        top-level function."""
+        ...
+
+    def close(self) -> None:
+        """Release the workers (idempotent)."""
+        ...
+
+
+class InProcessBackend:
+    """Runs every task here, one after another, in index order."""
+
+    def __init__(self) -> None:
+        self.workers = 1
+
+    def map(self, func: Callable[[T], R], items: Sequence[T]) -> Iterator[tuple[int, R | BaseException]]:
+        for i, item in enumerate(items):
+            try:
+                result: R | BaseException = func(item)
+            except Exception as exc:  # a task's failure is reported, not raised
+                result = exc
+            yield i, result
+
+    def close(self) -> None:
+        pass
+
+    def __repr__(self) -> str:
+        return "InProcessBackend()"
+
+
+class ProcessPoolBackend:
+    """A local pool of ``workers`` processes (``concurrent.futures``), started with ``spawn`` so
+    it behaves the same on every platform and never inherits a half-initialised numba state."""
+
+    def __init__(self, workers: int) -> None:
+        if workers < 1:
+            raise SimcareError(f"workers must be at least 1, got {workers}")
+        self.workers = workers
+        self._pool: cf.ProcessPoolExecutor | None = None
+
+    def _executor(self) -> cf.ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = cf.ProcessPoolExecutor(max_workers=self.workers,
+                                                mp_context=multiprocessing.get_context("spawn"))
+        return self._pool
+
+    def map(self, func: Callable[[T], R], items: Sequence[T]) -> Iterator[tuple[int, R | BaseException]]:
+        pool = self._executor()
+        limit = self.workers * (1 + IN_FLIGHT_PER_WORKER)
+        pending: dict[cf.Future[R], int] = {}
+        next_index = 0
+        n = len(items)
+        while next_index < n or pending:
+            while next_index < n and len(pending) < limit:
+                try:
+                    pending[pool.submit(func, items[next_index])] = next_index
+                except cf.process.BrokenProcessPool as exc:
+                    # a worker died (killed, out of memory): the rest cannot run on this pool
+                    yield next_index, exc
+                next_index += 1
+            if not pending:
+                continue
+            done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+            for future in sorted(done, key=pending.__getitem__):
+                index = pending.pop(future)
+                error = future.exception()
+                yield index, (error if error is not None else future.result())
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def __repr__(self) -> str:
+        return f"ProcessPoolBackend(workers={self.workers})"
+
+
+class DaskBackend:
+    """Tasks on a Dask distributed cluster: ``scheduler`` is its address (``tcp://host:8786``)
+    or ``"local"`` for a :class:`distributed.LocalCluster` of ``workers`` single-threaded
+    processes started here (tests, benchmarks). Cluster workers need only ``pip install
+    simcare``: tasks carry their scenario document, not file paths. ``connect_timeout``:
+    seconds to wait for a remote scheduler."""
+
+    def __init__(self, scheduler: str, workers: int | None = None, connect_timeout: float = 30.0
+                 ) -> None:
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError as exc:  # pragma: no cover - a declared dependency
+            raise SimcareError("the Dask backend needs dask[distributed]: "
+                               "pip install 'dask[distributed]'") from exc
+        self._cluster: Any = None
+        if scheduler == "local":
+            n = workers or os.cpu_count() or 1
+            # silence_logs: a failing task is reported by map(), not logged by the worker too
+            self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                         dashboard_address=None, silence_logs=logging.CRITICAL)
+            self._client: Any = Client(self._cluster)
+        else:
+            try:
+                self._client = Client(scheduler, timeout=f"{connect_timeout}s")
+            except (OSError, TimeoutError) as exc:
+                raise SimcareError(f"cannot connect to the Dask scheduler at {scheduler}: {exc}"
+                                   ) from None
+        self.scheduler = scheduler
+        threads = self._client.nthreads()
+        self.workers = max(1, sum(threads.values())) if threads else max(1, workers or 1)
+
+    def map(self, func: Callable[[T], R], items: Sequence[T]) -> Iterator[tuple[int, R | BaseException]]:
+        from distributed import as_completed
+
+        limit = self.workers * (1 + IN_FLIGHT_PER_WORKER)
+        n = len(items)
+        index_of: dict[str, int] = {}
+        first = min(n, limit)
+        futures = [self._client.submit(func, items[i], pure=False) for i in range(first)]
+        for i, f in enumerate(futures):
+            index_of[f.key] = i
+        next_index = first
+        queue = as_completed(futures)
+        for future in queue:
+            index = index_of.pop(future.key)
+            if future.status == "error":
+                error = future.exception()
+                result: Any = error if isinstance(error, BaseException) else SimcareError(str(error))
+            elif future.status == "cancelled":
+                result = SimcareError("the task was cancelled by the Dask cluster")
+            else:
+                result = future.result()
+            future.release()
+            if next_index < n:
+                new = self._client.submit(func, items[next_index], pure=False)
+                index_of[new.key] = next_index
+                next_index += 1
+                queue.add(new)
+            yield index, result
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None
+
+    def __repr__(self) -> str:
+        return f"DaskBackend(scheduler={self.scheduler!r}, workers={self.workers})"
+
+
+def make_backend(workers: int | None = None, scheduler: str | None = None) -> Backend:
+    """The backend for ``simcare batch``'s options.
+
+    ``scheduler`` set: Dask (``"local"``: a LocalCluster of ``workers`` processes; otherwise the
+    address of a running scheduler, whose workers are used whatever ``workers`` says).
+    Otherwise ``workers`` None or 1: in this process; N > 1: a local pool of N processes.
+    """
+    if workers is not None and workers < 1:
+        raise SimcareError(f"--workers must be at least 1, got {workers}")
+    if scheduler is not None:
+        return DaskBackend(scheduler, workers)
+    if workers is None or workers == 1:
+        return InProcessBackend()
+    return ProcessPoolBackend(workers)

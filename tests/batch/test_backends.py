@@ -1,0 +1,62 @@
+"""Every backend maps a function over items, yields each index once with its result, and reports
+a task's exception in place of its result without stopping the others."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from simcare.batch.backends import (
+    Backend,
+    DaskBackend,
+    InProcessBackend,
+    ProcessPoolBackend,
+    make_backend,
+)
+from simcare.errors import SimcareError
+
+ITEMS = [4.0, -1.0, 9.0, 16.0, -4.0, 25.0, 36.0, 49.0, 64.0]  # negative: math domain error
+
+
+def _check(backend: Backend) -> None:
+    out = list(backend.map(math.sqrt, ITEMS))
+    assert sorted(i for i, _ in out) == list(range(len(ITEMS)))
+    for i, result in out:
+        if ITEMS[i] < 0:
+            assert isinstance(result, ValueError) and "math domain error" in str(result)
+        else:
+            assert result == math.sqrt(ITEMS[i])
+
+
+def test_in_process_runs_in_order() -> None:
+    backend = make_backend()
+    assert isinstance(backend, InProcessBackend) and backend.workers == 1
+    assert [i for i, _ in backend.map(math.sqrt, ITEMS)] == list(range(len(ITEMS)))
+    _check(backend)
+
+
+def test_process_pool() -> None:
+    backend = make_backend(workers=2)
+    assert isinstance(backend, ProcessPoolBackend) and backend.workers == 2
+    try:
+        _check(backend)
+        _check(backend)  # the pool is reused
+    finally:
+        backend.close()
+        backend.close()
+
+
+def test_dask_local_cluster(dask_backend: DaskBackend) -> None:
+    assert dask_backend.workers == 2
+    _check(dask_backend)
+
+
+def test_make_backend_rejects_bad_worker_counts() -> None:
+    with pytest.raises(SimcareError, match="at least 1, got 0"):
+        make_backend(workers=0)
+
+
+def test_unreachable_scheduler_is_a_clear_error() -> None:
+    with pytest.raises(SimcareError, match="cannot connect to the Dask scheduler at tcp://127.0.0.1:9"):
+        DaskBackend("tcp://127.0.0.1:9", connect_timeout=1.0)
