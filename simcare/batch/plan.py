@@ -1,0 +1,341 @@
+"""Batch plan files: which scenario variants to run, how many replications, with which seed.
+
+::
+
+    name: winter_discharge_grid
+    seed: 2025                      # master seed (default: each scenario's run.seed)
+    replications: 10                # per variant (default: each scenario's run.replications)
+    engine: numba
+    scenarios:                      # relative to this file
+      - ../scenarios/bnssg/baseline_winter.yaml
+      - file: ../scenarios/bnssg/flu_surge.yaml
+        name: flu                   # label (default: the scenario's name)
+        set: {calendar.growth: 3%}  # fixed overrides of this scenario
+    grid:                           # every combination (cartesian product), in the order written
+      levers.discharge_capacity.increase: [0%, 10%, 20%]
+      calendar.surges[0].height: [8%, 16%]
+    sample:                         # and/or a space-filling sample (scipy.stats.qmc)
+      method: latin_hypercube       # or sobol
+      n: 20
+      seed: 7                       # the sample's own seed (the design does not move with `seed`)
+      parameters:
+        calendar.growth: {low: 0.0, high: 0.08}
+        beds.rvj.beds: {low: 900, high: 1100, integer: true}
+    keep_visits: false              # also store every visit table (large)
+
+Variants are scenarios × grid points × sample points (a missing grid or sample counts as one
+point with no overrides); tasks are variants × replications. Override paths are dotted paths into
+the scenario document (:mod:`simcare.batch.overrides`); every variant is validated when the plan
+is read, so a bad path or value is reported before anything runs, with the plan file, the field
+and the variant. Replication r of every variant uses the same random streams (seed, r): common
+random numbers, so differences between variants are paired.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from simcare.batch.overrides import OverrideError, parse_path
+from simcare.batch.task import Task, prepare_scenario
+from simcare.errors import SimcareError
+from simcare.scenario.errors import ScenarioError
+from simcare.scenario.load import format_path, load_scenario_data
+
+__all__ = ["Plan", "PlanError", "PlanSpec", "Variant", "load_plan", "plan_from_spec"]
+
+
+class PlanError(SimcareError):
+    """A plan file is unreadable or invalid: ``problems`` lists (field path, message) pairs, all
+    of them at once."""
+
+    def __init__(self, file: str, problems: Sequence[tuple[str, str]]) -> None:
+        self.file = str(file)
+        self.problems = [(str(p), str(m)) for p, m in problems]
+        n = len(self.problems)
+        lines = [f"{self.file}: {n} problem{'' if n == 1 else 's'}:"]
+        lines += [f"  {p}: {m}" if p else f"  {m}" for p, m in self.problems]
+        super().__init__("\n".join(lines))
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_path(path: str) -> str:
+    try:
+        parse_path(path)
+    except OverrideError as exc:
+        raise ValueError(str(exc)) from None
+    return path
+
+
+class ScenarioEntry(_Spec):
+    """One scenario of the plan: a file, an optional label, fixed overrides."""
+
+    file: str = Field(min_length=1, description="scenario file, relative to the plan file")
+    name: str | None = Field(default=None, min_length=1, description="label (default: its name)")
+    set: dict[str, Any] = Field(default_factory=dict, description="dotted path -> value")
+
+    @field_validator("set")
+    @classmethod
+    def _paths(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for path in value:
+            _check_path(path)
+        return value
+
+
+class SampleParameter(_Spec):
+    """A sampled parameter: uniform on [low, high] (whole numbers if ``integer``)."""
+
+    low: float
+    high: float
+    integer: bool = False
+
+    @model_validator(mode="after")
+    def _range(self) -> SampleParameter:
+        if not (math.isfinite(self.low) and math.isfinite(self.high)) or self.high < self.low:
+            raise ValueError(f"needs finite low <= high, got low {self.low}, high {self.high}")
+        if self.integer and math.floor(self.high) < math.ceil(self.low):
+            raise ValueError(f"no whole number between low {self.low} and high {self.high}")
+        return self
+
+
+class SampleSpec(_Spec):
+    """A space-filling sample of ``n`` points over the parameters (scipy.stats.qmc)."""
+
+    method: Literal["latin_hypercube", "sobol"] = "latin_hypercube"
+    n: int = Field(ge=1, description="points")
+    seed: int = Field(ge=0, description="the sample's own seed")
+    parameters: dict[str, SampleParameter] = Field(min_length=1)
+
+    @field_validator("parameters")
+    @classmethod
+    def _paths(cls, value: dict[str, SampleParameter]) -> dict[str, SampleParameter]:
+        for path in value:
+            _check_path(path)
+        return value
+
+
+class PlanSpec(_Spec):
+    """A plan file as written (see the module docstring)."""
+
+    name: str | None = Field(default=None, min_length=1)
+    scenarios: list[ScenarioEntry] = Field(min_length=1, description="files, or {file, name, set}")
+    replications: int | None = Field(default=None, ge=1)
+    seed: int | None = Field(default=None, ge=0)
+    engine: Literal["numba", "simpy"] = "numba"
+    grid: dict[str, Annotated[list[Any], Field(min_length=1)]] = Field(default_factory=dict)
+    sample: SampleSpec | None = None
+    keep_visits: bool = False
+
+    @field_validator("scenarios", mode="before")
+    @classmethod
+    def _files(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return [{"file": v} if isinstance(v, str) else v for v in value]
+        return value
+
+    @field_validator("grid")
+    @classmethod
+    def _paths(cls, value: dict[str, list[Any]]) -> dict[str, list[Any]]:
+        for path in value:
+            _check_path(path)
+        return value
+
+    @model_validator(mode="after")
+    def _disjoint(self) -> PlanSpec:
+        if self.sample is not None:
+            both = sorted(set(self.grid) & set(self.sample.parameters))
+            if both:
+                raise ValueError(f"{', '.join(both)} both in grid and sample: choose one")
+        return self
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One scenario variant: a scenario file with overrides.
+
+    index: position in the plan; label: the ``scenario`` column of its results; parameters: the
+    grid/sample values of this point (dotted path -> value); overrides: the scenario entry's
+    ``set`` plus ``parameters``; document: the merged scenario document before overrides.
+    """
+
+    index: int
+    label: str
+    source: str
+    document: Mapping[str, Any] = field(repr=False)
+    parameters: Mapping[str, Any]
+    overrides: Mapping[str, Any]
+    scenario_hash: str
+    seed: int
+    replications: int
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A validated, expanded plan: variants and the tasks they make."""
+
+    file: str
+    name: str
+    spec: PlanSpec
+    variants: tuple[Variant, ...]
+
+    def tasks(self) -> list[Task]:
+        """Every task: variants × replications, in plan order (key ``pVVVVV-rRRRR``)."""
+        out = []
+        for v in self.variants:
+            for r in range(v.replications):
+                out.append(Task(key=task_key(v.index, r), scenario=v.label, document=v.document,
+                                source=v.source, overrides=v.overrides, scenario_hash=v.scenario_hash,
+                                replication=r, seed=v.seed, engine=self.spec.engine,
+                                keep_visits=self.spec.keep_visits))
+        return out
+
+    def describe(self) -> list[dict[str, Any]]:
+        """One JSON-ready record per task (what the store keeps and compares)."""
+        return [
+            {"key": t.key, "scenario": t.scenario, "scenario_hash": t.scenario_hash,
+             "parameters": jsonable(self.variants[i].parameters), "replication": t.replication,
+             "seed": t.seed, "engine": t.engine, "keep_visits": t.keep_visits}
+            for i, t in ((int(t.key[1:6]), t) for t in self.tasks())
+        ]
+
+    @property
+    def digest(self) -> str:
+        """sha256 of the task records: the same plan (same variants, scenario contents, seeds,
+        replications, engine) gives the same digest however the file is written."""
+        text = json.dumps(self.describe(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def task_key(variant: int, replication: int) -> str:
+    return f"p{variant:05d}-r{replication:04d}"
+
+
+def jsonable(value: Any) -> Any:
+    """Plain JSON types: dates as ISO text, tuples as lists, numpy scalars as numbers."""
+    return json.loads(json.dumps(value, default=lambda x: x.isoformat() if hasattr(x, "isoformat")
+                                 else x.item() if hasattr(x, "item") else str(x)))
+
+
+def _show_value(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, (dict, list)):
+        return json.dumps(jsonable(value), separators=(",", ":"))
+    return str(value)
+
+
+def _sample_points(spec: SampleSpec) -> list[dict[str, Any]]:
+    from scipy.stats import qmc
+
+    names = list(spec.parameters)
+    d = len(names)
+    if spec.method == "sobol":
+        unit = qmc.Sobol(d, scramble=True, seed=spec.seed).random(spec.n)
+    else:
+        unit = qmc.LatinHypercube(d, seed=spec.seed).random(spec.n)
+    points = []
+    for row in unit:
+        point: dict[str, Any] = {}
+        for name, u in zip(names, row, strict=True):
+            p = spec.parameters[name]
+            if p.integer:
+                lo, hi = math.ceil(p.low), math.floor(p.high)
+                point[name] = int(min(hi, lo + math.floor(float(u) * (hi - lo + 1))))
+            else:
+                point[name] = float(p.low + float(u) * (p.high - p.low))
+        points.append(point)
+    return points
+
+
+def _points(spec: PlanSpec) -> list[dict[str, Any]]:
+    grid = [dict(zip(spec.grid, combo, strict=True)) for combo in itertools.product(*spec.grid.values())]
+    sample = _sample_points(spec.sample) if spec.sample is not None else [{}]
+    return [{**g, **s} for g in grid for s in sample]
+
+
+def _pydantic_problems(exc: ValidationError) -> list[tuple[str, str]]:
+    out = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(err["loc"])
+        message = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            message = "unknown key"
+        out.append((format_path(loc), message))
+    return list(dict.fromkeys(out))
+
+
+def plan_from_spec(spec: PlanSpec, file: str = "<plan>", base_dir: str | os.PathLike[str] = ".") -> Plan:
+    """Expand and validate a plan: every variant's scenario is validated (with its levers);
+    raises PlanError listing every problem with the variant it belongs to."""
+    entries = spec.scenarios
+    points = _points(spec)
+    problems: list[tuple[str, str]] = []
+    variants: list[Variant] = []
+    labels: set[str] = set()
+    for n, entry in enumerate(entries):
+        path = Path(base_dir) / entry.file
+        source = os.path.normpath(path)
+        try:
+            document = load_scenario_data(path)
+        except ScenarioError as exc:
+            problems.append((f"scenarios[{n}]", str(exc).replace("\n", "\n    ")))
+            continue
+        for point in points:
+            overrides = {**entry.set, **point}
+            try:
+                scenario, digest = prepare_scenario(document, overrides, source)
+            except ScenarioError as exc:
+                where = f"scenarios[{n}]" + (f" with {_label_suffix(point)}" if point else "")
+                for p, m in exc.problems:
+                    problems.append((where, f"{p}: {m}" if p else m))
+                continue
+            base = entry.name or scenario.name
+            label = base + (f"[{_label_suffix(point)}]" if point else "")
+            if label in labels:
+                label = f"{label}#{len(variants)}"
+            labels.add(label)
+            variants.append(Variant(
+                index=len(variants), label=label, source=source, document=document,
+                parameters=point, overrides=overrides, scenario_hash=digest,
+                seed=scenario.run.seed if spec.seed is None else spec.seed,
+                replications=scenario.run.replications if spec.replications is None else spec.replications,
+            ))
+    if problems:
+        raise PlanError(file, problems)
+    name = spec.name or Path(file).stem
+    return Plan(file=file, name=name, spec=spec, variants=tuple(variants))
+
+
+def _label_suffix(point: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k}={_show_value(v)}" for k, v in point.items())
+
+
+def load_plan(path: str | os.PathLike[str]) -> Plan:
+    """Read, validate and expand a plan file (PlanError naming the file and each field)."""
+    from simcare.scenario.load import _read_yaml
+
+    display = os.fspath(path)
+    try:
+        data, _lines = _read_yaml(Path(display), display)
+    except ScenarioError as exc:
+        raise PlanError(display, exc.problems) from None
+    if not isinstance(data, dict):
+        raise PlanError(display, [("", "expected a mapping with scenarios, replications, seed, "
+                                       f"grid or sample; got {type(data).__name__}")])
+    try:
+        spec = PlanSpec.model_validate(data)
+    except ValidationError as exc:
+        raise PlanError(display, _pydantic_problems(exc)) from None
+    return plan_from_spec(spec, display, Path(display).parent)

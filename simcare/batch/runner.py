@@ -1,0 +1,89 @@
+"""Run a plan into a store on a backend, resuming whatever an earlier run left unfinished.
+
+Workers return KPI tables (small: tens of rows per replication), never visit tables unless the
+plan keeps them; this process writes each result as it arrives, so memory does not grow with the
+size of the batch. A task that raises is recorded with its error and the batch carries on.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from simcare.batch.backends import Backend, make_backend
+from simcare.batch.plan import Plan
+from simcare.batch.store import Store, StoreStatus
+from simcare.batch.task import TaskResult, run_task
+from simcare.errors import SimcareError
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
+
+__all__ = ["BatchOutcome", "run_batch"]
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    """What one invocation did: tasks skipped (already done or failed before), run now, failed
+    now; wall time in seconds; the store's status afterwards."""
+
+    skipped: int
+    ran: int
+    failed: int
+    seconds: float
+    status: StoreStatus
+
+
+def _progress_bar(total: int, initial: int, desc: str, failed: int, enabled: bool) -> tqdm[None] | None:
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, initial=initial, desc=desc, unit="run", dynamic_ncols=True,
+                smoothing=0.1, postfix={"failed": failed})
+
+
+def run_batch(plan: Plan, store: str | os.PathLike[str], backend: Backend | None = None, *,
+              retry_failed: bool = False, progress: bool = False, plan_text: str | None = None,
+              ) -> BatchOutcome:
+    """Run the tasks of ``plan`` that ``store`` does not hold yet (creating the store if
+    needed) on ``backend`` (default: in this process).
+
+    ``retry_failed``: also run again the tasks that failed before (by default they stay
+    recorded as failed). ``progress``: show a tqdm bar (counts, rate, ETA, failures) on stderr.
+    ``plan_text``: the plan file's text, kept in the store as plan.yaml.
+    """
+    started = time.perf_counter()
+    st = Store.open(Path(store), plan, plan_text)
+    tasks = plan.tasks()
+    todo = st.pending(tasks, retry_failed=retry_failed)
+    own = backend is None
+    backend = backend or make_backend()
+    earlier = 0 if retry_failed else len(st.failed())  # failures kept from an earlier run
+    bar = _progress_bar(len(tasks), len(tasks) - len(todo), plan.name, earlier, progress)
+    failed = ran = 0
+    try:
+        for index, result in backend.map(run_task, todo):
+            task = todo[index]
+            if isinstance(result, TaskResult):
+                st.record_result(result)
+            elif isinstance(result, BaseException):
+                st.record_failure(task.key, result)
+                failed += 1
+            else:  # pragma: no cover - run_task returns a TaskResult or raises
+                st.record_failure(task.key, SimcareError(f"unexpected result {type(result).__name__}"))
+                failed += 1
+            ran += 1
+            if bar is not None:
+                bar.set_postfix(failed=earlier + failed, refresh=False)
+                bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
+        if own:
+            backend.close()
+    return BatchOutcome(skipped=len(tasks) - len(todo), ran=ran, failed=failed,
+                        seconds=time.perf_counter() - started, status=st.status())
