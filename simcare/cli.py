@@ -116,6 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
     sc = sub.add_parser("schema", help="write the JSON Schema of scenario files (for editors)")
     sc.add_argument("--out", metavar="PATH", help="write to this file instead of stdout")
     sc.set_defaults(func=_schema)
+    from simcare.batch.cli import add_batch_parser
+
+    add_batch_parser(sub)
     return parser
 
 

@@ -1,0 +1,74 @@
+"""kill -9 part-way through a real `simcare batch` process, then the same command again: the
+work finished before the kill is kept (same files, not run again), the rest is done once, and the
+store ends up identical to one from an uninterrupted run."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from simcare.batch.plan import load_plan
+from simcare.batch.runner import run_batch
+from simcare.batch.store import load_store
+
+from .conftest import DATA
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _command(plan: Path, store: Path) -> list[str]:
+    return [sys.executable, "-m", "simcare", "batch", str(plan), "--out", str(store), "--no-progress"]
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL (POSIX)")
+def test_resume_after_sigkill(tmp_path: Path) -> None:
+    plan_file = tmp_path / "plan.yaml"
+    plan_file.write_text(f"name: killed\nseed: 8\nreplications: 3\nscenarios: [{DATA / 'short.yaml'}]\n"
+                         "grid:\n  calendar.growth: [0%, 3%, 6%]\n", encoding="utf-8")
+    store = tmp_path / "store"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(_command(plan_file, store), cwd=tmp_path, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    kpis = store / "kpis"
+    deadline = time.monotonic() + 240
+    try:
+        while time.monotonic() < deadline and proc.poll() is None:
+            if kpis.is_dir() and len(list(kpis.glob("*.parquet"))) >= 2:
+                break
+            time.sleep(0.005)
+        assert proc.poll() is None, f"the batch ended before it could be killed: {proc.stderr.read()!r}"  # type: ignore[union-attr]
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    before = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in kpis.glob("*.parquet")}
+    assert 2 <= len(before) < 9
+
+    resumed = subprocess.run(_command(plan_file, store), cwd=tmp_path, env=env, capture_output=True,
+                             text=True, timeout=240, check=False)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"{len(before)} already in the store" in resumed.stdout
+    assert "9 tasks: 9 done, 0 failed, 0 not run" in resumed.stdout
+    after = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in kpis.glob("*.parquet")}
+    assert len(after) == 9
+    assert all(after[name] == stamp for name, stamp in before.items())  # kept, not rewritten
+
+    records = [json.loads(line) for line in (store / "manifest.jsonl").read_text().splitlines()]
+    keys = [r["key"] for r in records]
+    assert sorted(keys) == sorted(set(keys)) and len(keys) == 9  # one record per task
+    assert {r["status"] for r in records} == {"ok"}
+
+    reference = tmp_path / "reference"
+    run_batch(load_plan(plan_file), reference)
+    assert load_store(store).equals(load_store(reference))
+    assert {p.name: p.read_bytes() for p in kpis.glob("*.parquet")} == \
+        {p.name: p.read_bytes() for p in (reference / "kpis").glob("*.parquet")}
