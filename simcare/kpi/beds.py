@@ -1,0 +1,187 @@
+"""Acute G&A beds: occupancy, beds in force, admissions, NCTR, lost bed days, discharges.
+
+NHS definitions: G&A bed occupancy is occupied G&A beds as a percentage of G&A beds available
+(NHS England, UEC daily situation reports and KH03; the sitrep counts at 08:00, the model
+averages over the hours); patients with no criteria to reside (NCTR) are those who no longer need
+to be in an acute bed but remain there (NHS England, acute discharge situation report); lost bed
+days are the bed days those patients occupy. Discharges are counted by pathway 0-3 (Hospital
+Discharge Service: Policy and Operating Model, DHSC 2022): P0 home with no new support, P1 home
+with support, P2 rehabilitation or step-down bed, P3 care home.
+
+In the model a patient is NCTR from becoming medically fit until leaving the bed: the discharge
+process (all pathways) and, on P1-P3, the wait for a discharge-to-assess (D2A) place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from simcare.kpi.context import Context
+from simcare.kpi.definitions import KPI
+from simcare.kpi.periods import Block, Level
+from simcare.scenario.compile import PATHWAYS
+
+ALL_PATHWAYS = ("P0", *PATHWAYS)
+GROUPS = ("trust", "ICB")
+
+
+def _trusts(ctx: Context) -> tuple[list[str], list[str]]:
+    trusts = ctx.present("beds", ctx.cs.trusts)
+    return trusts, [f"beds:{t}" for t in trusts]
+
+
+def _series(ctx: Context, field: str) -> tuple[list[str], np.ndarray]:
+    """Group names (trusts, then "ICB") and hourly series (G, H) of ``field`` at the G&A beds;
+    ``occupied`` is in service plus blocked (medically fit patients still in the bed)."""
+    trusts, names = _trusts(ctx)
+    if field == "occupied":
+        data = ctx.series("in_service", names) + ctx.series("blocked", names)
+    else:
+        data = ctx.series(field, names)
+    return [*trusts, "ICB"], np.vstack([data, data.sum(0, keepdims=True)])
+
+
+def ga_occupancy(ctx: Context) -> list[Block]:
+    if not _trusts(ctx)[0]:
+        return []
+    groups, occupied = _series(ctx, "occupied")
+    return ctx.cal.series_blocks("ga_occupancy", "%", groups, occupied, _series(ctx, "capacity")[1], 100.0)
+
+
+def ga_beds(ctx: Context) -> list[Block]:
+    if not _trusts(ctx)[0]:
+        return []
+    groups, beds = _series(ctx, "capacity")
+    return ctx.cal.series_blocks("ga_beds", "beds", groups, beds)
+
+
+def _daily_occupancy(ctx: Context) -> tuple[list[str], np.ndarray]:
+    """Group names and (G, D) daily occupancy %: the day's occupied bed-hours over bed-hours."""
+    groups, occupied = _series(ctx, "occupied")
+    beds = ctx.cal.hour_sums(_series(ctx, "capacity")[1])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        daily = np.where(beds > 0, 100.0 * ctx.cal.hour_sums(occupied) / beds, np.nan)
+    return groups, daily
+
+
+def ga_occupancy_peak(ctx: Context) -> list[Block]:
+    if not _trusts(ctx)[0]:
+        return []
+    groups, daily = ctx.cached(_daily_occupancy)
+    level = Level(tuple(groups), np.zeros(0, dtype=np.int64))
+    return ctx.cal.summary_blocks("ga_occupancy_peak", "%", level, daily, "max")
+
+
+def _days_over(kpi: str, threshold: float) -> Callable[[Context], list[Block]]:
+    def compute(ctx: Context) -> list[Block]:
+        if not _trusts(ctx)[0]:
+            return []
+        groups, daily = ctx.cached(_daily_occupancy)
+        level = Level(tuple(groups), np.zeros(0, dtype=np.int64))
+        return ctx.cal.summary_blocks(kpi, "days", level, daily, "days_over", threshold)
+
+    compute.__name__ = kpi
+    return compute
+
+
+def nctr(ctx: Context) -> list[Block]:
+    if not _trusts(ctx)[0]:
+        return []
+    groups, blocked = _series(ctx, "blocked")
+    return ctx.cal.series_blocks("nctr", "patients", groups, blocked)
+
+
+def lost_bed_days(ctx: Context) -> list[Block]:
+    if not _trusts(ctx)[0]:
+        return []
+    groups, blocked = _series(ctx, "blocked")
+    level = Level(tuple(groups), np.zeros(0, dtype=np.int64))
+    bed_hours = ctx.cal.hour_sums(blocked)
+    return ctx.cal.ratio_blocks("lost_bed_days", "bed days", level, bed_hours, scale=1.0 / 24)
+
+
+def _bed_rows(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, trust index) of every G&A bed visit."""
+    trust = ctx.services_of("beds", ctx.cs.trusts)[ctx.visits.service]
+    rows = np.flatnonzero(trust >= 0)
+    return rows, trust[rows]
+
+
+def emergency_admissions(ctx: Context) -> list[Block]:
+    rows, trust = ctx.cached(_bed_rows)
+    keep = ~ctx.census(rows)  # patients placed in beds by a census were not admitted in the run
+    rows, trust = rows[keep], trust[keep]
+    levels = [
+        Level(ctx.cs.trusts, trust),
+        Level.whole("ICB", rows.shape[0]),
+        *ctx.patient_levels(ctx.visits.group[rows]),
+    ]
+    return ctx.cal.tally_blocks("emergency_admissions", "admissions", levels, ctx.visits.start[rows])
+
+
+def discharges(ctx: Context) -> list[Block]:
+    rows, trust = ctx.cached(_bed_rows)
+    v = ctx.visits
+    nxt = ctx.neighbours[1][rows]
+    pathway_of = np.zeros(len(ctx.index) + 1, dtype=np.int64)  # P0 unless the next service is D2A
+    for name, s in ctx.index.items():
+        kind, _, rest = name.partition(":")
+        if kind == "d2a" and rest.split(":")[0] in ALL_PATHWAYS:
+            pathway_of[s] = ALL_PATHWAYS.index(rest.split(":")[0])
+    pathway = pathway_of[np.where(nxt >= 0, v.service[np.maximum(nxt, 0)], len(ctx.index))]
+    levels = [
+        Level(ALL_PATHWAYS, pathway),
+        Level(ctx.cs.trusts, trust),
+        Level.whole("ICB", rows.shape[0]),
+    ]
+    return ctx.cal.tally_blocks("discharges", "patients", levels, v.departure[rows])
+
+
+_SITREP = "NHS England, UEC daily situation reports (G&A beds) and KH03 bed availability and occupancy"
+_NCTR = "NHS England, acute discharge situation report (patients no longer meeting the criteria to reside)"
+_HOURS = "hourly in-service, blocked and capacity of beds:TRUST"
+
+KPIS: tuple[KPI, ...] = (
+    KPI("ga_occupancy", "%", "time-weighted",
+        "General and acute (G&A) bed occupancy: occupied beds (patients in their stay plus medically "
+        "fit patients still in a bed) as a percentage of beds in force (escalation beds included "
+        "while open). Period value: occupied bed-hours over available bed-hours.",
+        _SITREP, _HOURS, GROUPS, ga_occupancy, requires=("beds",)),
+    KPI("ga_beds", "beds", "time-weighted",
+        "G&A beds in force (base beds plus open escalation beds), mean over the period.",
+        _SITREP, _HOURS, GROUPS, ga_beds),
+    KPI("ga_occupancy_peak", "%", "time-weighted",
+        "Highest daily G&A bed occupancy in the period (each day's occupied bed-hours over its "
+        "bed-hours). Months and run only.",
+        _SITREP, _HOURS, GROUPS, ga_occupancy_peak, ("month", "run"),
+        requires=("beds",)),
+    KPI("ga_days_over_92", "days", "time-weighted",
+        "Days in the period whose daily G&A bed occupancy was over 92 % (the level NHS planning "
+        "guidance aims to stay below). Months and run only.",
+        _SITREP + "; NHS planning guidance 2024/25 (92 %)", _HOURS, GROUPS,
+        _days_over("ga_days_over_92", 92.0), ("month", "run")),
+    KPI("ga_days_over_95", "days", "time-weighted",
+        "Days in the period whose daily G&A bed occupancy was over 95 %. Months and run only.",
+        _SITREP, _HOURS, GROUPS, _days_over("ga_days_over_95", 95.0), ("month", "run"),
+        requires=("beds",)),
+    KPI("nctr", "patients", "time-weighted",
+        "Patients in an acute G&A bed who no longer meet the criteria to reside (medically fit: in "
+        "the discharge process or waiting for discharge-to-assess capacity), mean number.",
+        _NCTR, "hourly blocked of beds:TRUST", GROUPS, nctr),
+    KPI("lost_bed_days", "bed days", "time-weighted",
+        "Bed days occupied by patients with no criteria to reside: the NCTR stock integrated over "
+        "the period (patient-hours / 24).",
+        _NCTR, "hourly blocked of beds:TRUST", GROUPS, lost_bed_days,
+        requires=("beds",)),
+    KPI("emergency_admissions", "admissions", "tally",
+        "Emergency admissions to G&A beds (via the ED, SDEC or direct GP referral), counted when "
+        "the patient gets the bed. Patients placed in beds by a starting census are not admissions.",
+        "NHS England, A&E Attendances and Emergency Admissions (emergency admissions)",
+        "admission (start of the bed stay)", ("trust", "ICB", "acuity", "locality"), emergency_admissions),
+    KPI("discharges", "patients", "tally",
+        "Discharges from G&A beds, by pathway (`P0`-`P3`, the ICB's total), by trust and in all.",
+        "DHSC Hospital Discharge Service: Policy and Operating Model (2022); NHS England discharge sitrep",
+        "leaving the bed", ("pathway", "trust", "ICB"), discharges, requires=("beds",)),
+)

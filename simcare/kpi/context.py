@@ -1,0 +1,151 @@
+"""One run's results prepared for KPIs: service look-ups, visit neighbours, patient groups, levels.
+
+A ``Context`` is built once per replication; KPIs share its derived tables (ED journeys,
+conveyances, ...) through ``cached`` so each is computed once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import cached_property
+from typing import Any, TypeVar
+
+import numpy as np
+
+from simcare.engine.result import RunResult
+from simcare.errors import ModelError
+from simcare.kpi.periods import PERIOD_KINDS, Calendar, Level
+from simcare.scenario.compile import ADMITTED, CompiledScenario
+
+T = TypeVar("T")
+
+
+class Visits:
+    """The visit table as contiguous columns (n,): patient, group, service (int64), arrival,
+    start, end, departure (float64 minutes), outcome (int8). Fancy indexing a contiguous column
+    is several times faster than a field of the packed structured array."""
+
+    def __init__(self, visits: np.ndarray) -> None:
+        self.patient = np.ascontiguousarray(visits["patient"], dtype=np.int64)
+        self.group = np.ascontiguousarray(visits["group"], dtype=np.int64)
+        self.service = np.ascontiguousarray(visits["service"], dtype=np.int64)
+        self.arrival = np.ascontiguousarray(visits["arrival"])
+        self.start = np.ascontiguousarray(visits["start"])
+        self.end = np.ascontiguousarray(visits["end"])
+        self.departure = np.ascontiguousarray(visits["departure"])
+        self.outcome = np.ascontiguousarray(visits["outcome"])
+
+
+class Context:
+    """result: the replication's RunResult; cs: its CompiledScenario; cal: reported periods.
+
+    Service look-up arrays have S + 1 entries, the last one -1, so that indexing with a missing
+    neighbour (-1) gives -1.
+    """
+
+    def __init__(
+        self, result: RunResult, cs: CompiledScenario, periods: Sequence[str] = PERIOD_KINDS
+    ) -> None:
+        self.result = result
+        self.cs = cs
+        self.cal = Calendar(cs.timeline, periods)
+        self.visits = Visits(result.visits)
+        self.end_time = float(result.end_time)
+        self.index = {name: i for i, name in enumerate(result.service_names)}
+        H = result.in_service.shape[1]
+        if cs.timeline.horizon_hours > H:
+            raise ModelError(
+                f"{cs.name}: run result",
+                f"hourly series cover {H} hours but the scenario's timeline needs "
+                f"{cs.timeline.horizon_hours} (a result of another scenario? status {result.status!r})",
+            )
+        self._cache: dict[Callable[..., Any], Any] = {}
+
+    def cached(self, fn: Callable[[Context], T]) -> T:
+        """``fn(self)``, computed once per context."""
+        if fn not in self._cache:
+            self._cache[fn] = fn(self)
+        out: T = self._cache[fn]
+        return out
+
+    # --- services ---------------------------------------------------------------------------------
+    def service(self, name: str) -> int | None:
+        return self.index.get(name)
+
+    def has(self, prefix: str) -> bool:
+        """Whether the run has service ``prefix`` or a service ``prefix:NAME``."""
+        return prefix in self.index or any(n.startswith(prefix + ":") for n in self.index)
+
+    def services_of(self, prefix: str, names: Sequence[str]) -> np.ndarray:
+        """(S + 1,) int: for each service, the position in ``names`` of NAME when the service is
+        ``prefix:NAME``; else -1."""
+        out = np.full(len(self.index) + 1, -1, dtype=np.int64)
+        for k, name in enumerate(names):
+            s = self.index.get(f"{prefix}:{name}")
+            if s is not None:
+                out[s] = k
+        return out
+
+    def present(self, prefix: str, names: Sequence[str]) -> list[str]:
+        """The names for which service ``prefix:NAME`` exists in the run."""
+        return [n for n in names if f"{prefix}:{n}" in self.index]
+
+    def series(self, field: str, names: Sequence[str]) -> np.ndarray:
+        """(len(names), H) hourly series ``field`` (in_service, waiting, blocked, capacity)."""
+        data: np.ndarray = getattr(self.result, field)
+        return data[[self.index[n] for n in names]]
+
+    # --- visits -------------------------------------------------------------------------------------
+    @cached_property
+    def neighbours(self) -> tuple[np.ndarray, np.ndarray]:
+        """(prev, next): for each visit row, the previous and next row of the same patient (-1 if
+        none). Rows of one patient are in the order they were created."""
+        patient = self.visits.patient
+        n = patient.shape[0]
+        order = np.argsort(patient, kind="stable")
+        same = patient[order][1:] == patient[order][:-1]
+        prev = np.full(n, -1, dtype=np.int64)
+        nxt = np.full(n, -1, dtype=np.int64)
+        prev[order[1:][same]] = order[:-1][same]
+        nxt[order[:-1][same]] = order[1:][same]
+        return prev, nxt
+
+    def census(self, rows: np.ndarray) -> np.ndarray:
+        """(n,) bool: rows that are patients placed by a census at time 0 (first visit, arrival 0),
+        not admissions or referrals made during the run."""
+        prev = self.neighbours[0][rows]
+        return (prev < 0) & (self.visits.arrival[rows] == 0.0)
+
+    def duration(self, start: np.ndarray, stop: np.ndarray) -> np.ndarray:
+        """Minutes from ``start`` to ``stop``; to the end of the run where ``stop`` is NaN (still open)."""
+        return np.where(np.isnan(stop), self.end_time, stop) - start
+
+    # --- patient groups -----------------------------------------------------------------------------
+    @cached_property
+    def _group_parts(self) -> tuple[np.ndarray, np.ndarray]:
+        """(acuity, locality) index of each patient group ``ACUITY[+adm]@LOCALITY``; -1 if not so named."""
+        acuity = np.full(len(self.result.group_names) + 1, -1, dtype=np.int64)
+        locality = acuity.copy()
+        a_index = {a: i for i, a in enumerate(self.cs.acuities)}
+        l_index = {loc: i for i, loc in enumerate(self.cs.localities)}
+        for g, name in enumerate(self.result.group_names):
+            a, _, loc = name.partition("@")
+            a = a.removesuffix(ADMITTED)
+            acuity[g] = a_index.get(a, -1)
+            locality[g] = l_index.get(loc, -1)
+        return acuity, locality
+
+    def patient_levels(self, groups: np.ndarray) -> list[Level]:
+        """Acuity and locality levels (no day rows) for items of patient groups ``groups`` (n,)."""
+        acuity, locality = self._group_parts
+        out = []
+        if (acuity >= 0).any():
+            out.append(Level(tuple(f"acuity:{a}" for a in self.cs.acuities), acuity[groups], daily=False))
+        if (locality >= 0).any():
+            names = tuple(f"locality:{x}" for x in self.cs.localities)
+            out.append(Level(names, locality[groups], daily=False))
+        return out
+
+    def locality_of_groups(self) -> np.ndarray:
+        """(n_groups + 1,) locality index of each patient group (-1 if none)."""
+        return self._group_parts[1]

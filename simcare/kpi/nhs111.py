@@ -1,0 +1,148 @@
+"""NHS 111: calls offered, answered within 60 seconds, abandonment, online share, dispositions.
+
+NHS definitions follow the NHS 111 Minimum Data Set and its successor, the Integrated Urgent Care
+Aggregate Data Collection (IUC ADC, NHS England): calls received (offered), calls answered within
+60 seconds of queueing, calls abandoned. Every phone call counts, including repeat calls after an
+abandoned one and online users falling back to the phone. The model's abandonment has no
+30-second grace period (IUC ADC counts calls abandoned after 30 seconds): every caller who hangs
+up before being answered counts.
+
+Calls still queueing at the end of the run are left out of the percentages.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simcare.kpi.context import Context
+from simcare.kpi.definitions import KPI
+from simcare.kpi.periods import Block, Level
+from simcare.model import enums as E
+
+PHONE, RETRY, ONLINE, CAS = "111_phone", "111_retry", "111_online", "cas"
+ANSWER_TARGET = 1.0  # minutes
+DISPOSITIONS = ("ambulance", "ed", "hub", "sdec", "home_or_primary_care", "abandoned")
+
+
+def _rows_of(ctx: Context, name: str) -> np.ndarray:
+    s = ctx.service(name)
+    return np.flatnonzero(ctx.visits.service == s) if s is not None else np.zeros(0, dtype=np.int64)
+
+
+def _levels(ctx: Context, rows: np.ndarray) -> list[Level]:
+    return [Level.whole("ICB", rows.shape[0]), *ctx.patient_levels(ctx.visits.group[rows])]
+
+
+def _phone(ctx: Context) -> tuple[np.ndarray, list[Level]]:
+    rows = _rows_of(ctx, PHONE)
+    return rows, _levels(ctx, rows)
+
+
+def nhs111_calls(ctx: Context) -> list[Block]:
+    rows, levels = ctx.cached(_phone)
+    return ctx.cal.tally_blocks("nhs111_calls", "calls", levels, ctx.visits.arrival[rows])
+
+
+def nhs111_answered_60s(ctx: Context) -> list[Block]:
+    rows, levels = ctx.cached(_phone)
+    v = ctx.visits
+    wait = v.start[rows] - v.arrival[rows]
+    answered = ~np.isnan(wait)
+    fast = (answered & (wait <= ANSWER_TARGET)).astype(float)
+    return ctx.cal.tally_blocks("nhs111_answered_60s", "%", levels, v.arrival[rows], fast,
+                                answered.astype(float), 100.0)
+
+
+def nhs111_abandoned(ctx: Context) -> list[Block]:
+    rows, levels = ctx.cached(_phone)
+    v = ctx.visits
+    gone = (v.outcome[rows] == E.OUT_ABANDONED).astype(float)
+    known = (~np.isnan(v.start[rows]) | (gone > 0)).astype(float)
+    return ctx.cal.tally_blocks("nhs111_abandoned", "%", levels, v.arrival[rows], gone, known, 100.0)
+
+
+def _first_contacts(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, online 0/1) of patients' first 111 contact (phone or online, not a repeat call)."""
+    prev = ctx.neighbours[0]
+    rows = np.concatenate([_rows_of(ctx, PHONE), _rows_of(ctx, ONLINE)])
+    first = prev[rows] < 0
+    rows = rows[first]
+    online = (ctx.visits.service[rows] == ctx.service(ONLINE)).astype(float)
+    return rows, online
+
+
+def nhs111_online(ctx: Context) -> list[Block]:
+    rows = _rows_of(ctx, ONLINE)
+    return ctx.cal.tally_blocks("nhs111_online", "contacts", _levels(ctx, rows), ctx.visits.arrival[rows])
+
+
+def nhs111_online_share(ctx: Context) -> list[Block]:
+    rows, online = ctx.cached(_first_contacts)
+    return ctx.cal.tally_blocks("nhs111_online_share", "%", _levels(ctx, rows), ctx.visits.arrival[rows],
+                                online, np.ones_like(online), 100.0)
+
+
+def nhs111_dispositions(ctx: Context) -> list[Block]:
+    """Share of 111 contacts ending in each disposition, at the time the patient left 111."""
+    names = [n for n in (PHONE, RETRY, ONLINE, CAS) if ctx.service(n) is not None]
+    if PHONE not in names and ONLINE not in names:
+        return []
+    v = ctx.visits
+    svc = v.service
+    nxt = ctx.neighbours[1]
+    in_111 = np.zeros(len(ctx.index) + 1, dtype=bool)
+    in_111[[ctx.index[n] for n in names]] = True
+    kind = np.full(len(ctx.index) + 1, -1, dtype=np.int64)
+    for name, s in ctx.index.items():
+        prefix = name.split(":")[0]
+        if prefix in ("ambulance", "hub", "sdec"):
+            kind[s] = DISPOSITIONS.index(prefix)
+        elif prefix in ("ed_triage", "ed"):
+            kind[s] = DISPOSITIONS.index("ed")
+    rows = np.flatnonzero(in_111[svc])
+    after = nxt[rows]
+    after_svc = np.where(after >= 0, svc[np.maximum(after, 0)], len(ctx.index))
+    rows, after_svc = rows[~in_111[after_svc]], after_svc[~in_111[after_svc]]  # leaving 111
+    code = kind[after_svc]
+    left = after_svc == len(ctx.index)
+    code[left & (v.outcome[rows] == E.OUT_ABANDONED)] = DISPOSITIONS.index("abandoned")
+    code[left & (v.outcome[rows] == E.OUT_SERVED)] = DISPOSITIONS.index("home_or_primary_care")
+    when = v.departure[rows]
+    level = Level(tuple(f"disposition:{d}" for d in DISPOSITIONS), code)
+    whole = Level.whole("ICB", code.shape[0])
+    whole = Level(whole.names, np.where(code >= 0, 0, -1))
+    num = ctx.cal.day_sums(level, when)
+    den = np.repeat(ctx.cal.day_sums(whole, when), len(DISPOSITIONS), axis=0)
+    return ctx.cal.ratio_blocks("nhs111_dispositions", "%", level, num, den, 100.0)
+
+
+_SOURCE = "NHS England, Integrated Urgent Care Aggregate Data Collection (IUC ADC; formerly NHS 111 MDS)"
+_CALL = "call (queued for a call handler)"
+
+KPIS: tuple[KPI, ...] = (
+    KPI("nhs111_calls", "calls", "tally",
+        "NHS 111 calls received (offered) by the call handlers, repeat calls included.",
+        _SOURCE, _CALL, ("ICB", "acuity", "locality"), nhs111_calls, requires=(PHONE,)),
+    KPI("nhs111_answered_60s", "%", "tally",
+        "Percentage of answered 111 calls answered within 60 seconds of joining the queue.",
+        _SOURCE, _CALL, ("ICB", "acuity", "locality"), nhs111_answered_60s, requires=(PHONE,)),
+    KPI("nhs111_abandoned", "%", "tally",
+        "Percentage of 111 calls abandoned (the caller hung up before being answered), of calls "
+        "answered or abandoned.",
+        _SOURCE, _CALL, ("ICB", "acuity", "locality"), nhs111_abandoned, requires=(PHONE,)),
+    KPI("nhs111_online", "contacts", "tally",
+        "NHS 111 online assessments started.",
+        _SOURCE + " (111 online)", "start of the online assessment", ("ICB", "acuity", "locality"),
+        nhs111_online, requires=(ONLINE,)),
+    KPI("nhs111_online_share", "%", "tally",
+        "Percentage of patients' first 111 contacts made online rather than by phone.",
+        "model measure (digital-first lever)", "first 111 contact", ("ICB", "acuity", "locality"),
+        nhs111_online_share, requires=(PHONE, ONLINE)),
+    KPI("nhs111_dispositions", "%", "tally",
+        "Disposition mix: share of patients leaving 111 (phone, online or the clinical assessment "
+        "service) for each outcome: `disposition:ambulance`, `disposition:ed`, `disposition:hub`, "
+        "`disposition:sdec`, `disposition:home_or_primary_care` (self-care, pharmacy or GP; the model "
+        "does not separate them) and `disposition:abandoned` (hung up and did not call again).",
+        _SOURCE + " (dispositions)", "leaving 111", ("disposition",), nhs111_dispositions,
+        requires=(PHONE, ONLINE)),
+)

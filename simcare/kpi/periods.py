@@ -1,0 +1,276 @@
+"""Reporting periods and the vectorised aggregations every KPI uses.
+
+A run covers ``n_days`` simulated days from the timeline's origin; the first ``warm_up_days`` are
+the warm-up and are never reported. The reported days ``D = n_days - warm_up_days`` are labelled
+``"YYYY-MM-DD"``, grouped into calendar months ``"YYYY-MM"``, and summed over the whole window
+(period ``"run"``).
+
+Aggregations work on day-level matrices of shape (G, D), one row per group of a ``Level``:
+
+- tallies: ``day_sums`` adds a value (1 for a count) for each visit or event into the group and
+  day of the time it is counted at (minutes from the origin); times in the warm-up, after the
+  end or NaN are dropped;
+- time-weighted: ``hour_sums`` adds the hourly series (G, H) over the hours of each reported day.
+
+``ratio_blocks`` then turns numerator and denominator matrices into rows for each period (day,
+month, run): ``scale * sum(numerator) / sum(denominator)``, or the plain sum when there is no
+denominator. A ratio with a zero denominator (nothing to average) gives no row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from simcare.scenario.timeline import Timeline
+
+MINUTES_PER_DAY = 1440.0
+PERIOD_KINDS = ("run", "month", "day")
+
+
+@dataclass(frozen=True, eq=False)
+class Block:
+    """Rows of one KPI: ``groups``, ``periods`` (object arrays of names) and ``values`` (float64),
+    all of shape (n,)."""
+
+    kpi: str
+    unit: str
+    groups: np.ndarray
+    periods: np.ndarray
+    values: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class Level:
+    """One way of grouping: group ``names`` (G,) and, per item (visit, event), its group code
+    (n,) int (-1: in no group of this level). ``daily``: whether day rows are produced (off for
+    fine groupings such as acuity or locality, to keep the table small)."""
+
+    names: tuple[str, ...]
+    codes: np.ndarray
+    daily: bool = True
+
+    @staticmethod
+    def whole(name: str, n: int, daily: bool = True) -> Level:
+        """A single group holding every item (e.g. ``"ICB"``)."""
+        return Level((name,), np.zeros(n, dtype=np.int64), daily)
+
+
+class Calendar:
+    """The reported days of a run: labels and the day -> month map.
+
+    ``first``: index of the first reported day from the origin; ``n_days`` (D): reported days;
+    ``day_labels`` (D,), ``month_labels`` (M,), ``month_of_day`` (D,) int.
+    """
+
+    def __init__(self, timeline: Timeline, periods: Sequence[str] = PERIOD_KINDS) -> None:
+        unknown = set(periods) - set(PERIOD_KINDS)
+        if unknown:
+            raise ValueError(f"unknown period kinds {sorted(unknown)}; expected some of {PERIOD_KINDS}")
+        self.timeline = timeline
+        self.periods = tuple(p for p in PERIOD_KINDS if p in periods)
+        self.first = timeline.day_index(timeline.start)
+        self.n_days = timeline.n_days - self.first
+        days = np.datetime64(timeline.start, "D") + np.arange(self.n_days)
+        self.day_labels = np.datetime_as_string(days, unit="D").astype(object)
+        months = days.astype("datetime64[M]")
+        unique_months, self.month_of_day = np.unique(months, return_inverse=True)
+        self.month_labels = np.datetime_as_string(unique_months, unit="M").astype(object)
+
+    @property
+    def n_months(self) -> int:
+        return int(self.month_labels.shape[0])
+
+    @cached_property
+    def month_matrix(self) -> np.ndarray:
+        """(D, M) 0/1: day d lies in month m."""
+        m = np.zeros((self.n_days, self.n_months))
+        m[np.arange(self.n_days), self.month_of_day] = 1.0
+        return m
+
+    def day_of(self, minutes: np.ndarray) -> np.ndarray:
+        """Reported-day index of each time (minutes from the origin); -1 outside the window or NaN."""
+        with np.errstate(invalid="ignore"):
+            day = np.floor(minutes / MINUTES_PER_DAY) - self.first
+        ok = (day >= 0) & (day < self.n_days)
+        return np.where(ok, day, -1).astype(np.int64)
+
+    # --- day-level matrices -----------------------------------------------------------------------
+    def day_sums(
+        self,
+        level: Level,
+        minutes: np.ndarray,
+        weights: np.ndarray | None = None,
+        day: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """(G, D) sums of ``weights`` (default 1) by group and reported day of ``minutes`` (or of
+        the precomputed ``day_of(minutes)``)."""
+        G, D = len(level.names), self.n_days
+        if day is None:
+            day = self.day_of(minutes)
+        ok = (day >= 0) & (level.codes >= 0)
+        if weights is not None:
+            ok &= ~np.isnan(weights)
+        key = level.codes[ok] * D + day[ok]
+        w = None if weights is None else weights[ok]
+        return np.bincount(key, weights=w, minlength=G * D).reshape(G, D).astype(np.float64)
+
+    def hour_sums(self, series: np.ndarray) -> np.ndarray:
+        """(G, D) sums over the 24 hours of each reported day of hourly series (G, H)."""
+        G = series.shape[0]
+        cut = series[:, self.first * 24 : (self.first + self.n_days) * 24]
+        return cut.reshape(G, self.n_days, 24).sum(axis=2)
+
+    # --- rows --------------------------------------------------------------------------------------
+    def tally_blocks(
+        self,
+        kpi: str,
+        unit: str,
+        levels: Sequence[Level],
+        minutes: np.ndarray,
+        numerator: np.ndarray | None = None,
+        denominator: np.ndarray | None = None,
+        scale: float = 1.0,
+    ) -> list[Block]:
+        """Rows of a tally per level and period: ``scale * sum(numerator) / sum(denominator)`` over the
+        items counted at ``minutes`` (n,). ``numerator`` None counts items; ``denominator`` None gives
+        the plain sum. Items whose weight is NaN are left out of that sum (a mean passes NaN values
+        and a denominator of 1 or NaN)."""
+        out = []
+        day = self.day_of(minutes)
+        for level in levels:
+            num = self.day_sums(level, minutes, numerator, day)
+            den = None if denominator is None else self.day_sums(level, minutes, denominator, day)
+            out += self.ratio_blocks(kpi, unit, level, num, den, scale)
+        return out
+
+    def series_blocks(
+        self,
+        kpi: str,
+        unit: str,
+        names: Sequence[str],
+        numerator: np.ndarray,
+        denominator: np.ndarray | None = None,
+        scale: float = 1.0,
+        daily: bool = True,
+    ) -> list[Block]:
+        """Rows of a time-weighted measure per group (G = len(names)) and period from hourly series
+        (G, H): ``scale * sum(numerator) / sum(denominator)`` over the reported hours of the period
+        (denominator None: the mean over hours)."""
+        level = Level(tuple(names), np.zeros(0, dtype=np.int64), daily)
+        num = self.hour_sums(numerator)
+        den = np.full_like(num, 24.0) if denominator is None else self.hour_sums(denominator)
+        return self.ratio_blocks(kpi, unit, level, num, den, scale)
+
+    def ratio_blocks(
+        self,
+        kpi: str,
+        unit: str,
+        level: Level,
+        numerator: np.ndarray,
+        denominator: np.ndarray | None = None,
+        scale: float = 1.0,
+    ) -> list[Block]:
+        """Rows of ``scale * sum(num) / sum(den)`` (or ``scale * sum(num)``) per group and period."""
+        out = []
+        for kind in self.periods:
+            if kind == "day" and not level.daily:
+                continue
+            num, labels = self._collapse(numerator, kind)
+            den = None if denominator is None else self._collapse(denominator, kind)[0]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                value = scale * num if den is None else np.where(den > 0, scale * num / den, np.nan)
+            out.append(self._block(kpi, unit, level, labels, value))
+        return out
+
+    def summary_blocks(
+        self, kpi: str, unit: str, level: Level, daily: np.ndarray, how: str, threshold: float = 0.0
+    ) -> list[Block]:
+        """Month and run rows summarising daily values (G, D): ``how`` = "max" (the highest day)
+        or "days_over" (days whose value exceeds ``threshold``). Days with NaN are ignored."""
+        out = []
+        for kind in self.periods:
+            if kind == "day":
+                continue
+            if kind == "run":
+                index = np.zeros(self.n_days, dtype=np.int64)
+                labels = np.array(["run"], dtype=object)
+            else:
+                index, labels = self.month_of_day, self.month_labels
+            P = labels.shape[0]
+            if how == "max":
+                filled = np.where(np.isnan(daily), -np.inf, daily)
+                value = np.stack([filled[:, index == p].max(axis=1) for p in range(P)], axis=1)
+                value[~np.isfinite(value)] = np.nan
+            elif how == "days_over":
+                over = (daily > threshold).astype(np.float64)
+                value = over @ np.eye(P)[index]
+            else:
+                raise ValueError(f"unknown summary {how!r}")
+            out.append(self._block(kpi, unit, level, labels, value))
+        return out
+
+    def quantile_blocks(
+        self, kpi: str, unit: str, levels: Sequence[Level], minutes: np.ndarray, values: np.ndarray, q: float
+    ) -> list[Block]:
+        """Rows of the ``q`` quantile (linear interpolation, as numpy.quantile) of ``values`` (n,)
+        per level, group and period of ``minutes`` (n,); NaN values are left out."""
+        day = self.day_of(minutes)
+        ok = (day >= 0) & ~np.isnan(values)
+        order = np.flatnonzero(ok)[np.argsort(values[ok], kind="stable")]  # sorted once by value
+        day, vals = day[order], values[order]
+        out = []
+        for level in levels:
+            G = len(level.names)
+            codes = level.codes[order]
+            for kind in self.periods:
+                if kind == "day" and not level.daily:
+                    continue
+                if kind == "run":
+                    index, labels = np.zeros(day.shape[0], dtype=np.int64), np.array(["run"], dtype=object)
+                elif kind == "month":
+                    index, labels = self.month_of_day[day], self.month_labels
+                else:
+                    index, labels = day, self.day_labels
+                P = labels.shape[0]
+                keys = np.where(codes >= 0, codes * P + index, -1)
+                value = sorted_group_quantile(keys, vals, q, G * P).reshape(G, P)
+                out.append(self._block(kpi, unit, level, labels, value))
+        return out
+
+    def _collapse(self, matrix: np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray]:
+        if kind == "day":
+            return matrix, self.day_labels
+        if kind == "month":
+            return matrix @ self.month_matrix, self.month_labels
+        return matrix.sum(axis=1, keepdims=True), np.array(["run"], dtype=object)
+
+    @staticmethod
+    def _block(kpi: str, unit: str, level: Level, labels: np.ndarray, value: np.ndarray) -> Block:
+        G, P = value.shape
+        keep = ~np.isnan(value.ravel())
+        groups = np.repeat(np.array(level.names, dtype=object), P)[keep]
+        periods = np.tile(labels, G)[keep]
+        return Block(kpi, unit, groups, periods, value.ravel()[keep].astype(np.float64))
+
+
+def sorted_group_quantile(keys: np.ndarray, values: np.ndarray, q: float, n_keys: int) -> np.ndarray:
+    """The ``q`` quantile of ``values`` for each key in 0..n_keys-1 (linear interpolation between
+    order statistics, numpy's default); NaN for keys with no values. ``values`` (n,) must be sorted
+    ascending; ``keys`` (n,) int, -1 for values in no group. Returns (n_keys,)."""
+    small = np.int16 if n_keys < np.iinfo(np.int16).max else np.int32
+    order = np.argsort(keys.astype(small), kind="stable")  # radix sort for 16-bit keys; keeps value order
+    k, v = keys[order], values[order]
+    bounds = np.searchsorted(k, np.arange(n_keys + 1), side="left")
+    start, stop = bounds[:-1], bounds[1:]
+    n = stop - start
+    out = np.full(n_keys, np.nan)
+    has = n > 0
+    pos = start[has] + q * (n[has] - 1)
+    lo = np.floor(pos).astype(np.int64)
+    hi = np.minimum(lo + 1, stop[has] - 1)
+    out[has] = v[lo] + (v[hi] - v[lo]) * (pos - lo)
+    return out
