@@ -1,0 +1,126 @@
+"""Batch benchmark (issue 5): speed-up from 1 to 2 worker processes, and the overhead of a Dask
+LocalCluster against the process pool, on the same plan, all measured in this one run.
+
+The plan: the BNSSG baseline winter cut to ``--weeks`` reported weeks ending 11 January 2026,
+after a 4-week warm-up,
+``--variants`` values of demand growth x ``--reps`` replications (each task about a second).
+Timed: the whole batch into a fresh store (results written, manifest fsync'd). The pool and
+the cluster are started, and their workers warmed with one task, before their clock starts, so
+the ratios compare running work, not process start-up (start-up is printed separately).
+
+Targets: speed-up (1 worker time / 2 worker time) at least 1.8; Dask time within 15 % of the
+pool's. Both need two otherwise idle cores: run it on a quiet machine (the load average is
+printed first).
+
+Usage: python benchmarks/batch.py [--weeks 8] [--variants 4] [--reps 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+from simcare.batch.backends import Backend, DaskBackend, InProcessBackend, ProcessPoolBackend
+from simcare.batch.plan import Plan, load_plan
+from simcare.batch.runner import run_batch
+from simcare.batch.task import run_task
+
+BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "bnssg" / "baseline_winter.yaml"
+SPEEDUP_TARGET = 1.8
+DASK_OVERHEAD_TARGET = 0.15
+
+
+def _plan(folder: Path, weeks: int, variants: int, reps: int) -> Plan:
+    growth = ", ".join(f"{g:.1f}%" for g in (3.0 + i for i in range(variants)))
+    end = dt.date(2026, 1, 11)  # after the holidays and the respiratory surge's peak
+    start = end - dt.timedelta(days=7 * weeks - 1)
+    scenario = folder / "short_winter.yaml"
+    scenario.write_text(f"extends: {BASELINE}\nname: bench_winter\nrun:\n  start: {start}\n"
+                        f"  end: {end}\n  warm_up: 4w\n", encoding="utf-8")
+    path = folder / "plan.yaml"
+    path.write_text(f"name: bench\nseed: 1\nreplications: {reps}\nscenarios: [{scenario}]\n"
+                    f"grid:\n  calendar.growth: [{growth}]\n", encoding="utf-8")
+    return load_plan(path)
+
+
+def _timed(plan: Plan, store: Path, backend: Backend) -> float:
+    started = time.perf_counter()
+    outcome = run_batch(plan, store, backend)
+    seconds = time.perf_counter() - started
+    if outcome.status.ok != outcome.status.total:
+        raise SystemExit(f"{outcome.status.failed} task(s) failed:\n{outcome.status.text()}")
+    return seconds
+
+
+def _warm(backend: Backend, plan: Plan) -> float:
+    """Start the workers and run one task on each (loads numba's cache, compiles the scenario)."""
+    started = time.perf_counter()
+    tasks = plan.tasks()[: backend.workers]
+    for _, result in backend.map(run_task, tasks):
+        if isinstance(result, BaseException):
+            raise result
+    return time.perf_counter() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--weeks", type=int, default=8, help="reported weeks per run (default 8)")
+    parser.add_argument("--variants", type=int, default=4, help="growth values (default 4)")
+    parser.add_argument("--reps", type=int, default=4, help="replications per variant (default 4)")
+    args = parser.parse_args()
+    load = os.getloadavg()
+    print(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores")
+    with tempfile.TemporaryDirectory(prefix="simcare-bench-") as tmp:
+        folder = Path(tmp)
+        plan = _plan(folder, args.weeks, args.variants, args.reps)
+        n = len(plan.tasks())
+        print(f"plan: {len(plan.variants)} variants x {args.reps} replications = {n} tasks, "
+              f"{args.weeks} reported weeks + 4 weeks warm-up each")
+
+        one = InProcessBackend()
+        _warm(one, plan)
+        t1 = _timed(plan, folder / "one", one)
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"1 worker (in process):      {t1:7.2f} s  ({t1 / n:.2f} s per task; peak RSS {rss:.0f} MB)")
+
+        pool = ProcessPoolBackend(2)
+        try:
+            start_pool = _warm(pool, plan)
+            t2 = _timed(plan, folder / "pool", pool)
+        finally:
+            pool.close()
+        print(f"2 workers (process pool):   {t2:7.2f} s  (start-up and warm-up {start_pool:.1f} s, "
+              "not timed)")
+
+        started = time.perf_counter()
+        dask = DaskBackend("local", workers=2)
+        try:
+            start_dask = time.perf_counter() - started + _warm(dask, plan)
+            td = _timed(plan, folder / "dask", dask)
+        finally:
+            dask.close()
+        print(f"2 workers (Dask LocalCluster): {td:4.2f} s  (start-up and warm-up {start_dask:.1f} s, "
+              "not timed)")
+
+        speedup = t1 / t2
+        overhead = td / t2 - 1.0
+        print(f"\nspeed-up 1 -> 2 workers: {speedup:.2f}x (target >= {SPEEDUP_TARGET}x: "
+              f"{'met' if speedup >= SPEEDUP_TARGET else 'NOT met'})")
+        print(f"Dask overhead vs process pool: {overhead:+.1%} (target within "
+              f"{DASK_OVERHEAD_TARGET:.0%}: {'met' if abs(overhead) <= DASK_OVERHEAD_TARGET else 'NOT met'})")
+        same = all((folder / "one" / "kpis" / p.name).read_bytes() == p.read_bytes()
+                   for store in ("pool", "dask") for p in (folder / store / "kpis").glob("*.parquet"))
+        print(f"results byte-identical on the three backends: {same}")
+    load = os.getloadavg()
+    print(f"load average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
