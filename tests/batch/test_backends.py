@@ -60,3 +60,31 @@ def test_make_backend_rejects_bad_worker_counts() -> None:
 def test_unreachable_scheduler_is_a_clear_error() -> None:
     with pytest.raises(SimcareError, match="cannot connect to the Dask scheduler at tcp://127.0.0.1:9"):
         DaskBackend("tcp://127.0.0.1:9", connect_timeout=1.0)
+
+
+class _Watched(list[float]):
+    """A list that remembers the highest index read (how far ahead a backend has submitted)."""
+
+    highest = -1
+
+    def __getitem__(self, i):  # type: ignore[no-untyped-def,override]
+        self.highest = max(self.highest, i)
+        return super().__getitem__(i)
+
+
+@pytest.mark.parametrize("kind", ["in_process", "pool", "dask"])
+def test_tasks_in_flight_are_bounded(kind: str, request: pytest.FixtureRequest) -> None:
+    """Memory stays flat with the number of items: a backend reads an item only when it has room
+    for it (at most 3 per worker ahead of the results it has yielded)."""
+    items = _Watched(float(i) for i in range(40))
+    backend: Backend = (request.getfixturevalue("dask_backend") if kind == "dask"
+                        else make_backend(workers=1 if kind == "in_process" else 2))
+    try:
+        yielded = 0
+        for _ in backend.map(math.sqrt, items):
+            yielded += 1
+            assert items.highest < yielded + 3 * backend.workers
+        assert yielded == 40
+    finally:
+        if kind != "dask":
+            backend.close()
