@@ -184,7 +184,7 @@ def hub_utilisation(ctx: Context) -> list[Block]:
     ]
 
 
-_ARRIVAL = "arrival (at triage, or at the ED for an ambulance)"
+_ARRIVAL = "arrival at triage, or at the ED for an ambulance patient"
 _AE_SOURCE = ("NHS England, A&E Attendances and Emergency Admissions: monthly statistics and "
               "technical guidance")
 

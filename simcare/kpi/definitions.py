@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 Kind = Literal["tally", "time-weighted"]
 
 GROUP_KINDS: dict[str, str] = {
-    "ICB": '`ICB`: the whole system (every site, trust, hub or service of the kind)',
+    "ICB": "the whole system (every site, trust, hub or service of the kind)",
     "site": "type-1 ED site, by its scenario name (`southmead`, `bri`, `weston`)",
     "type": "`type1` (all type-1 EDs) or `type3` (all urgent community hubs, UTC/MIU)",
     "hub": "urgent community hub, `hub:NAME` (`hub:south_bristol_utc`)",
@@ -66,5 +66,6 @@ class KPI:
     def warm_up(self) -> str:
         """How the warm-up is cut, in words."""
         if self.kind == "tally":
-            return f"counts only those whose {self.counted_at} is on or after the reported start"
-        return "averages only the hours from the reported start"
+            return (f"counted only if its moment, {self.counted_at}, is on or after the reported "
+                    "start; warm-up days are not reported")
+        return "only the hours from the reported start count; warm-up days are not reported"

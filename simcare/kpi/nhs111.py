@@ -117,7 +117,7 @@ def nhs111_dispositions(ctx: Context) -> list[Block]:
 
 
 _SOURCE = "NHS England, Integrated Urgent Care Aggregate Data Collection (IUC ADC; formerly NHS 111 MDS)"
-_CALL = "call (queued for a call handler)"
+_CALL = "call joining the queue for a call handler"
 
 KPIS: tuple[KPI, ...] = (
     KPI("nhs111_calls", "calls", "tally",
@@ -131,7 +131,7 @@ KPIS: tuple[KPI, ...] = (
         "answered or abandoned.",
         _SOURCE, _CALL, ("ICB", "acuity", "locality"), nhs111_abandoned, requires=(PHONE,)),
     KPI("nhs111_online", "contacts", "tally",
-        "NHS 111 online assessments started.",
+        "NHS 111 online assessments started (patients using 111 online, some of whom then call).",
         _SOURCE + " (111 online)", "start of the online assessment", ("ICB", "acuity", "locality"),
         nhs111_online, requires=(ONLINE,)),
     KPI("nhs111_online_share", "%", "tally",

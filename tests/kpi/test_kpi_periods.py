@@ -1,0 +1,85 @@
+"""Reporting periods: which day and month a time falls in, and the grouped aggregations."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from simcare.kpi.periods import Block, Calendar, Level, sorted_group_quantile
+from simcare.scenario.timeline import Timeline
+
+# warm-up 30 Jan; reported 31 Jan (minutes 1440-2880) and 1 Feb (2880-4320)
+TL = Timeline(dt.date(2025, 1, 30), dt.date(2025, 1, 31), dt.date(2025, 2, 1))
+
+
+def test_labels_and_month_of_each_day() -> None:
+    cal = Calendar(TL)
+    assert list(cal.day_labels) == ["2025-01-31", "2025-02-01"]
+    assert list(cal.month_labels) == ["2025-01", "2025-02"]
+    assert list(cal.month_of_day) == [0, 1]
+
+
+def test_times_in_the_warm_up_after_the_end_or_missing_have_no_day() -> None:
+    cal = Calendar(TL)
+    minutes = np.array([0.0, 1439.99, 1440.0, 2879.99, 2880.0, 4319.99, 4320.0, np.nan])
+    assert list(cal.day_of(minutes)) == [-1, -1, 0, 0, 1, 1, -1, -1]
+
+
+def test_unknown_period_kind_is_refused() -> None:
+    with pytest.raises(ValueError, match="week"):
+        Calendar(TL, periods=("run", "week"))
+
+
+def test_ratio_rows_per_day_month_and_run_and_none_for_an_empty_denominator() -> None:
+    cal = Calendar(TL)
+    level = Level(("x", "y"), np.array([0, 0, 1]))
+    minutes = np.array([1500.0, 3000.0, 3000.0])
+    num = cal.day_sums(level, minutes, np.array([1.0, 0.0, 1.0]))
+    den = cal.day_sums(level, minutes)
+    blocks = cal.ratio_blocks("k", "%", level, num, den, 100.0)
+    rows = {(g, p): v for b in blocks for g, p, v in zip(b.groups, b.periods, b.values, strict=True)}
+    assert rows == {("x", "2025-01-31"): 100.0, ("x", "2025-02-01"): 0.0, ("y", "2025-02-01"): 100.0,
+                    ("x", "2025-01"): 100.0, ("x", "2025-02"): 0.0, ("y", "2025-02"): 100.0,
+                    ("x", "run"): 50.0, ("y", "run"): 100.0}
+
+
+def test_hourly_series_are_cut_at_the_reported_start() -> None:
+    cal = Calendar(TL)
+    series = np.arange(72.0)[None, :]  # hour h has value h
+    assert cal.hour_sums(series).tolist() == [[sum(range(24, 48)), sum(range(48, 72))]]
+
+
+def test_daily_summaries() -> None:
+    cal = Calendar(TL)
+    level = Level(("x",), np.zeros(0, dtype=np.int64))
+    daily = np.array([[93.0, np.nan]])
+    peak = cal.summary_blocks("k", "%", level, daily, "max")
+    assert _by_period(peak) == {"2025-01": 93.0, "run": 93.0}  # February has no value: no row
+    over = cal.summary_blocks("k", "days", level, daily, "days_over", 92.0)
+    assert _by_period(over) == {"2025-01": 1, "2025-02": 0, "run": 1}
+
+
+def _by_period(blocks: list[Block]) -> dict[str, float]:
+    return {p: v for b in blocks for p, v in zip(b.periods, b.values, strict=True)}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(-1, 4), st.floats(-1e3, 1e3)), min_size=1, max_size=60),
+    st.sampled_from([0.0, 0.25, 0.5, 0.9, 0.95, 1.0]),
+)
+def test_grouped_quantile_equals_numpy_quantile_per_group(pairs: list[tuple[int, float]], q: float) -> None:
+    keys = np.array([k for k, _ in pairs])
+    values = np.array([v for _, v in pairs])
+    order = np.argsort(values, kind="stable")
+    got = sorted_group_quantile(keys[order], values[order], q, 5)
+    for k in range(5):
+        mine = values[keys == k]
+        if mine.size:
+            assert got[k] == pytest.approx(np.quantile(mine, q), rel=1e-12, abs=1e-9)
+        else:
+            assert np.isnan(got[k])
