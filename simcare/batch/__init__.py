@@ -8,5 +8,10 @@ manifest) and :mod:`~simcare.batch.runner` (running a plan into a store, with re
 """
 
 from simcare.batch.backends import Backend, make_backend
+from simcare.batch.plan import Plan, PlanError, load_plan
+from simcare.batch.runner import run_batch
+from simcare.batch.store import Store, StoreError, load_store
+from simcare.batch.task import run_replication
 
-__all__ = ["Backend", "make_backend"]
+__all__ = ["Backend", "Plan", "PlanError", "Store", "StoreError", "load_plan", "load_store",
+           "make_backend", "run_batch", "run_replication"]

@@ -43,7 +43,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from simcare.batch.overrides import OverrideError, parse_path
 from simcare.batch.task import Task, prepare_scenario
@@ -71,12 +79,17 @@ class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def _check_path(path: str) -> str:
-    try:
-        parse_path(path)
-    except OverrideError as exc:
-        raise ValueError(str(exc)) from None
-    return path
+def _check_paths(value: dict[str, Any]) -> dict[str, Any]:
+    """The keys of ``value`` must be override paths (validation reports the first bad one)."""
+    for path in value:
+        try:
+            parse_path(path)
+        except OverrideError as exc:
+            raise ValueError(str(exc)) from None
+    return value
+
+
+PathKeys = AfterValidator(_check_paths)
 
 
 class ScenarioEntry(_Spec):
@@ -84,14 +97,8 @@ class ScenarioEntry(_Spec):
 
     file: str = Field(min_length=1, description="scenario file, relative to the plan file")
     name: str | None = Field(default=None, min_length=1, description="label (default: its name)")
-    set: dict[str, Any] = Field(default_factory=dict, description="dotted path -> value")
-
-    @field_validator("set")
-    @classmethod
-    def _paths(cls, value: dict[str, Any]) -> dict[str, Any]:
-        for path in value:
-            _check_path(path)
-        return value
+    set: Annotated[dict[str, Any], PathKeys] = Field(default_factory=dict,
+                                                     description="dotted path -> value")
 
 
 class SampleParameter(_Spec):
@@ -116,14 +123,7 @@ class SampleSpec(_Spec):
     method: Literal["latin_hypercube", "sobol"] = "latin_hypercube"
     n: int = Field(ge=1, description="points")
     seed: int = Field(ge=0, description="the sample's own seed")
-    parameters: dict[str, SampleParameter] = Field(min_length=1)
-
-    @field_validator("parameters")
-    @classmethod
-    def _paths(cls, value: dict[str, SampleParameter]) -> dict[str, SampleParameter]:
-        for path in value:
-            _check_path(path)
-        return value
+    parameters: Annotated[dict[str, SampleParameter], PathKeys] = Field(min_length=1)
 
 
 class PlanSpec(_Spec):
@@ -134,7 +134,8 @@ class PlanSpec(_Spec):
     replications: int | None = Field(default=None, ge=1)
     seed: int | None = Field(default=None, ge=0)
     engine: Literal["numba", "simpy"] = "numba"
-    grid: dict[str, Annotated[list[Any], Field(min_length=1)]] = Field(default_factory=dict)
+    grid: Annotated[dict[str, Annotated[list[Any], Field(min_length=1)]], PathKeys] = Field(
+        default_factory=dict)
     sample: SampleSpec | None = None
     keep_visits: bool = False
 
@@ -143,13 +144,6 @@ class PlanSpec(_Spec):
     def _files(cls, value: Any) -> Any:
         if isinstance(value, list):
             return [{"file": v} if isinstance(v, str) else v for v in value]
-        return value
-
-    @field_validator("grid")
-    @classmethod
-    def _paths(cls, value: dict[str, list[Any]]) -> dict[str, list[Any]]:
-        for path in value:
-            _check_path(path)
         return value
 
     @model_validator(mode="after")
