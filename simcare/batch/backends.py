@@ -93,26 +93,27 @@ class ProcessPoolBackend:
         return self._pool
 
     def map(self, func: Callable[[T], R], items: Sequence[T]) -> Iterator[tuple[int, R | BaseException]]:
-        pool = self._executor()
+        """As :meth:`Backend.map`. If a worker process dies (killed, out of memory, a crash in
+        compiled code), the tasks in flight on the pool fail with BrokenProcessPool and the rest
+        go on on a new pool."""
         limit = self.workers * (1 + IN_FLIGHT_PER_WORKER)
         pending: dict[cf.Future[R], int] = {}
         next_index = 0
         n = len(items)
         while next_index < n or pending:
             while next_index < n and len(pending) < limit:
-                try:
-                    pending[pool.submit(func, items[next_index])] = next_index
-                except cf.process.BrokenProcessPool as exc:
-                    # a worker died (killed, out of memory): the rest cannot run on this pool
-                    yield next_index, exc
+                pending[self._executor().submit(func, items[next_index])] = next_index
                 next_index += 1
-            if not pending:
-                continue
             done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+            broken = False
             for future in sorted(done, key=pending.__getitem__):
                 index = pending.pop(future)
                 error = future.exception()
+                broken = broken or isinstance(error, cf.process.BrokenProcessPool)
                 yield index, (error if error is not None else future.result())
+            if broken and self._pool is not None:
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = None  # the next submit starts a new pool
 
     def close(self) -> None:
         if self._pool is not None:

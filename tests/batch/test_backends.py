@@ -88,3 +88,29 @@ def test_tasks_in_flight_are_bounded(kind: str, request: pytest.FixtureRequest) 
     finally:
         if kind != "dask":
             backend.close()
+
+
+def _exit_if_negative(x: float) -> float:
+    """A task that kills its worker process (like a crash in compiled code) when x < 0."""
+    if x < 0:
+        import os
+
+        os._exit(3)
+    return x
+
+
+def test_pool_carries_on_after_a_worker_dies() -> None:
+    backend = ProcessPoolBackend(2)
+    items = [1.0, 2.0, -1.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0]
+    try:
+        out = dict(backend.map(_exit_if_negative, items))
+    finally:
+        backend.close()
+    assert sorted(out) == list(range(len(items)))
+    from concurrent.futures.process import BrokenProcessPool
+
+    assert isinstance(out[2], BrokenProcessPool)
+    broken = [i for i, r in out.items() if isinstance(r, BrokenProcessPool)]
+    # only tasks in flight with the crash fail (at most 3 per worker); later ones run on a new pool
+    assert len(broken) <= 6 and out[12] == 12.0
+    assert all(out[i] == items[i] for i in out if i not in broken)
