@@ -11,8 +11,9 @@
       visits/KEY.parquet the visit table, when the plan keeps visits
 
 A manifest record: key, status ("ok" or "failed"), scenario, scenario_hash, parameters, seed,
-replication, engine, version, worker (host:pid), seconds (task wall time), finished (UTC ISO
-time), rows, error (``Type: message`` for a failure, else null).
+replication, engine, version, code (:func:`code_digest` of the code that ran it), worker
+(host:pid), seconds (task wall time), finished (UTC ISO time), rows, error (``Type: message``
+for a failure, else null).
 
 The result files are the truth for what is done. On opening (:meth:`Store.open`): a partial last
 manifest line (the process was killed while writing it) is cut off, temporary files are
@@ -44,7 +45,7 @@ from simcare._version import __version__
 from simcare.batch.task import KPI_COLUMNS, PROVENANCE_COLUMNS, Task, TaskResult
 from simcare.errors import SimcareError
 
-__all__ = ["Store", "StoreError", "StoreStatus", "load_store"]
+__all__ = ["Store", "StoreError", "StoreStatus", "code_digest", "load_store"]
 
 PLAN_FILE = "plan.json"
 MANIFEST = "manifest.jsonl"
@@ -85,6 +86,19 @@ def _write_parquet(path: Path, frame: pd.DataFrame) -> None:
     _atomic_write(path, lambda fh: frame.to_parquet(fh, index=False, engine="pyarrow"))
 
 
+@functools.cache
+def code_digest() -> str:
+    """sha256 (first 12 hex digits) of simcare's source files: tells apart results made by
+    different code that carries the same version number (a checkout between two runs)."""
+    import hashlib
+
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256()
+    for file in sorted(root.rglob("*.py")):
+        h.update(file.relative_to(root).as_posix().encode() + b"\0" + file.read_bytes() + b"\0")
+    return h.hexdigest()[:12]
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
 
@@ -106,6 +120,7 @@ class StoreStatus:
     recovered: int
     seconds: float
     versions: tuple[str, ...]
+    codes: tuple[str, ...]  # code digests of the finished results (recovered ones unknown)
     errors: tuple[tuple[str, str, str], ...]  # (key, scenario, error) of the failed tasks
 
     @property
@@ -117,6 +132,9 @@ class StoreStatus:
                  f"{self.failed} failed, {self.pending} not run",
                  f"  compute time {self.seconds:,.1f} s (sum over tasks); simcare "
                  f"{', '.join(self.versions) or 'n/a'}"]
+        if len(self.codes) > 1:
+            lines.append(f"  warning: results made by {len(self.codes)} different versions of the code "
+                         f"({', '.join(self.codes)}): rerun into a new store for consistent results")
         if self.recovered:
             lines.append(f"  {self.recovered} result(s) recovered after an interruption")
         for key, scenario, error in self.errors[:max_errors]:
@@ -224,7 +242,8 @@ class Store:
         written = pd.read_parquet(self.kpi_file(key), columns=["version"])
         rows = len(written)
         version = str(written["version"].iloc[0]) if rows else __version__
-        record = {**self._task_fields(self._by_key[key]), "version": version, "status": "ok", "worker": None,
+        record = {**self._task_fields(self._by_key[key]), "version": version, "code": None,
+                  "status": "ok", "worker": None,
                   "seconds": None, "finished": _now(), "rows": rows, "error": None, "recovered": True}
         if write:
             self._append(record)
@@ -265,7 +284,8 @@ class Store:
     def _task_fields(task: Mapping[str, Any]) -> dict[str, Any]:
         return {"key": task["key"], "scenario": task["scenario"], "scenario_hash": task["scenario_hash"],
                 "parameters": task["parameters"], "seed": task["seed"],
-                "replication": task["replication"], "engine": task["engine"], "version": __version__}
+                "replication": task["replication"], "engine": task["engine"], "version": __version__,
+                "code": code_digest()}
 
     def _append(self, record: dict[str, Any]) -> None:
         line = (json.dumps(record, sort_keys=True, separators=(",", ":")) + "\n").encode("utf-8")
@@ -305,7 +325,8 @@ class Store:
             path=str(self.path), name=str(self.plan_record.get("name")), total=len(self.tasks),
             ok=len(done), failed=len(failed), recovered=sum(bool(r.get("recovered")) for r in ok_records),
             seconds=sum(float(r.get("seconds") or 0.0) for r in ok_records),
-            versions=tuple(sorted(versions)), errors=errors)
+            versions=tuple(sorted(versions)),
+            codes=tuple(sorted({str(r["code"]) for r in ok_records if r.get("code")})), errors=errors)
 
     def manifest(self) -> pd.DataFrame:
         """The last manifest record of every task that has one, one row per task."""

@@ -12,7 +12,7 @@ import pytest
 from simcare.batch import task as T
 from simcare.batch.plan import Plan, load_plan
 from simcare.batch.runner import run_batch
-from simcare.batch.store import Store, StoreError, load_store
+from simcare.batch.store import Store, StoreError, code_digest, load_store
 from simcare.batch.task import KPI_COLUMNS, PROVENANCE_COLUMNS
 from simcare.errors import EngineError
 
@@ -131,3 +131,17 @@ def test_keep_visits(tmp_path: Path) -> None:
     run_batch(load_plan(path), store)
     visits = pd.read_parquet(store / "visits" / "p00000-r0000.parquet")
     assert {"patient", "service", "arrival", "departure"} <= set(visits.columns) and len(visits) > 10_000
+
+
+def test_status_warns_when_results_come_from_different_code(plan: Plan, tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    run_batch(plan, store)
+    status = Store.read(store).status()
+    assert status.codes == (code_digest(),) and "warning" not in status.text()
+    lines = (store / "manifest.jsonl").read_text().splitlines()
+    first = json.loads(lines[0])
+    first["code"] = "0123456789ab"  # as if the code changed between two runs of the batch
+    (store / "manifest.jsonl").write_text("\n".join([json.dumps(first), *lines[1:]]) + "\n")
+    status = Store.read(store).status()
+    assert status.codes == tuple(sorted(("0123456789ab", code_digest())))
+    assert "warning: results made by 2 different versions of the code" in status.text()
