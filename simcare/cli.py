@@ -1,4 +1,4 @@
-"""Command-line interface: ``simcare example | validate | schema``.
+"""Command-line interface: ``simcare example | validate | run | compare | schema``.
 
 Kept thin: it parses arguments, calls the library and prints. Errors the user can fix are
 printed as one clear line (exit status 2), never as a traceback.
@@ -79,15 +79,63 @@ def _schema(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from simcare.scenario.run import run_scenario_file
+    from simcare.report.build import write_run_set
+    from simcare.report.files import check_out_dir, write_csv
+    from simcare.scenario.run import run_files, scenario_summary
 
-    table, text = run_scenario_file(args.file, replications=args.reps, seed=args.seed,
-                                    engine=args.engine)
-    print(text)
-    if args.out:
-        table.to_csv(args.out, index=False)
+    if args.out and not str(args.out).endswith(".csv"):
+        check_out_dir(args.out)
+    rs = run_files([args.file], replications=args.reps, seed=args.seed, engine=args.engine,
+                   workers=args.workers, progress=not args.quiet)
+    info = rs.scenarios[0]
+    print(f"{info.name}: {info.start} to {info.end} (warm-up {info.warm_up_days} days), {rs.replications} "
+          f"replication{'s' if rs.replications != 1 else ''}, seed {rs.seed}, {rs.engine} engine, "
+          f"{rs.seconds:.1f} s")
+    print(scenario_summary(info, rs.table))
+    if args.out and str(args.out).endswith(".csv"):
+        write_csv(args.out, rs.table)
         print(f"measures written to {args.out}")
+    elif args.out:
+        outputs = write_run_set(rs, args.out, report_path=args.report, level=args.level)
+        if outputs.text:
+            print(outputs.text)
+        print(f"measures written to {args.out}/measures.parquet and measures.csv.gz")
+        print(f"report: {outputs.report}")
     return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from simcare.report.build import write_run_set
+    from simcare.report.files import check_out_dir
+    from simcare.scenario.run import run_files
+
+    check_out_dir(args.out)
+    files = [args.base, *args.others]
+    rs = run_files(files, replications=args.reps, seed=args.seed, engine=args.engine,
+                   workers=args.workers, progress=not args.quiet)
+    names = [i.name for i in rs.scenarios]
+    print(f"{len(names)} scenarios ({', '.join(names)}), base {names[0]}, {rs.replications} "
+          f"replication{'s' if rs.replications != 1 else ''} each, seed {rs.seed} (common random numbers), "
+          f"{rs.engine} engine, {rs.seconds:.1f} s")
+    outputs = write_run_set(rs, args.out, report_path=args.report, level=args.level, highlight=args.highlight)
+    print(outputs.text)
+    print(f"measures written to {args.out}/measures.parquet and measures.csv.gz, differences to "
+          f"{args.out}/comparison.csv")
+    print(f"report: {outputs.report}")
+    return 0
+
+
+def _add_run_options(p: argparse.ArgumentParser, reps: int, workers: int) -> None:
+    p.add_argument("--reps", type=int, default=reps, help=f"replications per scenario (default {reps})")
+    p.add_argument("--seed", type=int, default=None,
+                   help="master seed for every scenario (default: the first file's)")
+    p.add_argument("--engine", choices=("numba", "simpy"), default="numba")
+    p.add_argument("--workers", type=int, default=workers,
+                   help=f"processes running replications in parallel (default {workers})")
+    p.add_argument("--level", type=float, default=0.95, help="confidence level of intervals (default 0.95)")
+    p.add_argument("--report", metavar="HTML",
+                   help="where to write the HTML report (default DIR/report.html)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -106,13 +154,21 @@ def build_parser() -> argparse.ArgumentParser:
                                          "(exit status 1 if any file is invalid)")
     va.add_argument("files", nargs="+", metavar="FILE", help="scenario YAML files")
     va.set_defaults(func=_validate)
-    ru = sub.add_parser("run", help="run a scenario file and print its main outputs")
+    ru = sub.add_parser("run", help="run a scenario file, print its main outputs, write tables and a report")
     ru.add_argument("file", help="scenario file (YAML)")
-    ru.add_argument("--reps", type=int, default=1, help="replications (default 1)")
-    ru.add_argument("--seed", type=int, default=None, help="master seed (default: the file's)")
-    ru.add_argument("--engine", choices=("numba", "simpy"), default="numba")
-    ru.add_argument("--out", metavar="CSV", help="also write every measure (tidy CSV)")
+    _add_run_options(ru, reps=1, workers=1)
+    ru.add_argument("--out", metavar="DIR", help="write measures.csv, measures.parquet and report.html here "
+                                                 "(a path ending .csv writes only the tidy CSV)")
     ru.set_defaults(func=_run)
+    co = sub.add_parser("compare", help="run a base scenario and others under common random numbers; "
+                                        "print impacts with intervals, write tables and an HTML report")
+    co.add_argument("base", metavar="BASE", help="the base scenario file (YAML)")
+    co.add_argument("others", nargs="+", metavar="OTHER", help="scenario files compared with the base")
+    _add_run_options(co, reps=10, workers=2)
+    co.add_argument("--out", metavar="DIR", required=True,
+                    help="directory for measures.csv/.parquet, comparison.csv and report.html")
+    co.add_argument("--highlight", metavar="NAME", help="scenario drawn beside the base in daily charts")
+    co.set_defaults(func=_compare)
     sc = sub.add_parser("schema", help="write the JSON Schema of scenario files (for editors)")
     sc.add_argument("--out", metavar="PATH", help="write to this file instead of stdout")
     sc.set_defaults(func=_schema)

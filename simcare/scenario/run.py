@@ -1,16 +1,32 @@
-"""Run a scenario file: load, compile, simulate replications, summarise the main outputs."""
+"""Run scenario files: load, compile, simulate replications, summarise the main outputs.
+
+:func:`run_scenario_file` runs one file in this process; :func:`run_files` runs several with one
+master seed (common random numbers), optionally in a process pool, and returns a :class:`RunSet`
+(tidy KPI table with provenance, the daily series for warm-up detection, and what was run).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
+import sys
 import time
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
+from tqdm import tqdm
 
+from simcare._version import __version__
+from simcare.analysis.warmup import daily_state_series
 from simcare.engine import run
+from simcare.errors import SimcareError
 from simcare.kpi.uec import uec_measures
 from simcare.scenario.compile import CompiledScenario, compile_scenario
-from simcare.scenario.load import load_scenario, scenario_hash
+from simcare.scenario.load import load_scenario, load_scenario_data, scenario_hash
 
 HEADLINE = (
     ("ae_attendances", "A&E attendances per day"),
@@ -71,3 +87,141 @@ def run_scenario_file(path: str | Path, replications: int = 1, seed: int | None 
             f"{'s' if replications != 1 else ''}, seed {master}, {engine} engine, "
             f"{time.perf_counter() - started:.1f} s")
     return table, head + "\n" + summary_text(cs, table)
+
+
+# --- replications of several scenarios, in parallel, with provenance -----------------------------
+
+TIDY_COLUMNS = ["scenario", "replication", "kpi", "group", "period", "value", "unit",
+                "scenario_hash", "seed", "engine", "version"]
+
+
+@dataclass(frozen=True)
+class ScenarioInfo:
+    """What was run, for the report (STRESS-DES): the file, its name and description, its levers
+    as written, the reported window, the warm-up (days) or census start, seed and hash."""
+
+    file: str
+    name: str
+    description: str
+    levers: dict[str, Any]
+    start: dt.date
+    end: dt.date
+    warm_up_days: int
+    census: bool
+    seed: int
+    scenario_hash: str
+    modelled: tuple[str, ...]
+
+
+@dataclass
+class RunSet:
+    """Replications of one or more scenarios under common random numbers.
+
+    table: tidy KPI table (TIDY_COLUMNS), one row per (scenario, replication, kpi, group, period).
+    daily: warm-up series (scenario, replication, series, day, date, value), see
+    :func:`simcare.analysis.warmup.daily_state_series`. scenarios: in the order given (the first
+    is the base of a comparison). seconds: wall time of the simulations.
+    """
+
+    table: pd.DataFrame
+    daily: pd.DataFrame
+    scenarios: list[ScenarioInfo]
+    replications: int
+    seed: int
+    engine: str
+    version: str
+    seconds: float
+
+
+@functools.lru_cache(maxsize=16)
+def _compiled(path: str) -> tuple[CompiledScenario, str]:
+    return compile_file(path)
+
+
+def _modelled_services(cs: CompiledScenario) -> tuple[str, ...]:
+    """Which parts of the urgent-care system the scenario models (by service names)."""
+    names = cs.model.service_names
+    parts = {"111": any(n.startswith("111_") for n in names), "ambulance": "ambulance" in names,
+             "hubs": bool(cs.hubs), "ed": bool(cs.ed_sites), "beds": bool(cs.trusts),
+             "d2a": any(n.startswith("d2a:") for n in names)}
+    return tuple(k for k, v in parts.items() if v)
+
+
+def scenario_info(path: str | Path) -> ScenarioInfo:
+    """Describe a scenario file (loads and compiles it; raises ScenarioError if it is invalid)."""
+    cs, digest = _compiled(str(path))
+    data = load_scenario_data(path)
+    run_section = data.get("run") or {}
+    return ScenarioInfo(
+        file=str(path), name=cs.name, description=" ".join(str(data.get("description") or "").split()),
+        levers=dict(data.get("levers") or {}), start=cs.timeline.start, end=cs.timeline.end,
+        warm_up_days=cs.timeline.warm_up_hours // 24, census=bool(run_section.get("census")),
+        seed=cs.seed, scenario_hash=digest, modelled=_modelled_services(cs))
+
+
+def scenario_summary(info: ScenarioInfo, table: pd.DataFrame) -> str:
+    """:func:`summary_text` of one scenario of a RunSet table."""
+    cs, _ = _compiled(info.file)
+    return summary_text(cs, table[table["scenario"] == info.name])
+
+
+def replicate_file(path: str, replication: int, seed: int, engine: str = "numba",
+                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One replication of a scenario file: (tidy KPI rows with provenance, daily warm-up series).
+    A module-level function so that a process pool can run it."""
+    cs, digest = _compiled(path)
+    result = run(cs.model, seed=seed, replication=replication, engine=engine)  # type: ignore[arg-type]
+    kpis = uec_measures(result, cs)
+    kpis["scenario"] = cs.name
+    kpis["replication"] = replication
+    kpis["scenario_hash"] = digest
+    kpis["seed"] = seed
+    kpis["engine"] = engine
+    kpis["version"] = str(result.provenance.get("version", __version__))
+    daily = daily_state_series(result, cs)
+    daily.insert(0, "replication", replication)
+    daily.insert(0, "scenario", cs.name)
+    return kpis[TIDY_COLUMNS], daily
+
+
+def run_files(paths: Sequence[str | Path], replications: int, seed: int | None = None,
+              engine: str = "numba", workers: int = 1, progress: bool = True) -> RunSet:
+    """Run ``replications`` of every scenario file with one master seed (the first file's unless
+    ``seed`` is given), so replication r of every scenario shares random numbers (common random
+    numbers). ``workers`` > 1 runs replications in a process pool; the result does not depend
+    on it. A tqdm progress bar goes to stderr unless ``progress`` is False."""
+    if replications < 1:
+        raise SimcareError(f"--reps must be at least 1, got {replications}")
+    if workers < 1:
+        raise SimcareError(f"--workers must be at least 1, got {workers}")
+    files = [str(p) for p in paths]
+    infos = [scenario_info(p) for p in files]  # every file is checked before anything runs
+    names = [i.name for i in infos]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise SimcareError(f"two files define the same scenario name {', '.join(repeated)}: "
+                           "give each scenario its own 'name'")
+    master = infos[0].seed if seed is None else seed
+    jobs = [(f, r) for r in range(replications) for f in files]
+    started = time.perf_counter()
+    results: dict[tuple[str, int], tuple[pd.DataFrame, pd.DataFrame]] = {}
+    bar = tqdm(total=len(jobs), desc="simulating", unit="run", file=sys.stderr, disable=not progress)
+    try:
+        if workers == 1 or len(jobs) == 1:
+            for f, r in jobs:
+                results[f, r] = replicate_file(f, r, master, engine)
+                bar.update()
+        else:
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                futures = {pool.submit(replicate_file, f, r, master, engine): (f, r) for f, r in jobs}
+                for fut in as_completed(futures):
+                    results[futures[fut]] = fut.result()
+                    bar.update()
+    finally:
+        bar.close()
+    seconds = time.perf_counter() - started
+    ordered = [results[f, r] for f in files for r in range(replications)]
+    table = pd.concat([k for k, _ in ordered], ignore_index=True)
+    daily = pd.concat([d for _, d in ordered], ignore_index=True)
+    return RunSet(table=table, daily=daily, scenarios=infos, replications=replications, seed=master,
+                  engine=engine, version=str(table["version"].iloc[0]), seconds=seconds)

@@ -1,0 +1,94 @@
+"""From replications to files: analyse a RunSet, write the tables and the HTML report, and say so.
+
+Used by ``simcare run`` and ``simcare compare``; the analysis and the report take the tidy
+table, so stored results can go through :func:`write_outputs` too (with ``warmup=None``).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from simcare.analysis.compare import paired_differences
+from simcare.analysis.warmup import warmup_table
+from simcare.errors import DataError
+from simcare.report.files import write_results, write_text
+from simcare.report.headline import available_headlines, impact_table, impact_text
+from simcare.report.html import build_report
+from simcare.scenario.run import RunSet, ScenarioInfo
+
+
+@dataclass
+class Outputs:
+    """What was written and the text to print."""
+
+    paths: list[Path]
+    report: Path | None
+    text: str
+    missing: list[str]
+
+
+def published_for(names: Sequence[str]) -> pd.DataFrame | None:
+    """Published monthly figures when every scenario is a BNSSG one (names start ``bnssg``)."""
+    if not names or not all(n.startswith("bnssg") for n in names):
+        return None
+    from simcare.report.published_context import published_monthly
+
+    try:
+        return published_monthly()
+    except (DataError, OSError) as exc:
+        print(f"simcare: warning: published figures not shown: {exc}", file=sys.stderr)
+        return None
+
+
+def warmup_text(warmup: pd.DataFrame, base: str) -> str:
+    w = warmup[warmup["scenario"] == base]
+    if w.empty:
+        return ""
+    cells = ", ".join(f"{r['series']} {r['mser5_days']} d" for _, r in w.iterrows())
+    configured = int(w["configured_days"].iloc[0])
+    ok = bool(w["enough"].all())
+    return (f"  warm-up: {configured} days configured; MSER-5 on daily series (days from the first "
+            f"simulated day): {cells} -> {'enough' if ok else 'check the early weeks'}")
+
+
+def write_outputs(table: pd.DataFrame, base: str, out_dir: str | Path, *,
+                  report_path: str | Path | None = None, scenarios: Sequence[ScenarioInfo] = (),
+                  warmup: pd.DataFrame | None = None, daily: pd.DataFrame | None = None,
+                  level: float = 0.95, highlight: str | None = None) -> Outputs:
+    """Write measures.csv.gz/.parquet, comparison.csv (with 2+ scenarios) and the HTML report
+    (``report_path``, default ``out_dir/report.html``); return the paths and a summary text."""
+    names = list(dict.fromkeys(table["scenario"]))
+    if highlight is not None and highlight not in names:
+        from simcare.errors import SimcareError
+
+        raise SimcareError(f"--highlight {highlight!r} is not one of the scenarios ({', '.join(names)})")
+    comparison = paired_differences(table, base, level) if len(names) > 1 else None
+    lines = []
+    if comparison is not None:
+        lines.append(impact_text(impact_table(comparison, available_headlines(table)), level))
+    if warmup is not None:
+        lines.append(warmup_text(warmup, base))
+    report = build_report(table, base, scenarios=scenarios, warmup=warmup, daily=daily,
+                          published=published_for(names),
+                          level=level, highlight=highlight)
+    paths = write_results(out_dir, table, comparison)
+    target = Path(report_path) if report_path is not None else Path(out_dir) / "report.html"
+    paths.append(write_text(target, report.html))
+    for m in report.missing:
+        print(f"simcare: warning: figure not drawn: {m}", file=sys.stderr)
+    return Outputs(paths=paths, report=target, text="\n".join(t for t in lines if t), missing=report.missing)
+
+
+def write_run_set(rs: RunSet, out_dir: str | Path, *, report_path: str | Path | None = None,
+                  level: float = 0.95, highlight: str | None = None) -> Outputs:
+    """:func:`write_outputs` for fresh replications, with the MSER-5 warm-up check."""
+    warmup = warmup_table(rs.daily, {i.name: i.warm_up_days for i in rs.scenarios}) if not rs.daily.empty \
+        else None
+    return write_outputs(rs.table, rs.scenarios[0].name, out_dir, report_path=report_path,
+                         scenarios=rs.scenarios, warmup=warmup, daily=rs.daily, level=level,
+                         highlight=highlight)

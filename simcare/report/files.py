@@ -1,0 +1,78 @@
+"""Writing results: the tidy table (CSV and parquet), the comparison table and the report.
+
+Every file is written to a temporary file in the same directory and moved into place with
+``os.replace``, so an interrupted or failed write never leaves a half-written file or destroys
+the previous one.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from simcare.errors import SimcareError
+
+
+def atomic_write(path: str | Path, write: Callable[[Path], object]) -> Path:
+    """Call ``write(tmp)`` on a temporary path beside ``path``, then move it onto ``path``."""
+    target = Path(path)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        os.close(fd)
+    except OSError as exc:
+        raise SimcareError(f"cannot write {target}: {exc.strerror}") from None
+    try:
+        write(Path(tmp))
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes the file private; give it the usual mode
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise SimcareError(f"cannot write {target}: {exc.strerror}") from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return target
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_text(path: str | Path, text: str) -> Path:
+    return atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
+
+
+def write_csv(path: str | Path, frame: pd.DataFrame) -> Path:
+    """CSV, gzip-compressed when ``path`` ends in ``.gz``."""
+    gz = str(path).endswith(".gz")
+    return atomic_write(path, lambda p: frame.to_csv(p, index=False, compression="gzip" if gz else None))
+
+
+def write_parquet(path: str | Path, frame: pd.DataFrame) -> Path:
+    return atomic_write(path, lambda p: frame.to_parquet(p, index=False))
+
+
+def check_out_dir(out_dir: str | Path) -> None:
+    """Raise SimcareError before any work if ``out_dir`` cannot be the output directory."""
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise SimcareError(f"--out {out}: exists and is not a directory")
+
+
+def write_results(out_dir: str | Path, table: pd.DataFrame, comparison: pd.DataFrame | None = None,
+                  ) -> list[Path]:
+    """``measures.csv.gz`` (gzip-compressed CSV: a winter's daily rows run to hundreds of MB
+    uncompressed) and ``measures.parquet`` (the tidy table) and, if given, ``comparison.csv``
+    (paired differences) in ``out_dir``; returns the paths written."""
+    out = Path(out_dir)
+    check_out_dir(out)
+    paths = [write_csv(out / "measures.csv.gz", table), write_parquet(out / "measures.parquet", table)]
+    if comparison is not None:
+        paths.append(write_csv(out / "comparison.csv", comparison))
+    return paths

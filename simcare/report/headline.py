@@ -1,0 +1,95 @@
+"""The headline measures of a winter, in plain words, and the impact table built from them.
+
+Each headline is a (kpi, group) of the tidy KPI table at period "run" (the whole reported window
+after the warm-up) with a label, the unit shown to the reader and which direction is better.
+Counts are totals over the reported window.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from simcare.analysis.compare import verdict
+
+
+@dataclass(frozen=True)
+class Headline:
+    kpi: str
+    group: str
+    label: str
+    unit: str
+    higher_is_better: bool | None
+    digits: int = 1
+
+
+HEADLINES: tuple[Headline, ...] = (
+    Headline("ae_within_4h", "ICB", "A&E: % within 4 hours (all types)", "%", True),
+    Headline("ae_within_4h", "type1", "Type 1 EDs: % within 4 hours", "%", True),
+    Headline("ae_over_12h", "ICB", "A&E: attendances over 12 hours", "patients", False, 0),
+    Headline("handover_mean", "ICB", "Ambulance handover: mean time", "min", False),
+    Headline("handover_over_60", "ICB", "Ambulance handovers over 60 minutes", "handovers", False, 0),
+    Headline("crew_hours_lost", "ICB", "Ambulance crew hours lost to handover", "hours", False, 0),
+    Headline("nhs111_answered_60s", "ICB", "NHS 111: % of calls answered within 60 s", "%", True),
+    Headline("ga_occupancy", "ICB", "G&A bed occupancy", "%", False),
+    Headline("nctr", "ICB", "Patients with no criteria to reside (average)", "patients", False),
+    Headline("lost_bed_days", "ICB", "Bed days lost to delayed discharge", "bed days", False, 0),
+    Headline("d2a_wait", "ICB", "Wait for discharge-to-assess (mean)", "days", False),
+)
+
+
+def available_headlines(table: pd.DataFrame) -> list[Headline]:
+    """The headlines present in a tidy table (at period "run")."""
+    run = table[table["period"] == "run"]
+    have = set(zip(run["kpi"], run["group"], strict=True))
+    return [h for h in HEADLINES if (h.kpi, h.group) in have]
+
+
+def impact_table(differences: pd.DataFrame, headlines: list[Headline] | None = None) -> pd.DataFrame:
+    """Headline impacts from :func:`simcare.analysis.compare.paired_differences` (period "run"):
+    one row per (scenario, headline) with ``label``, ``unit``, ``base``, ``value``,
+    ``difference``, ``low``, ``high``, ``n`` and ``verdict`` in plain words."""
+    d = differences[differences["period"] == "run"]
+    specs = headlines if headlines is not None else list(HEADLINES)
+    rows = []
+    for scenario in dict.fromkeys(d["scenario"]):
+        for h in specs:
+            m = d[(d["scenario"] == scenario) & (d["kpi"] == h.kpi) & (d["group"] == h.group)]
+            if m.empty:
+                continue
+            r = m.iloc[0]
+            rows.append({"scenario": scenario, "kpi": h.kpi, "group": h.group, "label": h.label,
+                         "unit": h.unit, "digits": h.digits, "base": r["base_mean"], "value": r["mean"],
+                         "difference": r["difference"], "low": r["low"], "high": r["high"], "n": r["n"],
+                         "verdict": verdict(r["difference"], r["low"], r["high"], h.higher_is_better)})
+    return pd.DataFrame(rows, columns=["scenario", "kpi", "group", "label", "unit", "digits", "base",
+                                       "value", "difference", "low", "high", "n", "verdict"])
+
+
+def _num(x: float, digits: int) -> str:
+    return "n/a" if pd.isna(x) else f"{x:,.{digits}f}"
+
+
+def interval_text(difference: float, low: float, high: float, digits: int) -> str:
+    """'+1.2 (0.8 to 1.6)' or '+1.2 (1 replication: no interval)'."""
+    d = f"{difference:+,.{digits}f}"
+    if pd.isna(low) or pd.isna(high):
+        return f"{d} (no interval)"
+    return f"{d} ({_num(low, digits)} to {_num(high, digits)})"
+
+
+def impact_text(impacts: pd.DataFrame, level: float = 0.95) -> str:
+    """The impact table as plain text for the terminal."""
+    if impacts.empty:
+        return "  (no headline measures to compare)"
+    width = max(len(s) for s in impacts["label"]) + 2
+    lines = [f"  difference from the base, mean over replications ({100 * level:g} % interval)"]
+    for scenario, g in impacts.groupby("scenario", sort=False):
+        lines.append(f"  {scenario}")
+        for _, r in g.iterrows():
+            lines.append(f"    {r['label']:<{width}} {_num(r['base'], r['digits']):>9} -> "
+                         f"{_num(r['value'], r['digits']):>9} {r['unit']:<9} "
+                         f"{interval_text(r['difference'], r['low'], r['high'], r['digits']):<30} "
+                         f"{r['verdict']}")
+    return "\n".join(lines)

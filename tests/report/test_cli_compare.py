@@ -1,0 +1,91 @@
+"""``simcare compare`` and ``simcare run`` end to end on a four-week BNSSG winter."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from simcare.cli import main
+from simcare.scenario.run import TIDY_COLUMNS, run_files
+
+DATA = Path(__file__).parent / "data"
+SHORT, SAME, DISCHARGE = DATA / "short_winter.yaml", DATA / "short_same.yaml", DATA / "short_discharge.yaml"
+SECTIONS = ("what-was-run", "warm-up", "headline", "impacts", "daily", "published", "precision", "notes")
+
+
+@pytest.fixture(scope="module")
+def compared(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    out = tmp_path_factory.mktemp("compare")
+    import contextlib
+    import io
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        code = main(["compare", str(SHORT), str(SAME), str(DISCHARGE), "--reps", "2", "--workers", "2",
+                     "--out", str(out), "--quiet"])
+    assert code == 0
+    return out, buf.getvalue()
+
+
+def test_compare_writes_tables_and_report(compared: tuple[Path, str]) -> None:
+    out, text = compared
+    csv = pd.read_csv(out / "measures.csv.gz")
+    parquet = pd.read_parquet(out / "measures.parquet")
+    assert list(csv.columns) == TIDY_COLUMNS == list(parquet.columns)
+    assert len(csv) == len(parquet) > 0
+    assert set(csv["scenario"]) == {"bnssg_short_winter", "bnssg_short_same", "bnssg_short_discharge"}
+    assert set(csv["replication"]) == {0, 1} and set(csv["seed"]) == {2025}
+    report = (out / "report.html").read_text(encoding="utf-8")
+    for s in SECTIONS:
+        assert f'id="{s}"' in report, s
+    assert 'id="fig-impacts"' in report and 'id="fig-published"' in report
+    for words in ("bnssg_short_same", "% within 4 hours", "warm-up: 21 days configured", "report: "):
+        assert words in text, words
+
+
+def test_identical_scenario_differs_by_exactly_zero(compared: tuple[Path, str]) -> None:
+    """bnssg_short_same is bnssg_short_winter under another name: with common random numbers
+    every measure, group and period is the same, so every paired difference is exactly 0."""
+    out, text = compared
+    cmp = pd.read_csv(out / "comparison.csv")
+    same = cmp[cmp["scenario"] == "bnssg_short_same"]
+    assert len(same) > 100
+    assert (same["difference"] == 0).all() and (same["half_width"] == 0).all()
+    assert "no difference" in text
+
+
+def test_process_pool_gives_the_same_numbers_as_one_process(compared: tuple[Path, str]) -> None:
+    out, _ = compared
+    pooled = pd.read_parquet(out / "measures.parquet")
+    single = run_files([SHORT], replications=2, workers=1, progress=False).table
+    pooled = pooled[pooled["scenario"] == "bnssg_short_winter"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(single.reset_index(drop=True), pooled, check_dtype=False)
+
+
+def test_run_writes_a_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", str(SHORT), "--reps", "2", "--out", str(tmp_path / "one"), "--quiet"]) == 0
+    text = capsys.readouterr().out
+    assert "bnssg_short_winter: 2025-12-15 to 2026-01-11" in text and "% within 4 hours" in text
+    report = (tmp_path / "one" / "report.html").read_text(encoding="utf-8")
+    assert "mean over replications" in report
+    assert (tmp_path / "one" / "measures.parquet").exists()
+    assert not (tmp_path / "one" / "comparison.csv").exists()
+
+
+def test_mistakes_are_named_and_nothing_is_lost(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "measures.csv").write_text("keep me\n")
+    assert main(["compare", str(SHORT), str(tmp_path / "missing.yaml"), "--out", str(out), "--quiet"]) == 2
+    assert "missing.yaml" in capsys.readouterr().err
+    assert (out / "measures.csv").read_text() == "keep me\n"
+    assert main(["compare", str(SHORT), str(SAME), "--reps", "0", "--out", str(out), "--quiet"]) == 2
+    assert "--reps must be at least 1" in capsys.readouterr().err
+    assert main(["compare", str(SHORT), str(SHORT), "--reps", "1", "--out", str(out), "--quiet"]) == 2
+    assert "same scenario name" in capsys.readouterr().err
+    clash = tmp_path / "file"
+    clash.write_text("")
+    assert main(["compare", str(SHORT), str(SAME), "--reps", "1", "--out", str(clash), "--quiet"]) == 2
+    assert "is not a directory" in capsys.readouterr().err
