@@ -157,6 +157,11 @@ def ed_boarding(ctx: Context) -> list[Block]:
 
 # --- hubs (UTC / MIU) ---------------------------------------------------------------------------------
 def _hub_levels(ctx: Context, hub: np.ndarray) -> list[Level]:
+    return ctx.cached(_hub_level_list)
+
+
+def _hub_level_list(ctx: Context) -> list[Level]:
+    hub = ctx.cached(_hub_visits)[0]
     return [Level(tuple(f"hub:{h}" for h in ctx.cs.hubs), hub), Level.whole("ICB", hub.shape[0])]
 
 

@@ -28,6 +28,11 @@ NEEDS = ("ambulance",)
 
 
 def _levels(ctx: Context, c: Conveyances) -> list[Level]:
+    return ctx.cached(_level_list)
+
+
+def _level_list(ctx: Context) -> list[Level]:
+    c = ctx.cached(conveyances)
     return [Level(ctx.cs.ed_sites, c.site), Level.whole("ICB", c.site.shape[0])]
 
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from simcare.engine.result import RunResult
 from simcare.errors import ModelError
+from simcare.kpi.neighbours import neighbours
 from simcare.kpi.periods import PERIOD_KINDS, Calendar, Level
 from simcare.scenario.compile import ADMITTED, CompiledScenario
 
@@ -100,15 +101,7 @@ class Context:
     def neighbours(self) -> tuple[np.ndarray, np.ndarray]:
         """(prev, next): for each visit row, the previous and next row of the same patient (-1 if
         none). Rows of one patient are in the order they were created."""
-        patient = self.visits.patient
-        n = patient.shape[0]
-        order = np.argsort(patient, kind="stable")
-        same = patient[order][1:] == patient[order][:-1]
-        prev = np.full(n, -1, dtype=np.int64)
-        nxt = np.full(n, -1, dtype=np.int64)
-        prev[order[1:][same]] = order[:-1][same]
-        nxt[order[:-1][same]] = order[1:][same]
-        return prev, nxt
+        return neighbours(self.visits.patient)
 
     def census(self, rows: np.ndarray) -> np.ndarray:
         """(n,) bool: rows that are patients placed by a census at time 0 (first visit, arrival 0),

@@ -79,6 +79,8 @@ class Calendar:
         months = days.astype("datetime64[M]")
         unique_months, self.month_of_day = np.unique(months, return_inverse=True)
         self.month_labels = np.datetime_as_string(unique_months, unit="M").astype(object)
+        self._days: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._key_memo: dict[tuple[int, int], tuple[Level, np.ndarray, np.ndarray]] = {}
 
     @property
     def n_months(self) -> int:
@@ -92,7 +94,28 @@ class Calendar:
         return m
 
     def day_of(self, minutes: np.ndarray) -> np.ndarray:
-        """Reported-day index of each time (minutes from the origin); -1 outside the window or NaN."""
+        """Reported-day index of each time (minutes from the origin); -1 outside the window or NaN.
+        Remembered for the last arrays seen (several KPIs count the same moments)."""
+        seen = self._days.get(id(minutes))
+        if seen is not None and seen[0] is minutes:
+            return seen[1]
+        day = self._day_of(minutes)
+        self._days[id(minutes)] = (minutes, day)  # holds ``minutes`` so its id is not reused
+        return day
+
+    def _keys(self, level: Level, minutes: np.ndarray) -> np.ndarray:
+        """(n,) bin of each item: group * D + reported day, or G * D (an extra bin, dropped after
+        counting) outside the window or the level. Remembered per (level, times) pair."""
+        seen = self._key_memo.get((id(level), id(minutes)))
+        if seen is not None and seen[0] is level and seen[1] is minutes:
+            return seen[2]
+        day = self.day_of(minutes)
+        G, D = len(level.names), self.n_days
+        key = np.where((day < 0) | (level.codes < 0), G * D, level.codes * D + day)
+        self._key_memo[(id(level), id(minutes))] = (level, minutes, key)
+        return key
+
+    def _day_of(self, minutes: np.ndarray) -> np.ndarray:
         with np.errstate(invalid="ignore"):
             day = np.floor(minutes / MINUTES_PER_DAY) - self.first
         ok = (day >= 0) & (day < self.n_days)
@@ -140,11 +163,16 @@ class Calendar:
         the plain sum. Items whose weight is NaN are left out of that sum (a mean passes NaN values
         and a denominator of 1 or NaN)."""
         out = []
-        day = self.day_of(minutes)
+        num_w = None if numerator is None else np.nan_to_num(numerator, nan=0.0)  # NaN: left out
+        den_w = None if denominator is None else np.nan_to_num(denominator, nan=0.0)
         for level in levels:
-            num = self.day_sums(level, minutes, numerator, day)
-            den = None if denominator is None else self.day_sums(level, minutes, denominator, day)
-            out += self.ratio_blocks(kpi, unit, level, num, den, scale)
+            G, D = len(level.names), self.n_days
+            key = self._keys(level, minutes)
+            num = np.bincount(key, weights=num_w, minlength=G * D + 1)[:-1].reshape(G, D)
+            den = None
+            if den_w is not None:
+                den = np.bincount(key, weights=den_w, minlength=G * D + 1)[:-1].reshape(G, D)
+            out += self.ratio_blocks(kpi, unit, level, num.astype(np.float64), den, scale)
         return out
 
     def series_blocks(

@@ -1,4 +1,5 @@
-"""Every KPI simcare reports, by name, and their definitions as a table (for reports and docs)."""
+"""Every KPI simcare reports, by name; their definitions as a table (for reports and docs); the
+kind of each group name."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import pandas as pd
 
 from simcare.kpi import ae, ambulance, beds, d2a, nhs111
 from simcare.kpi.definitions import KPI
+from simcare.scenario.compile import PATHWAYS, CompiledScenario
 
 KPIS: tuple[KPI, ...] = (*nhs111.KPIS, *ambulance.KPIS, *ae.KPIS, *beds.KPIS, *d2a.KPIS)
 REGISTRY: dict[str, KPI] = {k.name: k for k in KPIS}
@@ -36,3 +38,24 @@ def definitions() -> pd.DataFrame:
             for k in KPIS
         ]
     )
+
+
+def group_kind(group: str, cs: CompiledScenario) -> str:
+    """The kind (a key of GROUP_KINDS) of a name in the table's ``group`` column, e.g. to keep
+    only sites, hubs, trusts and the ICB in a summary."""
+    prefix, _, rest = group.partition(":")
+    if group == "ICB":
+        return "ICB"
+    if group in ("type1", "type3"):
+        return "type"
+    if group in cs.ed_sites:
+        return "site"
+    if group in cs.trusts:
+        return "trust"
+    if group in ("P0", *PATHWAYS):
+        return "pathway"
+    if prefix in ("hub", "acuity", "locality", "disposition") and rest:
+        return prefix
+    if prefix in PATHWAYS and rest:
+        return "d2a"
+    raise KeyError(f"{group!r} is not a KPI group of scenario {cs.name!r}")

@@ -11,6 +11,8 @@ import pytest
 from test_kpi_registry import CONTRACT
 
 from simcare.engine import run
+from simcare.kpi.definitions import GROUP_KINDS
+from simcare.kpi.registry import group_kind
 from simcare.kpi.uec import COLUMNS, uec_measures
 from simcare.scenario.compile import CompiledScenario
 from simcare.scenario.run import compile_file
@@ -73,3 +75,12 @@ def test_the_table_adds_up(bnssg: Bnssg) -> None:
         g: v for g, v in _run(table, "emergency_admissions").items() if g in set(days["group"])}
     nctr, lost = _run(table, "nctr")["ICB"], _run(table, "lost_bed_days")["ICB"]
     assert lost == pytest.approx(nctr * 182)  # mean stock x days in the winter
+
+
+def test_every_group_has_a_documented_kind(bnssg: Bnssg) -> None:
+    cs, table = bnssg
+    kinds = {g: group_kind(g, cs) for g in table["group"].unique()}
+    assert set(kinds.values()) == set(GROUP_KINDS)
+    assert kinds["southmead"] == "site" and kinds["rvj"] == "trust" and kinds["P1:bristol"] == "d2a"
+    with pytest.raises(KeyError, match="nowhere"):
+        group_kind("nowhere", cs)

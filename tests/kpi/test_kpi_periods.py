@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from simcare.kpi.neighbours import neighbours
 from simcare.kpi.periods import Block, Calendar, Level, sorted_group_quantile
 from simcare.scenario.timeline import Timeline
 
@@ -83,3 +84,15 @@ def test_grouped_quantile_equals_numpy_quantile_per_group(pairs: list[tuple[int,
             assert got[k] == pytest.approx(np.quantile(mine, q), rel=1e-12, abs=1e-9)
         else:
             assert np.isnan(got[k])
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(0, 6), max_size=40))
+def test_neighbours_link_each_patients_rows_in_order(patients: list[int]) -> None:
+    patient = np.array(patients, dtype=np.int64)
+    prev, nxt = neighbours(patient)
+    for i, p in enumerate(patients):
+        before = [j for j in range(i) if patients[j] == p]
+        after = [j for j in range(i + 1, len(patients)) if patients[j] == p]
+        assert prev[i] == (before[-1] if before else -1)
+        assert nxt[i] == (after[0] if after else -1)
