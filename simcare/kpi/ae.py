@@ -25,7 +25,7 @@ from simcare.model import enums as E
 
 FOUR_HOURS = 240.0
 TWELVE_HOURS = 720.0
-ED_GROUPS = ("site", "ICB", "acuity", "locality")
+ED_GROUPS = ("site", "trust", "ICB", "acuity", "locality")
 
 
 def _ed_levels(ctx: Context, j: EdJourneys) -> list[Level]:
@@ -36,6 +36,7 @@ def _ed_level_list(ctx: Context) -> list[Level]:
     j = ctx.cached(ed_journeys)
     return [
         Level(ctx.cs.ed_sites, j.site),
+        ctx.trust_level(j.site),
         Level.whole("ICB", j.site.shape[0]),
         *ctx.patient_levels(j.group),
     ]
@@ -59,6 +60,7 @@ def _attendances(ctx: Context) -> tuple[np.ndarray, np.ndarray, np.ndarray, list
     minus = np.full(n_hub, -1, dtype=np.int64)
     levels = [
         Level(ctx.cs.ed_sites, np.concatenate([j.site, minus])),
+        ctx.trust_level(np.concatenate([j.site, minus])),
         Level(tuple(f"hub:{h}" for h in ctx.cs.hubs), np.concatenate([np.full(n_ed, -1), hub])),
         Level(("type1", "type3"), np.repeat(np.array([0, 1]), [n_ed, n_hub])),
         Level.whole("ICB", n_ed + n_hub),
@@ -199,13 +201,13 @@ KPIS: tuple[KPI, ...] = (
         "the ED for an ambulance patient, until leaving the ED; a handover released to the corridor "
         "is the same attendance) and urgent community hub (UTC/MIU, type 3) visits. `ICB` counts "
         "both types; `type1` and `type3` each.",
-        _AE_SOURCE, _ARRIVAL, ("site", "hub", "type", "ICB", "acuity", "locality"), ae_attendances,
+        _AE_SOURCE, _ARRIVAL, ("site", "trust", "hub", "type", "ICB", "acuity", "locality"), ae_attendances,
         requires=("ed", "hub")),
     KPI("ae_within_4h", "%", "tally",
         "Percentage of A&E attendances with a total time in A&E (arrival to departure) of 4 hours or "
         "less: the 4-hour standard. Attendances still open at the end of the run count as over 4 "
         "hours once they have passed 4 hours, and are otherwise left out.",
-        _AE_SOURCE, _ARRIVAL, ("site", "hub", "type", "ICB", "acuity", "locality"), ae_within_4h,
+        _AE_SOURCE, _ARRIVAL, ("site", "trust", "hub", "type", "ICB", "acuity", "locality"), ae_within_4h,
         requires=("ed", "hub")),
     KPI("ae_over_12h", "attendances", "tally",
         "Type-1 attendances with a total time in the ED over 12 hours from arrival (including those "

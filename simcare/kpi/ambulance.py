@@ -23,7 +23,7 @@ from simcare.kpi.journeys import Conveyances, conveyances
 from simcare.kpi.periods import Block, Level
 
 HANDOVER_TARGET = 15.0
-GROUPS = ("site", "ICB")
+GROUPS = ("site", "trust", "ICB")
 NEEDS = ("ambulance",)
 
 
@@ -33,7 +33,7 @@ def _levels(ctx: Context, c: Conveyances) -> list[Level]:
 
 def _level_list(ctx: Context) -> list[Level]:
     c = ctx.cached(conveyances)
-    return [Level(ctx.cs.ed_sites, c.site), Level.whole("ICB", c.site.shape[0])]
+    return [Level(ctx.cs.ed_sites, c.site), ctx.trust_level(c.site), Level.whole("ICB", c.site.shape[0])]
 
 
 def _so_far(ctx: Context, c: Conveyances) -> np.ndarray:

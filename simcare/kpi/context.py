@@ -73,6 +73,14 @@ class Context:
     def service(self, name: str) -> int | None:
         return self.index.get(name)
 
+    def trust_level(self, site: np.ndarray) -> Level:
+        """Trusts (no day rows) for items at ED sites ``site`` (n,) (index into cs.ed_sites; -1: none):
+        each site counts for the trust that runs it, as in the published A&E statistics."""
+        runs = [self.cs.ed_trust[s] for s in self.cs.ed_sites]
+        trusts = tuple(dict.fromkeys([t for t in self.cs.trusts if t in runs] + runs))
+        of_site = np.array([trusts.index(t) for t in runs] + [-1], dtype=np.int64)
+        return Level(trusts, of_site[site], daily=False)
+
     def has(self, prefix: str) -> bool:
         """Whether the run has service ``prefix`` or a service ``prefix:NAME``."""
         return prefix in self.index or any(n.startswith(prefix + ":") for n in self.index)

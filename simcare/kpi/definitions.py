@@ -29,7 +29,8 @@ GROUP_KINDS: dict[str, str] = {
     "site": "type-1 ED site, by its scenario name (`southmead`, `bri`, `weston`)",
     "type": "`type1` (all type-1 EDs) or `type3` (all urgent community hubs, UTC/MIU)",
     "hub": "urgent community hub, `hub:NAME` (`hub:south_bristol_utc`)",
-    "trust": "acute trust owning G&A beds, by its scenario name (`rvj`, `ra7`)",
+    "trust": "acute trust, by its scenario name (`rvj`, `ra7`): its G&A beds; for ED and ambulance "
+    "measures, its type-1 EDs (months and run only), as the published A&E statistics count them",
     "acuity": "patient group by acuity, `acuity:NAME` (`acuity:major`); run and months only",
     "locality": "patient's home locality, `locality:NAME` (`locality:woodspring`); run and months only",
     "pathway": "discharge pathway `P0` (home, no support) to `P3` (care home)",

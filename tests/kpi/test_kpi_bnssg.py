@@ -63,6 +63,7 @@ def test_the_table_adds_up(bnssg: Bnssg) -> None:
     assert ae["type1"] == sum(ae[s] for s in cs.ed_sites)
     assert ae["type3"] == sum(ae[f"hub:{h}"] for h in cs.hubs) == _run(table, "hub_attendances")["ICB"]
     assert ae["ICB"] == ae["type1"] + ae["type3"]
+    assert ae["rvj"] == ae["southmead"] and ae["ra7"] == ae["bri"] + ae["weston"]
     assert ae["ICB"] == sum(ae[f"locality:{x}"] for x in cs.localities)
     d = _run(table, "discharges")
     assert d["ICB"] == d[["P0", "P1", "P2", "P3"]].sum() == sum(d[t] for t in cs.trusts)

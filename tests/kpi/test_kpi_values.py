@@ -56,6 +56,7 @@ def test_nhs111(table: pd.DataFrame, kpi: str, group: str, period: str, expected
         ("handover_mean", "a", RUN, (70 + 45) / 2),
         ("handover_over_15", "a", RUN, 2), ("handover_over_30", "a", RUN, 2),
         ("handover_over_60", "ICB", RUN, 1), ("handover_over_60", "a", D31, 1),
+        ("handover_over_60", "t", RUN, 1),
         ("crew_hours_lost", "ICB", RUN, (55 + 30) / 60),
         ("ambulance_response_mean", "ICB", RUN, 5.0),
         ("ambulance_response_p90", "ICB", RUN, 9.0),  # numpy.quantile([0, 10], 0.9)
@@ -75,13 +76,15 @@ def test_ambulance(table: pd.DataFrame, kpi: str, group: str, period: str, expec
         ("ae_attendances", "hub:h", RUN, 1), ("ae_attendances", "type1", RUN, 7),
         ("ae_attendances", "type3", RUN, 1), ("ae_attendances", "ICB", RUN, 8),
         ("ae_attendances", "acuity:major", RUN, 3), ("ae_attendances", "locality:south", RUN, 5),
+        ("ae_attendances", "t", RUN, 7), ("ae_attendances", "t", FEB, 3),  # trust t runs ED a
         # within 4 h: P1, P3 of P1-P6 (P6 open but past 4 h; P7 open, not yet, left out)
         ("ae_within_4h", "a", RUN, 100 * 2 / 6), ("ae_within_4h", "a", D31, 50.0),
         ("ae_within_4h", "a", D01, 0.0), ("ae_within_4h", "ICB", RUN, 100 * 3 / 7),
-        ("ae_within_4h", "type3", RUN, 100.0),
+        ("ae_within_4h", "type3", RUN, 100.0), ("ae_within_4h", "t", RUN, 100 * 2 / 6),
         ("ae_over_12h", "a", RUN, 1), ("ae_over_12h", "a", D31, 0), ("ae_over_12h", "a", D01, 1),
         # P2 waits 100 min from decision to admit; P6 has boarded 620 min at the end
-        ("dta_over_4h", "a", D01, 1), ("dta_over_4h", "ICB", RUN, 1), ("dta_over_12h", "a", RUN, 0),
+        ("dta_over_4h", "a", D01, 1), ("dta_over_4h", "t", FEB, 1), ("dta_over_4h", "ICB", RUN, 1),
+        ("dta_over_12h", "a", RUN, 0),
         ("lwbs", "a", D01, 1), ("lwbs", "a", RUN, 1), ("lwbs", "locality:south", RUN, 1),
         ("time_in_dept_mean", "a", RUN, 300.0), ("time_in_dept_mean", "a", D31, 250.0),
         ("time_in_dept_mean", "a", D01, 500.0),
@@ -148,6 +151,8 @@ def test_fine_groups_and_summaries_have_no_day_rows(table: pd.DataFrame) -> None
     assert not days["group"].str.startswith(("acuity:", "locality:")).any()
     assert not days["kpi"].isin(["ga_occupancy_peak", "ga_days_over_92", "ga_days_over_95"]).any()
     assert "P1:la" not in set(days["group"])
+    ed = days["kpi"].str.startswith(("ae_", "dta_", "handover", "lwbs", "time_in_dept"))
+    assert "t" not in set(days[ed]["group"]) and "t" in set(days[~ed]["group"])  # trust: beds daily
 
 
 def test_periods_and_kpis_can_be_chosen() -> None:
