@@ -25,6 +25,7 @@ from functools import cached_property
 
 import numpy as np
 
+from simcare.errors import ModelError
 from simcare.scenario.timeline import Timeline
 
 MINUTES_PER_DAY = 1440.0
@@ -68,8 +69,8 @@ class Calendar:
 
     def __init__(self, timeline: Timeline, periods: Sequence[str] = PERIOD_KINDS) -> None:
         unknown = set(periods) - set(PERIOD_KINDS)
-        if unknown:
-            raise ValueError(f"unknown period kinds {sorted(unknown)}; expected some of {PERIOD_KINDS}")
+        if unknown or not periods:
+            raise ModelError("periods", f"expected some of {', '.join(PERIOD_KINDS)}; got {list(periods)}")
         self.timeline = timeline
         self.periods = tuple(p for p in PERIOD_KINDS if p in periods)
         self.first = timeline.day_index(timeline.start)

@@ -9,12 +9,14 @@ in the period.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 
 from simcare.engine.result import RunResult
+from simcare.errors import ModelError
 from simcare.kpi.context import Context
 from simcare.kpi.periods import PERIOD_KINDS
 from simcare.kpi.registry import KPIS, REGISTRY
@@ -33,7 +35,8 @@ def uec_measures(
     """The KPI table of one replication: columns (kpi, group, period, value, unit).
 
     periods: which of "run", "month", "day" to produce (all by default; batch runs that need only
-    run totals pass ("run",)). kpis: names from the registry (all by default). A KPI whose service
+    run totals pass ("run",)). kpis: names from the registry (all by default). Unknown names raise
+    ModelError (field "kpis" or "periods"). A KPI whose service
     the scenario lacks (no ambulance, no hubs) gives no rows; so does a ratio with nothing to
     average in a period.
     """
@@ -41,9 +44,11 @@ def uec_measures(
         chosen = KPIS
     else:
         names = list(kpis)
-        unknown = [n for n in names if n not in REGISTRY]
-        if unknown:
-            raise KeyError(f"unknown KPI {unknown}; known: {sorted(REGISTRY)}")
+        for n in names:
+            if n not in REGISTRY:
+                close = difflib.get_close_matches(n, list(REGISTRY), n=1)
+                hint = f"did you mean {close[0]!r}?" if close else f"known: {', '.join(sorted(REGISTRY))}"
+                raise ModelError("kpis", f"unknown KPI {n!r}; {hint}")
         chosen = tuple(REGISTRY[n] for n in names)
     ctx = Context(result, cs, periods)
     chosen = tuple(k for k in chosen if not k.requires or any(ctx.has(s) for s in k.requires))

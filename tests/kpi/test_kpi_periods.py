@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from simcare.errors import ModelError
 from simcare.kpi.neighbours import neighbours
 from simcare.kpi.periods import Block, Calendar, Level, sorted_group_quantile
 from simcare.scenario.timeline import Timeline
@@ -31,7 +32,7 @@ def test_times_in_the_warm_up_after_the_end_or_missing_have_no_day() -> None:
 
 
 def test_unknown_period_kind_is_refused() -> None:
-    with pytest.raises(ValueError, match="week"):
+    with pytest.raises(ModelError, match="periods: expected some of run, month, day; got .*'week'"):
         Calendar(TL, periods=("run", "week"))
 
 

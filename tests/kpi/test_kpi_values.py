@@ -159,7 +159,7 @@ def test_periods_and_kpis_can_be_chosen() -> None:
     t = uec_measures(tiny_result(), tiny_scenario(), periods=("run",), kpis=["ae_attendances", "nctr"])
     assert set(t["period"]) == {RUN}
     assert set(t["kpi"]) == {"ae_attendances", "nctr"}
-    with pytest.raises(KeyError, match="ae_atendances"):
+    with pytest.raises(ModelError, match="kpis: unknown KPI 'ae_atendances'; did you mean 'ae_attendances'"):
         uec_measures(tiny_result(), tiny_scenario(), kpis=["ae_atendances"])
 
 
