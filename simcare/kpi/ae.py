@@ -19,7 +19,7 @@ import numpy as np
 
 from simcare.kpi.context import Context
 from simcare.kpi.definitions import KPI
-from simcare.kpi.journeys import EdJourneys, ed_journeys
+from simcare.kpi.journeys import ed_journeys
 from simcare.kpi.periods import Block, Level
 from simcare.model import enums as E
 
@@ -28,11 +28,8 @@ TWELVE_HOURS = 720.0
 ED_GROUPS = ("site", "trust", "ICB", "acuity", "locality")
 
 
-def _ed_levels(ctx: Context, j: EdJourneys) -> list[Level]:
-    return ctx.cached(_ed_level_list)
-
-
-def _ed_level_list(ctx: Context) -> list[Level]:
+def _ed_levels(ctx: Context) -> list[Level]:
+    """Sites, trusts, ICB, acuity and locality of each ED attendance (shared by the ED KPIs)."""
     j = ctx.cached(ed_journeys)
     return [
         Level(ctx.cs.ed_sites, j.site),
@@ -90,14 +87,14 @@ def ae_within_4h(ctx: Context) -> list[Block]:
 def ae_over_12h(ctx: Context) -> list[Block]:
     j = ctx.cached(ed_journeys)
     over = (ctx.duration(j.start, j.end) > TWELVE_HOURS).astype(float)
-    return ctx.cal.tally_blocks("ae_over_12h", "attendances", _ed_levels(ctx, j), j.start, over)
+    return ctx.cal.tally_blocks("ae_over_12h", "attendances", ctx.cached(_ed_levels), j.start, over)
 
 
 def _dta_over(ctx: Context, kpi: str, limit: float) -> list[Block]:
     j = ctx.cached(ed_journeys)
     admitted = ~np.isnan(j.dta)
     over = (ctx.duration(j.dta, j.admitted_at) > limit) & admitted
-    return ctx.cal.tally_blocks(kpi, "patients", _ed_levels(ctx, j), j.dta, over.astype(float))
+    return ctx.cal.tally_blocks(kpi, "patients", ctx.cached(_ed_levels), j.dta, over.astype(float))
 
 
 def dta_over_4h(ctx: Context) -> list[Block]:
@@ -111,19 +108,19 @@ def dta_over_12h(ctx: Context) -> list[Block]:
 def lwbs(ctx: Context) -> list[Block]:
     j = ctx.cached(ed_journeys)
     left = (j.outcome == E.OUT_ABANDONED).astype(float)
-    return ctx.cal.tally_blocks("lwbs", "attendances", _ed_levels(ctx, j), j.start, left)
+    return ctx.cal.tally_blocks("lwbs", "attendances", ctx.cached(_ed_levels), j.start, left)
 
 
 def time_in_dept_mean(ctx: Context) -> list[Block]:
     j = ctx.cached(ed_journeys)
     minutes = j.end - j.start
     ones = np.where(np.isnan(minutes), np.nan, 1.0)
-    return ctx.cal.tally_blocks("time_in_dept_mean", "min", _ed_levels(ctx, j), j.start, minutes, ones)
+    return ctx.cal.tally_blocks("time_in_dept_mean", "min", ctx.cached(_ed_levels), j.start, minutes, ones)
 
 
 def time_in_dept_p95(ctx: Context) -> list[Block]:
     j = ctx.cached(ed_journeys)
-    levels = _ed_levels(ctx, j)
+    levels = ctx.cached(_ed_levels)
     return ctx.cal.quantile_blocks("time_in_dept_p95", "min", levels, j.start, j.end - j.start, 0.95)
 
 
@@ -158,24 +155,20 @@ def ed_boarding(ctx: Context) -> list[Block]:
 
 
 # --- hubs (UTC / MIU) ---------------------------------------------------------------------------------
-def _hub_levels(ctx: Context, hub: np.ndarray) -> list[Level]:
-    return ctx.cached(_hub_level_list)
-
-
-def _hub_level_list(ctx: Context) -> list[Level]:
+def _hub_levels(ctx: Context) -> list[Level]:
     hub = ctx.cached(_hub_visits)[0]
     return [Level(tuple(f"hub:{h}" for h in ctx.cs.hubs), hub), Level.whole("ICB", hub.shape[0])]
 
 
 def hub_attendances(ctx: Context) -> list[Block]:
     hub, _, start, _ = ctx.cached(_hub_visits)
-    return ctx.cal.tally_blocks("hub_attendances", "attendances", _hub_levels(ctx, hub), start)
+    return ctx.cal.tally_blocks("hub_attendances", "attendances", ctx.cached(_hub_levels), start)
 
 
 def hub_within_4h(ctx: Context) -> list[Block]:
     hub, _, start, end = ctx.cached(_hub_visits)
     within, counted = _within(end, ctx.duration(start, end), FOUR_HOURS)
-    return ctx.cal.tally_blocks("hub_within_4h", "%", _hub_levels(ctx, hub), start, within, counted, 100.0)
+    return ctx.cal.tally_blocks("hub_within_4h", "%", ctx.cached(_hub_levels), start, within, counted, 100.0)
 
 
 def hub_utilisation(ctx: Context) -> list[Block]:

@@ -27,11 +27,8 @@ GROUPS = ("site", "trust", "ICB")
 NEEDS = ("ambulance",)
 
 
-def _levels(ctx: Context, c: Conveyances) -> list[Level]:
-    return ctx.cached(_level_list)
-
-
-def _level_list(ctx: Context) -> list[Level]:
+def _levels(ctx: Context) -> list[Level]:
+    """Site, trust and ICB of each conveyance (shared by the handover KPIs)."""
     c = ctx.cached(conveyances)
     return [Level(ctx.cs.ed_sites, c.site), ctx.trust_level(c.site), Level.whole("ICB", c.site.shape[0])]
 
@@ -43,13 +40,13 @@ def _so_far(ctx: Context, c: Conveyances) -> np.ndarray:
 
 def conveyances_kpi(ctx: Context) -> list[Block]:
     c = ctx.cached(conveyances)
-    return ctx.cal.tally_blocks("conveyances", "patients", _levels(ctx, c), c.arrival)
+    return ctx.cal.tally_blocks("conveyances", "patients", ctx.cached(_levels), c.arrival)
 
 
 def handover_mean(ctx: Context) -> list[Block]:
     c = ctx.cached(conveyances)
     ones = np.where(np.isnan(c.handover), np.nan, 1.0)
-    return ctx.cal.tally_blocks("handover_mean", "min", _levels(ctx, c), c.arrival, c.handover, ones)
+    return ctx.cal.tally_blocks("handover_mean", "min", ctx.cached(_levels), c.arrival, c.handover, ones)
 
 
 def _handover_over(minutes: float) -> Callable[[Context], list[Block]]:
@@ -57,7 +54,7 @@ def _handover_over(minutes: float) -> Callable[[Context], list[Block]]:
         c = ctx.cached(conveyances)
         over = (_so_far(ctx, c) > minutes).astype(float)
         kpi = f"handover_over_{minutes:.0f}"
-        return ctx.cal.tally_blocks(kpi, "handovers", _levels(ctx, c), c.arrival, over)
+        return ctx.cal.tally_blocks(kpi, "handovers", ctx.cached(_levels), c.arrival, over)
 
     compute.__name__ = f"handover_over_{minutes:.0f}"
     return compute
@@ -66,7 +63,7 @@ def _handover_over(minutes: float) -> Callable[[Context], list[Block]]:
 def crew_hours_lost(ctx: Context) -> list[Block]:
     c = ctx.cached(conveyances)
     hours = np.maximum(_so_far(ctx, c) - HANDOVER_TARGET, 0.0) / 60.0
-    return ctx.cal.tally_blocks("crew_hours_lost", "h", _levels(ctx, c), c.arrival, hours)
+    return ctx.cal.tally_blocks("crew_hours_lost", "h", ctx.cached(_levels), c.arrival, hours)
 
 
 def _calls(ctx: Context) -> tuple[np.ndarray, np.ndarray]:

@@ -136,17 +136,14 @@ class Context:
             locality[g] = l_index.get(loc, -1)
         return acuity, locality
 
-    def patient_levels(self, groups: np.ndarray) -> list[Level]:
-        """Acuity and locality levels (no day rows) for items of patient groups ``groups`` (n,)."""
+    def patient_levels(self, groups: np.ndarray, acuity_too: bool = True) -> list[Level]:
+        """Acuity (unless not ``acuity_too``) and locality levels (no day rows) for items of patient
+        groups ``groups`` (n,); a level is left out when no group name has that part."""
         acuity, locality = self._group_parts
         out = []
-        if (acuity >= 0).any():
+        if acuity_too and (acuity >= 0).any():
             out.append(Level(tuple(f"acuity:{a}" for a in self.cs.acuities), acuity[groups], daily=False))
         if (locality >= 0).any():
             names = tuple(f"locality:{x}" for x in self.cs.localities)
             out.append(Level(names, locality[groups], daily=False))
         return out
-
-    def locality_of_groups(self) -> np.ndarray:
-        """(n_groups + 1,) locality index of each patient group (-1 if none)."""
-        return self._group_parts[1]

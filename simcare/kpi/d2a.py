@@ -72,7 +72,7 @@ def d2a_wait(ctx: Context) -> list[Block]:
         Level(tuple(groups), service, daily=False),
         Level(PATHWAYS, pathway[service]),
         Level.whole("ICB", rows.shape[0]),
-        *[lv for lv in ctx.patient_levels(v.group[rows]) if lv.names[0].startswith("locality:")],
+        *ctx.patient_levels(v.group[rows], acuity_too=False),
     ]
     ones = np.where(np.isnan(days), np.nan, 1.0)
     return ctx.cal.tally_blocks("d2a_wait", "days", levels, v.start[rows], days, ones)

@@ -91,14 +91,13 @@ def ed_journeys(ctx: Context) -> EdJourneys:
 class Conveyances:
     """One entry per ambulance conveyance to a type-1 ED, arrays of shape (n,).
 
-    site: index into ``cs.ed_sites`` of the ED the patient was taken to; group: patient group;
+    site: index into ``cs.ed_sites`` of the ED the patient was taken to;
     arrival: arrival at the ED (end of the crew's job cycle); handover: arrival to the crew being
     free (patient accepted into the ED, or released to the corridor), minutes (NaN if the crew
     is still waiting at the end of the run).
     """
 
     site: np.ndarray
-    group: np.ndarray
     arrival: np.ndarray
     handover: np.ndarray
 
@@ -109,7 +108,7 @@ def conveyances(ctx: Context) -> Conveyances:
     amb = ctx.service("ambulance")
     if amb is None:
         empty = np.zeros(0)
-        return Conveyances(empty.astype(np.int64), empty.astype(np.int64), empty, empty)
+        return Conveyances(empty.astype(np.int64), empty, empty)
     svc = v.service
     nxt = ctx.neighbours[1]
     ed = ctx.services_of("ed", ctx.cs.ed_sites)
@@ -120,7 +119,6 @@ def conveyances(ctx: Context) -> Conveyances:
     arrival = v.end[rows]
     return Conveyances(
         site=site,
-        group=v.group[rows],
         arrival=arrival,
         handover=v.departure[rows] - arrival,
     )
