@@ -87,6 +87,13 @@ def ambulance_response_p90(ctx: Context) -> list[Block]:
     return ctx.cal.quantile_blocks("ambulance_response_p90", "min", [level], call, wait, 0.90)
 
 
+def crews_at_handover(ctx: Context) -> list[Block]:
+    if ctx.service("ambulance") is None:
+        return []
+    waiting = ctx.series("blocked", ["ambulance"])
+    return ctx.cal.series_blocks("crews_at_handover", "crews", ["ICB"], waiting)
+
+
 def ambulance_queue(ctx: Context) -> list[Block]:
     if ctx.service("ambulance") is None:
         return []
@@ -123,6 +130,11 @@ KPIS: tuple[KPI, ...] = (
         "Ambulance crew hours lost to handover delays: the time each handover takes beyond 15 "
         "minutes, summed, in hours.",
         _SOURCE, _ARRIVAL, GROUPS, crew_hours_lost,
+        requires=NEEDS),
+    KPI("crews_at_handover", "crews", "time-weighted",
+        "Ambulance crews at an ED waiting to hand their patient over, mean number over the period "
+        "(the stock behind crew_hours_lost).",
+        "model measure", "hourly blocked of the ambulance service", ("ICB",), crews_at_handover,
         requires=NEEDS),
     KPI("ambulance_response_mean", "min", "tally",
         "Mean time from a 999 call needing a crew to a crew being allocated (waiting for a free "

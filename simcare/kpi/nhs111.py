@@ -53,6 +53,14 @@ def nhs111_answered_60s(ctx: Context) -> list[Block]:
                                 answered.astype(float), 100.0)
 
 
+def nhs111_answer_mean(ctx: Context) -> list[Block]:
+    rows, levels = ctx.cached(_phone)
+    v = ctx.visits
+    seconds = 60.0 * (v.start[rows] - v.arrival[rows])
+    ones = np.where(np.isnan(seconds), np.nan, 1.0)
+    return ctx.cal.tally_blocks("nhs111_answer_mean", "s", levels, v.arrival[rows], seconds, ones)
+
+
 def nhs111_abandoned(ctx: Context) -> list[Block]:
     rows, levels = ctx.cached(_phone)
     v = ctx.visits
@@ -126,6 +134,10 @@ KPIS: tuple[KPI, ...] = (
     KPI("nhs111_answered_60s", "%", "tally",
         "Percentage of answered 111 calls answered within 60 seconds of joining the queue.",
         _SOURCE, _CALL, ("ICB", "acuity", "locality"), nhs111_answered_60s, requires=(PHONE,)),
+    KPI("nhs111_answer_mean", "s", "tally",
+        "Mean time to answer a 111 call, in seconds, from joining the queue to a call handler "
+        "answering (answered calls).",
+        _SOURCE, _CALL, ("ICB", "acuity", "locality"), nhs111_answer_mean, requires=(PHONE,)),
     KPI("nhs111_abandoned", "%", "tally",
         "Percentage of 111 calls abandoned (the caller hung up before being answered), of calls "
         "answered or abandoned.",

@@ -101,6 +101,7 @@ def _series() -> dict[str, np.ndarray]:
     z["capacity"][d], z["in_service"][d] = 3, 3
     z["waiting"][d, 24:48] = 1
     z["waiting"][S_["ambulance"]] = 0.5
+    z["blocked"][S_["ambulance"], 24:48] = 0.25  # crews waiting to hand over on 31 January
     return z
 
 

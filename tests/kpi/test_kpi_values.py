@@ -38,6 +38,7 @@ def test_table_has_the_contract_columns_and_no_missing_values(table: pd.DataFram
         ("nhs111_calls", "locality:south", RUN, 3), ("nhs111_calls", "acuity:major", RUN, 1),
         ("nhs111_answered_60s", "ICB", RUN, 100 * 2 / 3),  # 30 s and 0 s of three answered
         ("nhs111_abandoned", "ICB", RUN, 25.0),
+        ("nhs111_answer_mean", "ICB", RUN, 60 * (0.5 + 3 + 0) / 3),
         ("nhs111_online", "ICB", RUN, 1),
         ("nhs111_online_share", "ICB", RUN, 25.0),  # one of four first contacts
         ("nhs111_dispositions", "disposition:home_or_primary_care", RUN, 75.0),
@@ -61,6 +62,7 @@ def test_nhs111(table: pd.DataFrame, kpi: str, group: str, period: str, expected
         ("ambulance_response_mean", "ICB", RUN, 5.0),
         ("ambulance_response_p90", "ICB", RUN, 9.0),  # numpy.quantile([0, 10], 0.9)
         ("ambulance_queue", "ICB", RUN, 0.5),
+        ("crews_at_handover", "ICB", D31, 0.25), ("crews_at_handover", "ICB", RUN, 0.125),
     ],
 )
 def test_ambulance(table: pd.DataFrame, kpi: str, group: str, period: str, expected: float) -> None:
