@@ -58,14 +58,15 @@ def run_batch(plan: Plan, store: str | os.PathLike[str], backend: Backend | None
     """
     started = time.perf_counter()
     st = Store.open(Path(store), plan, plan_text)
-    tasks = plan.tasks()
-    todo = st.pending(tasks, retry_failed=retry_failed)
     own = backend is None
-    backend = backend or make_backend()
-    earlier = 0 if retry_failed else len(st.failed())  # failures kept from an earlier run
-    bar = _progress_bar(len(tasks), len(tasks) - len(todo), plan.name, earlier, progress)
+    bar = None
     failed = ran = 0
     try:
+        tasks = plan.tasks()
+        todo = st.pending(tasks, retry_failed=retry_failed)
+        backend = backend or make_backend()
+        earlier = 0 if retry_failed else len(st.failed())  # failures kept from an earlier run
+        bar = _progress_bar(len(tasks), len(tasks) - len(todo), plan.name, earlier, progress)
         for index, result in backend.map(run_task, todo):
             task = todo[index]
             if isinstance(result, TaskResult):
@@ -81,9 +82,10 @@ def run_batch(plan: Plan, store: str | os.PathLike[str], backend: Backend | None
                 bar.set_postfix(failed=earlier + failed, refresh=False)
                 bar.update(1)
     finally:
+        st.close()
         if bar is not None:
             bar.close()
-        if own:
+        if own and backend is not None:
             backend.close()
     return BatchOutcome(skipped=len(tasks) - len(todo), ran=ran, failed=failed,
                         seconds=time.perf_counter() - started, status=st.status())

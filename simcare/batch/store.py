@@ -9,6 +9,7 @@
       kpis/KEY.parquet   the KPI table of each task that succeeded (written to a temporary file,
                          fsync, os.replace: a file that exists is complete)
       visits/KEY.parquet the visit table, when the plan keeps visits
+      lock               held (flock) by the simcare batch writing to the store
 
 A manifest record: key, status ("ok" or "failed"), scenario, scenario_hash, parameters, seed,
 replication, engine, version, code (:func:`code_digest` of the code that ran it), worker
@@ -51,6 +52,7 @@ PLAN_FILE = "plan.json"
 MANIFEST = "manifest.jsonl"
 KPIS = "kpis"
 VISITS = "visits"
+LOCK = "lock"
 FORMAT = 1
 
 
@@ -97,6 +99,26 @@ def code_digest() -> str:
     for file in sorted(root.rglob("*.py")):
         h.update(file.relative_to(root).as_posix().encode() + b"\0" + file.read_bytes() + b"\0")
     return h.hexdigest()[:12]
+
+
+_OWN = {KPIS, VISITS, "plan.yaml", LOCK}  # what a store holds before its plan.json is written
+
+
+def _lock(root: Path) -> int:
+    """Take the store's writer lock (one ``simcare batch`` at a time per store), or raise.
+    An advisory ``flock``: the system releases it when the holder exits, even by ``kill -9``."""
+    fd = os.open(root / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX: no lock
+        return fd
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise StoreError(f"{root} is being written by another simcare batch: wait for it to "
+                         "finish (or stop it) before running this one") from None
+    return fd
 
 
 def _now() -> str:
@@ -155,6 +177,13 @@ class Store:
         self.tasks: list[dict[str, Any]] = list(plan_record["tasks"])
         self._by_key = {t["key"]: t for t in self.tasks}
         self.records: dict[str, dict[str, Any]] = {}  # key -> last manifest record
+        self._lock: int | None = None  # file descriptor holding the writer's lock
+
+    def close(self) -> None:
+        """Release the writer's lock (also released if the process dies)."""
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
 
     # --- opening ----------------------------------------------------------------------------
 
@@ -174,11 +203,16 @@ class Store:
                                  f"{store.plan_record['digest'][:12]}; this plan: "
                                  f"{record['digest'][:12]}): {_difference(store.tasks, record['tasks'])}. "
                                  "Use another --out directory, or rerun the plan that made it.")
-            return cls.read(root, repair=True)
-        if root.exists() and (not root.is_dir() or any(root.iterdir())):
+            lock = _lock(root)
+            store = cls.read(root, repair=True)
+            store._lock = lock
+            return store
+        if root.exists() and (not root.is_dir() or any(p.name not in _OWN and not p.name.endswith(".tmp")
+                                                       for p in root.iterdir())):
             raise StoreError(f"{root} exists and is not a batch store (no {PLAN_FILE}): "
                              "give a new or empty directory to --out")
         (root / KPIS).mkdir(parents=True, exist_ok=True)
+        lock = _lock(root)
         if plan.spec.keep_visits:
             (root / VISITS).mkdir(exist_ok=True)
         if plan_text is not None:
@@ -187,6 +221,7 @@ class Store:
         data = json.dumps(record, indent=1).encode("utf-8")
         _atomic_write(plan_json, lambda fh: fh.write(data))  # last: its presence marks a store
         store = cls(root, record)
+        store._lock = lock
         store._recover()
         return store
 
@@ -228,8 +263,7 @@ class Store:
                     rec = json.loads(line)
                     if isinstance(rec, dict) and rec.get("key") in self._by_key:
                         self.records[rec["key"]] = rec
-        for sub in (KPIS, VISITS) if repair else ():
-            folder = self.path / sub
+        for folder in (self.path, self.path / KPIS, self.path / VISITS) if repair else ():
             if folder.is_dir():
                 for tmp in folder.glob(".*.tmp"):
                     with contextlib.suppress(OSError):

@@ -56,15 +56,15 @@ def test_resume_after_sigkill(tmp_path: Path) -> None:
     resumed = subprocess.run(_command(plan_file, store), cwd=tmp_path, env=env, capture_output=True,
                              text=True, timeout=240, check=False)
     assert resumed.returncode == 0, resumed.stderr
-    assert f"{len(before)} already in the store" in resumed.stdout
-    assert "9 tasks: 9 done, 0 failed, 0 not run" in resumed.stdout
+    assert f"{len(before)} already in the store" in resumed.stdout, (sorted(before), resumed.stdout)
+    assert "9 tasks: 9 done, 0 failed, 0 not run" in resumed.stdout, resumed.stdout
     after = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in kpis.glob("*.parquet")}
     assert len(after) == 9
     assert all(after[name] == stamp for name, stamp in before.items())  # kept, not rewritten
 
     records = [json.loads(line) for line in (store / "manifest.jsonl").read_text().splitlines()]
     keys = [r["key"] for r in records]
-    assert sorted(keys) == sorted(set(keys)) and len(keys) == 9  # one record per task
+    assert sorted(keys) == sorted(set(keys)) and len(keys) == 9, records  # one record per task
     assert {r["status"] for r in records} == {"ok"}
 
     reference = tmp_path / "reference"

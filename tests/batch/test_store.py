@@ -145,3 +145,24 @@ def test_status_warns_when_results_come_from_different_code(plan: Plan, tmp_path
     status = Store.read(store).status()
     assert status.codes == tuple(sorted(("0123456789ab", code_digest())))
     assert "warning: results made by 2 different versions of the code" in status.text()
+
+
+def test_one_writer_at_a_time(plan: Plan, tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    first = Store.open(store, plan)
+    try:
+        with pytest.raises(StoreError, match="is being written by another simcare batch"):
+            run_batch(plan, store)
+        assert Store.read(store).status().pending == 4  # reading is always allowed
+    finally:
+        first.close()
+    assert run_batch(plan, store).ran == 4  # the lock went with its holder
+
+
+def test_killed_while_creating_the_store(plan: Plan, tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    (store / "kpis").mkdir(parents=True)
+    (store / "plan.yaml").write_text("half")
+    (store / ".plan.json.x.tmp").write_text("{")
+    assert run_batch(plan, store).ran == 4
+    assert not list(store.glob(".*.tmp"))
