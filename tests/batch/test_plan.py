@@ -135,3 +135,17 @@ def test_unreadable_plan(tmp_path: Path) -> None:
     listed.write_text("- a\n", encoding="utf-8")
     with pytest.raises(PlanError, match="expected a mapping"):
         load_plan(listed)
+
+
+def test_the_plan_in_docs_batch_md_is_valid(tmp_path: Path) -> None:
+    """docs/batch.md's example plan (its YAML block that starts with `name:`) reads and expands."""
+    root = Path(__file__).resolve().parents[2]
+    text = (root / "docs" / "batch.md").read_text(encoding="utf-8")
+    blocks = [b.split("\n", 1)[1].split("```", 1)[0] for b in text.split("```yaml")[1:]]
+    block = next(b for b in blocks if b.startswith("name:")).replace("../scenarios/", f"{root}/scenarios/")
+    path = tmp_path / "plan.yaml"
+    path.write_text(block, encoding="utf-8")
+    plan = load_plan(path)
+    assert len(plan.variants) == 2 * 6 * 20 and len(plan.tasks()) == 2 * 6 * 20 * 10
+    assert plan.variants[0].label.startswith("bnssg_baseline_winter[levers.discharge_capacity.increase=0%")
+    assert plan.variants[-1].label.startswith("flu[levers.discharge_capacity.increase=20%")
