@@ -22,13 +22,15 @@ if TYPE_CHECKING:
 class EdJourneys:
     """One entry per type-1 ED attendance, arrays of shape (n,).
 
-    site: index into ``cs.ed_sites``; group: patient group during the attendance; start: arrival
+    patient: patient id; site: index into ``cs.ed_sites``; group: patient group during the
+    attendance; start: arrival
     (at triage, or at the ED for an ambulance); end: left the ED (NaN if still in); outcome: OUT_*
     of the last cubicle visit (ABANDONED = left without being seen); dta: decision to admit (end of
     treatment; NaN if not admitted); admitted_at: left the ED for a G&A bed (NaN if not admitted
     or still boarding).
     """
 
+    patient: np.ndarray
     site: np.ndarray
     group: np.ndarray
     start: np.ndarray
@@ -77,6 +79,7 @@ def ed_journeys(ctx: Context) -> EdJourneys:
     t_rows = t_rows[ed[service_of(nxt[t_rows])] < 0]
     n_t = t_rows.shape[0]
     return EdJourneys(
+        patient=np.concatenate([v.patient[rows], v.patient[t_rows]]),
         site=np.concatenate([ed[svc[rows]], triage[svc[t_rows]]]),
         group=np.concatenate([v.group[rows], v.group[t_rows]]),
         start=np.concatenate([start, v.arrival[t_rows]]),
@@ -91,12 +94,13 @@ def ed_journeys(ctx: Context) -> EdJourneys:
 class Conveyances:
     """One entry per ambulance conveyance to a type-1 ED, arrays of shape (n,).
 
-    site: index into ``cs.ed_sites`` of the ED the patient was taken to;
+    patient: patient id; site: index into ``cs.ed_sites`` of the ED the patient was taken to;
     arrival: arrival at the ED (end of the crew's job cycle); handover: arrival to the crew being
     free (patient accepted into the ED, or released to the corridor), minutes (NaN if the crew
     is still waiting at the end of the run).
     """
 
+    patient: np.ndarray
     site: np.ndarray
     arrival: np.ndarray
     handover: np.ndarray
@@ -108,7 +112,7 @@ def conveyances(ctx: Context) -> Conveyances:
     amb = ctx.service("ambulance")
     if amb is None:
         empty = np.zeros(0)
-        return Conveyances(empty.astype(np.int64), empty, empty)
+        return Conveyances(empty.astype(np.int64), empty.astype(np.int64), empty, empty)
     svc = v.service
     nxt = ctx.neighbours[1]
     ed = ctx.services_of("ed", ctx.cs.ed_sites)
@@ -118,6 +122,7 @@ def conveyances(ctx: Context) -> Conveyances:
     rows, site = rows[site >= 0], site[site >= 0]
     arrival = v.end[rows]
     return Conveyances(
+        patient=v.patient[rows],
         site=site,
         arrival=arrival,
         handover=v.departure[rows] - arrival,
