@@ -57,6 +57,13 @@ def ga_beds(ctx: Context) -> list[Block]:
     return ctx.cal.series_blocks("ga_beds", "beds", groups, beds)
 
 
+def ga_beds_occupied(ctx: Context) -> list[Block]:
+    if not _trusts(ctx)[0]:
+        return []
+    groups, occupied = _series(ctx, "occupied")
+    return ctx.cal.series_blocks("ga_beds_occupied", "beds", groups, occupied)
+
+
 def _daily_occupancy(ctx: Context) -> tuple[list[str], np.ndarray]:
     """Group names and (G, D) daily occupancy %: the day's occupied bed-hours over bed-hours."""
     groups, occupied = _series(ctx, "occupied")
@@ -152,6 +159,10 @@ KPIS: tuple[KPI, ...] = (
     KPI("ga_beds", "beds", "time-weighted",
         "G&A beds in force (base beds plus open escalation beds), mean over the period.",
         _SITREP, _HOURS, GROUPS, ga_beds),
+    KPI("ga_beds_occupied", "beds", "time-weighted",
+        "G&A beds occupied (patients in their stay plus medically fit patients still in a bed), "
+        "mean over the period: the numerator of ga_occupancy.",
+        _SITREP, _HOURS, GROUPS, ga_beds_occupied, requires=("beds",)),
     KPI("ga_occupancy_peak", "%", "time-weighted",
         "Highest daily G&A bed occupancy in the period (each day's occupied bed-hours over its "
         "bed-hours). Months and run only.",

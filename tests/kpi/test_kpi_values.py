@@ -108,6 +108,7 @@ def test_ae(table: pd.DataFrame, kpi: str, group: str, period: str, expected: fl
         ("ga_occupancy", "t", D31, 90.0), ("ga_occupancy", "t", D01, 95.0),
         ("ga_occupancy", "t", JAN, 90.0), ("ga_occupancy", "ICB", RUN, 92.5),
         ("ga_beds", "t", RUN, 10.0),
+        ("ga_beds_occupied", "t", D31, 9.0), ("ga_beds_occupied", "t", RUN, 9.25),
         ("ga_occupancy_peak", "t", JAN, 90.0), ("ga_occupancy_peak", "t", RUN, 95.0),
         ("ga_days_over_92", "t", JAN, 0), ("ga_days_over_92", "t", FEB, 1), ("ga_days_over_92", "t", RUN, 1),
         ("ga_days_over_95", "ICB", RUN, 0),  # 95.0 is not over 95
