@@ -6,9 +6,9 @@ its levers) exactly as ``load_scenario`` does for a file, so a variant without o
 same scenario hash as its file. :func:`run_replication` is the plain function for one run
 (calibration uses it); :func:`run_task` runs a :class:`Task` of a batch plan on a backend.
 
-Compiling is done once per scenario per worker process: compiled scenarios are kept in a small
-cache keyed by scenario hash, so the replications of a variant that land on the same worker share
-one compilation.
+Validating and compiling are done once per scenario per worker process: compiled scenarios are
+kept in a small cache keyed by scenario hash, so the replications of a variant that land on the
+same worker share one compilation.
 """
 
 from __future__ import annotations
@@ -162,12 +162,17 @@ def run_task(task: Task) -> TaskResult:
     """Run one task (top-level and picklable, for every backend). Raises whatever the run
     raises; the batch runner records it as the task's error."""
     started = time.perf_counter()
-    sc, digest = prepare_scenario(task.document, task.overrides, task.source)
-    if digest != task.scenario_hash:
-        raise ScenarioError(task.source, [("", f"the scenario of task {task.key} changed: hash "
-                                               f"{digest[:12]} here, {task.scenario_hash[:12]} in "
-                                               "the plan (different simcare versions?)")])
-    cs = compiled(sc, digest, task.source)
+    digest = task.scenario_hash
+    cs = _CACHE.get(digest)
+    if cs is None:  # first task of this variant here: validate (and check the hash), compile
+        sc, digest = prepare_scenario(task.document, task.overrides, task.source)
+        if digest != task.scenario_hash:
+            raise ScenarioError(task.source, [("", f"the scenario of task {task.key} changed: hash "
+                                                   f"{digest[:12]} here, {task.scenario_hash[:12]} in "
+                                                   "the plan (different simcare versions?)")])
+        cs = compiled(sc, digest, task.source)
+    else:
+        _CACHE.move_to_end(digest)
     kpis, visits = _simulate(cs, task.replication, task.seed, task.engine, task.keep_visits)
     table = _with_provenance(kpis, task.scenario, task.replication, digest, task.seed, task.engine)
     return TaskResult(task.key, table, visits, time.perf_counter() - started,
