@@ -41,7 +41,7 @@ def test_run_then_resume_runs_nothing_twice(plan: Plan, tmp_path: Path) -> None:
     assert [r["key"] for r in records] == KEYS and {r["status"] for r in records} == {"ok"}
     rows = {p.stem: len(pd.read_parquet(p)) for p in (store / "kpis").glob("*.parquet")}
     assert all(r["seconds"] > 0 and r["rows"] == rows[r["key"]] > 0 for r in records)  # type: ignore[operator]
-    assert records[2]["parameters"] == {"levers.discharge_capacity.increase": "20%"}
+    assert records[2]["parameters"] == {"levers.acute_capacity.cubicles.bri": 6}
     again = run_batch(plan, store)
     assert (again.ran, again.skipped) == (0, 4)
     assert len(_manifest(store)) == 4
@@ -50,7 +50,7 @@ def test_run_then_resume_runs_nothing_twice(plan: Plan, tmp_path: Path) -> None:
     assert table.groupby(["scenario", "replication"]).size().tolist() == [rows["p00000-r0000"]] * 4
     assert set(table["seed"]) == {5}
     with_params = load_store(store, parameters=True)
-    assert set(with_params["levers.discharge_capacity.increase"]) == {"0%", "20%"}
+    assert set(with_params["levers.acute_capacity.cubicles.bri"]) == {0, 6}
     status = Store.read(store).status()
     assert (status.total, status.ok, status.failed, status.pending) == (4, 4, 0, 0)
     assert "4 tasks: 4 done, 0 failed, 0 not run" in status.text()
