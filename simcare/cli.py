@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from simcare._version import __version__
+from simcare.calibration.cli import add_calibrate_parser
 from simcare.errors import SimcareError
 
 
@@ -175,6 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     from simcare.batch.cli import add_batch_parser
 
     add_batch_parser(sub)
+    add_calibrate_parser(sub)
     return parser
 
 

@@ -1,0 +1,198 @@
+"""The HTML fit report of a calibration: one self-contained file (figures inlined as PNG)."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from simcare.calibration.fit import Outcome
+
+
+def _png(fig: Figure) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
+    return f'<img alt="figure" src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}">'
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> str:
+    th = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>" for r in rows)
+    return f"<table><tr>{th}</tr>{body}</table>"
+
+
+def _fmt(x: Any, digits: int = 1) -> str:
+    if x is None or (isinstance(x, float) and not np.isfinite(x)):
+        return "–"
+    return f"{x:,.{digits}f}" if isinstance(x, float) else str(x)
+
+
+def series_figure(o: Outcome) -> Figure:
+    """Observed (dots) against simulated per month: posterior mean, 95 % interval of the runs."""
+    from matplotlib.figure import Figure
+
+    T = len(o.targets)
+    cols = 3
+    rows = (T + cols - 1) // cols
+    fig = Figure(figsize=(5.2 * cols, 2.9 * rows))
+    flat = o.posterior.reshape(-1, *o.posterior.shape[2:])
+    x = np.arange(len(o.months))
+    for i, t in enumerate(o.targets):
+        ax = fig.add_subplot(rows, cols, i + 1)
+        lo, hi = np.nanpercentile(flat[:, i], 2.5, axis=0), np.nanpercentile(flat[:, i], 97.5, axis=0)
+        ax.fill_between(x, lo, hi, color="tab:blue", alpha=0.25, label="simulated 95 %")
+        ax.plot(x, flat[:, i].mean(axis=0), color="tab:blue", lw=1.2, label="simulated mean")
+        ax.plot(x, o.posterior[0, :, i].mean(axis=0), color="tab:green", lw=0.8, ls="--", label="overlay set")
+        ax.plot(x, o.observed[i], "k.", ms=4, label="published")
+        if o.check_months:
+            ax.axvline(len(o.fit_months) - 0.5, color="tab:red", lw=0.8)
+        ax.set_title(t.name, fontsize=9)
+        step = max(1, len(x) // 6)
+        ax.set_xticks(x[::step], [o.months[j] for j in x[::step]], fontsize=7)
+        ax.tick_params(axis="y", labelsize=7)
+        if i == 0:
+            ax.legend(fontsize=6)
+    fig.tight_layout()
+    return fig
+
+
+def html_report(o: Outcome) -> str:
+    spec = o.spec
+    waves = [
+        [
+            i + 1,
+            len(w.thetas),
+            int((w.implausibility.max(axis=1) <= 1).sum()),
+            f"{w.nroy_volume:.2%}",
+            _fmt(w.emulator_ratio, 2),
+        ]
+        for i, w in enumerate(o.result.waves)
+    ]
+    names = [p.name for p in spec.parameters]
+    params = [
+        [
+            p.name,
+            p.description,
+            f"{p.low:g} – {p.high:g}",
+            f"{o.sample[p.name].min():.3f} – {o.sample[p.name].max():.3f}",
+            f"{o.sample[p.name].iloc[0]:.3f}",
+        ]
+        for p in spec.parameters
+    ]
+    err_rows = []
+    for t in o.targets:
+        e = o.errors[t.name]
+        for window in ("fit", "check"):
+            w = e.get(window)
+            if w is None:
+                continue
+            for which in ("overlay", "sample"):
+                s = w[which]
+                if s is None:
+                    continue
+                err_rows.append(
+                    [
+                        t.name,
+                        window,
+                        which,
+                        s["months"],
+                        _fmt(s["mean_error"]),
+                        _fmt(s["mean_abs_error"]),
+                        _fmt(s["mean_abs_pct_error"]),
+                        _fmt(s["max_abs_error"]),
+                        f"{100 * s['within_interval']:.0f} %",
+                        _fmt(s["tolerance"]),
+                    ]
+                )
+    share = [
+        [
+            t.name,
+            f"{100 * o.errors[t.name]['parameter_share']:.0f} %",
+            f"{100 * (1 - o.errors[t.name]['parameter_share']):.0f} %",
+        ]
+        for t in o.targets
+    ]
+    notes = "".join(f"<li>{html.escape(x)}</li>" for x in [*o.gaps, *o.dropped]) or "<li>none</li>"
+    timing = ", ".join(f"{k} {v / 60:.1f} min" for k, v in o.timings.items())
+    check = (
+        f"; out-of-sample check {o.check_months[0]} .. {o.check_months[-1]} (not used in the fit, red line)"
+        if o.check_months
+        else ""
+    )
+    plausible = (
+        f"{len(o.sample)} simulated parameter sets are not ruled out"
+        if o.any_plausible
+        else f"no simulated set was within the implausibility cut-off; the {len(o.sample)} least "
+        "implausible are shown and used: the model discrepancy is larger than stated"
+    )
+    return f"""<!doctype html><html><head><meta charset="utf-8"><title>simcare fit report</title>
+<style>body{{font-family:sans-serif;max-width:1300px;margin:1em auto}}table{{border-collapse:collapse;
+font-size:12px}}td,th{{border:1px solid #ccc;padding:2px 6px;text-align:right}}</style></head><body>
+<h1>Calibration fit report</h1>
+<p>Specification <code>{html.escape(str(spec.path))}</code>, scenario <code>{
+        html.escape(str(spec.scenario))
+    }</code>.
+Fit window {spec.fit_from} .. {spec.fit_until}{check}. Method: history matching (simcare.calibration.history):
+Latin hypercube wave 1, quadratic emulators screening later waves, multivariate implausibility per target
+series with observation, model-discrepancy and stochastic variance; common random numbers
+(replication r uses the same random streams at every point). Stopped: {html.escape(o.result.stop_reason)}.
+{plausible}. Time: {timing}.</p>
+<h2>Waves</h2>{
+        _table(
+            ["wave", "points", "not ruled out", "NROY volume before the wave", "emulator/other var"], waves
+        )
+    }
+<h2>Parameters (multipliers of the uncalibrated scenario's values)</h2>
+{_table(["parameter", "what it scales", "prior range", "plausible range", "overlay value"], params)}
+<h2>Estimated directly from the data (fit months only)</h2>
+{_table(["estimate", "value"], [[k, v] for k, v in o.direct_summary.items()])}
+<h2>Observed against simulated</h2>
+<p>Simulated: {o.posterior.shape[0]} plausible sets x {o.posterior.shape[1]} replications; band = 2.5–97.5 %
+of those runs (parameter and stochastic uncertainty).</p>
+{_png(series_figure(o))}
+<h2>Errors per target</h2>
+<p>Errors are simulated minus published, in the model's units (% for shares, counts per month, per day where
+stated). "overlay" is the fitted overlay's set (mean of its replications), "sample" the mean of all runs;
+"within" = share of months whose published value lies in the simulated 95 % band; "tolerance" = the largest
+monthly |error| of the overlay plus 3 standard deviations of a {2}-replication mean: what the baseline
+regression test allows.</p>
+{
+        _table(
+            [
+                "target",
+                "window",
+                "set",
+                "months",
+                "mean error",
+                "mean |error|",
+                "mean |error| %",
+                "max |error|",
+                "within band",
+                "tolerance",
+            ],
+            err_rows,
+        )
+    }
+<h2>Where the spread comes from</h2>
+<p>Law of total variance over the posterior runs, averaged over the months: variance of the set means
+(parameter) against the mean variance between replications of one set (stochastic).</p>
+{_table(["target", "parameter", "stochastic"], share)}
+<h2>Data gaps and targets left out</h2><ul>{notes}</ul>
+<h2>Plausible sample (first 20 of {len(o.sample)})</h2>
+{
+        _table(
+            ["wave", "max J", *names],
+            [
+                [int(r["wave"]), f"{r['implausibility']:.2f}", *[f"{r[n]:.3f}" for n in names]]
+                for r in o.sample.head(20).to_dict("records")
+            ],
+        )
+    }
+</body></html>
+"""

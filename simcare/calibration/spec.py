@@ -1,0 +1,276 @@
+"""The calibration specification file (``calibration/bnssg.yaml``) and the targets it names.
+
+Paths in the file are relative to it. Sections: ``scenario`` (the uncalibrated scenario the fit
+starts from), ``data`` (folder of published files), ``icb`` / ``trusts`` (org codes to read),
+``fit`` (``from`` / ``until`` months), ``check_until`` (optional), ``outputs`` (``overlay``,
+``report``, ``sample``, ``errors``), ``layer`` (scenario values used only while calibrating:
+run warm-up, bank holidays of the data years, no dated surges), ``direct`` (``demand`` org,
+``beds``: scenario trust -> org), ``parameters``, ``targets`` and ``method``. Every problem is
+reported as :class:`SpecError` naming the file and the field.
+"""
+
+from __future__ import annotations
+
+import calendar as _calendar
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from simcare.calibration.history import Settings
+from simcare.calibration.parameters import Parameter
+from simcare.errors import SimcareError
+
+
+class SpecError(SimcareError):
+    """A calibration specification is malformed: ``file``, ``field`` and what is wrong."""
+
+    def __init__(self, file: Path | str, field: str, problem: str) -> None:
+        self.file, self.field, self.problem = str(file), field, problem
+        super().__init__(f"{self.file}: {field}: {problem}")
+
+
+@dataclass(frozen=True)
+class Target:
+    """A published monthly series and how the model's KPI table reproduces it.
+
+    The model value of a month is the sum over ``groups`` of the first KPI in ``kpis`` that has
+    every group; divided by the days in the month if ``per_day``; or 100 x that / the sum of
+    ``divide_by`` (a share in %). The published value is multiplied by ``observed_scale`` (e.g.
+    100 for a fraction compared with a model %). ``discrepancy`` is the model-discrepancy
+    standard deviation: relative to the observed value if ``relative``, else in model units;
+    ``observation`` the relative observation error sd.
+    """
+
+    measure: str
+    org: str
+    kpis: tuple[str, ...]
+    groups: tuple[str, ...]
+    discrepancy: float
+    relative: bool
+    observed_scale: float = 1.0
+    per_day: bool = False
+    divide_by: tuple[str, tuple[str, ...]] | None = None
+    observation: float = 0.01
+
+    @property
+    def name(self) -> str:
+        return f"{self.measure} {self.org}"
+
+    def kpi_in(self, frame: pd.DataFrame) -> str | None:
+        """The first of ``kpis`` whose rows in ``frame`` cover every group (None if none does)."""
+        for kpi in self.kpis:
+            have = set(frame.loc[frame["kpi"] == kpi, "group"])
+            if set(self.groups) <= have:
+                return kpi
+        return None
+
+    def model_values(self, frame: pd.DataFrame, months: list[str]) -> np.ndarray:
+        """Model value per month (shape ``(len(months),)``; NaN where it cannot be formed)."""
+        kpi = self.kpi_in(frame)
+        if kpi is None:
+            return np.full(len(months), np.nan)
+
+        def total(k: str, groups: tuple[str, ...]) -> pd.Series:
+            rows = frame[(frame["kpi"] == k) & frame["group"].isin(groups)]
+            return rows.groupby("period")["value"].sum(min_count=1).reindex(months)
+
+        values = total(kpi, self.groups)
+        if self.divide_by is not None:
+            den = total(*self.divide_by)
+            values = 100.0 * values / den.where(den > 0)
+        elif self.per_day:
+            days = [_calendar.monthrange(int(m[:4]), int(m[5:7]))[1] for m in months]
+            values = values / np.asarray(days, dtype=float)
+        return values.to_numpy(dtype=float)
+
+
+@dataclass(frozen=True)
+class Spec:
+    path: Path
+    scenario: Path
+    data: Path
+    icb: str
+    trusts: tuple[str, ...]
+    fit_from: str
+    fit_until: str
+    check_until: str | None
+    overlay: Path
+    report: Path
+    sample: Path
+    errors: Path
+    layer: dict[str, Any]
+    demand_org: str
+    beds: dict[str, str]
+    parameters: tuple[Parameter, ...]
+    targets: tuple[Target, ...]
+    settings: Settings
+    replicates: int = 1
+    stochastic_replicates: int = 6
+    posterior_sets: int = 10
+    posterior_replicates: int = 2
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def last_month(self) -> str:
+        return self.check_until or self.fit_until
+
+
+def _month(value: Any, file: Path, where: str) -> str:
+    try:
+        return pd.Timestamp(str(value)).strftime("%Y-%m")
+    except ValueError:
+        raise SpecError(file, where, f"{value!r} is not a month (write YYYY-MM)") from None
+
+
+def _need(d: dict[str, Any], key: str, file: Path, where: str = "") -> Any:
+    if key not in d:
+        raise SpecError(file, f"{where}{key}", "missing")
+    return d[key]
+
+
+def _fraction(value: Any, file: Path, where: str) -> tuple[float, bool]:
+    """'5%' -> (0.05, relative); a number -> (number, absolute)."""
+    if isinstance(value, str) and value.strip().endswith("%"):
+        try:
+            return float(value.strip()[:-1]) / 100.0, True
+        except ValueError:
+            pass
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value), False
+    raise SpecError(file, where, f"{value!r} is neither a percentage ('5%') nor a number")
+
+
+_KNOWN = {
+    "scenario",
+    "data",
+    "icb",
+    "trusts",
+    "fit",
+    "check_until",
+    "outputs",
+    "layer",
+    "direct",
+    "parameters",
+    "targets",
+    "method",
+}
+
+
+def load_spec(path: str | Path, fit_until: str | None = None, check_until: str | None = None) -> Spec:
+    """Read a calibration specification; ``fit_until`` / ``check_until`` override the file's."""
+    file = Path(path)
+    if not file.is_file():
+        raise SpecError(file, "(file)", "not found")
+    try:
+        raw = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise SpecError(file, "(file)", f"not valid YAML ({exc})") from None
+    if not isinstance(raw, dict):
+        raise SpecError(file, "(file)", "expected a mapping of sections")
+    unknown = sorted(set(raw) - _KNOWN)
+    if unknown:
+        raise SpecError(file, unknown[0], f"unknown section; expected one of {sorted(_KNOWN)}")
+    base = file.parent
+    fit = _need(raw, "fit", file)
+    fit_from = _month(_need(fit, "from", file, "fit."), file, "fit.from")
+    until = _month(fit_until or _need(fit, "until", file, "fit."), file, "fit.until")
+    check = raw.get("check_until") if check_until is None else check_until
+    check = None if check is None else _month(check, file, "check_until")
+    if until < fit_from:
+        raise SpecError(file, "fit.until", f"{until} is before fit.from {fit_from}")
+    if check is not None and check <= until:
+        raise SpecError(file, "check_until", f"{check} must be after the fit window's end {until}")
+    outputs = _need(raw, "outputs", file)
+    suffix = "" if check is None else f"_check_{until}"
+
+    def out(key: str) -> Path:
+        p = base / str(_need(outputs, key, file, "outputs."))
+        return p.with_name(p.stem + suffix + p.suffix) if suffix else p
+
+    params = []
+    for name, p in (_need(raw, "parameters", file) or {}).items():
+        where = f"parameters.{name}"
+        rng = _need(p, "range", file, where + ".")
+        if not (isinstance(rng, list) and len(rng) == 2 and 0 < float(rng[0]) < float(rng[1])):
+            raise SpecError(file, where + ".range", f"expected [low, high] with 0 < low < high, got {rng!r}")
+        paths = _need(p, "paths", file, where + ".")
+        params.append(
+            Parameter(
+                name,
+                tuple(str(x) for x in paths),
+                float(rng[0]),
+                float(rng[1]),
+                str(p.get("description", "")),
+            )
+        )
+    targets = []
+    for i, t in enumerate(_need(raw, "targets", file)):
+        where = f"targets[{i}]"
+        model = _need(t, "model", file, where + ".")
+        kpis = (
+            model["kpi"]
+            if isinstance(model.get("kpi"), list)
+            else [_need(model, "kpi", file, where + ".model.")]
+        )
+        disc, relative = _fraction(_need(t, "discrepancy", file, where + "."), file, where + ".discrepancy")
+        obs, _ = _fraction(t.get("observation", "1%"), file, where + ".observation")
+        div = model.get("divide_by")
+        targets.append(
+            Target(
+                measure=str(_need(t, "measure", file, where + ".")),
+                org=str(_need(t, "org", file, where + ".")),
+                kpis=tuple(kpis),
+                groups=tuple(_need(model, "groups", file, where + ".model.")),
+                discrepancy=disc,
+                relative=relative,
+                observed_scale=float(t.get("observed_scale", 1.0)),
+                per_day=bool(model.get("per_day", False)),
+                divide_by=None if div is None else (str(div["kpi"]), tuple(div["groups"])),
+                observation=obs,
+            )
+        )
+    method = raw.get("method", {}) or {}
+    settings = Settings(
+        **{
+            k: method[k]
+            for k in (
+                "design_points",
+                "max_waves",
+                "candidates",
+                "quantile",
+                "min_shrink",
+                "emulator_ratio",
+                "seed",
+            )
+            if k in method
+        }
+    )
+    direct = raw.get("direct", {}) or {}
+    return Spec(
+        path=file,
+        scenario=base / str(_need(raw, "scenario", file)),
+        data=base / str(raw.get("data", "data")),
+        icb=str(raw.get("icb", "E54000039")),
+        trusts=tuple(raw.get("trusts", ["RVJ", "RA7"])),
+        fit_from=fit_from,
+        fit_until=until,
+        check_until=check,
+        overlay=out("overlay"),
+        report=out("report"),
+        sample=out("sample"),
+        errors=out("errors"),
+        layer=raw.get("layer", {}) or {},
+        demand_org=str(direct.get("demand", raw.get("icb", "E54000039"))),
+        beds=dict(direct.get("beds", {})),
+        parameters=tuple(params),
+        targets=tuple(targets),
+        settings=settings,
+        replicates=int(method.get("replicates", 1)),
+        stochastic_replicates=int(method.get("stochastic_replicates", 6)),
+        posterior_sets=int(method.get("posterior_sets", 10)),
+        posterior_replicates=int(method.get("posterior_replicates", 2)),
+    )

@@ -1,0 +1,120 @@
+"""The calibration specification: the shipped BNSSG file loads; mistakes name the file and field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from simcare.calibration.spec import SpecError, Target, load_spec
+from simcare.cli import build_parser
+
+SPEC = Path(__file__).resolve().parents[2] / "calibration" / "bnssg.yaml"
+
+
+def test_the_bnssg_spec_loads() -> None:
+    spec = load_spec(SPEC)
+    assert (spec.fit_from, spec.fit_until, spec.check_until) == ("2022-04", "2024-11", None)
+    assert spec.scenario.is_file() and spec.data.is_dir()
+    assert spec.overlay.name == "bnssg_fitted.yaml"
+    assert {p.name for p in spec.parameters} >= {"ed_treatment", "discharge_process", "d2a_capacity"}
+    assert all(0 < p.low < 1 < p.high for p in spec.parameters)
+    checked = load_spec(SPEC, fit_until="2024-05", check_until="2024-11")
+    assert checked.overlay.name == "bnssg_fitted_check_2024-05.yaml"
+    assert checked.last_month == "2024-11"
+
+
+def _write(tmp_path: Path, **changes: object) -> Path:
+    raw = yaml.safe_load(SPEC.read_text())
+    raw["scenario"] = str(SPEC.parent / raw["scenario"])
+    raw.update(changes)
+    f = tmp_path / "spec.yaml"
+    f.write_text(yaml.safe_dump(raw))
+    return f
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "words"),
+    [
+        ({"fit": {"from": "2022-04", "until": "2024-13"}}, "fit.until", "not a month"),
+        ({"fit": {"from": "2023-04", "until": "2022-11"}}, "fit.until", "before fit.from"),
+        ({"check_until": "2024-01"}, "check_until", "must be after"),
+        (
+            {"parameters": {"x": {"paths": ["ed.*.cubicles"], "range": [1.2, 0.8]}}},
+            "parameters.x.range",
+            "low < high",
+        ),
+        (
+            {
+                "targets": [
+                    {
+                        "measure": "nctr",
+                        "org": "RVJ",
+                        "model": {"kpi": "nctr", "groups": ["rvj"]},
+                        "discrepancy": "ten",
+                    }
+                ]
+            },
+            "targets[0].discrepancy",
+            "neither a percentage",
+        ),
+        ({"tagrets": []}, "tagrets", "unknown section"),
+    ],
+)
+def test_mistakes_name_the_field(tmp_path: Path, changes: dict[str, object], field: str, words: str) -> None:
+    with pytest.raises(SpecError) as err:
+        load_spec(_write(tmp_path, **changes))
+    assert err.value.field == field and words in str(err.value) and str(tmp_path) in str(err.value)
+
+
+def test_target_model_values_sum_groups_pick_the_first_kpi_and_convert() -> None:
+    frame = pd.DataFrame(
+        {
+            "kpi": ["emergency_admissions"] * 4 + ["dta_over_4h"] * 2,
+            "group": ["rvj", "ra7", "rvj", "ra7", "ICB", "ICB"],
+            "period": ["2024-02", "2024-02", "2024-03", "2024-03", "2024-02", "2024-03"],
+            "value": [290.0, 290.0, 310.0, 0.0, 58.0, 31.0],
+        }
+    )
+    t = Target(
+        "discharges_per_day", "RVJ", ("discharges", "emergency_admissions"), ("rvj",), 0.1, True, per_day=True
+    )
+    assert t.kpi_in(frame) == "emergency_admissions"
+    assert t.model_values(frame, ["2024-02", "2024-03", "2024-04"]).tolist()[:2] == [
+        10.0,
+        10.0,
+    ]  # 29 and 31 days
+    share = Target(
+        "dta_over_4h",
+        "E54000039",
+        ("dta_over_4h",),
+        ("ICB",),
+        5,
+        False,
+        divide_by=("emergency_admissions", ("rvj", "ra7")),
+    )
+    assert share.model_values(frame, ["2024-02", "2024-03"]).tolist() == [10.0, 10.0]
+    assert Target("x", "y", ("missing",), ("ICB",), 1, False).kpi_in(frame) is None
+
+
+def test_calibrate_is_a_subcommand() -> None:
+    args = build_parser().parse_args(
+        [
+            "calibrate",
+            "calibration/bnssg.yaml",
+            "--fit-until",
+            "2024-05",
+            "--check-until",
+            "2024-11",
+            "--workers",
+            "2",
+        ]
+    )
+    assert (args.spec, args.fit_until, args.check_until, args.workers) == (
+        "calibration/bnssg.yaml",
+        "2024-05",
+        "2024-11",
+        2,
+    )
