@@ -79,7 +79,7 @@ P_IN_SERVICE = 4
 P_MOVING = 5  # abandoned or released; its MOVE event is pending
 P_GONE = 6
 
-MAX_HOPS = 1000  # services one patient may pass through in a single event (routing-loop guard)
+MAX_HOPS = 1000  # visits one patient may begin at one instant (routing-loop guard)
 KIND_SHIFT = 40
 
 # counters
@@ -282,8 +282,15 @@ def _begin_service(net: Net, st: State, rows: Rows, heap: Heap, p: int, r: int, 
 
 @kernel_jit_inline
 def _enter(net: Net, st: State, rows: Rows, heap: Heap, p: int, s: int, g: int, t: float) -> None:
-    """Patient p (not holding any server) arrives at s in group g; follows turned-away routes."""
+    """Patient p (not holding any server) arrives at s in group g; follows turned-away routes.
+
+    ``hops`` counts p's visits that began at this instant (earlier ones included, so a
+    zero-time cycle driven by service ends is caught as surely as a turned-away loop)."""
     hops = 0
+    q = st.p_row[p]
+    while q >= 0 and rows.vis[q].arrival == t and hops <= MAX_HOPS:
+        hops += 1
+        q = rows.prev[q]
     while s != E.EXIT:
         hops += 1
         if hops > MAX_HOPS:
