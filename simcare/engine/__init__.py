@@ -189,8 +189,9 @@ def run(
             )
         if status == "routing_loop":
             raise EngineError(
-                f"routing loop at t={result.end_time:.1f} min: a patient passed through more "
-                "than 1000 services without time passing (turned-away routes form a cycle)"
+                f"routing loop at t={result.end_time:.1f} min: a patient began more than 1000 "
+                "visits without time passing (turned-away routes, or routes between services "
+                "with zero service times, form a cycle)"
             )
         result.check_conservation()
     return result

@@ -35,7 +35,7 @@ from simcare.sampling.draws import RunDraws
 from simcare.sampling.keys import draw_key, uniform
 
 KIND_SHIFT = 40
-MAX_HOPS = 1000
+MAX_HOPS = 1000  # visits one patient may begin at one instant (routing-loop guard)
 _ALARM_PRIORITY_BASE = 2  # above SimPy's own URGENT (0) and NORMAL (1) priorities
 
 
@@ -77,6 +77,8 @@ class Patient:
     waiting_kind: str = ""  # "queue" or "pending" while in a line
     wake: simpy.Event | None = None
     alarm_token: int = 0
+    visits_now_at: float = -1.0  # the last instant at which a visit began
+    visits_now: int = 0  # visits begun at that instant (routing-loop guard)
 
 
 @dataclass
@@ -228,6 +230,10 @@ class _Twin:
         occurrence = p.visits_to.get(service, 0)
         p.visits_to[service] = occurrence + 1
         v = Visit(p.pid, group, service, self.env.now, occurrence)
+        if p.visits_now_at == self.env.now:
+            p.visits_now += 1
+        else:
+            p.visits_now_at, p.visits_now = self.env.now, 1
         self.visits.append(v)
         if p.first is None:
             p.first = v
@@ -244,7 +250,7 @@ class _Twin:
         away (and follows the turned-away route). Returns the visit it is now in, or None if it
         left the system."""
         now = self.env.now
-        hops = 0
+        hops = p.visits_now if p.visits_now_at == now else 0  # visits begun at this instant
         while service != E.EXIT:
             hops += 1
             if hops > MAX_HOPS:

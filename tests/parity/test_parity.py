@@ -469,6 +469,18 @@ def net_routing_loop() -> CompiledModel:
     return net.compile()
 
 
+def net_zero_time_cycle() -> CompiledModel:
+    """Served routes that cycle between two services with zero service times: time never
+    passes for the patients caught in it (a livelock without the routing-loop guard)."""
+    net = Network(horizon_hours=10)
+    net.add_service("a", servers=1, service_time=Fixed(0))
+    net.add_service("b", servers=math.inf, service_time=Fixed(0))
+    net.add_route("a", [("b", 1.0)])
+    net.add_route("b", [("a", 1.0)])
+    net.add_arrivals("walk_in", to="a", rate_per_hour=3)
+    return net.compile()
+
+
 NETWORKS: dict[str, Callable[[], CompiledModel]] = {
     "mmc": net_mmc,
     "priorities_and_groups": net_priorities_and_groups,
@@ -658,6 +670,19 @@ def test_routing_loop_both_engines_stop_alike() -> None:
     for engine in ("numba", "simpy"):
         with pytest.raises(EngineError, match="routing loop"):
             run(m, draws=d, engine=engine)
+
+
+def test_zero_time_cycle_both_engines_stop_alike() -> None:
+    """A cycle of services with zero service times: the guard counts every visit a patient
+    begins at one instant, so both engines stop with status routing_loop at the same event
+    (1000 visits of the first patient at its arrival time) instead of looping for ever."""
+    m = net_zero_time_cycle()
+    a, b = run_both(m, seed=5)
+    assert a.status == b.status == "routing_loop"
+    assert_same_run(a, b)
+    first = a.visits["patient"] == a.visits["patient"][0]
+    assert first.sum() == 1000
+    assert np.all(a.visits["arrival"][first] == a.visits["arrival"][0])
 
 
 # --- (b) random networks (hypothesis) -----------------------------------------------------------

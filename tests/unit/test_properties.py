@@ -329,8 +329,6 @@ def _servers() -> st.SearchStrategy[int | float | RosterSpec]:
                                .map(tuple)))
 
 
-@pytest.mark.skip(reason="one generated network makes the kernel loop for ever (suspected "
-                  "zero-time routing cycle, no livelock guard yet); re-enable with the guard")
 @PROPERTY_SETTINGS
 @given(spec=NETWORKS, data=st.data())
 def test_common_random_numbers_across_capacity_changes(spec: NetSpec, data: st.DataObject) -> None:

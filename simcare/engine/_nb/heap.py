@@ -13,7 +13,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from simcare._jit import kernel_jit
+from simcare._jit import kernel_jit_inline
 
 Heap = namedtuple("Heap", ["t", "k", "pid", "pay", "pos", "size"])
 
@@ -24,12 +24,12 @@ def new_heap(n_patients: int) -> Heap:
                 np.full(n, -1, np.int64), np.zeros(1, np.int64))
 
 
-@kernel_jit
+@kernel_jit_inline
 def _before(t1: float, k1: int, t2: float, k2: int) -> bool:
     return t1 < t2 or (t1 == t2 and k1 < k2)
 
 
-@kernel_jit
+@kernel_jit_inline
 def _place(h: Heap, i: int, t: float, k: int, pid: int, pay: int) -> None:
     h.t[i] = t
     h.k[i] = k
@@ -38,7 +38,7 @@ def _place(h: Heap, i: int, t: float, k: int, pid: int, pay: int) -> None:
     h.pos[pid] = i
 
 
-@kernel_jit
+@kernel_jit_inline
 def _sift_up(h: Heap, i: int) -> None:
     t, k, pid, pay = h.t[i], h.k[i], h.pid[i], h.pay[i]
     while i > 0:
@@ -51,7 +51,7 @@ def _sift_up(h: Heap, i: int) -> None:
     _place(h, i, t, k, pid, pay)
 
 
-@kernel_jit
+@kernel_jit_inline
 def _sift_down(h: Heap, i: int) -> None:
     n = h.size[0]
     t, k, pid, pay = h.t[i], h.k[i], h.pid[i], h.pay[i]
@@ -70,7 +70,7 @@ def _sift_down(h: Heap, i: int) -> None:
     _place(h, i, t, k, pid, pay)
 
 
-@kernel_jit
+@kernel_jit_inline
 def heap_set(h: Heap, pid: int, t: float, k: int, pay: int) -> None:
     """Give patient ``pid`` the pending event (t, k, pay), replacing any it had."""
     i = h.pos[pid]
@@ -88,7 +88,7 @@ def heap_set(h: Heap, pid: int, t: float, k: int, pay: int) -> None:
         _sift_down(h, i)
 
 
-@kernel_jit
+@kernel_jit_inline
 def heap_pop(h: Heap) -> None:
     """Remove the first event (read it from slot 0 before calling)."""
     top = h.pid[0]

@@ -79,8 +79,9 @@ P_IN_SERVICE = 4
 P_MOVING = 5  # abandoned or released; its MOVE event is pending
 P_GONE = 6
 
-MAX_HOPS = 1000  # services one patient may pass through in a single event (routing-loop guard)
+MAX_HOPS = 1000  # visits one patient may begin at one instant (routing-loop guard)
 KIND_SHIFT = 40
+SPENT = -1  # heap key of the event being handled (see simulate_nb)
 
 # counters
 C_ROWS = 0
@@ -282,8 +283,15 @@ def _begin_service(net: Net, st: State, rows: Rows, heap: Heap, p: int, r: int, 
 
 @kernel_jit_inline
 def _enter(net: Net, st: State, rows: Rows, heap: Heap, p: int, s: int, g: int, t: float) -> None:
-    """Patient p (not holding any server) arrives at s in group g; follows turned-away routes."""
+    """Patient p (not holding any server) arrives at s in group g; follows turned-away routes.
+
+    ``hops`` counts p's visits that began at this instant (earlier ones included, so a
+    zero-time cycle driven by service ends is caught as surely as a turned-away loop)."""
     hops = 0
+    q = st.p_row[p]
+    while q >= 0 and rows.vis[q].arrival == t and hops <= MAX_HOPS:
+        hops += 1
+        q = rows.prev[q]
     while s != E.EXIT:
         hops += 1
         if hops > MAX_HOPS:
@@ -652,6 +660,7 @@ def simulate_nb(
         # both here, once, keeps a single inlined copy of _refill and _enter.
         n_refill = 0
         mover = -1
+        spent = -1
         dest = E.EXIT
         group = 0
         if src == 0:
@@ -674,7 +683,10 @@ def simulate_nb(
             p = heap.pid[0]
             r = heap.pay[0]
             kind = heap.k[0] >> KIND_SHIFT
-            heap_pop(heap)
+            # The event stays at the top, marked spent (key -1 keeps it the minimum): a new
+            # event of p replaces it in place, one sift instead of a pop and a push.
+            heap.k[0] = SPENT
+            spent = p
             if kind == E.EV_END:
                 s, dest, group = _on_end(net, st, rows, heap, p, r, t, ic)
                 mover = p
@@ -698,6 +710,8 @@ def simulate_nb(
             _refill(net, st, rows, heap, st.refill_list[i], t)
         if mover >= 0 and dest != E.EXIT:
             _enter(net, st, rows, heap, mover, dest, group, t)
+        if spent >= 0 and heap.pos[spent] == 0 and heap.k[0] == SPENT:
+            heap_pop(heap)
         if st.counters[C_STATUS] != E.STATUS_OK:
             break
     st.counters[C_NEXT_ARRIVAL] = ia
