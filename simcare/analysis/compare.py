@@ -37,7 +37,7 @@ def paired_differences(table: pd.DataFrame, base: str, level: float = 0.95,
     ``relative`` (difference / |base_mean| x 100, %; NaN when the base mean is 0).
     """
     require_columns(table, ["scenario", "replication", "value", "seed", *ROW_KEYS])
-    scenarios = list(dict.fromkeys(table["scenario"]))
+    scenarios = [str(s) for s in pd.unique(table["scenario"])]
     if base not in scenarios:
         raise SimcareError(f"base scenario {base!r} is not in the KPI table "
                            f"(scenarios: {', '.join(scenarios)})")
@@ -60,8 +60,8 @@ def paired_differences(table: pd.DataFrame, base: str, level: float = 0.95,
         o = t[t["scenario"] == name]
         if o.duplicated(keys).any():
             raise SimcareError(f"the KPI table has repeated rows for scenario {name!r}")
-        reps_b = set(t.loc[t["scenario"] == base, "replication"])
-        reps_o = set(o["replication"])
+        reps_b = {int(r) for r in pd.unique(b["replication"])}
+        reps_o = {int(r) for r in pd.unique(o["replication"])}
         if reps_b != reps_o:
             raise SimcareError(f"scenario {name!r} has replications {sorted(reps_o)} but the base "
                                f"{base!r} has {sorted(reps_b)}: pairs need the same replications")

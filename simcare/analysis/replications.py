@@ -93,7 +93,7 @@ def precision_advice(table: pd.DataFrame, kpis: Iterable[str], *, relative: floa
             raise SimcareError(f"the {name} half-width must be positive, got {value!r}")
     kpis = list(kpis)
     t = table[table["kpi"].isin(kpis) & table["group"].isin(list(groups)) & (table["period"] == period)]
-    missing = sorted(set(kpis) - set(t["kpi"]))
+    missing = sorted(set(kpis) - {str(k) for k in pd.unique(t["kpi"])})
     if missing:
         raise SimcareError(f"no {period!r} values of {', '.join(missing)} for groups "
                            f"{', '.join(groups)} in the KPI table")

@@ -62,12 +62,14 @@ def write_outputs(table: pd.DataFrame, base: str, out_dir: str | Path, *,
                   level: float = 0.95, highlight: str | None = None) -> Outputs:
     """Write measures.csv.gz/.parquet, comparison.csv (with 2+ scenarios) and the HTML report
     (``report_path``, default ``out_dir/report.html``); return the paths and a summary text."""
-    names = list(dict.fromkeys(table["scenario"]))
+    names = [str(n) for n in pd.unique(table["scenario"])]
     if highlight is not None and highlight not in names:
         from simcare.errors import SimcareError
 
         raise SimcareError(f"--highlight {highlight!r} is not one of the scenarios ({', '.join(names)})")
-    comparison = paired_differences(table, base, level) if len(names) > 1 else None
+    # the comparison table holds the run and monthly periods (daily differences: from measures)
+    periods = [p for p in pd.unique(table["period"]) if len(str(p)) <= 7]
+    comparison = paired_differences(table, base, level, periods=periods) if len(names) > 1 else None
     lines = []
     if comparison is not None:
         lines.append(impact_text(impact_table(comparison, available_headlines(table)), level))

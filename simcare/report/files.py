@@ -7,12 +7,15 @@ the previous one.
 
 from __future__ import annotations
 
+import gzip
 import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from simcare.errors import SimcareError
 
@@ -49,9 +52,21 @@ def write_text(path: str | Path, text: str) -> Path:
 
 
 def write_csv(path: str | Path, frame: pd.DataFrame) -> Path:
-    """CSV, gzip-compressed when ``path`` ends in ``.gz``."""
+    """CSV (header, then one line per row; text quoted only where needed), gzip-compressed when
+    ``path`` ends in ``.gz``. Written by pyarrow: pandas' writer takes minutes on the millions
+    of rows of a winter comparison."""
     gz = str(path).endswith(".gz")
-    return atomic_write(path, lambda p: frame.to_csv(p, index=False, compression="gzip" if gz else None))
+
+    def write(p: Path) -> None:
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        options = pacsv.WriteOptions(quoting_style="needed")
+        if gz:  # level 1: three times faster than the default and nearly as small
+            with gzip.open(p, "wb", compresslevel=1) as out:
+                pacsv.write_csv(table, out, options)
+        else:
+            pacsv.write_csv(table, str(p), options)
+
+    return atomic_write(path, write)
 
 
 def write_parquet(path: str | Path, frame: pd.DataFrame) -> Path:

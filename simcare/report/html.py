@@ -128,9 +128,9 @@ WARMUP_LONGER = "longer than the configured warm-up: the first weeks reported ma
 def _what_was_run(table: pd.DataFrame, base: str, infos: Sequence[ScenarioInfo],
                   warmup: pd.DataFrame | None, daily: pd.DataFrame | None, label: dict[str, str]) -> str:
     reps = int(table["replication"].nunique())
-    seeds = sorted({int(s) for s in table["seed"]})
-    engines = sorted(set(table["engine"]))
-    versions = sorted(set(table["version"]))
+    seeds = sorted({int(s) for s in pd.unique(table["seed"])})
+    engines = sorted(str(e) for e in pd.unique(table["engine"]))
+    versions = sorted(str(v) for v in pd.unique(table["version"]))
     out = ['<section id="what-was-run"><h2>What was run</h2>']
     if infos:
         rows = pd.DataFrame({
@@ -256,12 +256,20 @@ def _headline_section(table: pd.DataFrame, base: str, impacts: pd.DataFrame, hea
 def _ordered_groups(table: pd.DataFrame, kpi: str, exclude: Sequence[str] = ()) -> list[str]:
     """The ICB, sites and trusts of a KPI, ICB first: not the finer groupings (``acuity:``,
     ``locality:``, ``hub:``, pathway ``P1:...``) or type totals, which would crowd a chart."""
-    groups = set(table.loc[table["kpi"] == kpi, "group"]) - set(exclude) - {"type1", "type3"}
+    groups = {str(g) for g in pd.unique(table.loc[table["kpi"] == kpi, "group"])}
+    groups -= {*exclude, "type1", "type3"}
     return sorted((g for g in groups if ":" not in g), key=lambda g: (g != "ICB", g))
+
+
+DAILY_KPIS = ("ae_within_4h", "ga_occupancy", "ga_beds", "ga_beds_occupied", "nctr", "handover_mean",
+              "handover_over_60", "crews_at_handover", "nhs111_answered_60s", "nhs111_answer_mean")
 
 
 def _daily_section(table: pd.DataFrame, shown: list[str], modelled: set[str] | None,
                    missing: list[str]) -> str:
+    # the day rows the charts need, cut once from the (millions of rows of the) whole table
+    table = table[table["scenario"].isin(shown) & table["kpi"].isin(DAILY_KPIS)
+                  & (table["period"].str.len() == 10) & ~table["group"].str.contains(":", regex=False)]
     out = ['<section id="daily"><h2>Day by day through the winter</h2>',
            "<p>Each chart shows a measure for every day of the reported window. The line is the "
            "middle replication; the shaded band shows how much the day varies between "
@@ -290,7 +298,8 @@ def _daily_section(table: pd.DataFrame, shown: list[str], modelled: set[str] | N
                            "78 % standard for March 2026."))
     else:
         absent("fig-ed4h", "A&E % within 4 hours by site", ["ae_within_4h"], "ed")
-    if wf.has_daily(table, "ga_occupancy") and wf.has_daily(table, "ga_beds"):
+    if (wf.has_daily(table, "ga_occupancy") or wf.has_daily(table, "ga_beds_occupied")) \
+            and wf.has_daily(table, "ga_beds"):
         trusts = _ordered_groups(table, "ga_beds", ("ICB",))
         fig = wf.occupancy_chart(table, trusts, shown, GROUP_LABELS)
         out.append(wf_html(fig, "fig-occupancy", "Daily G&A beds occupied and beds open per trust",
@@ -310,14 +319,20 @@ def _daily_section(table: pd.DataFrame, shown: list[str], modelled: set[str] | N
     else:
         absent("fig-nctr", "No criteria to reside stock", ["nctr"], "beds")
     if wf.has_daily(table, "handover_mean"):
-        fig = wf.fan_chart(table, "handover_mean", _ordered_groups(table, "handover_mean"), shown,
-                           "minutes", "Ambulance handover: mean time from arrival to handover",
-                           group_labels=GROUP_LABELS, reference=((15.0, "15 min standard"),), ncols=4,
-                           sharey=False)
+        standard = ((15.0, "15 min standard"),)
+        panels = [wf.Panel("handover_mean", g, GROUP_LABELS.get(g, g), "minutes", standard)
+                  for g in _ordered_groups(table, "handover_mean")]
+        crews = wf.has_daily(table, "crews_at_handover")
+        if crews:
+            panels.append(wf.Panel("crews_at_handover", "ICB", "crews waiting to hand over (ICB)", "crews"))
+        fig = wf.fan_panels(table, panels, shown, "Ambulance handover: mean time from arrival to handover"
+                            + (", and crews waiting" if crews else ""))
         out.append(wf_html(fig, "fig-handover", "Daily mean ambulance handover time",
                            "The average time an ambulance crew waited at hospital to hand over its "
-                           "patient, day by day. The national standard is 15 minutes; long waits keep "
-                           "crews from answering 999 calls."))
+                           "patient, day by day, for the whole ICB and at each hospital"
+                           + ("; the last panel counts the crews standing at EDs waiting (on average over "
+                              "the day) instead of answering 999 calls" if crews else "")
+                           + ". The national standard is 15 minutes. Each panel has its own scale."))
     elif wf.has_daily(table, "handover_over_60"):
         fig = wf.fan_chart(table, "handover_over_60", _ordered_groups(table, "handover_over_60"), shown,
                            "handovers", "Ambulance handovers over 60 minutes per day",
@@ -329,13 +344,18 @@ def _daily_section(table: pd.DataFrame, shown: list[str], modelled: set[str] | N
         absent("fig-handover", "Ambulance handover delays", ["handover_mean", "handover_over_60"],
                "ambulance")
     if wf.has_daily(table, "nhs111_answered_60s"):
-        fig = wf.fan_chart(table, "nhs111_answered_60s", _ordered_groups(table, "nhs111_answered_60s"),
-                           shown, "% answered within 60 s", "NHS 111: % of calls answered within 60 seconds",
-                           group_labels=GROUP_LABELS)
-        out.append(wf_html(fig, "fig-111", "Daily percentage of 111 calls answered within 60 seconds",
-                           "The share of each day's NHS 111 calls answered within a minute. Higher is "
-                           "better; calls not answered quickly are more often abandoned and the caller "
-                           "may go to A&E instead."))
+        panels = [wf.Panel("nhs111_answered_60s", "ICB", "% of calls answered within 60 seconds",
+                           "% answered within 60 s")]
+        mean = wf.has_daily(table, "nhs111_answer_mean")
+        if mean:
+            panels.append(wf.Panel("nhs111_answer_mean", "ICB", "mean time to answer", "seconds"))
+        fig = wf.fan_panels(table, panels, shown, "NHS 111 answer times, whole ICB", ncols=2)
+        out.append(wf_html(fig, "fig-111", "Daily NHS 111 answer times",
+                           "Left: the share of each day's NHS 111 calls answered within a minute (higher is "
+                           "better)" + ("; right: the average wait before a call is answered, in seconds "
+                                        "(lower is better)" if mean else "")
+                           + ". Calls not answered quickly are more often abandoned, and the caller may go "
+                           "to A&E instead."))
     else:
         absent("fig-111", "NHS 111 answer times", ["nhs111_answered_60s"], "111")
     out.append("</section>")
@@ -363,7 +383,7 @@ def _published_section(table: pd.DataFrame, base: str, published: pd.DataFrame |
         out.append(_note(reason))
         out.append("</section>")
         return "".join(out)
-    months = sorted(set(ci["period"]))
+    months = sorted(str(m) for m in pd.unique(ci["period"]))
     context = winter_context(published, months)
     winters = ", ".join(dict.fromkeys(context["label"])) or "none"
     fig = wf.published_chart(ci, context, panels, base)
@@ -391,14 +411,14 @@ def _precision_section(table: pd.DataFrame, heads: list[Headline], level: float)
     for h in heads:
         if h.group != "ICB":
             continue
-        kwargs = {"absolute": 1.0} if h.unit == "%" else {"relative": 0.02}
+        kwargs = {"absolute": 1.0} if h.unit == "%" else {"relative": 0.05}
         adv = precision_advice(table, [h.kpi], level=level, **kwargs)  # type: ignore[arg-type]
         for _, r in adv.iterrows():
             needed = "over 10,000" if pd.isna(r["needed"]) else f"{int(r['needed'])}"
             rows.append({"scenario": r["scenario"], "measure": h.label,
                          "mean": f"{r['mean']:,.{h.digits}f} {h.unit}",
                          "half-width now": f"{r['half_width']:,.{h.digits + 1}f}",
-                         "asked for": ("1 percentage point" if h.unit == "%" else "2 % of the mean"),
+                         "asked for": ("1 percentage point" if h.unit == "%" else "5 % of the mean"),
                          "replications needed": needed})
     out.append(
         f"<p>With {reps} replications, each average above is known to within its half-width "
@@ -447,7 +467,7 @@ def build_report(table: pd.DataFrame, base: str, *, scenarios: Sequence[Scenario
     :func:`simcare.report.published_context.published_monthly`, or None when the system has no
     published data.
     """
-    names = list(dict.fromkeys(table["scenario"]))
+    names = [str(n) for n in pd.unique(table["scenario"])]
     if base not in names:
         raise SimcareError(f"base scenario {base!r} is not in the results ({', '.join(names)})")
     label = short_names(names)

@@ -16,6 +16,7 @@ matplotlib.use("Agg")  # no screen needed; figures are embedded, never shown
 
 import datetime as dt  # noqa: E402
 from collections.abc import Sequence  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
 
 import matplotlib.dates as mdates  # noqa: E402
 import numpy as np  # noqa: E402
@@ -73,31 +74,40 @@ def band_label(replications: int) -> str:
     return "one replication"
 
 
-def fan_chart(table: pd.DataFrame, kpi: str, groups: Sequence[str], scenarios: Sequence[str],
-              ylabel: str, title: str, *, group_labels: dict[str, str] | None = None,
-              reference: Sequence[tuple[float, str]] = (), ncols: int = 3, sharey: bool = True) -> Figure:
-    """Daily ``kpi`` for each of ``groups`` (one panel each) and each of ``scenarios`` (a band
-    and median line each). ``reference``: horizontal lines (value, label), e.g. a target, named in
-    the legend. ``sharey``: one vertical scale for every panel (off when groups differ in size)."""
-    n = len(groups)
+@dataclass(frozen=True)
+class Panel:
+    """One panel of a fan chart: daily ``kpi`` of ``group``, with its title, vertical-axis label
+    and reference lines (value, label), e.g. a national standard."""
+
+    kpi: str
+    group: str
+    title: str
+    ylabel: str
+    reference: tuple[tuple[float, str], ...] = ()
+
+
+def fan_panels(table: pd.DataFrame, panels: Sequence[Panel], scenarios: Sequence[str], title: str, *,
+               ncols: int = 3, sharey: bool = False) -> Figure:
+    """A fan chart per panel: for each of ``scenarios`` a band and median line over replications of
+    the panel's daily KPI. ``sharey``: one vertical scale for every panel (for like groups)."""
+    n = len(panels)
     ncols = min(ncols, n)
     nrows = -(-n // ncols)
     fig = Figure(figsize=(11, 3.3 * nrows + 0.6), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False, sharey=sharey)
-    labels = group_labels or {}
     reps = int(table["replication"].nunique())
-    for i, group in enumerate(groups):
+    for i, p in enumerate(panels):
         ax = axes[i // ncols][i % ncols]
         for j, scenario in enumerate(scenarios):
-            m = daily_matrix(table, scenario, kpi, group)
+            m = daily_matrix(table, scenario, p.kpi, p.group)
             if not m.empty:
                 _band(ax, m, COLOURS[j % len(COLOURS)], scenario)
-        for value, text in reference:
+        for value, text in p.reference:
             ax.axhline(value, color="black", lw=1, ls="--", label=text)
-        ax.set_title(labels.get(group, group), fontsize=11)
+        ax.set_title(p.title, fontsize=11)
         _date_axis(ax)
-        if i % ncols == 0:
-            ax.set_ylabel(ylabel, fontsize=10)
+        if i % ncols == 0 or not sharey:
+            ax.set_ylabel(p.ylabel, fontsize=10)
     for k in range(n, nrows * ncols):
         axes[k // ncols][k % ncols].set_visible(False)
     axes[0][0].legend(loc="best", fontsize=8, framealpha=0.9)
@@ -105,22 +115,34 @@ def fan_chart(table: pd.DataFrame, kpi: str, groups: Sequence[str], scenarios: S
     return fig
 
 
+def fan_chart(table: pd.DataFrame, kpi: str, groups: Sequence[str], scenarios: Sequence[str],
+              ylabel: str, title: str, *, group_labels: dict[str, str] | None = None,
+              reference: Sequence[tuple[float, str]] = (), ncols: int = 3, sharey: bool = True) -> Figure:
+    """:func:`fan_panels` of one daily ``kpi``, a panel for each of ``groups``."""
+    labels = group_labels or {}
+    panels = [Panel(kpi, g, labels.get(g, g), ylabel, tuple(reference)) for g in groups]
+    return fan_panels(table, panels, scenarios, title, ncols=ncols, sharey=sharey)
+
+
 def occupancy_chart(table: pd.DataFrame, trusts: Sequence[str], scenarios: Sequence[str],
                     trust_labels: dict[str, str] | None = None) -> Figure:
-    """G&A beds occupied (ga_occupancy x ga_beds / 100, per replication and day) against the beds
-    in force (dashed, median over replications) per trust."""
+    """G&A beds occupied (``ga_beds_occupied``, or ga_occupancy x ga_beds / 100 where the table has
+    no such rows; per replication and day) against the beds in force (dashed, median over
+    replications) per trust."""
     fig = Figure(figsize=(11, 3.8), layout="constrained")
     axes = fig.subplots(1, len(trusts), squeeze=False)[0]
     labels = trust_labels or {}
     reps = int(table["replication"].nunique())
     for ax, trust in zip(axes, trusts, strict=True):
         for j, scenario in enumerate(scenarios):
-            occ = daily_matrix(table, scenario, "ga_occupancy", trust)
+            occupied = daily_matrix(table, scenario, "ga_beds_occupied", trust)
             beds = daily_matrix(table, scenario, "ga_beds", trust)
-            if occ.empty or beds.empty:
+            if occupied.empty:
+                occupied = daily_matrix(table, scenario, "ga_occupancy", trust) * beds / 100.0
+            if occupied.empty or beds.empty:
                 continue
             colour = COLOURS[j % len(COLOURS)]
-            _band(ax, occ * beds / 100.0, colour, f"{scenario}: beds occupied")
+            _band(ax, occupied, colour, f"{scenario}: beds occupied")
             ax.plot(beds.index, beds.median(axis=1), color=colour, lw=1.2, ls="--",
                     label=f"{scenario}: beds open")
         ax.set_title(labels.get(trust, trust), fontsize=11)
@@ -189,6 +211,7 @@ def impact_chart(impacts: pd.DataFrame, level: float = 0.95) -> Figure:
         ax.margins(x=0.15)
         ax.set_yticks(y, scenarios, fontsize=9)
         unit = str(g["unit"].dropna().iloc[0]) if g["unit"].notna().any() else ""
+        unit = "percentage points" if unit == "%" else unit
         ax.set_xlabel(f"difference from base ({unit})", fontsize=9)
         ax.set_title(label, fontsize=10)
         ax.grid(True, axis="x", color="#dddddd", lw=0.6)

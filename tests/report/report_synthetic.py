@@ -16,6 +16,9 @@ KPIS = {  # kpi: (unit, groups, level, spread)
     "handover_mean": ("min", ("ICB",), 40.0, 8.0),
     "handover_over_60": ("handovers", ("ICB",), 20.0, 5.0),
     "nhs111_answered_60s": ("%", ("ICB",), 60.0, 6.0),
+    "nhs111_answer_mean": ("s", ("ICB",), 40.0, 10.0),
+    "crews_at_handover": ("crews", ("ICB",), 5.0, 2.0),
+    "ga_beds_occupied": ("beds", ("ICB", "rvj", "ra7"), 900.0, 20.0),
 }
 START, DAYS = dt.date(2025, 12, 15), 28
 

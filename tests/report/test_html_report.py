@@ -13,7 +13,8 @@ from simcare.report.published_context import published_monthly, winter_context
 from simcare.scenario.run import ScenarioInfo
 
 SECTIONS = ("what-was-run", "warm-up", "headline", "impacts", "daily", "published", "precision", "notes")
-FIGURES = ("fig-warmup", "fig-impacts", "fig-ed4h", "fig-occupancy", "fig-nctr", "fig-handover", "fig-111", "fig-published")
+FIGURES = ("fig-warmup", "fig-impacts", "fig-ed4h", "fig-occupancy", "fig-nctr", "fig-handover", "fig-111",
+           "fig-published")
 
 
 ALL = ("111", "ambulance", "hubs", "ed", "beds", "d2a")

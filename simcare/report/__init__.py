@@ -1,0 +1,1 @@
+"""Figures and reports (matplotlib Figures are returned, never shown)."""
