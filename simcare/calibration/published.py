@@ -12,9 +12,11 @@ conventions:
 * counts are floats (patients, attendances, beds); rates and shares are fractions in [0, 1],
   never percentages.
 
-Each file is checked when read: required columns present, dates parseable as ``YYYY-MM-DD``,
-counts numeric and not negative. A failure raises :class:`DataError` naming the file, the column
-and the problem (with the line number of the first bad value).
+A folder holding the national files (same columns, names without the ``_bnssg`` suffix) can
+be read too: filter the rows by org code. Each file is checked when read: required columns
+present, dates parseable as ``YYYY-MM-DD``, counts numeric and not negative. A failure raises
+:class:`DataError` naming the file, the column and the problem (with the line number of the
+first bad value).
 
 :func:`targets_apr_nov_2024` gathers the published monthly figures, April to November 2024, that
 the regression test of the baseline BNSSG winter scenario compares with.
@@ -77,6 +79,10 @@ def _load(
     be numbers, counts must be >= 0 and rates within [0, 2] (bed occupancy can exceed 1 briefly).
     """
     path = _data_dir(data_dir) / name
+    if not path.is_file() and name.endswith("_bnssg.csv"):
+        # a national download has the same columns under the name without the BNSSG suffix
+        national = path.with_name(name.removesuffix("_bnssg.csv") + ".csv")
+        path = national if national.is_file() else path
     if not path.is_file():
         raise DataError(path, None, "file not found (see calibration/data/SOURCES.md for its source)")
     try:

@@ -118,3 +118,12 @@ def test_month_range() -> None:
     ]
     with pytest.raises(DataError, match="before it starts"):
         month_range("2024-02", "2023-11")
+
+
+def test_a_national_download_is_read_under_its_own_name(tmp_path: Path) -> None:
+    # national files have the same columns, no _bnssg suffix, and every ICB's rows
+    df = pd.read_csv(P.DATA_DIR / ICB_AE, dtype=str)
+    other = df.assign(icb22_code="E54000008")
+    pd.concat([other, df]).to_csv(tmp_path / "england_icb_accidents_emergency.csv", index=False)
+    icb = P.icb_ae_monthly(tmp_path)
+    assert set(icb["icb"]) == {"E54000008", "E54000039"} and len(icb) == 2 * len(df)
