@@ -80,12 +80,13 @@ def _schema(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from simcare.report.build import write_run_set
+    from simcare.report.build import advice_text, write_run_set
     from simcare.report.files import check_out_dir, write_csv
     from simcare.scenario.run import run_files, scenario_summary
 
     if args.out and not str(args.out).endswith(".csv"):
         check_out_dir(args.out)
+    _check_advice(args)
     rs = run_files([args.file], replications=args.reps, seed=args.seed, engine=args.engine,
                    workers=args.workers, progress=not args.quiet)
     info = rs.scenarios[0]
@@ -102,15 +103,18 @@ def _run(args: argparse.Namespace) -> int:
             print(outputs.text)
         print(f"measures written to {args.out}/measures.parquet and measures.csv.gz")
         print(f"report: {outputs.report}")
+    if args.advise:
+        print(advice_text(rs.table, args.advise, args.half_width, args.level))
     return 0
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from simcare.report.build import write_run_set
+    from simcare.report.build import advice_text, write_run_set
     from simcare.report.files import check_out_dir
     from simcare.scenario.run import run_files
 
     check_out_dir(args.out)
+    _check_advice(args)
     files = [args.base, *args.others]
     rs = run_files(files, replications=args.reps, seed=args.seed, engine=args.engine,
                    workers=args.workers, progress=not args.quiet)
@@ -120,10 +124,23 @@ def _compare(args: argparse.Namespace) -> int:
           f"{rs.engine} engine, {rs.seconds:.1f} s")
     outputs = write_run_set(rs, args.out, report_path=args.report, level=args.level, highlight=args.highlight)
     print(outputs.text)
+    if args.advise:
+        print(advice_text(rs.table, args.advise, args.half_width, args.level))
     print(f"measures written to {args.out}/measures.parquet and measures.csv.gz, differences to "
           f"{args.out}/comparison.csv")
     print(f"report: {outputs.report}")
     return 0
+
+
+def _check_advice(args: argparse.Namespace) -> None:
+    """Refuse an impossible precision question before anything runs."""
+    from simcare.report.build import check_advise
+
+    if args.advise:
+        check_advise(args.advise, args.half_width)
+        if args.reps < 2:
+            raise SimcareError("--advise needs at least 2 replications (--reps 2 or more) "
+                               "to measure the spread")
 
 
 def _add_run_options(p: argparse.ArgumentParser, reps: int, workers: int) -> None:
@@ -137,6 +154,12 @@ def _add_run_options(p: argparse.ArgumentParser, reps: int, workers: int) -> Non
     p.add_argument("--report", metavar="HTML",
                    help="where to write the HTML report (default DIR/report.html)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--advise", metavar="KPI[@GROUP],...",
+                   help="say how many replications give these measures (group ICB by default) the "
+                        "precision --half-width asks for, e.g. ae_within_4h,nctr@rvj")
+    p.add_argument("--half-width", default="5%",
+                   help="precision for --advise: a percentage of the mean ('2%%') or a number in the "
+                        "measure's unit ('1.5'); default 5%%")
 
 
 def build_parser() -> argparse.ArgumentParser:

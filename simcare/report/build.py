@@ -14,8 +14,9 @@ from pathlib import Path
 import pandas as pd
 
 from simcare.analysis.compare import paired_differences
+from simcare.analysis.replications import precision_advice
 from simcare.analysis.warmup import warmup_table
-from simcare.errors import DataError
+from simcare.errors import DataError, SimcareError
 from simcare.report.files import write_results, write_text
 from simcare.report.headline import available_headlines, impact_table, impact_text
 from simcare.report.html import build_report
@@ -56,6 +57,55 @@ def warmup_text(warmup: pd.DataFrame, base: str) -> str:
             f"simulated day): {cells} -> {'enough' if ok else 'check the early weeks'}")
 
 
+def parse_half_width(text: str) -> dict[str, float]:
+    """'2%' -> {'relative': 0.02}; '1.5' -> {'absolute': 1.5} (in the KPI's unit)."""
+    t = text.strip()
+    try:
+        value = float(t[:-1]) / 100.0 if t.endswith("%") else float(t)
+    except ValueError:
+        raise SimcareError(f"--half-width {text!r}: write a percentage of the mean ('2%') or a number "
+                           "in the measure's unit ('1.5')") from None
+    if not value > 0:
+        raise SimcareError(f"--half-width {text!r}: must be positive")
+    return {"relative": value} if t.endswith("%") else {"absolute": value}
+
+
+def check_advise(advise: str, half_width: str) -> None:
+    """Raise SimcareError (with a did-you-mean) for an unknown KPI name or a bad half-width, so a
+    mistake is caught before anything runs."""
+    import difflib
+
+    from simcare.kpi.registry import REGISTRY
+
+    parse_half_width(half_width)
+    for item in (a.strip() for a in advise.split(",") if a.strip()):
+        kpi = item.partition("@")[0]
+        if kpi not in REGISTRY:
+            close = difflib.get_close_matches(kpi, list(REGISTRY), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else " (docs/kpis.md lists them)"
+            raise SimcareError(f"--advise: no measure called {kpi!r}{hint}")
+
+
+def advice_text(table: pd.DataFrame, advise: str, half_width: str, level: float = 0.95) -> str:
+    """The precision advisor for ``advise`` ("kpi[@group],...", group ICB by default) as text."""
+    target = parse_half_width(half_width)
+    frames = []
+    for item in (a.strip() for a in advise.split(",") if a.strip()):
+        kpi, _, group = item.partition("@")
+        frames.append(precision_advice(table, [kpi], groups=[group or "ICB"], level=level,
+                                       **target))  # type: ignore[arg-type]
+    adv = pd.concat(frames, ignore_index=True)
+    asked = f"{100 * target['relative']:g} % of the mean" if "relative" in target else \
+        f"{target['absolute']:g} in the measure's unit"
+    lines = [f"  replications for a {100 * level:g} % half-width of {asked}:"]
+    for _, r in adv.iterrows():
+        needed = "over 10,000" if pd.isna(r["needed"]) else f"{int(r['needed'])}"
+        lines.append(f"    {r['scenario']:<32} {r['kpi'] + '@' + r['group']:<28} "
+                     f"mean {r['mean']:,.2f} {r['unit']}, half-width now {r['half_width']:,.3g} "
+                     f"with {int(r['n'])}: need {needed}")
+    return "\n".join(lines)
+
+
 def write_outputs(table: pd.DataFrame, base: str, out_dir: str | Path, *,
                   report_path: str | Path | None = None, scenarios: Sequence[ScenarioInfo] = (),
                   warmup: pd.DataFrame | None = None, daily: pd.DataFrame | None = None,
@@ -64,8 +114,6 @@ def write_outputs(table: pd.DataFrame, base: str, out_dir: str | Path, *,
     (``report_path``, default ``out_dir/report.html``); return the paths and a summary text."""
     names = [str(n) for n in pd.unique(table["scenario"])]
     if highlight is not None and highlight not in names:
-        from simcare.errors import SimcareError
-
         raise SimcareError(f"--highlight {highlight!r} is not one of the scenarios ({', '.join(names)})")
     # the comparison table holds the run and monthly periods (daily differences: from measures)
     periods = [p for p in pd.unique(table["period"]) if len(str(p)) <= 7]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -69,9 +70,12 @@ def test_process_pool_gives_the_same_numbers_as_one_process(compared: tuple[Path
 
 
 def test_run_writes_a_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["run", str(SHORT), "--reps", "2", "--out", str(tmp_path / "one"), "--quiet"]) == 0
+    assert main(["run", str(SHORT), "--reps", "2", "--out", str(tmp_path / "one"), "--quiet",
+                 "--advise", "ae_within_4h,nctr@rvj", "--half-width", "1.5"]) == 0
     text = capsys.readouterr().out
     assert "bnssg_short_winter: 2025-12-15 to 2026-01-11" in text and "% within 4 hours" in text
+    assert "half-width of 1.5 in the measure's unit" in text
+    assert re.search(r"ae_within_4h@ICB .* with 2: need \d+", text) and "nctr@rvj" in text
     report = (tmp_path / "one" / "report.html").read_text(encoding="utf-8")
     assert "mean over replications" in report
     assert (tmp_path / "one" / "measures.parquet").exists()
@@ -89,6 +93,10 @@ def test_mistakes_are_named_and_nothing_is_lost(tmp_path: Path, capsys: pytest.C
     assert "--reps must be at least 1" in capsys.readouterr().err
     assert main(["compare", str(SHORT), str(SHORT), "--reps", "1", "--out", str(out), "--quiet"]) == 2
     assert "same scenario name" in capsys.readouterr().err
+    assert main(["run", str(SHORT), "--reps", "2", "--advise", "ae_within4h", "--quiet"]) == 2
+    assert "did you mean 'ae_within_4h'" in capsys.readouterr().err
+    assert main(["run", str(SHORT), "--advise", "nctr", "--quiet"]) == 2
+    assert "at least 2 replications" in capsys.readouterr().err
     clash = tmp_path / "file"
     clash.write_text("")
     assert main(["compare", str(SHORT), str(SAME), "--reps", "1", "--out", str(clash), "--quiet"]) == 2
