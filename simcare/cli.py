@@ -80,7 +80,7 @@ def _schema(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from simcare.report.build import advice_text, write_run_set
+    from simcare.report.build import advice_text, interval_summary, write_run_set
     from simcare.report.files import check_out_dir, write_csv
     from simcare.scenario.run import run_files, scenario_summary
 
@@ -94,6 +94,8 @@ def _run(args: argparse.Namespace) -> int:
           f"replication{'s' if rs.replications != 1 else ''}, seed {rs.seed}, {rs.engine} engine, "
           f"{rs.seconds:.1f} s")
     print(scenario_summary(info, rs.table))
+    if rs.replications > 1:
+        print(interval_summary(rs.table, args.level))
     if args.out and str(args.out).endswith(".csv"):
         write_csv(args.out, rs.table)
         print(f"measures written to {args.out}")

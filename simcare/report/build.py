@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from simcare.analysis.compare import paired_differences
-from simcare.analysis.replications import precision_advice
+from simcare.analysis.replications import precision_advice, replication_intervals
 from simcare.analysis.warmup import warmup_table
 from simcare.errors import DataError, SimcareError
 from simcare.report.files import write_results, write_text
@@ -104,6 +104,22 @@ def advice_text(table: pd.DataFrame, advise: str, half_width: str, level: float 
                      f"mean {r['mean']:,.2f} {r['unit']}, half-width now {r['half_width']:,.3g} "
                      f"with {int(r['n'])}: need {needed}")
     return "\n".join(lines)
+
+
+def interval_summary(table: pd.DataFrame, level: float = 0.95) -> str:
+    """The headline measures of each scenario with their t-interval over replications (text)."""
+    heads = available_headlines(table)
+    ci = replication_intervals(table[table["period"] == "run"], level)
+    lines = [f"  mean over replications ({100 * level:g} % interval)"]
+    for scenario in pd.unique(ci["scenario"]):
+        for h in heads:
+            r = ci[(ci["scenario"] == scenario) & (ci["kpi"] == h.kpi) & (ci["group"] == h.group)]
+            if r.empty or pd.isna(r["half_width"].iloc[0]):
+                continue
+            m, lo, hi = r["mean"].iloc[0], r["low"].iloc[0], r["high"].iloc[0]
+            d = h.digits
+            lines.append(f"    {h.label:<48} {m:>10,.{d}f} {h.unit:<9} ({lo:,.{d}f} to {hi:,.{d}f})")
+    return "\n".join(lines) if len(lines) > 1 else ""
 
 
 def write_outputs(table: pd.DataFrame, base: str, out_dir: str | Path, *,

@@ -56,9 +56,11 @@ def run_compiled(cs: CompiledScenario, replications: int, seed: int, engine: str
 
 
 def summary_text(cs: CompiledScenario, table: pd.DataFrame) -> str:
-    """The run-level headline measures by site/trust (mean over replications)."""
+    """The run-level headline measures by site/trust (mean over replications; not the finer
+    groups such as ``acuity:`` or ``locality:``)."""
     days = (cs.timeline.end - cs.timeline.start).days + 1
-    t = table[table["period"] == "run"].groupby(["kpi", "group"])["value"].mean().reset_index()
+    t = table[(table["period"] == "run") & ~table["group"].str.contains(":", regex=False)]
+    t = t.groupby(["kpi", "group"])["value"].mean().reset_index()  # sites, trusts, hubs, ICB
     lines = []
     for kpi, label in HEADLINE:
         rows = t[t["kpi"] == kpi]

@@ -75,6 +75,8 @@ def test_run_writes_a_directory(tmp_path: Path, capsys: pytest.CaptureFixture[st
     text = capsys.readouterr().out
     assert "bnssg_short_winter: 2025-12-15 to 2026-01-11" in text and "% within 4 hours" in text
     assert "half-width of 1.5 in the measure's unit" in text
+    assert re.search(r"A&E: % within 4 hours \(all types\) +\d+\.\d % +\(\d+\.\d to \d+\.\d\)", text)
+    assert "acuity:" not in text and "locality:" not in text
     assert re.search(r"ae_within_4h@ICB .* with 2: need \d+", text) and "nctr@rvj" in text
     report = (tmp_path / "one" / "report.html").read_text(encoding="utf-8")
     assert "mean over replications" in report
