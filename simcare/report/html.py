@@ -190,10 +190,11 @@ def _what_was_run(table: pd.DataFrame, base: str, infos: Sequence[ScenarioInfo],
                 wf.warmup_chart(daily, base_name, w, WARMUP_SERIES), "fig-warmup",
                 "Daily series used to check the warm-up",
                 "Each panel is one daily series of the base scenario from its first simulated day, averaged "
-                "over replications. The grey span is the warm-up, which no figure in this report includes; "
-                "the dashed line is where MSER-5 would start counting. A winter is not steady (demand and "
-                "delayed discharges rise towards the new year), so a series that keeps rising pushes the "
-                "MSER-5 cut late because of the season, not because the model is still filling up."))
+                "over replications. The grey span, if any, is the warm-up, which no figure in this report "
+                "includes; the dashed line is where MSER-5 would start counting. A winter is not steady "
+                "(demand and delayed discharges rise towards the new year), so a series that keeps rising "
+                "pushes the MSER-5 cut late because of the season, not because the model is still "
+                "filling up."))
     out.append("</section>")
     return "".join(out)
 
@@ -206,7 +207,7 @@ def _verdict_tag(v: str) -> str:
 
 def _headline_section(table: pd.DataFrame, base: str, impacts: pd.DataFrame, heads: list[Headline],
                       level: float) -> str:
-    out = ['<section id="headline"><h2>Headline impacts</h2>']
+    out = [f'<section id="headline"><h2>Headline {"figures" if impacts.empty else "impacts"}</h2>']
     pct = f"{100 * level:g} %"
     if impacts.empty:
         ci = replication_intervals(table[table["period"] == "run"], level)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
-from simcare.analysis.warmup import mser
+from simcare.analysis.warmup import mser, warmup_table
 from simcare.errors import SimcareError
 
 
@@ -52,3 +53,23 @@ def test_mser_needs_enough_finite_observations() -> None:
         mser(np.ones(19))
     with pytest.raises(SimcareError, match="missing values"):
         mser(np.array([1.0, np.nan] * 20))
+
+
+def test_warmup_table_judges_the_configured_warm_up() -> None:
+    """Mean over replications of each scenario's series: a 30-day ramp is covered by a 40-day
+    warm-up, not by a 10-day one; a series rising to the end hits the search limit."""
+    days = np.arange(200)
+    ramp = np.minimum(days, 30) * 10.0
+    rows = []
+    for scenario in ("long", "short"):
+        for r in range(2):
+            rows.append(pd.DataFrame({"scenario": scenario, "replication": r, "series": "nctr", "day": days,
+                                      "date": [f"d{d}" for d in days], "value": ramp + r}))
+    rows.append(pd.DataFrame({"scenario": "trend", "replication": 0, "series": "nctr", "day": days,
+                              "date": [f"d{d}" for d in days], "value": days * 1.0}))
+    t = warmup_table(pd.concat(rows), {"long": 40, "short": 10, "trend": 40}).set_index("scenario")
+    assert t.loc["long", "mser5_days"] == 30 and bool(t.loc["long", "enough"])
+    assert t.loc["short", "mser5_days"] == 30 and not t.loc["short", "enough"]
+    assert t.loc["short", "mser5_date"] == "d30"
+    assert bool(t.loc["trend", "at_limit"]) and not t.loc["trend", "enough"]
+    assert t.loc["long", "label"] == "patients with no criteria to reside (ICB)"

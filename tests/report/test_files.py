@@ -1,0 +1,45 @@
+"""Results are written atomically: a failed write leaves the previous file and no temporary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from simcare.errors import SimcareError
+from simcare.report.files import atomic_write, write_csv, write_results
+from simcare.report.html import short_names
+
+
+def test_failed_write_keeps_the_previous_file(tmp_path: Path) -> None:
+    target = tmp_path / "measures.csv"
+    target.write_text("previous\n")
+
+    def fail(p: Path) -> None:
+        p.write_text("half")
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(SimcareError, match="cannot write .*measures.csv: No space left on device"):
+        atomic_write(target, fail)
+    assert target.read_text() == "previous\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["measures.csv"]
+
+
+def test_tables_round_trip(tmp_path: Path) -> None:
+    t = pd.DataFrame({"scenario": ["a, b", "c"], "replication": [0, 1], "value": [1.5, 2.0]})
+    paths = write_results(tmp_path / "out", t)
+    assert [p.name for p in paths] == ["measures.csv.gz", "measures.parquet"]
+    pd.testing.assert_frame_equal(pd.read_csv(paths[0]), t, check_dtype=False)
+    pd.testing.assert_frame_equal(pd.read_parquet(paths[1]), t, check_dtype=False)
+    write_csv(tmp_path / "plain.csv", t)
+    header = (tmp_path / "plain.csv").read_text().splitlines()[0]
+    assert header.replace('"', "") == "scenario,replication,value"
+    assert oct((tmp_path / "plain.csv").stat().st_mode & 0o044) == oct(0o044)  # readable by others
+
+
+def test_short_names_drop_the_shared_prefix() -> None:
+    assert short_names(["bnssg_baseline_winter", "bnssg_flu_surge"]) == {
+        "bnssg_baseline_winter": "baseline winter", "bnssg_flu_surge": "flu surge"}
+    assert short_names(["only_one"]) == {"only_one": "only one"}
+    assert short_names(["x_a", "x_a_b"]) == {"x_a": "a", "x_a_b": "a b"}
