@@ -116,8 +116,13 @@ def _compare(args: argparse.Namespace) -> int:
     from simcare.scenario.run import run_files
 
     check_out_dir(args.out)
+    if args.store:
+        return _compare_store(args)
     _check_advice(args)
-    files = [args.base, *args.others]
+    if len(args.scenarios) < 2:
+        raise SimcareError("compare needs a base scenario file and at least one other "
+                           "(or --store STORE and the base scenario's name)")
+    files = args.scenarios
     rs = run_files(files, replications=args.reps, seed=args.seed, engine=args.engine,
                    workers=args.workers, progress=not args.quiet)
     names = [i.name for i in rs.scenarios]
@@ -128,6 +133,40 @@ def _compare(args: argparse.Namespace) -> int:
     print(outputs.text)
     if args.advise:
         print(advice_text(rs.table, args.advise, args.half_width, args.level))
+    print(f"measures written to {args.out}/measures.parquet and measures.csv.gz, differences to "
+          f"{args.out}/comparison.csv")
+    print(f"report: {outputs.report}")
+    return 0
+
+
+def _compare_store(args: argparse.Namespace) -> int:
+    """``compare --store STORE BASE [OTHER...]``: the comparison and report of stored results
+    (scenario names as in the store; all of its scenarios when only the base is named)."""
+    from simcare.batch.store import load_store
+    from simcare.report.build import advice_text, write_outputs
+
+    if args.advise:
+        from simcare.report.build import check_advise
+
+        check_advise(args.advise, args.half_width)
+    if not args.scenarios:
+        raise SimcareError("compare --store: name the base scenario (and, if you like, the others)")
+    table = load_store(args.store)
+    stored = [str(n) for n in pd.unique(table["scenario"])]
+    unknown = [n for n in args.scenarios if n not in stored]
+    if unknown:
+        raise SimcareError(f"compare --store {args.store}: no scenario {', '.join(map(repr, unknown))} in "
+                           f"the store (it holds {', '.join(stored) or 'no finished results'})")
+    names = args.scenarios if len(args.scenarios) > 1 else \
+        [args.scenarios[0], *(n for n in stored if n != args.scenarios[0])]
+    table = table[table["scenario"].isin(names)]
+    print(f"{len(names)} scenarios from {args.store} ({', '.join(names)}), base {names[0]}, "
+          f"{table['replication'].nunique()} replications")
+    outputs = write_outputs(table, names[0], args.out, report_path=args.report, level=args.level,
+                            highlight=args.highlight)
+    print(outputs.text)
+    if args.advise:
+        print(advice_text(table, args.advise, args.half_width, args.level))
     print(f"measures written to {args.out}/measures.parquet and measures.csv.gz, differences to "
           f"{args.out}/comparison.csv")
     print(f"report: {outputs.report}")
@@ -188,8 +227,11 @@ def build_parser() -> argparse.ArgumentParser:
     ru.set_defaults(func=_run)
     co = sub.add_parser("compare", help="run a base scenario and others under common random numbers; "
                                         "print impacts with intervals, write tables and an HTML report")
-    co.add_argument("base", metavar="BASE", help="the base scenario file (YAML)")
-    co.add_argument("others", nargs="+", metavar="OTHER", help="scenario files compared with the base")
+    co.add_argument("scenarios", nargs="*", metavar="BASE OTHER",
+                    help="the base scenario file (YAML), then the files compared with it; with --store, "
+                         "scenario names in the store")
+    co.add_argument("--store", metavar="STORE",
+                    help="compare results stored by 'simcare batch' instead of running scenarios")
     _add_run_options(co, reps=10, workers=2)
     co.add_argument("--out", metavar="DIR", required=True,
                     help="directory for measures.csv/.parquet, comparison.csv and report.html")

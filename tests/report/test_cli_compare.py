@@ -103,3 +103,21 @@ def test_mistakes_are_named_and_nothing_is_lost(tmp_path: Path, capsys: pytest.C
     clash.write_text("")
     assert main(["compare", str(SHORT), str(SAME), "--reps", "1", "--out", str(clash), "--quiet"]) == 2
     assert "is not a directory" in capsys.readouterr().err
+
+
+def test_compare_stored_results(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Results stored by ``simcare batch`` compare like fresh ones: the same paired differences."""
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(f"name: short\nseed: 2025\nreplications: 2\nscenarios:\n  - {SHORT}\n  - {SAME}\n")
+    assert main(["batch", str(plan), "--out", str(tmp_path / "store")]) == 0
+    out = tmp_path / "cmp"
+    assert main(["compare", "--store", str(tmp_path / "store"), "bnssg_short_winter", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "2 scenarios from" in text and "report: " in text
+    cmp = pd.read_csv(out / "comparison.csv")
+    assert set(cmp["scenario"]) == {"bnssg_short_same"} and (cmp["difference"] == 0).all()
+    assert 'id="fig-impacts"' in (out / "report.html").read_text(encoding="utf-8")
+    assert main(["compare", "--store", str(tmp_path / "store"), "nope", "--out", str(out)]) == 2
+    assert "no scenario 'nope' in the store" in capsys.readouterr().err
+    assert main(["compare", str(SHORT), "--out", str(out)]) == 2
+    assert "at least one other" in capsys.readouterr().err
