@@ -2,13 +2,13 @@
 LocalCluster against the process pool, on the same plan, all measured in this one run.
 
 The plan: the BNSSG baseline winter cut to ``--weeks`` reported weeks ending 11 January 2026,
-after a 4-week warm-up,
-``--variants`` values of demand growth x ``--reps`` replications (each task about a second).
-Timed: the whole batch into a fresh store (results written, manifest fsync'd). The pool and
-the cluster are started, and their workers warmed with one task, before their clock starts, so
-the ratios compare running work, not process start-up (start-up is printed separately). Each
-backend runs the batch ``--repeats`` times, interleaved with the others, and the best time
-counts: the least disturbed by whatever else the machine is doing.
+after a 4-week warm-up, ``--variants`` values of demand growth x ``--reps`` replications (about
+half a second per task on an idle core). Timed: the whole batch into a fresh store (results
+written, manifest fsync'd). The pool and the cluster are started, and their workers warmed with
+a few tasks, before the clock starts, so the ratios compare running work, not process start-up
+(printed separately: paid once per batch). Each backend runs the batch ``--repeats`` times,
+interleaved with the others, and the best time counts: the least disturbed by whatever else the
+machine is doing.
 
 Targets: speed-up (1 worker time / 2 worker time) at least 1.8; Dask time within 15 % of the
 pool's. Both need two otherwise idle cores: run it on a quiet machine (the load average is
