@@ -69,7 +69,8 @@ def scale_value(value: Any, factor: float) -> Any:
     if isinstance(value, str):
         if _RATE.match(value):
             per_hour = parse_per_capita_rate(value) * factor
-            return f"{per_hour * 1000 * HOURS_PER_YEAR:.6g}/1000/year"
+            # four significant figures: far finer than the data; levers re-format to six
+            return f"{per_hour * 1000 * HOURS_PER_YEAR:.4g}/1000/year"
         return f"{parse_duration(value) * factor:.6g}min"
     if isinstance(value, dict) and "default" in value:  # a roster: scale every server count
         out = dict(value)

@@ -160,8 +160,8 @@ of those runs (parameter and stochastic uncertainty).</p>
 <p>Errors are simulated minus published, in the model's units (% for shares, counts per month, per day where
 stated). "overlay" is the fitted overlay's set (mean of its replications), "sample" the mean of all runs;
 "within" = share of months whose published value lies in the simulated 95 % band; "tolerance" = the largest
-monthly |error| of the overlay plus 3 standard deviations of a {2}-replication mean: what the baseline
-regression test allows.</p>
+monthly |error| of the overlay plus 3 standard deviations of a {2}-replication mean (the baseline
+regression test applies the same rule to April–November 2024, month values in the errors JSON).</p>
 {
         _table(
             [
