@@ -1,0 +1,86 @@
+"""The fitted BNSSG model reproduces April-November 2024 within the fit report's stated error.
+
+``calibration/fitted/bnssg_fitted_apr_nov_2024.yaml`` runs the fitted overlay
+(``calibration/fitted/bnssg_fitted.yaml``, fitted to April 2022 - November 2024) over the window and
+dated events of ``scenarios/bnssg/validation_2024.yaml``. Two replications (master seed 2025) are
+averaged; every target of ``calibration/fitted/bnssg_fit_errors.json`` is compared with the
+published figure month by month, within the error the fit states for those months: the overlay's
+largest monthly |error| in April-November 2024 plus three standard deviations of a two-replication
+mean (from the replicate variance the calibration measured). The run starts from empty in January
+2024 (12-week warm-up) where the calibration ran from January 2022, so this also checks that the
+fitted state is reached from a cold start. (The shipped baseline does not extend the overlay yet:
+docs/calibration.md, "Not finished".)
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from simcare.calibration.observed import monthly_observations
+from simcare.calibration.spec import Target
+from simcare.scenario.load import load_scenario_data
+from simcare.scenario.run import compile_file, run_compiled
+
+ROOT = Path(__file__).resolve().parents[2]
+FITTED = ROOT / "calibration" / "fitted"
+ERRORS = json.loads((FITTED / "bnssg_fit_errors.json").read_text())
+MONTHS = [f"2024-{m:02d}" for m in range(4, 12)]
+
+
+def _target(name: str) -> Target:
+    e = ERRORS["targets"][name]
+    div = e["divide_by"]
+    return Target(e["measure"], e["org"], tuple(e["kpis"]), tuple(e["groups"]), 0.0, False,
+                  observed_scale=e["observed_scale"], per_day=e["per_day"],
+                  divide_by=None if div is None else (div[0], tuple(div[1])))
+
+
+def stated_error(name: str) -> float:
+    """The fit report's error for April-November 2024: the overlay's largest |error| in those
+    months plus three standard deviations of a two-replication mean (per month, from the JSON)."""
+    m = ERRORS["targets"][name]["monthly"]
+    rows = [i for i, month in enumerate(m["months"]) if month in MONTHS]
+    assert len(rows) == len(MONTHS), f"{name}: the fit does not cover April-November 2024"
+    return max(abs(m["overlay"][i] - m["observed"][i]) + m["three_sd_of_mean"][i] for i in rows)
+
+
+@pytest.fixture(scope="module")
+def model_and_published() -> tuple[pd.DataFrame, pd.DataFrame]:
+    cs, _ = compile_file(FITTED / "bnssg_fitted_apr_nov_2024.yaml")
+    table = run_compiled(cs, ERRORS["regression_replications"], seed=2025)
+    monthly = table[table["period"].isin(MONTHS)]
+    model = monthly.groupby(["kpi", "group", "period"])["value"].mean().reset_index()
+    published, _ = monthly_observations(MONTHS[0], MONTHS[-1])
+    return model, published
+
+
+def test_the_window_is_the_validation_window_of_the_fitted_overlay() -> None:
+    validation = load_scenario_data(ROOT / "scenarios" / "bnssg" / "validation_2024.yaml")
+    fitted = load_scenario_data(FITTED / "bnssg_fitted_apr_nov_2024.yaml")
+    overlay = load_scenario_data(FITTED / "bnssg_fitted.yaml")
+    assert fitted["run"] == validation["run"] and fitted["calendar"]["bank_holidays"] == validation[
+        "calendar"]["bank_holidays"]
+    assert fitted["ed"] == overlay["ed"] and fitted["beds"] == overlay["beds"]
+    assert ERRORS["fit"] == ["2022-04", "2024-11"] and ERRORS["check_until"] is None
+
+
+@pytest.mark.parametrize("name", sorted(ERRORS["targets"]))
+def test_april_november_2024_within_the_stated_error(model_and_published, name: str) -> None:  # type: ignore[no-untyped-def]
+    model, published = model_and_published
+    t = _target(name)
+    simulated = t.model_values(model, MONTHS)
+    rows = published[(published.measure == t.measure) & (published.org == t.org)]
+    observed = rows.set_index(pd.DatetimeIndex(rows["month"]).strftime("%Y-%m"))["value"].reindex(MONTHS)
+    observed = observed.to_numpy(dtype=float) * t.observed_scale
+    tolerance = stated_error(name)
+    error = simulated - observed
+    assert np.isfinite(error).all(), f"{name}: missing months {dict(zip(MONTHS, error, strict=True))}"
+    worst = int(np.abs(error).argmax())
+    assert np.abs(error).max() <= tolerance, (
+        f"{name}: {MONTHS[worst]} simulated {simulated[worst]:.1f} vs published {observed[worst]:.1f} "
+        f"(tolerance {tolerance:.1f})")
