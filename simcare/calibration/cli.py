@@ -12,7 +12,9 @@ def _calibrate(args: argparse.Namespace) -> int:
     from simcare.calibration.fit import calibrate
     from simcare.calibration.spec import load_spec
 
-    spec = load_spec(args.spec, fit_until=args.fit_until, check_until=args.check_until)
+    spec = load_spec(
+        args.spec, fit_until=args.fit_until, check_until=args.check_until, fit_from=args.fit_from
+    )
 
     def progress(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
@@ -49,6 +51,7 @@ def add_calibrate_parser(sub: argparse._SubParsersAction) -> None:
         "write the fitted overlay and an HTML fit report",
     )
     p.add_argument("spec", help="calibration specification (YAML), e.g. calibration/bnssg.yaml")
+    p.add_argument("--fit-from", metavar="YYYY-MM", help="first month fitted (default: the spec's)")
     p.add_argument("--fit-until", metavar="YYYY-MM", help="last month fitted (default: the spec's)")
     p.add_argument(
         "--check-until",

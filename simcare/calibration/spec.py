@@ -160,8 +160,13 @@ _KNOWN = {
 }
 
 
-def load_spec(path: str | Path, fit_until: str | None = None, check_until: str | None = None) -> Spec:
-    """Read a calibration specification; ``fit_until`` / ``check_until`` override the file's."""
+def load_spec(
+    path: str | Path,
+    fit_until: str | None = None,
+    check_until: str | None = None,
+    fit_from: str | None = None,
+) -> Spec:
+    """Read a calibration specification; ``fit_from``, ``fit_until``, ``check_until`` override it."""
     file = Path(path)
     if not file.is_file():
         raise SpecError(file, "(file)", "not found")
@@ -176,7 +181,7 @@ def load_spec(path: str | Path, fit_until: str | None = None, check_until: str |
         raise SpecError(file, unknown[0], f"unknown section; expected one of {sorted(_KNOWN)}")
     base = file.parent
     fit = _need(raw, "fit", file)
-    fit_from = _month(_need(fit, "from", file, "fit."), file, "fit.from")
+    fit_from = _month(fit_from or _need(fit, "from", file, "fit."), file, "fit.from")
     until = _month(fit_until or _need(fit, "until", file, "fit."), file, "fit.until")
     check = raw.get("check_until") if check_until is None else check_until
     check = None if check is None else _month(check, file, "check_until")
@@ -185,7 +190,10 @@ def load_spec(path: str | Path, fit_until: str | None = None, check_until: str |
     if check is not None and check <= until:
         raise SpecError(file, "check_until", f"{check} must be after the fit window's end {until}")
     outputs = _need(raw, "outputs", file)
+    default_from = _month(_need(fit, "from", file, "fit."), file, "fit.from")
     suffix = "" if check is None else f"_check_{until}"
+    if fit_from is not None and suffix and default_from != fit_from:
+        suffix = f"_{fit_from}{suffix}"  # e.g. bnssg_fitted_2022-04_check_2024-05.yaml
 
     def out(key: str) -> Path:
         p = base / str(_need(outputs, key, file, "outputs."))

@@ -42,7 +42,7 @@ class TinyBackend:
 @pytest.mark.slow
 def test_tiny_calibration_writes_consistent_outputs(tmp_path: Path) -> None:
     raw = yaml.safe_load((ROOT / "calibration" / "bnssg.yaml").read_text())
-    raw["scenario"] = str(ROOT / "scenarios" / "bnssg" / "baseline_winter.yaml")
+    raw["scenario"] = str(ROOT / "scenarios" / "bnssg" / "uncalibrated_winter.yaml")
     raw["data"] = str(ROOT / "calibration" / "data")
     raw["fit"] = {"from": "2024-04", "until": "2024-05"}
     raw["outputs"] = {k: f"out/{Path(v).name}" for k, v in raw["outputs"].items()}

@@ -10,7 +10,7 @@ from simcare.calibration.parameters import Parameter, apply, deep_merge, matches
 from simcare.scenario.load import load_scenario_data, validate_scenario
 from simcare.scenario.units import parse_duration, parse_per_capita_rate
 
-PRIOR = Path(__file__).resolve().parents[2] / "scenarios" / "bnssg" / "baseline_winter.yaml"
+PRIOR = Path(__file__).resolve().parents[2] / "scenarios" / "bnssg" / "uncalibrated_winter.yaml"
 
 
 def test_scale_value_keeps_the_unit() -> None:

@@ -16,7 +16,7 @@ SPEC = Path(__file__).resolve().parents[2] / "calibration" / "bnssg.yaml"
 
 def test_the_bnssg_spec_loads() -> None:
     spec = load_spec(SPEC)
-    assert (spec.fit_from, spec.fit_until, spec.check_until) == ("2022-04", "2024-11", None)
+    assert (spec.fit_from, spec.fit_until, spec.check_until) == ("2023-06", "2024-11", None)
     assert spec.scenario.is_file() and spec.data.is_dir()
     assert spec.overlay.name == "bnssg_fitted.yaml"
     assert {p.name for p in spec.parameters} >= {"ed_treatment", "discharge_process", "d2a_capacity"}
@@ -24,6 +24,9 @@ def test_the_bnssg_spec_loads() -> None:
     checked = load_spec(SPEC, fit_until="2024-05", check_until="2024-11")
     assert checked.overlay.name == "bnssg_fitted_check_2024-05.yaml"
     assert checked.last_month == "2024-11"
+    longer = load_spec(SPEC, fit_from="2022-04", fit_until="2024-05", check_until="2024-11")
+    assert longer.fit_from == "2022-04"
+    assert longer.sample.name == "bnssg_fitted_sample_2022-04_check_2024-05.csv"
 
 
 def _write(tmp_path: Path, **changes: object) -> Path:
@@ -100,21 +103,7 @@ def test_target_model_values_sum_groups_pick_the_first_kpi_and_convert() -> None
 
 
 def test_calibrate_is_a_subcommand() -> None:
-    args = build_parser().parse_args(
-        [
-            "calibrate",
-            "calibration/bnssg.yaml",
-            "--fit-until",
-            "2024-05",
-            "--check-until",
-            "2024-11",
-            "--workers",
-            "2",
-        ]
-    )
-    assert (args.spec, args.fit_until, args.check_until, args.workers) == (
-        "calibration/bnssg.yaml",
-        "2024-05",
-        "2024-11",
-        2,
-    )
+    argv = "calibrate calibration/bnssg.yaml --fit-from 2022-04 --fit-until 2024-05 --check-until 2024-11"
+    args = build_parser().parse_args([*argv.split(), "--workers", "2"])
+    assert (args.spec, args.fit_from, args.fit_until, args.check_until, args.workers) == (
+        "calibration/bnssg.yaml", "2022-04", "2024-05", "2024-11", 2)
