@@ -36,6 +36,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/engine.py
 	$(BIN)/python benchmarks/winter.py
+	$(BIN)/python benchmarks/batch.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check simcare tests benchmarks
