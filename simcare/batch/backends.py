@@ -149,9 +149,14 @@ class DaskBackend:
             # Dask's nanny starts workers with MALLOC_TRIM_THRESHOLD_=65536, which turns off
             # glibc's adaptive mmap threshold: every large array of a replication is then a
             # fresh mmap with fresh page faults (tasks ran about 1.4x slower than in a pool).
-            with dask.config.set({NANNY_MALLOC_TRIM: None}):
+            # The worker's profiler, memory monitor (memory_limit=0) and frequent system
+            # monitor took a further ~10 % of two busy cores (benchmarks/batch.py); a
+            # replication's memory is bounded, so nothing needs watching here.
+            with dask.config.set({NANNY_MALLOC_TRIM: None,
+                                  "distributed.worker.profile.enabled": False,
+                                  "distributed.admin.system-monitor.interval": "5s"}):
                 self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                             dashboard_address=None,
+                                             dashboard_address=None, memory_limit=0,
                                              silence_logs=logging.CRITICAL)
             self._client: Any = Client(self._cluster)
         else:
