@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from simcare.scenario.errors import ScenarioError
 from simcare.scenario.schema import Scenario
-from simcare.scenario.units import Duration, Fraction
+from simcare.scenario.units import Duration, Fraction, format_per_capita_rate
 
 Doc = dict[str, Any]
 
@@ -136,9 +136,8 @@ def _digital_first(doc: Doc, s: DigitalFirst) -> None:
     phone = float(Scenario.model_validate(doc).demand["phone_111"].rate)
     online = float(Scenario.model_validate(doc).demand["online_111"].rate)
     moved = phone * s.online_shift
-    per_1000_year = 1000 * 24 * 365.25
-    demand["phone_111"]["rate"] = f"{(phone - moved) * per_1000_year:.6g}/1000/year"
-    demand["online_111"]["rate"] = f"{(online + moved) * per_1000_year:.6g}/1000/year"
+    demand["phone_111"]["rate"] = format_per_capita_rate(phone - moved)  # full precision
+    demand["online_111"]["rate"] = format_per_capita_rate(online + moved)
 
 
 def _integrated_urgent_care(doc: Doc, s: IntegratedUrgentCare) -> None:
@@ -175,12 +174,11 @@ def _booked_slots(doc: Doc, s: BookedSlots) -> None:
 
 def _high_intensity_users(doc: Doc, s: HighIntensityUsers) -> None:
     scenario = Scenario.model_validate(doc)
-    per_1000_year = 1000 * 24 * 365.25
     for channel in s.channels:
         if channel not in doc["demand"]:
             raise _problem("channels", f"no demand channel {channel!r}; channels: {sorted(doc['demand'])}")
         rate = float(scenario.demand[channel].rate) * (1.0 - s.reduction)  # type: ignore[index]
-        doc["demand"][channel]["rate"] = f"{rate * per_1000_year:.6g}/1000/year"
+        doc["demand"][channel]["rate"] = format_per_capita_rate(rate)
 
 
 def _discharge_capacity(doc: Doc, s: DischargeCapacity) -> None:
