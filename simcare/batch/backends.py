@@ -23,6 +23,7 @@ with the number of items: results are yielded as they finish and can be written 
 from __future__ import annotations
 
 import concurrent.futures as cf
+import gc
 import logging
 import multiprocessing
 import os
@@ -124,6 +125,14 @@ class ProcessPoolBackend:
         return f"ProcessPoolBackend(workers={self.workers})"
 
 
+def freeze_worker_heap() -> int:
+    """Move a worker's existing objects out of the garbage collector's reach (gc.freeze);
+    returns how many are frozen."""
+    gc.collect()
+    gc.freeze()
+    return gc.get_freeze_count()
+
+
 NANNY_MALLOC_TRIM = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
 
 
@@ -166,6 +175,10 @@ class DaskBackend:
                 raise SimcareError(f"cannot connect to the Dask scheduler at {scheduler}: {exc}"
                                    ) from None
         self.scheduler = scheduler
+        # A Dask worker holds ~140k long-lived objects of its own, which every full collection
+        # of the garbage collector scans again during simcare's pandas work; freezing them
+        # (gc.freeze) cut the CPU per task by ~5 % (median 0.152 s -> 0.145 s; pool 0.135 s).
+        self._client.run(freeze_worker_heap)
         threads = self._client.nthreads()
         self.workers = max(1, sum(threads.values())) if threads else max(1, workers or 1)
 

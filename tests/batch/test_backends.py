@@ -64,6 +64,18 @@ def test_local_cluster_workers_keep_glibc_adaptive_allocation(dask_backend: Dask
     assert len(found) == 2 and set(found.values()) == {None}
 
 
+def _frozen() -> int:
+    import gc
+
+    return gc.get_freeze_count()
+
+
+def test_dask_workers_have_their_own_objects_frozen(dask_backend: DaskBackend) -> None:
+    """The workers' start-up objects are out of the garbage collector's reach (gc.freeze)."""
+    counts = dask_backend._client.run(_frozen)
+    assert len(counts) == 2 and min(counts.values()) > 1000
+
+
 def test_make_backend_rejects_bad_worker_counts() -> None:
     with pytest.raises(SimcareError, match="at least 1, got 0"):
         make_backend(workers=0)
