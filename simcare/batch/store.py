@@ -33,7 +33,6 @@ import datetime as dt
 import functools
 import json
 import os
-import tempfile
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -45,6 +44,7 @@ import pandas as pd
 from simcare._version import __version__
 from simcare.batch.task import KPI_COLUMNS, PROVENANCE_COLUMNS, Task, TaskResult
 from simcare.errors import SimcareError
+from simcare.files import atomic_write, atomic_write_text
 
 __all__ = ["Store", "StoreError", "StoreStatus", "code_digest", "load_store"]
 
@@ -60,32 +60,8 @@ class StoreError(SimcareError):
     """A store cannot be used: not a store, made by another plan, or unreadable."""
 
 
-@functools.cache
-def _file_mode() -> int:
-    """Permissions of a new file under this process's umask (mkstemp makes them 0600)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
-def _atomic_write(path: Path, write: Any) -> None:
-    """Write ``path`` through a temporary file in the same directory, fsync, os.replace."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, _file_mode())
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 def _write_parquet(path: Path, frame: pd.DataFrame) -> None:
-    _atomic_write(path, lambda fh: frame.to_parquet(fh, index=False, engine="pyarrow"))
+    atomic_write(path, lambda p: frame.to_parquet(p, index=False, engine="pyarrow"), durable=True)
 
 
 @functools.cache
@@ -216,10 +192,9 @@ class Store:
         if plan.spec.keep_visits:
             (root / VISITS).mkdir(exist_ok=True)
         if plan_text is not None:
-            text = plan_text.encode("utf-8")
-            _atomic_write(root / "plan.yaml", lambda fh: fh.write(text))
-        data = json.dumps(record, indent=1).encode("utf-8")
-        _atomic_write(plan_json, lambda fh: fh.write(data))  # last: its presence marks a store
+            atomic_write_text(root / "plan.yaml", plan_text, durable=True)
+        # last: its presence marks a store
+        atomic_write_text(plan_json, json.dumps(record, indent=1), durable=True)
         store = cls(root, record)
         store._lock = lock
         store._recover()

@@ -20,11 +20,9 @@ from __future__ import annotations
 import calendar as _calendar
 import json
 import os
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -37,27 +35,12 @@ from simcare.calibration.evaluate import Backend, simulate_docs
 from simcare.calibration.observed import describe_gaps, month_range, monthly_observations
 from simcare.calibration.parameters import apply, deep_merge, overlay_diff
 from simcare.calibration.spec import Spec, SpecError, Target
+from simcare.files import atomic_write_text
 from simcare.scenario.load import load_scenario_data
 from simcare.scenario.units import parse_duration
 
 #: the baseline regression test compares this many replications (tolerances are for their mean)
 REGRESSION_REPLICATIONS = 2
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and ``os.replace``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; an output file is as readable as any
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 @dataclass
@@ -341,8 +324,8 @@ def write_outputs(o: Outcome, overlay: dict[str, Any]) -> None:
         "description": f"Calibrated parameters over {spec.fit_from} .. {spec.fit_until}",
         **overlay,
     }
-    write_atomic(spec.overlay, header + yaml.safe_dump(doc, sort_keys=False, width=110))
-    write_atomic(spec.sample, o.sample.to_csv(index=False, float_format="%.10g"))
+    atomic_write_text(spec.overlay, header + yaml.safe_dump(doc, sort_keys=False, width=110))
+    atomic_write_text(spec.sample, o.sample.to_csv(index=False, float_format="%.10g"))
     meta = {
         "fit": [spec.fit_from, spec.fit_until],
         "check_until": spec.check_until,
@@ -352,5 +335,5 @@ def write_outputs(o: Outcome, overlay: dict[str, Any]) -> None:
         "timings_s": {k: round(v, 1) for k, v in o.timings.items()},
         "targets": o.errors,
     }
-    write_atomic(spec.errors, json.dumps(meta, indent=1))
-    write_atomic(spec.report, html_report(o))
+    atomic_write_text(spec.errors, json.dumps(meta, indent=1))
+    atomic_write_text(spec.report, html_report(o))

@@ -6,12 +6,11 @@ the two marker lines; a test checks the file matches the registry.
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 from simcare.errors import DataError
+from simcare.files import atomic_write_text
 from simcare.kpi.definitions import GROUP_KINDS
 from simcare.kpi.registry import SECTIONS
 
@@ -61,10 +60,7 @@ def write(path: Path = DEFAULT) -> None:
         text = render(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise DataError(path, None, str(exc)) from None
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, path)
+    atomic_write_text(path, text)
 
 
 if __name__ == "__main__":  # pragma: no cover - a maintenance command

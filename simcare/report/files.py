@@ -8,8 +8,6 @@ the previous one.
 from __future__ import annotations
 
 import gzip
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,34 +15,17 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from simcare import files
 from simcare.errors import SimcareError
 
 
 def atomic_write(path: str | Path, write: Callable[[Path], object]) -> Path:
-    """Call ``write(tmp)`` on a temporary path beside ``path``, then move it onto ``path``."""
-    target = Path(path)
+    """Call ``write(tmp)`` on a temporary path beside ``path``, then move it onto ``path``;
+    a failure is a SimcareError naming the file."""
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        os.close(fd)
+        return files.atomic_write(path, write)
     except OSError as exc:
-        raise SimcareError(f"cannot write {target}: {exc.strerror}") from None
-    try:
-        write(Path(tmp))
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes the file private; give it the usual mode
-        os.replace(tmp, target)
-    except OSError as exc:
-        raise SimcareError(f"cannot write {target}: {exc.strerror}") from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return target
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+        raise SimcareError(f"cannot write {path}: {exc.strerror}") from None
 
 
 def write_text(path: str | Path, text: str) -> Path:

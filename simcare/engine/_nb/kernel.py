@@ -660,7 +660,7 @@ def simulate_nb(
         # both here, once, keeps a single inlined copy of _refill and _enter.
         n_refill = 0
         mover = -1
-        spent = -1
+        from_heap = False
         dest = E.EXIT
         group = 0
         if src == 0:
@@ -686,7 +686,7 @@ def simulate_nb(
             # The event stays at the top, marked spent (key -1 keeps it the minimum): a new
             # event of p replaces it in place, one sift instead of a pop and a push.
             heap.k[0] = SPENT
-            spent = p
+            from_heap = True
             if kind == E.EV_END:
                 s, dest, group = _on_end(net, st, rows, heap, p, r, t, ic)
                 mover = p
@@ -710,7 +710,7 @@ def simulate_nb(
             _refill(net, st, rows, heap, st.refill_list[i], t)
         if mover >= 0 and dest != E.EXIT:
             _enter(net, st, rows, heap, mover, dest, group, t)
-        if spent >= 0 and heap.pos[spent] == 0 and heap.k[0] == SPENT:
+        if from_heap and heap.k[0] == SPENT:  # p got no new event: drop the spent one
             heap_pop(heap)
         if st.counters[C_STATUS] != E.STATUS_OK:
             break
