@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from simcare.scenario.load import merge_documents
 from simcare.scenario.units import HOURS_PER_YEAR, parse_duration, parse_per_capita_rate
 
 Doc = dict[str, Any]
@@ -117,10 +118,4 @@ def overlay_diff(base: Mapping[str, Any], changed: Mapping[str, Any]) -> Doc:
 
 def deep_merge(base: Mapping[str, Any], child: Mapping[str, Any]) -> Doc:
     """``child`` merged into a copy of ``base`` as ``extends`` merges (mappings by key, others replace)."""
-    out: Doc = copy.deepcopy(dict(base))
-    for key, value in child.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = deep_merge(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
+    return merge_documents(base, child)

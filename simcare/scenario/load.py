@@ -23,6 +23,7 @@ Reading rules:
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as dt
 import functools
 import hashlib
@@ -48,8 +49,8 @@ from simcare.scenario.schema import (
 )
 from simcare.scenario.units import _show
 
-__all__ = ["format_path", "load_scenario", "load_scenario_data", "scenario_hash",
-           "validate_scenario"]
+__all__ = ["format_path", "load_scenario", "load_scenario_data", "merge_documents",
+           "scenario_hash", "validate_scenario"]
 
 _Where = dict[Loc, tuple[str, int]]  # field path -> (file as displayed, 1-based line)
 
@@ -183,6 +184,12 @@ def _merge(base: dict[Any, Any], child: Mapping[Any, Any], loc: Loc, replaced: s
                 replaced.add(here)
             out[key] = value
     return out
+
+
+def merge_documents(base: Mapping[Any, Any], child: Mapping[Any, Any]) -> dict[Any, Any]:
+    """``child`` merged over ``base`` exactly as ``extends`` merges them (mappings key by key,
+    anything else replaced, a null removes the key); neither input is changed."""
+    return _merge(copy.deepcopy(dict(base)), copy.deepcopy(dict(child)), (), set())
 
 
 def _strip_nulls(value: Any) -> Any:
