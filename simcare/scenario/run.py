@@ -12,7 +12,6 @@ import functools
 import sys
 import time
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -186,6 +185,11 @@ def replicate_file(path: str, replication: int, seed: int, engine: str = "numba"
     return kpis[TIDY_COLUMNS], daily
 
 
+def _replicate_job(job: tuple[str, int, int, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`replicate_file` of one (file, replication, seed, engine), for a backend's map."""
+    return replicate_file(*job)
+
+
 def run_files(paths: Sequence[str | Path], replications: int, seed: int | None = None,
               engine: str = "numba", workers: int = 1, progress: bool = True) -> RunSet:
     """Run ``replications`` of every scenario file with one master seed (the first file's unless
@@ -208,18 +212,17 @@ def run_files(paths: Sequence[str | Path], replications: int, seed: int | None =
     started = time.perf_counter()
     results: dict[tuple[str, int], tuple[pd.DataFrame, pd.DataFrame]] = {}
     bar = tqdm(total=len(jobs), desc="simulating", unit="run", file=sys.stderr, disable=not progress)
+    from simcare.batch.backends import make_backend  # simcare.batch builds on this module
+
+    backend = make_backend(workers=1 if len(jobs) == 1 else workers)
     try:
-        if workers == 1 or len(jobs) == 1:
-            for f, r in jobs:
-                results[f, r] = replicate_file(f, r, master, engine)
-                bar.update()
-        else:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
-                futures = {pool.submit(replicate_file, f, r, master, engine): (f, r) for f, r in jobs}
-                for fut in as_completed(futures):
-                    results[futures[fut]] = fut.result()
-                    bar.update()
+        for i, outcome in backend.map(_replicate_job, [(f, r, master, engine) for f, r in jobs]):
+            if isinstance(outcome, BaseException):
+                raise outcome
+            results[jobs[i]] = outcome
+            bar.update()
     finally:
+        backend.close()
         bar.close()
     seconds = time.perf_counter() - started
     ordered = [results[f, r] for f in files for r in range(replications)]
