@@ -46,24 +46,9 @@ def month_range(first: str, last: str) -> pd.DatetimeIndex:
 
 
 def _long(df: pd.DataFrame, org_col: str, pairs: Sequence[tuple[str, str]], source: str) -> pd.DataFrame:
-    parts = [
-        pd.DataFrame(
-            {
-                "month": df["month"].to_numpy(),
-                "org": df[org_col].to_numpy(),
-                "measure": measure,
-                "value": df[column].to_numpy(dtype=float),
-                "source": source,
-            }
-        )
-        for column, measure in pairs
-    ]
-    return pd.concat(parts, ignore_index=True)
-
-
-def _daily_monthly(daily: pd.DataFrame, org_col: str, value: str) -> pd.DataFrame:
-    d = daily.assign(month=daily["date"].dt.to_period("M").dt.to_timestamp())
-    return d.groupby(["month", org_col])[value].mean().reset_index()  # NaN days skipped
+    """Published readers' long rows (month, org, measure, value, source) without units."""
+    rows = P.long_rows(df, org_col, [(column, measure, "") for column, measure in pairs], source)
+    return pd.concat(rows, ignore_index=True).drop(columns="unit")
 
 
 def monthly_observations(
@@ -127,7 +112,7 @@ def monthly_observations(
         ),
     ):
         parts.append(
-            _long(_daily_monthly(reader(data_dir), org_col, value), org_col, [(value, measure)], source)
+            _long(P.monthly_daily_mean(reader(data_dir), org_col, value), org_col, [(value, measure)], source)
         )
     data = pd.concat(parts, ignore_index=True)
     for org in orgs:

@@ -716,9 +716,10 @@ def _in_window(months: pd.Series, window: tuple[str, str]) -> pd.Series:
     return (months >= pd.Timestamp(window[0])) & (months <= pd.Timestamp(window[1]))
 
 
-def _rows(
+def long_rows(
     df: pd.DataFrame, org_col: str, measures: Iterable[tuple[str, str, str]], source: str
 ) -> list[pd.DataFrame]:
+    """One long frame (month, org, measure, value, unit, source) per (column, measure, unit)."""
     out = []
     for column, measure, unit in measures:
         out.append(
@@ -736,7 +737,7 @@ def _rows(
     return out
 
 
-def _monthly_daily_mean(daily: pd.DataFrame, org_col: str, value: str) -> pd.DataFrame:
+def monthly_daily_mean(daily: pd.DataFrame, org_col: str, value: str) -> pd.DataFrame:
     """Mean over each calendar month of a daily series (NaN days skipped) and days counted."""
     d = daily.assign(month=daily["date"].dt.to_period("M").dt.to_timestamp())
     g = d.groupby(["month", org_col])[value]
@@ -782,15 +783,15 @@ def targets_apr_nov_2024(data_dir: str | Path | None = None) -> pd.DataFrame:
         ("dta_over_4h", "dta_over_4h", "fraction of emergency admissions"),
     ]
     icb = icb_ae_monthly(data_dir)
-    parts += _rows(icb[_in_window(icb["month"], window)], "icb", ae_measures,
+    parts += long_rows(icb[_in_window(icb["month"], window)], "icb", ae_measures,
                    "england_icb_accidents_emergency_bnssg.csv")
     trust = trust_ae_monthly(data_dir)
     trust = trust[_in_window(trust["month"], window) & trust["trust"].isin(TRUSTS)]
-    parts += _rows(trust, "trust", ae_measures, "england_trust_accidents_emergency_bnssg.csv")
+    parts += long_rows(trust, "trust", ae_measures, "england_trust_accidents_emergency_bnssg.csv")
 
     beds = ga_beds_monthly(data_dir)
     beds = beds[_in_window(beds["month"], window) & beds["trust"].isin(TRUSTS)]
-    parts += _rows(
+    parts += long_rows(
         beds,
         "trust",
         [
@@ -810,9 +811,9 @@ def targets_apr_nov_2024(data_dir: str | Path | None = None) -> pd.DataFrame:
     ):
         for reader, org_col, file in ((reader_icb, "icb", files[0]), (reader_trust, "trust", files[1])):
             daily = reader(data_dir)
-            monthly = _monthly_daily_mean(daily, org_col, value)
+            monthly = monthly_daily_mean(daily, org_col, value)
             monthly = monthly[_in_window(monthly["month"], window)]
-            parts += _rows(monthly, org_col, [(value, measure, unit)], file)
+            parts += long_rows(monthly, org_col, [(value, measure, unit)], file)
 
     out = pd.concat(parts, ignore_index=True)
     expected = pd.date_range(window[0], window[1], freq="MS")
