@@ -49,6 +49,25 @@ def growth_and_seasonality(series: pd.DataFrame) -> tuple[float, dict[str, float
     return float(np.expm1(coef[0])), factors, float(np.sqrt(resid @ resid / dof))
 
 
+def recent_growth(series: pd.DataFrame, factors: Mapping[str, float], months: int) -> float:
+    """Annual growth over the last ``months`` observed months of a monthly series, after
+    removing the month-of-year ``factors`` (from :func:`growth_and_seasonality` over the whole
+    window): least squares of ``log(value / days / factor)`` on years. Projections use it where
+    the whole window's trend includes a recovery that is over (needs at least 12 months).
+    """
+    if months < 12:
+        raise ValueError(f"recent growth needs at least 12 months, got {months}")
+    s = series.dropna(subset=["value"]).sort_values("month").tail(months)
+    if len(s) < 12:
+        raise ValueError(f"recent growth needs at least 12 observed months, got {len(s)}")
+    month = pd.DatetimeIndex(s["month"])
+    season = np.array([float(factors.get(MONTH_KEYS[m - 1], 1.0)) for m in month.month])
+    y = np.log(s["value"].to_numpy(dtype=float) / month.days_in_month.to_numpy() / season)
+    years = (month - month[0]).days.to_numpy() / 365.25
+    slope = np.polyfit(years, y, 1)[0]
+    return float(np.expm1(slope))
+
+
 def bed_roster(series: pd.DataFrame) -> dict[str, Any]:
     """A beds roster from monthly mean beds available (``month``, ``value``; NaN gaps skipped).
 

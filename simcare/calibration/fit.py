@@ -30,7 +30,7 @@ import pandas as pd
 import yaml
 
 from simcare.calibration import history as H
-from simcare.calibration.direct import clip_dated, direct_overlay, without_overrides
+from simcare.calibration.direct import clip_dated, direct_overlay, recent_growth, without_overrides
 from simcare.calibration.evaluate import Backend, simulate_docs
 from simcare.calibration.observed import describe_gaps, month_range, monthly_observations
 from simcare.calibration.parameters import apply, deep_merge, overlay_diff
@@ -113,6 +113,14 @@ def calibrate(spec: Spec, backend: Backend, progress: Callable[[str], None] = pr
         fit_obs, spec.demand_org, spec.beds, prior.get("calendar", {}).get("monthly", {})
     )
     base = deep_merge(prior, without_overrides(direct))
+    if spec.growth_months is not None and "calendar" in direct:
+        demand = fit_obs[(fit_obs.measure == "ae_attendances") & (fit_obs.org == spec.demand_org)]
+        recent = recent_growth(demand, direct["calendar"]["monthly"], spec.growth_months)
+        # the calibration runs follow the whole window's trend (they must reproduce every fit
+        # month); a projection continues the recent one
+        base = deep_merge(base, {"calendar": {"growth": f"{100 * recent:.2f}%"}})
+        direct_summary[f"growth per year in the overlay (last {spec.growth_months} months)"] = (
+            f"{100 * recent:.2f} %")
     calib = deep_merge(deep_merge(prior, direct), _layer(spec))
     first_day = pd.Timestamp(calib["run"]["start"]) - pd.Timedelta(
         minutes=parse_duration(calib["run"].get("warm_up", "0d"))

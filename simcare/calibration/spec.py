@@ -105,6 +105,8 @@ class Spec:
     layer: dict[str, Any]
     demand_org: str
     beds: dict[str, str]
+    #: months (from the end of the fit window) whose trend is the overlay's growth; None: all
+    growth_months: int | None
     parameters: tuple[Parameter, ...]
     targets: tuple[Target, ...]
     settings: Settings
@@ -124,6 +126,15 @@ def _month(value: Any, file: Path, where: str) -> str:
         return pd.Timestamp(str(value)).strftime("%Y-%m")
     except ValueError:
         raise SpecError(file, where, f"{value!r} is not a month (write YYYY-MM)") from None
+
+
+def _growth_months(value: Any, file: Path) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 12:
+        raise SpecError(file, "direct.growth_months",
+                        f"must be a whole number of months >= 12, got {value!r}")
+    return value
 
 
 def _need(d: dict[str, Any], key: str, file: Path, where: str = "") -> Any:
@@ -274,6 +285,7 @@ def load_spec(
         layer=raw.get("layer", {}) or {},
         demand_org=str(direct.get("demand", raw.get("icb", "E54000039"))),
         beds=dict(direct.get("beds", {})),
+        growth_months=_growth_months(direct.get("growth_months"), file),
         parameters=tuple(params),
         targets=tuple(targets),
         settings=settings,

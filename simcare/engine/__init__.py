@@ -53,7 +53,8 @@ def _run_numba(model: CompiledModel, draws: RunDraws) -> dict[str, Any]:
     net = K.Net(
         model.service_keys, model.queue_limit, model.blocks, model.block_max, model.overflow,
         model.release_to,
-        model.group_level, L, model.service_dist, model.service_par, model.patience_dist,
+        model.group_level, L, model.service_dist, model.service_par, model.service_scale,
+        model.patience_dist,
         model.patience_par, model.empirical_values, model.route_start, model.route_stop,
         model.route_dest, model.route_group, model.route_cum, model.route_delay_dist,
         model.route_delay_par, draws.patient_key,

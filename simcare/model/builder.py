@@ -68,6 +68,7 @@ class _Service:
     block_max: float | None
     overflow: str | None
     release_to: str | None
+    time_scale: np.ndarray | None = None
 
 
 @dataclass
@@ -141,6 +142,7 @@ class Network:
         block_max: float | None = None,
         overflow: str | None = None,
         release_to: str | None = None,
+        time_scale: Sequence[float] | np.ndarray | None = None,
     ) -> None:
         """Declare a service. ``servers``: an int, ``math.inf`` (infinite server) or a Roster.
         ``service_time`` and ``patience`` (minutes) may be one law for all groups or a mapping
@@ -148,7 +150,9 @@ class Network:
         their server until the next service has a free server; ``block_max`` minutes later they
         go to ``overflow`` instead. ``release_to``: where patients released (after the blocking
         service's maximum) while waiting for *this* service go, e.g. this ED's corridor; it wins
-        over the blocking service's ``overflow``."""
+        over the blocking service's ``overflow``. ``time_scale``: service-time multipliers by
+        day, shape (D,): the service time of a patient who begins service on day d of the run
+        (d = 0 from minute 0) is multiplied by ``time_scale[d]`` (by the last value beyond D)."""
         if name in self._services:
             raise ModelError(f"services.{name}", "declared twice")
         if isinstance(servers, (int, float)) and not isinstance(servers, bool):
@@ -164,8 +168,14 @@ class Network:
                 raise ModelError(f"services.{name}.block_max", "needs blocks=True")
             if not block_max > 0:
                 raise ModelError(f"services.{name}.block_max", f"must be > 0 minutes, got {block_max}")
+        scale = None
+        if time_scale is not None:
+            scale = np.asarray(time_scale, dtype=np.float64)
+            if scale.ndim != 1 or scale.size == 0 or not (np.isfinite(scale) & (scale > 0)).all():
+                raise ModelError(f"services.{name}.time_scale",
+                                 "must be a non-empty list of finite multipliers > 0 (one per day)")
         self._services[name] = _Service(name, servers, service_time, queue_limit, patience,
-                                        bool(blocks), block_max, overflow, release_to)
+                                        bool(blocks), block_max, overflow, release_to, scale)
 
     def add_route(
         self,
@@ -322,6 +332,7 @@ class Network:
         release_to = np.full(S, -1, dtype=np.int32)
         service_dist = np.zeros((S, G), dtype=np.int8)
         service_par = np.zeros((S, G, 3))
+        service_scale = np.ones((S, int(math.ceil(horizon / 1440.0))))
         patience_dist = np.zeros((S, G), dtype=np.int8)
         patience_par = np.zeros((S, G, 3))
         empirical: list[np.ndarray] = []
@@ -376,6 +387,10 @@ class Network:
                 if release_to[s] == E.EXIT:
                     raise ModelError(f"{where}.release_to", "must name a service")
             per_group(f"{where}.service_time", svc.service_time, s, service_dist, service_par, True)
+            if svc.time_scale is not None:
+                n = min(svc.time_scale.size, service_scale.shape[1])
+                service_scale[s, :n] = svc.time_scale[:n]
+                service_scale[s, n:] = svc.time_scale[-1]
             if svc.patience is not None:
                 per_group(f"{where}.patience", svc.patience, s, patience_dist, patience_par, False)
 
@@ -497,7 +512,8 @@ class Network:
             overflow=overflow, release_to=release_to, cap_time=cap_time, cap_service=cap_service,
             cap_value=cap_value,
             group_names=group_names, group_priority=priorities, group_level=level,
-            service_dist=service_dist, service_par=service_par, patience_dist=patience_dist,
+            service_dist=service_dist, service_par=service_par, service_scale=service_scale,
+            patience_dist=patience_dist,
             patience_par=patience_par,
             empirical_values=np.concatenate(empirical) if empirical else np.zeros(0),
             route_start=route_start, route_stop=route_stop,

@@ -42,6 +42,11 @@ class CompiledModel:
         group_level: int32 (G,), 0 for the highest priority ... L-1 for the lowest
     Per (service, group)
         service_dist: int8 (S, G), service_par: float64 (S, G, 3)
+    Service-time multipliers (D days of the horizon, D = ceil(horizon / 1440))
+        service_scale: float64 (S, D), multiplies the service time of a patient whose service
+            at s begins on day d (minutes [1440 d, 1440 (d + 1))); all ones for most services.
+            Census patients' first service (stream_first_dist) is not scaled. E.g. a length of
+            stay that fell year on year before the fitted values apply
         patience_dist: int8 (S, G) (DIST_NONE: waits for ever), patience_par: float64 (S, G, 3)
         empirical_values: float64 (E,), pool used by empirical distributions
     Routes, per kind in (served, abandoned, turned away), service and group
@@ -86,6 +91,7 @@ class CompiledModel:
     group_level: np.ndarray
     service_dist: np.ndarray
     service_par: np.ndarray
+    service_scale: np.ndarray
     patience_dist: np.ndarray
     patience_par: np.ndarray
     empirical_values: np.ndarray
@@ -140,6 +146,10 @@ class CompiledModel:
         return int(np.ceil(self.horizon / 60.0))
 
     @property
+    def n_days(self) -> int:
+        return int(np.ceil(self.horizon / 1440.0))
+
+    @property
     def n_levels(self) -> int:
         return int(self.group_level.max()) + 1 if self.n_groups else 0
 
@@ -183,6 +193,7 @@ class CompiledModel:
             "group_level": ((G,), np.int32),
             "service_dist": ((S, G), np.int8),
             "service_par": ((S, G, 3), np.float64),
+            "service_scale": ((S, self.n_days), np.float64),
             "patience_dist": ((S, G), np.int8),
             "patience_par": ((S, G, 3), np.float64),
             "route_start": ((E.N_ROUTE_KINDS, S, G), np.int64),
@@ -253,6 +264,8 @@ class CompiledModel:
                  E.DIST_TRIANGULAR, E.DIST_UNIFORM, E.DIST_FIXED, E.DIST_EMPIRICAL)
         if not np.isin(self.service_dist, kinds).all():
             raise ModelError("service_dist", "every (service, group) needs a service-time law")
+        if not (np.isfinite(self.service_scale).all() and (self.service_scale > 0).all()):
+            raise ModelError("service_scale", "service-time multipliers must be finite and > 0")
         if not np.isin(self.patience_dist, (E.DIST_NONE, *kinds)).all():
             raise ModelError("patience_dist", "unknown patience distribution code")
         r = self.route_dest.shape[0]

@@ -68,6 +68,7 @@ __all__ = [
     "AddServersSpec",
     "AmbulanceSpec",
     "BedsSpec",
+    "LengthOfStayTrendSpec",
     "CalendarSpec",
     "CasSpec",
     "ChannelSpec",
@@ -915,6 +916,25 @@ class EdSiteSpec(_Spec):
         return self
 
 
+class LengthOfStayTrendSpec(_Spec):
+    """``{per_year, until}``: lengths of stay that changed year on year before ``until``.
+
+    The stated lengths of stay apply to admissions from ``until`` on; a patient admitted ``y``
+    years earlier has a length of stay multiplied by ``per_year ** -y`` (0.9: stays were 10 %
+    shorter each year, so 11 % longer a year before ``until``). Used by calibration to fit
+    years of published data whose lengths of stay fell; a projection after ``until`` is
+    unaffected."""
+
+    per_year: PositiveNumber = Field(description="length-of-stay multiplier per year (1: no change)")
+    until: Date = Field(description="first day the stated lengths of stay apply (YYYY-MM-DD)")
+
+    def factor(self, day: dt.date) -> float:
+        """Multiplier of the length of stay of a patient admitted on ``day``."""
+        if day >= self.until:
+            return 1.0
+        return float(self.per_year ** (-(self.until - day).days / 365.25))
+
+
 class BedsSpec(_Spec):
     """A trust's general and acute beds."""
 
@@ -928,6 +948,10 @@ class BedsSpec(_Spec):
         description="P0 ... P3 -> time a medically fit patient still occupies the bed before "
                     "leaving (P0) or before asking for D2A capacity (P1-P3): counts as no "
                     "criteria to reside; default none")
+
+    length_of_stay_trend: LengthOfStayTrendSpec | None = Field(
+        default=None, description="{per_year, until}: lengths of stay before 'until' scaled by "
+                                  "per_year ** -years (default none)")
 
     def length_of_stay_for(self, acuity: str) -> DistributionSpec:
         """The length of stay of an acuity, or the ``default`` one."""

@@ -6,7 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simcare.calibration.direct import bed_roster, clip_dated, growth_and_seasonality, without_overrides
+from simcare.calibration.direct import (
+    bed_roster,
+    clip_dated,
+    growth_and_seasonality,
+    recent_growth,
+    without_overrides,
+)
 
 
 def _series(growth: float, factors: np.ndarray, months: pd.DatetimeIndex, noise: np.ndarray) -> pd.DataFrame:
@@ -62,3 +68,26 @@ def test_bed_roster_and_clipping() -> None:
     assert clipped["calendar"]["bank_holidays"] == ["2024-05-06"]
     assert [o["from"] for o in clipped["beds"]["rvj"]["beds"]["overrides"]][0] == "2024-03-01"
     assert without_overrides({"beds": {"rvj": {"beds": r}}}) == {"beds": {"rvj": {"beds": 935}}}
+
+
+def test_recent_growth_follows_the_last_months_not_the_whole_window() -> None:
+    """A series that grew 15 % a year for 14 months, then 4 % a year (noise free, seasonal): the
+    whole window's trend is in between; the last 18 months (all after the change) give 4 %
+    exactly once the month factors are removed; a window spanning the change gives more."""
+    factors = 1 + 0.08 * np.cos(2 * np.pi * np.arange(12) / 12)
+    factors /= np.exp(np.log(factors).mean())
+    months = pd.date_range("2022-04-01", "2024-11-01", freq="MS")
+    years = (months - months[0]).days.to_numpy() / 365.25
+    knot = years[14]
+    log_level = np.where(years <= knot, np.log(1.15) * years,
+                         np.log(1.15) * knot + np.log(1.04) * (years - knot))
+    per_day = 1000.0 * np.exp(log_level) * factors[months.month - 1]
+    series = pd.DataFrame({"month": months, "value": per_day * months.days_in_month.to_numpy()})
+    keys = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+    exact = dict(zip(keys, factors, strict=True))
+    assert recent_growth(series, exact, 18) == pytest.approx(0.04, rel=1e-9)
+    assert 0.04 < recent_growth(series, exact, 30) < 0.15
+    whole, _, _ = growth_and_seasonality(series)
+    assert 0.04 < whole < 0.15
+    with pytest.raises(ValueError, match="at least 12"):
+        recent_growth(series, exact, 6)

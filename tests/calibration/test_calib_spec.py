@@ -16,17 +16,18 @@ SPEC = Path(__file__).resolve().parents[2] / "calibration" / "bnssg.yaml"
 
 def test_the_bnssg_spec_loads() -> None:
     spec = load_spec(SPEC)
-    assert (spec.fit_from, spec.fit_until, spec.check_until) == ("2023-06", "2024-11", None)
+    assert (spec.fit_from, spec.fit_until, spec.check_until) == ("2022-04", "2024-11", None)
     assert spec.scenario.is_file() and spec.data.is_dir()
     assert spec.overlay.name == "bnssg_fitted.yaml"
-    assert {p.name for p in spec.parameters} >= {"ed_treatment", "discharge_process", "d2a_capacity"}
-    assert all(0 < p.low < 1 < p.high for p in spec.parameters)
+    assert {p.name for p in spec.parameters} >= {"ed_treatment", "discharge_process", "d2a_capacity",
+                                                 "los_trend_rvj"}
+    assert all(0 < p.low < 1 <= p.high for p in spec.parameters)  # 1: the uncalibrated value
     checked = load_spec(SPEC, fit_until="2024-05", check_until="2024-11")
     assert checked.overlay.name == "bnssg_fitted_check_2024-05.yaml"
     assert checked.last_month == "2024-11"
-    longer = load_spec(SPEC, fit_from="2022-04", fit_until="2024-05", check_until="2024-11")
-    assert longer.fit_from == "2022-04"
-    assert longer.sample.name == "bnssg_fitted_sample_2022-04_check_2024-05.csv"
+    shorter = load_spec(SPEC, fit_from="2023-06", fit_until="2024-05", check_until="2024-11")
+    assert shorter.fit_from == "2023-06"
+    assert shorter.sample.name == "bnssg_fitted_sample_2023-06_check_2024-05.csv"
 
 
 def _write(tmp_path: Path, **changes: object) -> Path:
@@ -107,3 +108,11 @@ def test_calibrate_is_a_subcommand() -> None:
     args = build_parser().parse_args([*argv.split(), "--workers", "2"])
     assert (args.spec, args.fit_from, args.fit_until, args.check_until, args.workers) == (
         "calibration/bnssg.yaml", "2022-04", "2024-05", "2024-11", 2)
+
+
+@pytest.mark.parametrize("bad", [6, "18", 12.5, True])
+def test_growth_months_must_be_a_whole_number_of_at_least_12(tmp_path: Path, bad: object) -> None:
+    raw = yaml.safe_load(SPEC.read_text())
+    path = _write(tmp_path, direct={**raw["direct"], "growth_months": bad})
+    with pytest.raises(SpecError, match=r"direct\.growth_months"):
+        load_spec(path)

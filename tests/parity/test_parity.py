@@ -405,6 +405,20 @@ def net_census_and_release_to() -> CompiledModel:
     return net.compile()
 
 
+def net_time_scaled_stays() -> CompiledModel:
+    """Service times scaled by the day service begins (a length of stay that falls day by day,
+    then holds beyond the given days), beside a census whose remaining stays are not scaled, on
+    a ward that blocks the ED."""
+    net = Network(horizon_hours=24 * 6)
+    net.add_service("ed", servers=3, service_time=Exponential(60), blocks=True)
+    net.add_service("ward", servers=5, service_time=Gamma(2, 300),
+                    time_scale=[1.6, 1.4, 1.2, 1.0, 0.8])
+    net.add_route("ed", [("ward", 0.4), (None, 0.6)])
+    net.add_census("inpatients", to="ward", count=4, remaining=Exponential(600))
+    net.add_arrivals("walk_in", to="ed", rate_per_hour=2)
+    return net.compile()
+
+
 def net_escalation_add_servers() -> CompiledModel:
     """Escalation rules that add servers when occupancy stays high (with a sustain time) and
     remove one when the queue is long; checks every 20 minutes."""
@@ -501,6 +515,7 @@ NETWORKS: dict[str, Callable[[], CompiledModel]] = {
     "census_and_release_to": net_census_and_release_to,
     "escalation_add_servers": net_escalation_add_servers,
     "escalation_divert_ties": net_escalation_divert_ties,
+    "time_scaled_stays": net_time_scaled_stays,
 }
 
 

@@ -86,3 +86,29 @@ def test_ambulance_acuity_is_used_for_999_calls(tmp_path: Path) -> None:
     probs = np.diff(np.concatenate(([0.0], m.stream_group_cum[k])))
     groups = {m.group_names[g]: p for g, p in enumerate(probs) if p > 0}
     assert groups == {"resus@bristol_south": 0.5, "major@bristol_south": 0.5}
+
+
+def test_length_of_stay_trend_scales_stays_before_its_date(tmp_path: Path) -> None:
+    """``length_of_stay_trend: {per_year: 0.9, until: 2026-01-01}``: an admission y years
+    before 1 January 2026 has its stay multiplied by 0.9 ** -y; from that day on by 1. Other
+    services and the other trust are untouched."""
+    cs = compiled(tmp_path, "beds:\n  rvj:\n    length_of_stay_trend: {per_year: 0.9, until: 2026-01-01}\n")
+    m = cs.model
+    s = m.service_names.index("beds:rvj")
+    row = m.service_scale[s]
+    scaled = np.flatnonzero(row != 1.0)
+    assert scaled.size > 0 and row[scaled].min() > 1.0
+    first_unscaled = scaled.max() + 1
+    assert (row[first_unscaled:] == 1.0).all()
+    # the day before the date: 0.9 ** -(1 / 365.25)
+    assert row[first_unscaled - 1] == pytest.approx(0.9 ** (-1 / 365.25), rel=1e-12)
+    assert row[0] == pytest.approx(0.9 ** (-first_unscaled / 365.25), rel=1e-12)  # first day
+    others = np.delete(np.arange(m.n_services), s)
+    assert (m.service_scale[others] == 1.0).all()
+
+
+def test_length_of_stay_trend_is_checked(tmp_path: Path) -> None:
+    from simcare.scenario.errors import ScenarioError
+
+    with pytest.raises(ScenarioError, match=r"beds\.rvj\.length_of_stay_trend\.per_year"):
+        compiled(tmp_path, "beds:\n  rvj:\n    length_of_stay_trend: {per_year: -0.9, until: 2026-01-01}\n")
