@@ -252,3 +252,26 @@ def test_batch_plan_key(tmp_path: Path) -> None:
     assert err.value.problems[0][0] == "scenarios[0]"
     assert "parameter_sets: plan key parameter_sets is true" in err.value.problems[0][1]
 
+
+
+def test_drawing_plan_gives_the_same_bytes_in_process_and_on_a_pool(tmp_path: Path) -> None:
+    """Each set is prepared and compiled where its task runs: a pool worker's results are the
+    bytes the parent process gets (and the worker re-checks each set's hash)."""
+    from simcare.batch.backends import ProcessPoolBackend
+    from simcare.batch.runner import run_batch
+    from simcare.batch.store import load_store
+
+    plan_path = tmp_path / "plan.yaml"
+    plan_path.write_text(yaml.safe_dump({"seed": 5, "replications": 3, "parameter_sets": True,
+                                         "scenarios": [str(SHORT)]}), encoding="utf-8")
+    plan = load_plan(plan_path)
+    run_batch(plan, tmp_path / "one", progress=False)
+    pool = ProcessPoolBackend(2)
+    try:
+        run_batch(plan, tmp_path / "pool", pool, progress=False)
+    finally:
+        pool.close()
+    one, pooled = load_store(tmp_path / "one"), load_store(tmp_path / "pool")
+    assert one.to_csv(index=False) == pooled.to_csv(index=False)
+    assert one.groupby("replication")["scenario_hash"].nunique().eq(1).all()
+    assert one["scenario_hash"].nunique() == 3
