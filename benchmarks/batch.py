@@ -19,7 +19,7 @@ Also printed: the mean time of a task alone and with two running at once (how mu
 the machine really gives), and the share of wall time x workers spent inside tasks (the
 batch machinery's own efficiency).
 
-Usage: python benchmarks/batch.py [--weeks 8] [--variants 4] [--reps 4] [--repeats 3]
+Usage: python benchmarks/batch.py [--weeks 8] [--variants 4] [--reps 4] [--repeats 5]
 """
 
 from __future__ import annotations
@@ -86,8 +86,8 @@ def main() -> int:
     parser.add_argument("--weeks", type=int, default=8, help="reported weeks per run (default 8)")
     parser.add_argument("--variants", type=int, default=4, help="growth values (default 4)")
     parser.add_argument("--reps", type=int, default=4, help="replications per variant (default 4)")
-    parser.add_argument("--repeats", type=int, default=3,
-                        help="timed batches per backend, interleaved; the best counts (default 3)")
+    parser.add_argument("--repeats", type=int, default=5,
+                        help="timed batches per backend, interleaved; the best counts (default 5)")
     args = parser.parse_args()
     load = os.getloadavg()
     print(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores")
@@ -137,6 +137,9 @@ def main() -> int:
               f"{'met' if speedup >= SPEEDUP_TARGET else 'NOT met'})")
         print(f"Dask overhead vs process pool: {overhead:+.1%} (target within "
               f"{DASK_OVERHEAD_TARGET:.0%}: {'met' if abs(overhead) <= DASK_OVERHEAD_TARGET else 'NOT met'})")
+        rounds = sorted(d / p - 1.0 for d, p in zip(times["dask"], times["pool"], strict=True))
+        print(f"  round by round (Dask after the pool, same minute): "
+              f"{', '.join(f'{r:+.1%}' for r in rounds)}; median {rounds[len(rounds) // 2]:+.1%}")
         # why a speed-up falls short: slower tasks (the cores are not free: other load, or shared
         # by the host) or time outside tasks (scheduling, writing results)
         print(f"a task took {best['one']:.3f} s alone, {best['pool']:.3f} s with two running at once "

@@ -80,7 +80,7 @@ def _schema(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from simcare.report.build import advice_text, interval_summary, write_run_set
+    from simcare.report.build import advice_text, interval_summary, sets_text, spread_text, write_run_set
     from simcare.report.files import check_out_dir, write_csv
     from simcare.scenario.run import run_files, scenario_summary
 
@@ -88,14 +88,19 @@ def _run(args: argparse.Namespace) -> int:
         check_out_dir(args.out)
     _check_advice(args)
     rs = run_files([args.file], replications=args.reps, seed=args.seed, engine=args.engine,
-                   workers=args.workers, progress=not args.quiet)
+                   workers=args.workers, progress=not args.quiet, parameter_sets=args.parameter_sets)
     info = rs.scenarios[0]
     print(f"{info.name}: {info.start} to {info.end} (warm-up {info.warm_up_days} days), {rs.replications} "
           f"replication{'s' if rs.replications != 1 else ''}, seed {rs.seed}, {rs.engine} engine, "
           f"{rs.seconds:.1f} s")
+    if sets_text(rs):
+        print(sets_text(rs))
     print(scenario_summary(info, rs.table))
     if rs.replications > 1:
         print(interval_summary(rs.table, args.level))
+    writes_report = bool(args.out) and not str(args.out).endswith(".csv")
+    if spread_text(rs.table, rs.scenarios) and not writes_report:  # else: in the report's text
+        print(spread_text(rs.table, rs.scenarios))
     if args.out and str(args.out).endswith(".csv"):
         write_csv(args.out, rs.table)
         print(f"measures written to {args.out}")
@@ -111,12 +116,15 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from simcare.report.build import advice_text, write_run_set
+    from simcare.report.build import advice_text, sets_text, write_run_set
     from simcare.report.files import check_out_dir
     from simcare.scenario.run import run_files
 
     check_out_dir(args.out)
     if args.store:
+        if args.parameter_sets:
+            raise SimcareError("--parameter-sets is for fresh runs: stored results drew parameter "
+                               "sets if their batch plan said so (plan key parameter_sets)")
         return _compare_store(args)
     _check_advice(args)
     if len(args.scenarios) < 2:
@@ -124,11 +132,13 @@ def _compare(args: argparse.Namespace) -> int:
                            "(or --store STORE and the base scenario's name)")
     files = args.scenarios
     rs = run_files(files, replications=args.reps, seed=args.seed, engine=args.engine,
-                   workers=args.workers, progress=not args.quiet)
+                   workers=args.workers, progress=not args.quiet, parameter_sets=args.parameter_sets)
     names = [i.name for i in rs.scenarios]
     print(f"{len(names)} scenarios ({', '.join(names)}), base {names[0]}, {rs.replications} "
           f"replication{'s' if rs.replications != 1 else ''} each, seed {rs.seed} (common random numbers), "
           f"{rs.engine} engine, {rs.seconds:.1f} s")
+    if sets_text(rs):
+        print(sets_text(rs))
     outputs = write_run_set(rs, args.out, report_path=args.report, level=args.level, highlight=args.highlight)
     print(outputs.text)
     if args.advise:
@@ -195,6 +205,10 @@ def _add_run_options(p: argparse.ArgumentParser, reps: int, workers: int) -> Non
     p.add_argument("--report", metavar="HTML",
                    help="where to write the HTML report (default DIR/report.html)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--parameter-sets", action="store_true",
+                   help="draw one of the scenario's plausible parameter sets (its parameter_sets "
+                        "section) per replication: replication r uses set r mod n, so intervals "
+                        "include parameter uncertainty (docs/calibration.md)")
     p.add_argument("--advise", metavar="KPI[@GROUP],...",
                    help="say how many replications give these measures (group ICB by default) the "
                         "precision --half-width asks for, e.g. ae_within_4h,nctr@rvj")

@@ -22,6 +22,7 @@
         calendar.growth: {low: 0.0, high: 0.08}
         beds.rvj.beds: {low: 900, high: 1100, integer: true}
     keep_visits: false              # also store every visit table (large)
+    parameter_sets: false           # true: replication r uses the scenario's parameter set r mod n
 
 Variants are scenarios × grid points × sample points (a missing grid or sample counts as one
 point with no overrides); tasks are variants × replications. Override paths are dotted paths into
@@ -29,6 +30,11 @@ the scenario document (:mod:`simcare.batch.overrides`); every variant is validat
 is read, so a bad path or value is reported before anything runs, with the plan file, the field
 and the variant. Replication r of every variant uses the same random streams (seed, r): common
 random numbers, so differences between variants are paired.
+
+With ``parameter_sets: true`` (or a scenario whose ``parameter_sets.draw`` is true), replication r
+of a variant uses row ``r mod n`` of its scenario's ``parameter_sets`` (multipliers applied
+before the overrides, :mod:`simcare.scenario.sets`), with the same random streams as without.
+Each set used is validated when the plan is read; its scenario hash is the task's.
 """
 
 from __future__ import annotations
@@ -138,6 +144,8 @@ class PlanSpec(_Spec):
         default_factory=dict)
     sample: SampleSpec | None = None
     keep_visits: bool = False
+    parameter_sets: bool = Field(default=False, description="draw one parameter set per "
+                                 "replication from each scenario's parameter_sets")
 
     @field_validator("scenarios", mode="before")
     @classmethod
@@ -162,6 +170,8 @@ class Variant:
     index: position in the plan; label: the ``scenario`` column of its results; parameters: the
     grid/sample values of this point (dotted path -> value); overrides: the scenario entry's
     ``set`` plus ``parameters``; document: the merged scenario document before overrides.
+    set_hashes: when the variant draws parameter sets, the scenario hash of each set it uses
+    (replication r uses set ``r mod n_sets``); empty when it does not draw.
     """
 
     index: int
@@ -173,6 +183,8 @@ class Variant:
     scenario_hash: str
     seed: int
     replications: int
+    set_hashes: tuple[str, ...] = ()
+    n_sets: int = 0
 
 
 @dataclass(frozen=True)
@@ -189,20 +201,26 @@ class Plan:
         out = []
         for v in self.variants:
             for r in range(v.replications):
+                k = r % v.n_sets if v.n_sets else None
                 out.append(Task(key=task_key(v.index, r), scenario=v.label, document=v.document,
-                                source=v.source, overrides=v.overrides, scenario_hash=v.scenario_hash,
+                                source=v.source, overrides=v.overrides,
+                                scenario_hash=v.scenario_hash if k is None else v.set_hashes[k],
                                 replication=r, seed=v.seed, engine=self.spec.engine,
-                                keep_visits=self.spec.keep_visits))
+                                keep_visits=self.spec.keep_visits, parameter_set=k))
         return out
 
     def describe(self) -> list[dict[str, Any]]:
         """One JSON-ready record per task (what the store keeps and compares)."""
-        return [
-            {"key": t.key, "scenario": t.scenario, "scenario_hash": t.scenario_hash,
-             "parameters": jsonable(self.variants[i].parameters), "replication": t.replication,
-             "seed": t.seed, "engine": t.engine, "keep_visits": t.keep_visits}
-            for i, t in ((int(t.key[1:6]), t) for t in self.tasks())
-        ]
+        out = []
+        for t in self.tasks():
+            record = {"key": t.key, "scenario": t.scenario, "scenario_hash": t.scenario_hash,
+                      "parameters": jsonable(self.variants[int(t.key[1:6])].parameters),
+                      "replication": t.replication, "seed": t.seed, "engine": t.engine,
+                      "keep_visits": t.keep_visits}
+            if t.parameter_set is not None:  # absent otherwise: plans without sets keep their digest
+                record["parameter_set"] = t.parameter_set
+            out.append(record)
+        return out
 
     @property
     def digest(self) -> str:
@@ -288,12 +306,19 @@ def plan_from_spec(spec: PlanSpec, file: str = "<plan>", base_dir: str | os.Path
             continue
         for point in points:
             overrides = {**entry.set, **point}
+            where = f"scenarios[{n}]" + (f" with {_label_suffix(point)}" if point else "")
             try:
                 scenario, digest = prepare_scenario(document, overrides, source)
             except ScenarioError as exc:
-                where = f"scenarios[{n}]" + (f" with {_label_suffix(point)}" if point else "")
                 for p, m in exc.problems:
                     problems.append((where, f"{p}: {m}" if p else m))
+                continue
+            replications = scenario.run.replications if spec.replications is None else spec.replications
+            try:
+                set_hashes = _set_hashes(document, overrides, source, scenario, spec.parameter_sets,
+                                         replications)
+            except ScenarioError as exc:
+                problems += [(where, f"{p}: {m}" if p else m) for p, m in exc.problems]
                 continue
             base = entry.name or scenario.name
             label = base + (f"[{_label_suffix(point)}]" if point else "")
@@ -304,12 +329,36 @@ def plan_from_spec(spec: PlanSpec, file: str = "<plan>", base_dir: str | os.Path
                 index=len(variants), label=label, source=source, document=document,
                 parameters=point, overrides=overrides, scenario_hash=digest,
                 seed=scenario.run.seed if spec.seed is None else spec.seed,
-                replications=scenario.run.replications if spec.replications is None else spec.replications,
+                replications=replications, set_hashes=set_hashes,
+                n_sets=_n_sets(scenario, spec.parameter_sets),
             ))
     if problems:
         raise PlanError(file, problems)
     name = spec.name or Path(file).stem
     return Plan(file=file, name=name, spec=spec, variants=tuple(variants))
+
+
+def _n_sets(scenario: Any, asked: bool) -> int:
+    from simcare.scenario.sets import drawn_sets
+
+    try:
+        return drawn_sets(scenario, asked)
+    except ValueError:
+        return 0  # reported by _set_hashes
+
+
+def _set_hashes(document: Mapping[str, Any], overrides: Mapping[str, Any], source: str, scenario: Any,
+                asked: bool, replications: int) -> tuple[str, ...]:
+    """Scenario hash of each parameter set the variant's replications use (() if it does not draw);
+    ScenarioError if the plan asks for sets and the scenario has none, or a set is invalid."""
+    from simcare.scenario.sets import drawn_sets
+
+    try:
+        n = drawn_sets(scenario, asked)
+    except ValueError as exc:
+        raise ScenarioError(source, [("parameter_sets", f"plan key parameter_sets is true, but the "
+                                                        f"scenario {exc}")]) from None
+    return tuple(prepare_scenario(document, overrides, source, k)[1] for k in range(min(n, replications)))
 
 
 def _label_suffix(point: Mapping[str, Any]) -> str:

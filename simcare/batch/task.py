@@ -39,24 +39,44 @@ PROVENANCE_COLUMNS = ("scenario", "replication", "scenario_hash", "seed", "engin
 CACHE_SIZE = 8  # compiled scenarios kept per worker process
 
 
+def _overridden(document: Mapping[str, Any], overrides: Mapping[str, Any] | None, source: str,
+                ) -> dict[str, Any]:
+    try:
+        return apply_overrides(document, overrides or {})
+    except OverrideError as exc:
+        path = str(exc).split(":", 1)[0]
+        raise ScenarioError(source, [(path, str(exc).split(": ", 1)[-1])]) from None
+
+
 def prepare_scenario(document: Mapping[str, Any] | str | os.PathLike[str],
                      overrides: Mapping[str, Any] | None = None, source: str | None = None,
-                     ) -> tuple[Scenario, str]:
+                     parameter_set: int | None = None) -> tuple[Scenario, str]:
     """Validate a scenario document (or file) with ``overrides`` set, apply its levers;
     returns (scenario, scenario hash). Raises ScenarioError naming ``source`` and every problem
-    (an override path that does not fit is reported as a problem at that path)."""
+    (an override path that does not fit is reported as a problem at that path).
+
+    ``parameter_set``: apply that row of the document's ``parameter_sets`` first (multipliers of
+    the document's values, :mod:`simcare.scenario.sets`), then the overrides, whose exact values
+    win; a row of ones changes nothing, so set 0 of a fitted overlay gives the file's scenario."""
     from simcare.scenario.levers import apply_levers
 
     if isinstance(document, (str, os.PathLike)):
         source = source or os.fspath(document)
         document = load_scenario_data(document)
     source = source or "<scenario>"
-    try:
-        data = apply_overrides(document, overrides or {})
-    except OverrideError as exc:
-        path = str(exc).split(":", 1)[0]
-        raise ScenarioError(source, [(path, str(exc).split(": ", 1)[-1])]) from None
-    scenario = apply_levers(validate_scenario(data, source), source)
+    data = _overridden(document, overrides, source)
+    validated = validate_scenario(data, source)
+    if parameter_set is not None:
+        from simcare.scenario.sets import apply_parameter_set, is_identity
+
+        spec = validated.parameter_sets
+        if spec is None:
+            raise ScenarioError(source, [("parameter_sets", "missing: parameter set "
+                                          f"{parameter_set} was asked for")])
+        changed = apply_parameter_set(document, spec, parameter_set, source)
+        if not is_identity(spec.sets[parameter_set]):
+            validated = validate_scenario(_overridden(changed, overrides, source), source)
+    scenario = apply_levers(validated, source)
     return scenario, scenario_hash(scenario)
 
 
@@ -131,7 +151,8 @@ class Task:
     scenario document (``extends`` resolved) before overrides; source: the file it came from
     (for messages). overrides: dotted path -> value. scenario_hash: hash of the validated
     variant (checked again by the worker). seed: master seed. keep_visits: also return the visit
-    table.
+    table. parameter_set: the row of the document's ``parameter_sets`` this replication uses
+    (None: no drawing); ``scenario_hash`` is then that set's variant's hash.
     """
 
     key: str
@@ -144,6 +165,7 @@ class Task:
     seed: int
     engine: str = "numba"
     keep_visits: bool = False
+    parameter_set: int | None = None
 
 
 @dataclass(frozen=True)
@@ -165,7 +187,7 @@ def run_task(task: Task) -> TaskResult:
     digest = task.scenario_hash
     cs = _CACHE.get(digest)
     if cs is None:  # first task of this variant here: validate (and check the hash), compile
-        sc, digest = prepare_scenario(task.document, task.overrides, task.source)
+        sc, digest = prepare_scenario(task.document, task.overrides, task.source, task.parameter_set)
         if digest != task.scenario_hash:
             raise ScenarioError(task.source, [("", f"the scenario of task {task.key} changed: hash "
                                                    f"{digest[:12]} here, {task.scenario_hash[:12]} in "

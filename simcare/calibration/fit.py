@@ -11,8 +11,8 @@
    window: intervals, errors per target in the fit and check months, and the split of the spread
    into parameter and stochastic variance (law of total variance).
 6. Write the overlay (the most plausible set, with the direct estimates; ``extends`` the
-   uncalibrated scenario), the sample (CSV), the errors (JSON) and the HTML report, each
-   atomically.
+   uncalibrated scenario; its ``parameter_sets`` hold the posterior sets as multipliers of its
+   values), the sample (CSV), the errors (JSON) and the HTML report, each atomically.
 """
 
 from __future__ import annotations
@@ -313,8 +313,11 @@ def fit_errors(
 
 
 def write_outputs(o: Outcome, overlay: dict[str, Any]) -> None:
-    """Overlay YAML, sample CSV, errors JSON and HTML report (each written atomically)."""
+    """Overlay YAML (with the ``parameter_sets`` of the ``posterior_sets`` best plausible sets,
+    :mod:`simcare.calibration.sets`), sample CSV, errors JSON and HTML report (each written
+    atomically)."""
     from simcare.calibration.report import html_report
+    from simcare.calibration.sets import parameter_sets_section, section_yaml
 
     spec = o.spec
     rel = os.path.relpath(spec.scenario, spec.overlay.parent)
@@ -332,7 +335,9 @@ def write_outputs(o: Outcome, overlay: dict[str, Any]) -> None:
         "description": f"Calibrated parameters over {spec.fit_from} .. {spec.fit_until}",
         **overlay,
     }
-    atomic_write_text(spec.overlay, header + yaml.safe_dump(doc, sort_keys=False, width=110))
+    sets = parameter_sets_section(o.sample, spec.parameters, spec.posterior_sets)
+    atomic_write_text(spec.overlay, header + yaml.safe_dump(doc, sort_keys=False, width=110)
+                      + section_yaml(sets))
     atomic_write_text(spec.sample, o.sample.to_csv(index=False, float_format="%.10g"))
     meta = {
         "fit": [spec.fit_from, spec.fit_until],

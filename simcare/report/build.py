@@ -11,10 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from simcare.analysis.compare import paired_differences
 from simcare.analysis.replications import precision_advice, replication_intervals
+from simcare.analysis.variance import spread_by_source
 from simcare.analysis.warmup import warmup_table
 from simcare.errors import DataError, SimcareError
 from simcare.report.files import write_results, write_text
@@ -122,6 +124,50 @@ def interval_summary(table: pd.DataFrame, level: float = 0.95) -> str:
     return "\n".join(lines) if len(lines) > 1 else ""
 
 
+def sets_text(rs: RunSet) -> str:
+    """One line per scenario that drew parameter sets ("" when none did)."""
+    lines = [f"  {i.name}: parameter uncertainty included: replication r uses parameter set r mod "
+             f"{i.parameter_sets} of the scenario's {i.parameter_sets} plausible sets"
+             for i in rs.scenarios if i.parameter_sets]
+    return "\n".join(lines)
+
+
+def spread_table(table: pd.DataFrame, scenarios: Sequence[ScenarioInfo]) -> pd.DataFrame:
+    """:func:`simcare.analysis.variance.spread_by_source` of the headline measures of the
+    scenarios that drew parameter sets (empty when none did)."""
+    n_sets = {i.name: i.parameter_sets for i in scenarios if i.parameter_sets}
+    if not n_sets:
+        return pd.DataFrame()
+    heads = available_headlines(table)
+    split = spread_by_source(table, n_sets, [(h.kpi, h.group) for h in heads])
+    labels = {(h.kpi, h.group): h.label for h in heads}
+    return split.assign(label=[labels[k, g] for k, g in zip(split["kpi"], split["group"], strict=True)])
+
+
+def spread_text(table: pd.DataFrame, scenarios: Sequence[ScenarioInfo]) -> str:
+    """Where the spread between replications of the headline measures comes from, per scenario
+    that drew parameter sets: parameter share and standard deviations ("" when none drew)."""
+    split = spread_table(table, scenarios)
+    if split.empty:
+        return ""
+    lines = ["  spread between replications: parameter sets vs chance (one-way random-effects ANOVA)"]
+    for scenario in dict.fromkeys(split["scenario"]):
+        s = split[split["scenario"] == scenario]
+        first = s.iloc[0]
+        if first["needed"]:
+            lines.append(f"    {scenario}: {int(first['replications'])} replications over "
+                         f"{int(first['sets'])} sets: too few to split (each set needs 2: run "
+                         f"--reps {int(first['needed'])} or more)")
+            continue
+        lines.append(f"    {scenario} ({int(first['sets'])} sets, {int(first['replications'])} replications)")
+        for _, r in s.iterrows():
+            share = "no spread" if pd.isna(r["parameter_share"]) else f"{100 * r['parameter_share']:5.1f} %"
+            lines.append(f"      {r['label']:<48} parameter {share:>9}  "
+                         f"(sd between sets {np.sqrt(r['between']):,.3g}, within a set "
+                         f"{np.sqrt(r['within']):,.3g} {r['unit']})")
+    return "\n".join(lines)
+
+
 def write_outputs(table: pd.DataFrame, base: str, out_dir: str | Path, *,
                   report_path: str | Path | None = None, scenarios: Sequence[ScenarioInfo] = (),
                   warmup: pd.DataFrame | None = None, daily: pd.DataFrame | None = None,
@@ -139,6 +185,7 @@ def write_outputs(table: pd.DataFrame, base: str, out_dir: str | Path, *,
         lines.append(impact_text(impact_table(comparison, available_headlines(table)), level))
     if warmup is not None:
         lines.append(warmup_text(warmup, base))
+    lines.append(spread_text(table, scenarios))
     report = build_report(table, base, scenarios=scenarios, warmup=warmup, daily=daily,
                           published=published_for(names),
                           level=level, highlight=highlight)

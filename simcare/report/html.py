@@ -7,8 +7,10 @@ MSER-5 warm-up table; it returns the HTML text. Sections (element ids, tested):
 ``what-was-run`` (scenarios, levers, window, warm-up, replications, seeds, engine, version: the
 STRESS-DES items), ``warm-up``, ``headline`` (impacts with intervals), ``impacts`` (chart),
 ``daily`` (fan charts), ``published`` (model beside published figures), ``precision``
-(replications advisor) and ``notes``. A figure whose KPI is missing from the results is replaced
-by a visible note saying so (:attr:`Report.missing` lists them); nothing is dropped silently.
+(replications advisor), ``parameter-uncertainty`` (only when a scenario drew parameter sets: how
+much of the spread comes from the sets and how much from chance) and ``notes``. A figure whose KPI
+is missing from the results is replaced by a visible note saying so (:attr:`Report.missing` lists
+them); nothing is dropped silently.
 """
 
 from __future__ import annotations
@@ -154,10 +156,18 @@ def _what_was_run(table: pd.DataFrame, base: str, infos: Sequence[ScenarioInfo],
         hashes = table.groupby("scenario")["scenario_hash"].first()
         out.append(_table(pd.DataFrame({"scenario": hashes.index,
                                         "scenario hash": hashes.str[:12].to_numpy()})))
+    drew = [i for i in infos if i.parameter_sets]
+    sets_item = "" if not drew else (
+        "<li><b>Parameter uncertainty:</b> "
+        + "; ".join(f"{html.escape(label.get(i.name, i.name))} drew one of its {i.parameter_sets} "
+                    "plausible parameter sets per replication (replication <i>r</i> uses set <i>r</i> "
+                    f"mod {i.parameter_sets})" for i in drew)
+        + ", so the intervals and bands include parameter as well as stochastic uncertainty "
+        "(see <a href='#parameter-uncertainty'>where the spread comes from</a>).</li>")
     out.append(
         f"<ul><li><b>Replications:</b> {reps} per scenario; replication <i>r</i> of every scenario "
         "uses the same random numbers for the same patients (common random numbers), so "
-        "differences between scenarios are paired.</li>"
+        "differences between scenarios are paired.</li>" + sets_item +
         f"<li><b>Master seed:</b> {', '.join(map(str, seeds))}</li>"
         f"<li><b>Engine:</b> {', '.join(engines)}; <b>simcare version:</b> {', '.join(versions)}</li>"
         "<li><b>Reproduce:</b> the same scenario files, seed, replications and version give the "
@@ -432,9 +442,50 @@ def _precision_section(table: pd.DataFrame, heads: list[Headline], level: float)
     return "".join(out)
 
 
+def _share(x: float) -> str:
+    return "no spread" if pd.isna(x) else f"{100 * x:.0f} %"
+
+
+def _sets_section(table: pd.DataFrame, infos: Sequence[ScenarioInfo], label: dict[str, str]) -> str:
+    """``parameter-uncertainty``: the split of the headline measures' spread ("" if no set drawn)."""
+    from simcare.report.build import spread_table
+
+    split = spread_table(table, infos)
+    if split.empty:
+        return ""
+    out = ['<section id="parameter-uncertainty"><h2>Where the spread comes from: parameters or chance</h2>',
+           "<p>These runs drew one plausible parameter set of the calibration per replication, so "
+           "replications differ for two reasons: the set they used (parameter uncertainty) and "
+           "chance (stochastic uncertainty). A one-way random-effects analysis of variance over the "
+           "set splits the spread of each headline measure over the whole window: the variance "
+           "within a set is chance; the variance of the set means beyond what chance explains is "
+           "the parameters' share (<code>simcare.analysis.variance</code>).</p>"]
+    for scenario in dict.fromkeys(split["scenario"]):
+        s = split[split["scenario"] == scenario]
+        first = s.iloc[0]
+        name = html.escape(label.get(scenario, scenario))
+        if first["needed"]:
+            out.append(_note(f"{name}: {int(first['replications'])} replications over "
+                             f"{int(first['sets'])} parameter sets are too few to split the spread: "
+                             f"each set needs at least 2 replications, so run at least "
+                             f"{int(first['needed'])}."))
+            continue
+        rows = pd.DataFrame({
+            "measure": s["label"], "unit": s["unit"],
+            "parameter share": [_share(x) for x in s["parameter_share"]],
+            "sd between sets": [f"{x ** 0.5:,.3g}" for x in s["between"]],
+            "sd within a set (chance)": [f"{x ** 0.5:,.3g}" for x in s["within"]],
+        })
+        out.append(f"<h3>{name}: {int(first['sets'])} sets, {int(first['replications'])} replications</h3>")
+        out.append(_table(rows, numeric=["parameter share", "sd between sets", "sd within a set (chance)"]))
+    out.append("</section>")
+    return "".join(out)
+
+
 def _notes_section(infos: Sequence[ScenarioInfo], reps: int, seeds: Sequence[int]) -> str:
     files = " ".join(i.file for i in infos) if infos else "BASE OTHER..."
     seed = f" --seed {seeds[0]}" if len(seeds) == 1 else ""
+    seed += " --parameter-sets" if any(i.parameter_sets for i in infos) else ""
     command = f"simcare compare {files} --reps {reps}{seed} --out DIR" if len(infos) != 1 else \
         f"simcare run {files} --reps {reps}{seed} --out DIR"
     return (
@@ -513,6 +564,7 @@ def build_report(table: pd.DataFrame, base: str, *, scenarios: Sequence[Scenario
     parts.append(_daily_section(table, shown, modelled, missing))
     parts.append(_published_section(table, short_base, published, level, missing))
     parts.append(_precision_section(table[table["scenario"].isin(shown)], heads, level))
+    parts.append(_sets_section(full, scenarios, label))
     parts.append(_notes_section(scenarios, reps, seeds))
     parts.append("</body></html>\n")
     return Report(html="".join(parts), missing=missing)

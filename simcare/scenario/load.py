@@ -271,7 +271,9 @@ def validate_scenario(data: Mapping[str, Any], file: str = "<scenario>") -> Scen
 def scenario_hash(scenario: Scenario) -> str:
     """sha256 (hex) of the canonical JSON of a validated scenario: the same system gives the
     same hash whatever units, key order or ``extends`` it was written with."""
-    canonical = json.dumps(scenario.model_dump(mode="json"), sort_keys=True,
+    # a scenario without parameter sets hashes as it did before the section existed
+    exclude = {"parameter_sets"} if scenario.parameter_sets is None else None
+    canonical = json.dumps(scenario.model_dump(mode="json", exclude=exclude), sort_keys=True,
                            separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -313,9 +315,20 @@ def _valid_sections(data: Mapping[Any, Any]) -> dict[str, Any]:
 
 def _validate(data: Any, file: str, where: _Where) -> Scenario:
     try:
-        return Scenario.model_validate(data)
+        scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         errors = exc.errors(include_url=False)
+    else:
+        if scenario.parameter_sets is None:
+            return scenario
+        from simcare.scenario.sets import path_problems
+
+        found = [(_origin(loc, where), loc, msg)
+                 for loc, msg in path_problems(data, scenario.parameter_sets)]
+        if not found:
+            return scenario
+        raise ScenarioError(file, [(format_path(loc), msg) for _, loc, msg in found],
+                            [_describe(origin, file) for origin, _, _ in found])
     problems: list[tuple[Loc, str]] = []
     for err in errors:
         problems.append(_problem(err, data))

@@ -3,6 +3,9 @@
 :func:`run_scenario_file` runs one file in this process; :func:`run_files` runs several with one
 master seed (common random numbers), optionally in a process pool, and returns a :class:`RunSet`
 (tidy KPI table with provenance, the daily series for warm-up detection, and what was run).
+A scenario that draws parameter sets (its ``parameter_sets.draw``, or ``parameter_sets=True``)
+runs replication r with set ``r mod n`` (:mod:`simcare.scenario.sets`) and the same random
+streams; the ``scenario_hash`` column is then that set's variant's hash.
 """
 
 from __future__ import annotations
@@ -99,7 +102,9 @@ TIDY_COLUMNS = ["scenario", "replication", "kpi", "group", "period", "value", "u
 @dataclass(frozen=True)
 class ScenarioInfo:
     """What was run, for the report (STRESS-DES): the file, its name and description, its levers
-    as written, the reported window, the warm-up (days) or census start, seed and hash."""
+    as written, the reported window, the warm-up (days) or census start, seed and hash;
+    parameter_sets: how many parameter sets its replications draw from (0: none drawn, every
+    replication runs the file's values)."""
 
     file: str
     name: str
@@ -112,6 +117,7 @@ class ScenarioInfo:
     seed: int
     scenario_hash: str
     modelled: tuple[str, ...]
+    parameter_sets: int = 0
 
 
 @dataclass
@@ -134,9 +140,16 @@ class RunSet:
     seconds: float
 
 
-@functools.lru_cache(maxsize=16)
-def _compiled(path: str) -> tuple[CompiledScenario, str]:
-    return compile_file(path)
+@functools.lru_cache(maxsize=64)
+def _compiled(path: str, parameter_set: int | None = None) -> tuple[CompiledScenario, str]:
+    """The compiled scenario of a file (or of one of its parameter sets) and its hash, once per
+    process (7 files x 8 sets fit)."""
+    if parameter_set is None:
+        return compile_file(path)
+    from simcare.batch.task import prepare_scenario  # simcare.batch builds on this module
+
+    scenario, digest = prepare_scenario(path, None, path, parameter_set)
+    return compile_scenario(scenario, path), digest
 
 
 def _modelled_services(cs: CompiledScenario) -> tuple[str, ...]:
@@ -148,16 +161,23 @@ def _modelled_services(cs: CompiledScenario) -> tuple[str, ...]:
     return tuple(k for k, v in parts.items() if v)
 
 
-def scenario_info(path: str | Path) -> ScenarioInfo:
-    """Describe a scenario file (loads and compiles it; raises ScenarioError if it is invalid)."""
+def scenario_info(path: str | Path, parameter_sets: bool = False) -> ScenarioInfo:
+    """Describe a scenario file (loads and compiles it; raises ScenarioError if it is invalid).
+    ``parameter_sets``: the caller asks to draw parameter sets (SimcareError if the file has
+    none); the file's own ``parameter_sets.draw`` draws too."""
     cs, digest = _compiled(str(path))
     data = load_scenario_data(path)
     run_section = data.get("run") or {}
+    sets = data.get("parameter_sets")  # valid: _compiled validated the file
+    if parameter_sets and not sets:
+        raise SimcareError(f"{path}: --parameter-sets: the scenario has no parameter_sets section "
+                           "to draw from (docs/calibration.md, 'Parameter uncertainty in runs')")
+    n = len(sets["sets"]) if sets and (parameter_sets or sets.get("draw")) else 0
     return ScenarioInfo(
         file=str(path), name=cs.name, description=" ".join(str(data.get("description") or "").split()),
         levers=dict(data.get("levers") or {}), start=cs.timeline.start, end=cs.timeline.end,
         warm_up_days=cs.timeline.warm_up_hours // 24, census=bool(run_section.get("census")),
-        seed=cs.seed, scenario_hash=digest, modelled=_modelled_services(cs))
+        seed=cs.seed, scenario_hash=digest, modelled=_modelled_services(cs), parameter_sets=n)
 
 
 def scenario_summary(info: ScenarioInfo, table: pd.DataFrame) -> str:
@@ -167,10 +187,12 @@ def scenario_summary(info: ScenarioInfo, table: pd.DataFrame) -> str:
 
 
 def replicate_file(path: str, replication: int, seed: int, engine: str = "numba",
-                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
+                   parameter_set: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One replication of a scenario file: (tidy KPI rows with provenance, daily warm-up series).
-    A module-level function so that a process pool can run it."""
-    cs, digest = _compiled(path)
+    ``parameter_set``: run that row of the file's ``parameter_sets`` (None: the file's values);
+    the random streams are (seed, replication) either way. A module-level function so that a
+    process pool can run it."""
+    cs, digest = _compiled(path, parameter_set)
     result = run(cs.model, seed=seed, replication=replication, engine=engine)  # type: ignore[arg-type]
     kpis = uec_measures(result, cs)
     kpis["scenario"] = cs.name
@@ -185,23 +207,29 @@ def replicate_file(path: str, replication: int, seed: int, engine: str = "numba"
     return kpis[TIDY_COLUMNS], daily
 
 
-def _replicate_job(job: tuple[str, int, int, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """:func:`replicate_file` of one (file, replication, seed, engine), for a backend's map."""
+def _replicate_job(job: tuple[str, int, int, str, int | None]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`replicate_file` of one (file, replication, seed, engine, parameter set), for a
+    backend's map."""
     return replicate_file(*job)
 
 
 def run_files(paths: Sequence[str | Path], replications: int, seed: int | None = None,
-              engine: str = "numba", workers: int = 1, progress: bool = True) -> RunSet:
+              engine: str = "numba", workers: int = 1, progress: bool = True,
+              parameter_sets: bool = False) -> RunSet:
     """Run ``replications`` of every scenario file with one master seed (the first file's unless
     ``seed`` is given), so replication r of every scenario shares random numbers (common random
     numbers). ``workers`` > 1 runs replications in a process pool; the result does not depend
-    on it. A tqdm progress bar goes to stderr unless ``progress`` is False."""
+    on it. A tqdm progress bar goes to stderr unless ``progress`` is False.
+
+    ``parameter_sets``: every file draws from its ``parameter_sets`` (a file whose section says
+    ``draw: true`` draws anyway): replication r uses set ``r mod n`` (``ScenarioInfo.parameter_sets``
+    is n)."""
     if replications < 1:
         raise SimcareError(f"--reps must be at least 1, got {replications}")
     if workers < 1:
         raise SimcareError(f"--workers must be at least 1, got {workers}")
     files = [str(p) for p in paths]
-    infos = [scenario_info(p) for p in files]  # every file is checked before anything runs
+    infos = [scenario_info(p, parameter_sets) for p in files]  # every file is checked before anything runs
     names = [i.name for i in infos]
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
@@ -209,6 +237,7 @@ def run_files(paths: Sequence[str | Path], replications: int, seed: int | None =
                            "give each scenario its own 'name'")
     master = infos[0].seed if seed is None else seed
     jobs = [(f, r) for r in range(replications) for f in files]
+    n_sets = {i.file: i.parameter_sets for i in infos}
     started = time.perf_counter()
     results: dict[tuple[str, int], tuple[pd.DataFrame, pd.DataFrame]] = {}
     bar = tqdm(total=len(jobs), desc="simulating", unit="run", file=sys.stderr, disable=not progress)
@@ -216,7 +245,8 @@ def run_files(paths: Sequence[str | Path], replications: int, seed: int | None =
 
     backend = make_backend(workers=1 if len(jobs) == 1 else workers)
     try:
-        for i, outcome in backend.map(_replicate_job, [(f, r, master, engine) for f, r in jobs]):
+        args = [(f, r, master, engine, r % n_sets[f] if n_sets[f] else None) for f, r in jobs]
+        for i, outcome in backend.map(_replicate_job, args):
             if isinstance(outcome, BaseException):
                 raise outcome
             results[jobs[i]] = outcome
