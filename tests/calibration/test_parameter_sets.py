@@ -29,8 +29,6 @@ SPEC = ROOT / "calibration" / "bnssg.yaml"
 OVERLAYS = [  # (overlay, load_spec arguments)
     ("bnssg_fitted.yaml", {}),
     ("bnssg_fitted_check_2024-05.yaml", {"fit_until": "2024-05", "check_until": "2024-11"}),
-    ("bnssg_fitted_2022-04_check_2024-05.yaml",
-     {"fit_from": "2022-04", "fit_until": "2024-05", "check_until": "2024-11"}),
 ]
 # a set that doubles BRI's cubicles (and a set of ones): set 1 changes only replications 1, 3, ...
 DOUBLE_BRI = {"draw": True, "parameters": [{"name": "bri_cubicles", "paths": ["ed.bri.cubicles"]}],

@@ -21,7 +21,8 @@ FILES = sorted(BNSSG.glob("*.yaml"))
 def test_the_expected_scenarios_are_shipped() -> None:
     names = {f.stem for f in FILES}
     assert {"baseline_winter", "digital_first", "integrated_urgent_care", "community_capacity",
-            "discharge_capacity", "combined", "flu_surge", "validation_2024"} <= names
+            "discharge_capacity", "combined", "flu_surge", "validation_2024",
+            "validation_2024_uncalibrated"} <= names
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
