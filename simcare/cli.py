@@ -93,14 +93,16 @@ def _run(args: argparse.Namespace) -> int:
     print(f"{info.name}: {info.start} to {info.end} (warm-up {info.warm_up_days} days), {rs.replications} "
           f"replication{'s' if rs.replications != 1 else ''}, seed {rs.seed}, {rs.engine} engine, "
           f"{rs.seconds:.1f} s")
-    if sets_text(rs):
-        print(sets_text(rs))
+    drawn = sets_text(rs)
+    if drawn:
+        print(drawn)
     print(scenario_summary(info, rs.table))
     if rs.replications > 1:
         print(interval_summary(rs.table, args.level))
     writes_report = bool(args.out) and not str(args.out).endswith(".csv")
-    if spread_text(rs.table, rs.scenarios) and not writes_report:  # else: in the report's text
-        print(spread_text(rs.table, rs.scenarios))
+    spread = "" if writes_report else spread_text(rs.table, rs.scenarios)  # else: in the report's text
+    if spread:
+        print(spread)
     if args.out and str(args.out).endswith(".csv"):
         write_csv(args.out, rs.table)
         print(f"measures written to {args.out}")
@@ -137,8 +139,9 @@ def _compare(args: argparse.Namespace) -> int:
     print(f"{len(names)} scenarios ({', '.join(names)}), base {names[0]}, {rs.replications} "
           f"replication{'s' if rs.replications != 1 else ''} each, seed {rs.seed} (common random numbers), "
           f"{rs.engine} engine, {rs.seconds:.1f} s")
-    if sets_text(rs):
-        print(sets_text(rs))
+    drawn = sets_text(rs)
+    if drawn:
+        print(drawn)
     outputs = write_run_set(rs, args.out, report_path=args.report, level=args.level, highlight=args.highlight)
     print(outputs.text)
     if args.advise:

@@ -64,6 +64,7 @@ from simcare.batch.task import Task, prepare_scenario
 from simcare.errors import SimcareError
 from simcare.scenario.errors import ScenarioError
 from simcare.scenario.load import format_path, load_scenario_data
+from simcare.scenario.sets import drawn_sets, set_for
 
 __all__ = ["Plan", "PlanError", "PlanSpec", "Variant", "load_plan", "plan_from_spec"]
 
@@ -170,8 +171,9 @@ class Variant:
     index: position in the plan; label: the ``scenario`` column of its results; parameters: the
     grid/sample values of this point (dotted path -> value); overrides: the scenario entry's
     ``set`` plus ``parameters``; document: the merged scenario document before overrides.
-    set_hashes: when the variant draws parameter sets, the scenario hash of each set it uses
-    (replication r uses set ``r mod n_sets``); empty when it does not draw.
+    set_hashes: when the variant draws parameter sets, the scenario hash of each set it uses,
+    one per set up to the replications (replication r uses set ``r mod len(set_hashes)``, which
+    is ``r mod n`` for every r < replications); empty when it does not draw.
     """
 
     index: int
@@ -184,7 +186,6 @@ class Variant:
     seed: int
     replications: int
     set_hashes: tuple[str, ...] = ()
-    n_sets: int = 0
 
 
 @dataclass(frozen=True)
@@ -201,7 +202,7 @@ class Plan:
         out = []
         for v in self.variants:
             for r in range(v.replications):
-                k = r % v.n_sets if v.n_sets else None
+                k = set_for(r, len(v.set_hashes)) if v.set_hashes else None
                 out.append(Task(key=task_key(v.index, r), scenario=v.label, document=v.document,
                                 source=v.source, overrides=v.overrides,
                                 scenario_hash=v.scenario_hash if k is None else v.set_hashes[k],
@@ -330,7 +331,6 @@ def plan_from_spec(spec: PlanSpec, file: str = "<plan>", base_dir: str | os.Path
                 parameters=point, overrides=overrides, scenario_hash=digest,
                 seed=scenario.run.seed if spec.seed is None else spec.seed,
                 replications=replications, set_hashes=set_hashes,
-                n_sets=_n_sets(scenario, spec.parameter_sets),
             ))
     if problems:
         raise PlanError(file, problems)
@@ -338,21 +338,10 @@ def plan_from_spec(spec: PlanSpec, file: str = "<plan>", base_dir: str | os.Path
     return Plan(file=file, name=name, spec=spec, variants=tuple(variants))
 
 
-def _n_sets(scenario: Any, asked: bool) -> int:
-    from simcare.scenario.sets import drawn_sets
-
-    try:
-        return drawn_sets(scenario, asked)
-    except ValueError:
-        return 0  # reported by _set_hashes
-
-
 def _set_hashes(document: Mapping[str, Any], overrides: Mapping[str, Any], source: str, scenario: Any,
                 asked: bool, replications: int) -> tuple[str, ...]:
     """Scenario hash of each parameter set the variant's replications use (() if it does not draw);
     ScenarioError if the plan asks for sets and the scenario has none, or a set is invalid."""
-    from simcare.scenario.sets import drawn_sets
-
     try:
         n = drawn_sets(scenario, asked)
     except ValueError as exc:

@@ -25,6 +25,14 @@ import pandas as pd
 MONTH_KEYS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
 
+def _log_daily(s: pd.DataFrame) -> tuple[pd.DatetimeIndex, np.ndarray, np.ndarray]:
+    """(months, log of the volume per day (N,), years since the first month (N,)) of observed
+    rows ``s`` (``month``, ``value``)."""
+    month = pd.DatetimeIndex(s["month"])
+    y = np.log(s["value"].to_numpy(dtype=float) / month.days_in_month.to_numpy())
+    return month, y, (month - month[0]).days.to_numpy() / 365.25
+
+
 def growth_and_seasonality(series: pd.DataFrame) -> tuple[float, dict[str, float], float]:
     """Annual growth, month factors and the residual sd of log volume from a monthly series.
 
@@ -36,9 +44,7 @@ def growth_and_seasonality(series: pd.DataFrame) -> tuple[float, dict[str, float
     s = series.dropna(subset=["value"])
     if len(s) < 13:
         raise ValueError(f"growth and seasonality need at least 13 observed months, got {len(s)}")
-    month = pd.DatetimeIndex(s["month"])
-    y = np.log(s["value"].to_numpy(dtype=float) / month.days_in_month.to_numpy())
-    years = (month - month[0]).days.to_numpy() / 365.25
+    month, y, years = _log_daily(s)
     present = sorted(set(month.month))
     X = np.column_stack([years] + [(month.month == m).astype(float) for m in present])
     coef, *_ = np.linalg.lstsq(X, y, rcond=None)
@@ -60,11 +66,9 @@ def recent_growth(series: pd.DataFrame, factors: Mapping[str, float], months: in
     s = series.dropna(subset=["value"]).sort_values("month").tail(months)
     if len(s) < 12:
         raise ValueError(f"recent growth needs at least 12 observed months, got {len(s)}")
-    month = pd.DatetimeIndex(s["month"])
-    season = np.array([float(factors.get(MONTH_KEYS[m - 1], 1.0)) for m in month.month])
-    y = np.log(s["value"].to_numpy(dtype=float) / month.days_in_month.to_numpy() / season)
-    years = (month - month[0]).days.to_numpy() / 365.25
-    slope = np.polyfit(years, y, 1)[0]
+    month, y, years = _log_daily(s)
+    season = np.log([float(factors.get(MONTH_KEYS[m - 1], 1.0)) for m in month.month])
+    slope = np.polyfit(years, y - season, 1)[0]
     return float(np.expm1(slope))
 
 

@@ -54,6 +54,7 @@ def _run_numba(model: CompiledModel, draws: RunDraws) -> dict[str, Any]:
         model.service_keys, model.queue_limit, model.blocks, model.block_max, model.overflow,
         model.release_to,
         model.group_level, L, model.service_dist, model.service_par, model.service_scale,
+        (model.service_scale != 1.0).any(axis=1),  # scaled: services with a multiplier not 1
         model.patience_dist,
         model.patience_par, model.empirical_values, model.route_start, model.route_stop,
         model.route_dest, model.route_group, model.route_cum, model.route_delay_dist,

@@ -178,13 +178,13 @@ class _Twin:
         stream = int(self.d.arrival_stream[p.pid])
         if v is p.first and self.m.stream_first_dist[stream] != E.DIST_NONE:
             law, par = self.m.stream_first_dist[stream], self.m.stream_first_par[stream]
-            return float(sample_nb(law, par[0], par[1], par[2], self.m.empirical_values,
-                                   self._key(p.pid, E.PURPOSE_SERVICE, v)))
-        law, par = self.m.service_dist[v.service, v.group], self.m.service_par[v.service, v.group]
-        d = sample_nb(law, par[0], par[1], par[2], self.m.empirical_values,
-                      self._key(p.pid, E.PURPOSE_SERVICE, v))
-        day = min(int(self.env.now // 1440.0), self.m.service_scale.shape[1] - 1)
-        return float(d * self.m.service_scale[v.service, day])
+            scale = 1.0  # a census patient's remaining stay is not scaled
+        else:
+            law, par = self.m.service_dist[v.service, v.group], self.m.service_par[v.service, v.group]
+            day = min(int(self.env.now // 1440.0), self.m.service_scale.shape[1] - 1)
+            scale = self.m.service_scale[v.service, day]
+        return float(sample_nb(law, par[0], par[1], par[2], self.m.empirical_values,
+                               self._key(p.pid, E.PURPOSE_SERVICE, v)) * scale)
 
     def _route_entry(self, pid: int, v: Visit, kind: int, purpose: int) -> int:
         """Index of the route entry the patient's keyed draw chooses (-1: no route: out)."""

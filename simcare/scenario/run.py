@@ -28,7 +28,8 @@ from simcare.engine import run
 from simcare.errors import SimcareError
 from simcare.kpi.uec import uec_measures
 from simcare.scenario.compile import CompiledScenario, compile_scenario
-from simcare.scenario.load import load_scenario, load_scenario_data, scenario_hash
+from simcare.scenario.load import load_scenario, load_scenario_data, scenario_hash, validate_scenario
+from simcare.scenario.sets import drawn_sets, set_for
 
 HEADLINE = (
     ("ae_attendances", "A&E attendances per day"),
@@ -168,11 +169,11 @@ def scenario_info(path: str | Path, parameter_sets: bool = False) -> ScenarioInf
     cs, digest = _compiled(str(path))
     data = load_scenario_data(path)
     run_section = data.get("run") or {}
-    sets = data.get("parameter_sets")  # valid: _compiled validated the file
-    if parameter_sets and not sets:
+    try:
+        n = drawn_sets(validate_scenario(data, str(path)), parameter_sets)
+    except ValueError:
         raise SimcareError(f"{path}: --parameter-sets: the scenario has no parameter_sets section "
-                           "to draw from (docs/calibration.md, 'Parameter uncertainty in runs')")
-    n = len(sets["sets"]) if sets and (parameter_sets or sets.get("draw")) else 0
+                           "to draw from (docs/calibration.md, 'Parameter uncertainty in runs')") from None
     return ScenarioInfo(
         file=str(path), name=cs.name, description=" ".join(str(data.get("description") or "").split()),
         levers=dict(data.get("levers") or {}), start=cs.timeline.start, end=cs.timeline.end,
@@ -245,7 +246,7 @@ def run_files(paths: Sequence[str | Path], replications: int, seed: int | None =
 
     backend = make_backend(workers=1 if len(jobs) == 1 else workers)
     try:
-        args = [(f, r, master, engine, r % n_sets[f] if n_sets[f] else None) for f, r in jobs]
+        args = [(f, r, master, engine, set_for(r, n_sets[f]) if n_sets[f] else None) for f, r in jobs]
         for i, outcome in backend.map(_replicate_job, args):
             if isinstance(outcome, BaseException):
                 raise outcome

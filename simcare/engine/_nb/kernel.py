@@ -100,8 +100,8 @@ Net = namedtuple(
     [
         "service_keys", "queue_limit", "blocks", "block_max", "overflow", "release_to",
         "group_level",
-        "n_levels", "service_dist", "service_par", "service_scale", "patience_dist", "patience_par",
-        "empirical",
+        "n_levels", "service_dist", "service_par", "service_scale", "scaled", "patience_dist",
+        "patience_par", "empirical",
         "route_start", "route_stop", "route_dest", "route_group", "route_cum",
         "route_delay_dist", "route_delay_par",
         "patient_key", "purpose_keys", "cap_time", "cap_service", "cap_value",
@@ -278,7 +278,8 @@ def _begin_service(net: Net, st: State, rows: Rows, heap: Heap, p: int, r: int, 
     else:
         par = net.service_par[s, g]
         d = sample_nb(net.service_dist[s, g], par[0], par[1], par[2], net.empirical, key)
-        d *= net.service_scale[s, min(int(t // 1440.0), net.service_scale.shape[1] - 1)]
+        if net.scaled[s]:  # most services are never scaled: no day lookup on the hot path
+            d *= net.service_scale[s, min(int(t // 1440.0), net.service_scale.shape[1] - 1)]
     st.p_state[p] = P_IN_SERVICE
     heap_set(heap, p, t + d, (E.EV_END << KIND_SHIFT) | p, r)
 
