@@ -63,7 +63,7 @@ from simcare.batch.task import Task, prepare_scenario
 from simcare.errors import SimcareError
 from simcare.scenario.document import PathError, format_path, parse_path
 from simcare.scenario.errors import ScenarioError
-from simcare.scenario.load import load_scenario_data
+from simcare.scenario.load import _read_yaml, load_scenario_data
 from simcare.scenario.sets import drawn_sets, set_for
 
 __all__ = ["Plan", "PlanError", "PlanSpec", "Variant", "load_plan", "plan_from_spec"]
@@ -356,8 +356,6 @@ def _label_suffix(point: Mapping[str, Any]) -> str:
 
 def load_plan(path: str | os.PathLike[str]) -> Plan:
     """Read, validate and expand a plan file (PlanError naming the file and each field)."""
-    from simcare.scenario.load import _read_yaml
-
     display = os.fspath(path)
     try:
         data, _lines = _read_yaml(Path(display), display)
