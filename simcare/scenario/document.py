@@ -8,6 +8,8 @@ by :func:`merge`, null keys removed: :func:`simcare.scenario.load.load_scenario_
     key   := name | '"' quoted '"' | "*"
     index := digits | "*"
 
+(``name``: text without ``.``, ``[``, ``]`` or ``"``; ``quoted``: text without ``"``.)
+
 * ``calendar.growth``: key ``growth`` of the mapping ``calendar``;
 * ``calendar.surges[0].height``: ``[i]`` is item ``i`` (0-based) of a list;
 * ``ed."site.a".cubicles``: a key holding ``.``, ``[``, ``]`` (or a key named ``*``) is written in
