@@ -25,8 +25,8 @@ from typing import Any
 import pandas as pd
 
 from simcare._version import __version__
-from simcare.batch.overrides import OverrideError, apply_overrides
 from simcare.scenario.compile import CompiledScenario, compile_scenario
+from simcare.scenario.document import PathError, apply_overrides
 from simcare.scenario.errors import ScenarioError
 from simcare.scenario.load import load_scenario_data, scenario_hash, validate_scenario
 from simcare.scenario.schema import Scenario
@@ -43,7 +43,7 @@ def _overridden(document: Mapping[str, Any], overrides: Mapping[str, Any] | None
                 ) -> dict[str, Any]:
     try:
         return apply_overrides(document, overrides or {})
-    except OverrideError as exc:
+    except PathError as exc:
         path = str(exc).split(":", 1)[0]
         raise ScenarioError(source, [(path, str(exc).split(": ", 1)[-1])]) from None
 

@@ -10,10 +10,10 @@ hour, per-capita rates per person per hour, fractions in [0, 1], times of day in
 midnight (see :mod:`simcare.scenario.units`).
 """
 
+from simcare.scenario.document import format_path
 from simcare.scenario.errors import ScenarioError
 from simcare.scenario.jsonschema import scenario_json_schema
 from simcare.scenario.load import (
-    format_path,
     load_scenario,
     load_scenario_data,
     scenario_hash,

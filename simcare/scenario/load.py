@@ -23,7 +23,6 @@ Reading rules:
 from __future__ import annotations
 
 import contextlib
-import copy
 import datetime as dt
 import functools
 import hashlib
@@ -38,6 +37,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from simcare.scenario.document import format_path, merge
 from simcare.scenario.errors import ScenarioError
 from simcare.scenario.schema import (
     CHECK_ERROR,
@@ -47,10 +47,10 @@ from simcare.scenario.schema import (
     closest,
     cross_problems,
 )
+from simcare.scenario.sets import path_problems
 from simcare.scenario.units import _show
 
-__all__ = ["format_path", "load_scenario", "load_scenario_data", "merge_documents",
-           "scenario_hash", "validate_scenario"]
+__all__ = ["load_scenario", "load_scenario_data", "scenario_hash", "validate_scenario"]
 
 _Where = dict[Loc, tuple[str, int]]  # field path -> (file as displayed, 1-based line)
 
@@ -168,30 +168,6 @@ def _read_yaml(path: Path, display: str) -> tuple[Any, dict[Loc, int]]:
 # --- extends and merging ------------------------------------------------------------------------
 
 
-def _merge(base: dict[Any, Any], child: Mapping[Any, Any], loc: Loc, replaced: set[Loc]
-           ) -> dict[Any, Any]:
-    out = dict(base)
-    for key, value in child.items():
-        here = (*loc, key)
-        if value is None:
-            if key in out:
-                del out[key]
-                replaced.add(here)
-        elif isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value, here, replaced)
-        else:
-            if key in out:
-                replaced.add(here)
-            out[key] = value
-    return out
-
-
-def merge_documents(base: Mapping[Any, Any], child: Mapping[Any, Any]) -> dict[Any, Any]:
-    """``child`` merged over ``base`` exactly as ``extends`` merges them (mappings key by key,
-    anything else replaced, a null removes the key); neither input is changed."""
-    return _merge(copy.deepcopy(dict(base)), copy.deepcopy(dict(child)), (), set())
-
-
 def _strip_nulls(value: Any) -> Any:
     """A copy without the keys whose value is null (they count as not written)."""
     if isinstance(value, dict):
@@ -229,8 +205,8 @@ def _resolve(path: Path, display: str, chain: list[tuple[Path, str]]
         raise ScenarioError(display, [("extends", f"{parent_display}: {what}")],
                             [f"line {lines.get(('extends',), 0)}"])
     base, base_where = _resolve(parent_path, parent_display, [*chain, (real, display)])
-    replaced: set[Loc] = set()
-    merged = _merge(base, data, (), replaced)
+    replaced: set[tuple[Any, ...]] = set()
+    merged = merge(base, data, replaced)
     kept = {loc: w for loc, w in base_where.items()
             if not any(loc[:i] in replaced for i in range(1, len(loc) + 1))}
     kept.update(where)
@@ -281,17 +257,6 @@ def scenario_hash(scenario: Scenario) -> str:
 # --- validation and messages --------------------------------------------------------------------
 
 
-def format_path(loc: Loc) -> str:
-    """``("ed", "bri", "shifts", 1, "servers")`` -> ``"ed.bri.shifts[1].servers"``."""
-    out = ""
-    for part in loc:
-        if isinstance(part, int) and not isinstance(part, bool):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out
-
-
 @functools.cache
 def _section_adapter(name: str) -> TypeAdapter[Any]:
     field = Scenario.model_fields[name]
@@ -321,8 +286,6 @@ def _validate(data: Any, file: str, where: _Where) -> Scenario:
     else:
         if scenario.parameter_sets is None:
             return scenario
-        from simcare.scenario.sets import path_problems
-
         found = [(_origin(loc, where), loc, msg)
                  for loc, msg in path_problems(data, scenario.parameter_sets)]
         if not found:

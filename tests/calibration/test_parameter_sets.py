@@ -55,6 +55,8 @@ def _scenario(tmp_path: Path, name: str, **sections: object) -> Path:
     ({**DOUBLE_BRI, "drew": True}, "parameter_sets.drew", "unknown key"),
     ({**DOUBLE_BRI, "parameters": [{"name": "x", "paths": ["ed.nowhere.cubicles"]}]},
      "parameter_sets.parameters[0].paths[0]", "matches nothing"),
+    ({**DOUBLE_BRI, "parameters": [{"name": "x", "paths": ["ed..cubicles"]}]},
+     "parameter_sets.parameters[0].paths[0]", "'ed..cubicles' (parameter x): malformed"),
     ({**DOUBLE_BRI, "parameters": [{"name": "x", "paths": []}]},
      "parameter_sets.parameters[0].paths", "at least 1"),
 ])
