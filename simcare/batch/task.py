@@ -28,8 +28,9 @@ from simcare._version import __version__
 from simcare.scenario.compile import CompiledScenario, compile_scenario
 from simcare.scenario.document import PathError, apply_overrides
 from simcare.scenario.errors import ScenarioError
-from simcare.scenario.load import load_scenario_data, scenario_hash, validate_scenario
+from simcare.scenario.load import load_scenario_data
 from simcare.scenario.schema import Scenario
+from simcare.scenario.validate import scenario_hash, validate_scenario
 
 __all__ = ["KPI_COLUMNS", "PROVENANCE_COLUMNS", "Task", "TaskResult", "compiled", "prepare_scenario",
            "run_replication", "run_task"]

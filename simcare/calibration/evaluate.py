@@ -49,7 +49,7 @@ def _run_task(task: Task) -> pd.DataFrame:
     from simcare.kpi.uec import uec_measures
     from simcare.scenario.compile import compile_scenario
     from simcare.scenario.levers import apply_levers
-    from simcare.scenario.load import validate_scenario
+    from simcare.scenario.validate import validate_scenario
 
     scenario = apply_levers(validate_scenario(task.doc, "<calibration point>"), "<calibration point>")
     cs = compile_scenario(scenario, "<calibration point>")

@@ -36,7 +36,7 @@ from typing import Any, TypeGuard
 from simcare.scenario.units import HOURS_PER_YEAR, parse_duration, parse_per_capita_rate
 
 __all__ = ["Part", "PathError", "Wildcard", "apply_overrides", "diff", "format_path", "get",
-           "match", "merge", "parse_path", "scale", "scale_at", "set_value"]
+           "match", "merge", "parse_path", "scale", "scale_at", "set_value", "strip_nulls"]
 
 
 class Wildcard(enum.Enum):
@@ -334,3 +334,12 @@ def diff(base: Mapping[str, Any], changed: Mapping[str, Any]) -> dict[str, Any]:
         elif value != old:
             out[key] = copy.deepcopy(value)
     return out
+
+
+def strip_nulls(value: Any) -> Any:
+    """A copy without the keys whose value is null (they count as not written)."""
+    if isinstance(value, dict):
+        return {k: strip_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [strip_nulls(v) for v in value]
+    return value

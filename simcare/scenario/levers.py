@@ -24,6 +24,7 @@ from simcare.scenario import document
 from simcare.scenario.errors import ScenarioError
 from simcare.scenario.schema import Scenario
 from simcare.scenario.units import Duration, Fraction, format_per_capita_rate
+from simcare.scenario.validate import validate_scenario
 
 Doc = dict[str, Any]
 
@@ -220,8 +221,6 @@ def apply_levers(scenario: Scenario, file: str = "<scenario>") -> Scenario:
     section is kept as a record of what was done. Raises ScenarioError naming each bad lever."""
     if not scenario.levers:
         return scenario
-    from simcare.scenario.load import validate_scenario
-
     doc: Doc = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
     problems: list[tuple[str, str]] = []
     for name, settings in scenario.levers.items():

@@ -28,8 +28,9 @@ from simcare.engine import run
 from simcare.errors import SimcareError
 from simcare.kpi.uec import uec_measures
 from simcare.scenario.compile import CompiledScenario, compile_scenario
-from simcare.scenario.load import load_scenario, load_scenario_data, scenario_hash, validate_scenario
+from simcare.scenario.load import load_scenario, load_scenario_data
 from simcare.scenario.sets import drawn_sets, set_for
+from simcare.scenario.validate import scenario_hash, validate_scenario
 
 HEADLINE = (
     ("ae_attendances", "A&E attendances per day"),

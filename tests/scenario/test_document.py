@@ -23,9 +23,10 @@ from simcare.scenario.document import (
     scale_at,
     set_value,
 )
-from simcare.scenario.load import load_scenario_data, validate_scenario
+from simcare.scenario.load import load_scenario_data
 from simcare.scenario.sets import apply_multipliers
 from simcare.scenario.units import parse_duration, parse_per_capita_rate
+from simcare.scenario.validate import validate_scenario
 
 PRIOR = Path(__file__).resolve().parents[2] / "scenarios" / "bnssg" / "uncalibrated_winter.yaml"
 DOC: dict[str, Any] = {"calendar": {"growth": "5%", "surges": [{"name": "flu", "height": "8%"},
