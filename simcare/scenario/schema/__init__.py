@@ -34,15 +34,9 @@ from simcare.scenario.schema.base import (
     closest,
 )
 from simcare.scenario.schema.distributions import (
+    DISTRIBUTION_SPECS,
+    DistributionModel,
     DistributionSpec,
-    EmpiricalSpec,
-    ExponentialSpec,
-    FixedSpec,
-    GammaSpec,
-    LognormalSpec,
-    TriangularSpec,
-    UniformSpec,
-    WeibullSpec,
 )
 from simcare.scenario.schema.escalation import (
     AddServersSpec,
@@ -97,6 +91,7 @@ from simcare.scenario.schema.services import (
 )
 
 __all__ = [
+    "DISTRIBUTION_SPECS",
     "ACUITY_DEFAULT_KEY",
     "CHECK_ERROR",
     "CROSS_ERROR",
@@ -114,19 +109,15 @@ __all__ = [
     "D2aSpec",
     "DemandChannel",
     "DischargeSpec",
+    "DistributionModel",
     "DistributionSpec",
     "DivertSpec",
     "EdSiteSpec",
-    "EmpiricalSpec",
     "EscalationRule",
-    "ExponentialSpec",
-    "FixedSpec",
-    "GammaSpec",
     "HubSpec",
     "LengthOfStayTrendSpec",
     "Loc",
     "Locality",
-    "LognormalSpec",
     "Nhs111Spec",
     "OnlineSpec",
     "OpeningHours",
@@ -147,9 +138,6 @@ __all__ = [
     "ShockSpec",
     "SurgeSpec",
     "ThenSpec",
-    "TriangularSpec",
-    "UniformSpec",
-    "WeibullSpec",
     "WhenSpec",
     "closest",
     "cross_problems",

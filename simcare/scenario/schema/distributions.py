@@ -1,44 +1,43 @@
 """Distributions of durations as scenario models: ``{dist: exponential, mean: 9min}`` or a plain
 duration (``'30min'``, a fixed one). Each model has ``.to_distribution()``, the
 :class:`~simcare.sampling.distributions.Distribution` in minutes.
+
+The models are generated from the table of :mod:`simcare.sampling.distributions`
+(:data:`~simcare.sampling.distributions.DISTRIBUTIONS`): one ``<Name>Spec`` per distribution,
+with a ``dist`` key and one field per parameter (durations as ``'9min'``, numbers plain), so a
+distribution added there is accepted here with no other change.
 """
 
-import abc
-from typing import Annotated, Any, Literal, Self
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Self, Union
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import BeforeValidator, Field, create_model, model_validator
 
 from simcare.errors import ModelError
-from simcare.sampling.distributions import (
-    Distribution,
-    Empirical,
-    Exponential,
-    Fixed,
-    Gamma,
-    Lognormal,
-    Triangular,
-    Uniform,
-    Weibull,
-)
-from simcare.scenario.schema.base import PositiveDuration, PositiveNumber, Spec, show_number
+from simcare.sampling.distributions import DISTRIBUTIONS, Distribution, DistributionKind, Parameter
+from simcare.scenario.schema.base import OptionalDuration, PositiveDuration, PositiveNumber, Spec, Weight
 from simcare.scenario.units import Duration, parse_duration
 
+__all__ = ["DISTRIBUTION_SPECS", "Dist", "DistributionModel", "DistributionSpec", "spec_name"]
 
-class _DistributionBase(Spec):
-    @abc.abstractmethod
+
+class DistributionModel(Spec):
+    """Base of the generated ``*Spec`` models: ``definition`` is the distribution's row of the
+    table; the fields are ``dist`` and its parameters (minutes or plain numbers)."""
+
+    definition: ClassVar[DistributionKind]
+
     def to_distribution(self) -> Distribution:
-        """The simcare Distribution (all durations in minutes)."""
+        """The simcare Distribution (all durations in minutes); parameters left out (None) are
+        not passed, so the distribution's defaults apply."""
+        given = {p.name: getattr(self, p.name) for p in self.definition.parameters}
+        return self.definition.build(**{k: v for k, v in given.items() if v is not None})
 
     @property
     def mean_minutes(self) -> float:
         return self.to_distribution().mean
 
-    def _check_parameters(self) -> None:
-        """Raise ValueError when the parameters do not make a distribution (subclasses)."""
-
     @model_validator(mode="after")
     def _buildable(self) -> Self:
-        self._check_parameters()
         try:
             self.to_distribution()
         except ModelError as exc:
@@ -46,114 +45,50 @@ class _DistributionBase(Spec):
         return self
 
 
-class ExponentialSpec(_DistributionBase):
-    """``{dist: exponential, mean}``."""
-
-    dist: Literal["exponential"]
-    mean: PositiveDuration = Field(description="mean duration, e.g. '9min'")
-
-    def to_distribution(self) -> Distribution:
-        return Exponential(self.mean)
+def spec_name(kind: DistributionKind) -> str:
+    """``truncated_normal`` -> ``TruncatedNormalSpec`` (the model's name in the JSON schema)."""
+    return "".join(part.capitalize() for part in kind.name.split("_")) + "Spec"
 
 
-class LognormalSpec(_DistributionBase):
-    """``{dist: lognormal, mean, sd}``: the lognormal's own mean and standard deviation."""
-
-    dist: Literal["lognormal"]
-    mean: PositiveDuration = Field(description="mean duration, e.g. '9min'")
-    sd: PositiveDuration = Field(description="standard deviation, e.g. '5min'")
-
-    def to_distribution(self) -> Distribution:
-        return Lognormal(self.mean, self.sd)
-
-
-class GammaSpec(_DistributionBase):
-    """``{dist: gamma, mean, sd}``."""
-
-    dist: Literal["gamma"]
-    mean: PositiveDuration = Field(description="mean duration")
-    sd: PositiveDuration = Field(description="standard deviation")
-
-    def to_distribution(self) -> Distribution:
-        return Gamma.from_mean_sd(self.mean, self.sd)
+def _field(p: Parameter) -> tuple[Any, Any]:
+    """(type, FieldInfo) of a parameter: durations in minutes, plain numbers, lists."""
+    if p.many:
+        return list[Duration], Field(min_length=1, description=p.description)
+    if p.optional and p.default is None:
+        return OptionalDuration, Field(default=None, description=p.description)
+    kinds: dict[tuple[str, bool], Any] = {("minutes", True): PositiveDuration,
+                                          ("minutes", False): Duration,
+                                          ("number", True): PositiveNumber, ("number", False): Weight}
+    kind = kinds[(p.unit, p.positive)]
+    if p.optional:
+        return kind, Field(default=p.default, description=p.description)
+    return kind, Field(description=p.description)
 
 
-class WeibullSpec(_DistributionBase):
-    """``{dist: weibull, shape, scale}``: shape is a plain number, scale a duration."""
-
-    dist: Literal["weibull"]
-    shape: PositiveNumber = Field(description="shape k (a number, no unit)")
-    scale: PositiveDuration = Field(description="scale, a duration")
-
-    def to_distribution(self) -> Distribution:
-        return Weibull(self.shape, self.scale)
+def _summary(kind: DistributionKind) -> str:
+    """``{dist: lognormal, mean, sd}``: ..., the model's docstring (its JSON schema description)."""
+    names = ", ".join(f"{p.name}: [...]" if p.many else p.name for p in kind.parameters)
+    return f"``{{dist: {kind.name}, {names}}}``{kind.summary}."
 
 
-class TriangularSpec(_DistributionBase):
-    """``{dist: triangular, low, mode, high}``."""
-
-    dist: Literal["triangular"]
-    low: Duration = Field(description="minimum duration")
-    mode: Duration = Field(description="most likely duration")
-    high: Duration = Field(description="maximum duration")
-
-    def _check_parameters(self) -> None:
-        if not (self.low <= self.mode <= self.high and self.low < self.high):
-            raise ValueError(f"needs low <= mode <= high and low < high, got low "
-                             f"{show_number(self.low)}, mode {show_number(self.mode)}, high "
-                             f"{show_number(self.high)} minutes")
-
-    def to_distribution(self) -> Distribution:
-        return Triangular(self.low, self.mode, self.high)
+def _spec(kind: DistributionKind) -> type[DistributionModel]:
+    fields: dict[str, Any] = {"dist": (Literal[kind.name], ...)}
+    fields.update({p.name: _field(p) for p in kind.parameters})
+    model = create_model(spec_name(kind), __base__=DistributionModel, __doc__=_summary(kind),
+                         __module__=__name__, **fields)
+    model.definition = kind
+    return model
 
 
-class UniformSpec(_DistributionBase):
-    """``{dist: uniform, low, high}``."""
+DISTRIBUTION_SPECS: dict[str, type[DistributionModel]] = {
+    name: _spec(kind) for name, kind in DISTRIBUTIONS.items()}
+"""``dist`` name -> its generated model, in code order."""
 
-    dist: Literal["uniform"]
-    low: Duration = Field(description="minimum duration")
-    high: Duration = Field(description="maximum duration")
-
-    def _check_parameters(self) -> None:
-        if not self.high > self.low:
-            raise ValueError(f"needs high > low, got low {show_number(self.low)} and high "
-                             f"{show_number(self.high)} minutes")
-
-    def to_distribution(self) -> Distribution:
-        return Uniform(self.low, self.high)
-
-
-class FixedSpec(_DistributionBase):
-    """``{dist: fixed, value}`` (also written as a plain duration, ``'30min'``)."""
-
-    dist: Literal["fixed"]
-    value: Duration = Field(description="the duration")
-
-    def to_distribution(self) -> Distribution:
-        return Fixed(self.value)
-
-
-class EmpiricalSpec(_DistributionBase):
-    """``{dist: empirical, values: [...]}``: resamples the observed durations."""
-
-    dist: Literal["empirical"]
-    values: list[Duration] = Field(min_length=1, description="observed durations")
-
-    def to_distribution(self) -> Distribution:
-        return Empirical(tuple(self.values))
-
-
-DISTRIBUTION_SPECS: dict[str, type[_DistributionBase]] = {
-    "exponential": ExponentialSpec, "lognormal": LognormalSpec, "gamma": GammaSpec,
-    "weibull": WeibullSpec, "triangular": TriangularSpec, "uniform": UniformSpec,
-    "fixed": FixedSpec, "empirical": EmpiricalSpec,
-}
-
-DistributionSpec = Annotated[
-    ExponentialSpec | LognormalSpec | GammaSpec | WeibullSpec | TriangularSpec | UniformSpec
-    | FixedSpec | EmpiricalSpec,
-    Field(discriminator="dist"),
-]
+if TYPE_CHECKING:
+    DistributionSpec = DistributionModel
+else:
+    DistributionSpec = Annotated[Union[tuple(DISTRIBUTION_SPECS.values())],  # noqa: UP007
+                                 Field(discriminator="dist")]
 """One of the distribution models, chosen by its ``dist`` key."""
 
 
@@ -172,3 +107,4 @@ Dist = Annotated[
     DistributionSpec,
     BeforeValidator(_dist_before, json_schema_input_type=DistributionSpec | Duration),
 ]
+"""A distribution or a plain duration (a fixed one)."""
