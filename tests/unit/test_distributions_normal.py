@@ -76,7 +76,7 @@ CASES = [
 
 
 def test_ndtri_matches_scipy() -> None:
-    """ndtri_nb (Wichura's AS 241) against scipy.stats.norm.ppf: relative error at most 4e-15
+    """ndtri_nb (Wichura's AS 241) against scipy.stats.norm.ppf: relative error below 2e-15 (1.1e-15 measured)
     (absolute 1e-15 near p = 0.5, where the quantile is near 0) over p from 1e-300 to
     1 - 1e-16, both tails and the central region included."""
     p = np.concatenate([np.logspace(-300, -1, 3000), np.linspace(0.01, 0.99, 9801),
@@ -84,7 +84,7 @@ def test_ndtri_matches_scipy() -> None:
     got = np.array([ndtri_nb(float(x)) for x in p])
     want = stats.norm.ppf(p)
     err = np.abs(got - want) / np.maximum(np.abs(want), 0.25)
-    assert err.max() < 4e-15, (err.max(), p[err.argmax()])
+    assert err.max() < 2e-15, (err.max(), p[err.argmax()])
 
 
 @pytest.mark.parametrize(("name", "dist"), CASES, ids=[n for n, _ in CASES])
