@@ -613,6 +613,14 @@ def _gamma_unit_nb(shape: float, key: np.uint64) -> float:
 
 
 @kernel_jit
+def _triangular_nb(low: float, mode: float, high: float, u: float) -> float:
+    """Triangular(low, mode, high) by inversion of u (minutes)."""
+    if u < (mode - low) / (high - low):
+        return low + math.sqrt(u * (high - low) * (mode - low))
+    return high - math.sqrt((1.0 - u) * (high - low) * (high - mode))
+
+
+@kernel_jit
 def _cut_normal_nb(mu: float, sigma: float, sign: float, c_lo: float, c_hi: float,
                    u: float) -> float:
     """normal(mu, sigma) restricted by (sign, c_lo, c_hi) (see ``_cut``), by inversion of u;
@@ -639,11 +647,7 @@ def sample_nb(
     if kind == _WEIBULL:
         return p1 * (-math.log(uniform(key, 0))) ** (1.0 / p0)
     if kind == _TRIANGULAR:
-        u = uniform(key, 0)
-        split = (p1 - p0) / (p2 - p0)
-        if u < split:
-            return p0 + math.sqrt(u * (p2 - p0) * (p1 - p0))
-        return p2 - math.sqrt((1.0 - u) * (p2 - p0) * (p2 - p1))
+        return _triangular_nb(p0, p1, p2, uniform(key, 0))
     if kind == _UNIFORM:
         return p0 + (p1 - p0) * uniform(key, 0)
     if kind == _FIXED:
