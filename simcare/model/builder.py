@@ -24,7 +24,7 @@ import numpy as np
 from simcare.errors import ModelError
 from simcare.model import enums as E
 from simcare.model.compiled import INF_CAPACITY, UNLIMITED_QUEUE, CompiledModel
-from simcare.sampling.distributions import Distribution, Empirical
+from simcare.sampling.distributions import Distribution
 from simcare.sampling.keys import name_key
 
 HOURS_PER_WEEK = 168
@@ -356,10 +356,11 @@ class Network:
                     raise ModelError(f"{where}.{gname}", f"expected a distribution, got {d!r}")
                 kinds[s, g] = d.kind
                 p = list(d.params())
-                if isinstance(d, Empirical):
+                pool = d.empirical()
+                if pool.size:  # kept in the model's pool: p0 is its offset
                     p[0] = float(n_empirical)
-                    empirical.append(d.empirical())
-                    n_empirical += len(d.values)
+                    empirical.append(pool)
+                    n_empirical += pool.size
                 pars[s, g] = p
 
         for s, name in enumerate(service_names):
@@ -431,8 +432,8 @@ class Network:
                             dest.append(service_of(where, d))
                             rgroup.append(group_of(where, ng))
                             cum.append(float(ci))
-                            if isinstance(delay, Empirical):
-                                raise ModelError(f"{where}.delay", "empirical delays are not supported")
+                            if delay is not None and delay.empirical().size:
+                                raise ModelError(f"{where}.delay", f"{delay.name} delays are not supported")
                             delay_dist.append(delay.kind if delay is not None else E.DIST_NONE)
                             delay_par.append(delay.params() if delay is not None else (0.0, 0.0, 0.0))
                     route_stop[kind, s, g] = len(dest)
@@ -473,8 +474,9 @@ class Network:
                 if st.at_minutes >= horizon:
                     raise ModelError(f"{where}.at", "must be before the end of the run")
                 if st.remaining is not None:
-                    if isinstance(st.remaining, Empirical):
-                        raise ModelError(f"{where}.remaining", "empirical laws are not supported here")
+                    if st.remaining.empirical().size:
+                        raise ModelError(f"{where}.remaining",
+                                         f"{st.remaining.name} laws are not supported here")
                     stream_first_dist[k] = st.remaining.kind
                     stream_first_par[k] = st.remaining.params()
             else:
