@@ -173,7 +173,7 @@ def test_drawing_run_uses_set_r_mod_n(tmp_path: Path) -> None:
                       replications=4, backend=InProcessBackend(),
                       progress=False)
     drew = run_files([_scenario(tmp_path, "drew", parameter_sets=DOUBLE_BRI)], replications=4,
-                     progress=False)
+                     backend=InProcessBackend(), progress=False)
     assert plain.scenarios[0].parameter_sets == 0 and drew.scenarios[0].parameter_sets == 2
     for r in range(4):
         a = _values(plain.table[plain.table["replication"] == r])
@@ -215,7 +215,7 @@ def test_report_splits_the_spread_with_two_replications_per_set(tmp_path: Path) 
     from simcare.report.html import _sets_section
 
     rs = run_files([_scenario(tmp_path, "drew", parameter_sets=DOUBLE_BRI)], replications=4,
-                   progress=False)
+                   backend=InProcessBackend(), progress=False)
     split = headline_spread(rs.table, rs.scenarios)
     row = split[(split["kpi"] == "ae_within_4h") & (split["group"] == "type1")].iloc[0]
     assert row["sets"] == 2 and row["needed"] == 0 and 0 <= row["parameter_share"] <= 1
