@@ -59,8 +59,9 @@ from pydantic import (
     model_validator,
 )
 
-from simcare.batch.task import Task, prepare_scenario
+from simcare.batch.task import Task
 from simcare.errors import SimcareError
+from simcare.pipeline import prepare
 from simcare.scenario.document import PathError, format_path, parse_path
 from simcare.scenario.errors import ScenarioError
 from simcare.scenario.load import _read_yaml, load_scenario_data
@@ -309,7 +310,7 @@ def plan_from_spec(spec: PlanSpec, file: str = "<plan>", base_dir: str | os.Path
             overrides = {**entry.set, **point}
             where = f"scenarios[{n}]" + (f" with {_label_suffix(point)}" if point else "")
             try:
-                scenario, digest = prepare_scenario(document, overrides, source)
+                scenario, digest = prepare(document, overrides, source)
             except ScenarioError as exc:
                 for p, m in exc.problems:
                     problems.append((where, f"{p}: {m}" if p else m))
@@ -347,7 +348,7 @@ def _set_hashes(document: Mapping[str, Any], overrides: Mapping[str, Any], sourc
     except ValueError as exc:
         raise ScenarioError(source, [("parameter_sets", f"plan key parameter_sets is true, but the "
                                                         f"scenario {exc}")]) from None
-    return tuple(prepare_scenario(document, overrides, source, k)[1] for k in range(min(n, replications)))
+    return tuple(prepare(document, overrides, source, k)[1] for k in range(min(n, replications)))
 
 
 def _label_suffix(point: Mapping[str, Any]) -> str:

@@ -22,17 +22,19 @@ import json
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import yaml
 
+from simcare.batch.backends import Backend
 from simcare.calibration import history as H
 from simcare.calibration.direct import clip_dated, direct_overlay, recent_growth, without_overrides
-from simcare.calibration.evaluate import Backend, simulate_docs
+from simcare.calibration.evaluate import simulate_docs
 from simcare.calibration.observed import describe_gaps, month_range, monthly_observations
+from simcare.calibration.report import Outcome, html_report
+from simcare.calibration.sets import parameter_sets_section, section_yaml
 from simcare.calibration.spec import Spec, SpecError, Target
 from simcare.files import atomic_write_text
 from simcare.scenario import document
@@ -42,29 +44,6 @@ from simcare.scenario.units import parse_duration
 
 #: the baseline regression test compares this many replications (tolerances are for their mean)
 REGRESSION_REPLICATIONS = 2
-
-
-@dataclass
-class Outcome:
-    """Everything the report shows."""
-
-    spec: Spec
-    months: list[str]
-    fit_months: list[str]
-    check_months: list[str]
-    targets: list[Target]
-    dropped: list[str]
-    gaps: list[str]
-    observed: np.ndarray  # (T, M) in model units, NaN = gap
-    var_md: np.ndarray  # (T, M)
-    var_stochastic: np.ndarray  # (T, M) of one replication
-    result: H.Result
-    sample: pd.DataFrame  # plausible parameter sets, best first
-    any_plausible: bool
-    posterior: np.ndarray  # (K, R, T, M)
-    direct_summary: dict[str, Any]
-    errors: dict[str, Any]
-    timings: dict[str, float] = field(default_factory=dict)
 
 
 def _layer(spec: Spec) -> dict[str, Any]:
@@ -318,9 +297,6 @@ def write_outputs(o: Outcome, overlay: dict[str, Any]) -> None:
     """Overlay YAML (with the ``parameter_sets`` of the ``posterior_sets`` best plausible sets,
     :mod:`simcare.calibration.sets`), sample CSV, errors JSON and HTML report (each written
     atomically)."""
-    from simcare.calibration.report import html_report
-    from simcare.calibration.sets import parameter_sets_section, section_yaml
-
     spec = o.spec
     rel = os.path.relpath(spec.scenario, spec.overlay.parent)
     header = (
