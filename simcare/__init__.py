@@ -20,7 +20,7 @@ from simcare.errors import (
     ModelError,
     SimcareError,
 )
-from simcare.model.builder import Network, Roster
+from simcare.network import Network, Roster
 from simcare.model.compiled import CompiledModel
 from simcare.sampling.distributions import (
     Distribution,

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from simcare.model.builder import HOURS_PER_WEEK, Network
+from simcare.network import HOURS_PER_WEEK, Network
 from simcare.model.compiled import CompiledModel
 from simcare.sampling.distributions import Exponential
 

@@ -29,7 +29,7 @@ from strategies import NetSpec, networks
 
 from simcare.engine import RunResult, run
 from simcare.errors import DeadlockError, EngineError
-from simcare.model.builder import Network, Roster
+from simcare.network import Network, Roster
 from simcare.model.compiled import CompiledModel
 from simcare.sampling.distributions import (
     Empirical,
