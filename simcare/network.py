@@ -1,13 +1,36 @@
 """Build a CompiledModel from Python: services, groups, routes and arrival streams by name.
 
-This is the programmatic front door used by tests, examples and (later) the scenario compiler::
+This is the programmatic front door used by tests, examples and the scenario compiler::
 
-    net = Network(horizon_hours=24 * 7)
+    net = Network(horizon="28d")                  # or Network(horizon_hours=24 * 28)
     net.add_group("minor", priority=0)
     net.add_service("triage", servers=2, service_time=Exponential(5))
     net.add_route("triage", [("minors", 0.3), ("majors", 0.7)])
-    net.add_arrivals("walk_in", to="triage", rate_per_hour=10)
+    net.add_arrivals("walk_in", to="triage", rate_per_hour="240/day")   # or 10 (per hour)
     model = net.compile()
+
+Units. Inside a model, times are minutes from the start of the run and rates are patients per
+hour. At this front door every quantity either is a plain number in those units or carries its
+own unit as a string, parsed by :mod:`simcare.units` with the scenario language's rules:
+
+- **Durations** (``block_max``, ``at_minutes``, ``sustain_minutes``, ``check_every_minutes``,
+  roster override start/end): a number is minutes; a string has a unit: ``"90s"``, ``"90min"``,
+  ``"4h"``, ``"2d"``, ``"1w"``. (Distributions, :mod:`simcare.sampling.distributions`, take
+  numbers in minutes.)
+- **Horizon**: ``Network(horizon="28d")`` (a duration, as above: a number is minutes) or
+  ``Network(horizon_hours=672)`` (a number of hours); exactly one of the two.
+- **Rates** (``rate_per_hour``): a number is patients per hour; a string has a unit: ``"10/h"``,
+  ``"240/day"``, ``"1680/week"``, ``"87660/year"``.
+- **Hourly and daily arrays** cover the horizon's H = ceil(horizon in hours) hours (the last may
+  be partial) and D = ceil(H / 24) days: ``rate_by_hour`` needs at least H values and
+  ``daily`` at least D (longer arrays are allowed, and only their first H or D values are used,
+  so a year-long profile serves any shorter run; a shorter one is an error that says how many
+  are needed); ``hour_of_week`` has exactly 168 values and ``Roster.weekly`` 168 servers;
+  ``time_scale`` any length >= 1 (its last value holds beyond its end).
+
+Arrival times of your own (a trace, or a process simcare does not draw) enter through
+:func:`simcare.sampling.draws.draws_from_arrivals`, into streams declared here (a stream with
+``rate_per_hour=0`` is a placeholder for a trace).
 
 Every mistake raises ModelError naming the service, group or stream at fault.
 """
@@ -26,8 +49,46 @@ from simcare.model import enums as E
 from simcare.model.compiled import INF_CAPACITY, UNLIMITED_QUEUE, CompiledModel
 from simcare.sampling.distributions import Distribution, Empirical
 from simcare.sampling.keys import name_key
+from simcare.units import parse_duration, parse_rate
 
 HOURS_PER_WEEK = 168
+
+Duration = float | str
+"""A duration at the front door: a number of minutes, or a string with its unit ("4h")."""
+
+Rate = float | str
+"""A rate at the front door: a number of patients per hour, or a string with its unit ("240/day")."""
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+
+
+def to_minutes(where: str, value: Duration) -> float:
+    """A duration in minutes: a number is already minutes; a string carries its unit ("90min",
+    "4h", "2d"). Raises ModelError naming ``where``."""
+    if _is_number(value):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return parse_duration(value)
+        except ValueError as exc:
+            raise ModelError(where, str(exc)) from None
+    raise ModelError(where, f"must be a number of minutes or a duration such as '4h', got {value!r}")
+
+
+def to_per_hour(where: str, value: Rate) -> float:
+    """A rate in patients per hour: a number is already per hour; a string carries its unit
+    ("10/h", "240/day"). Raises ModelError naming ``where``."""
+    if _is_number(value):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return parse_rate(value)
+        except ValueError as exc:
+            raise ModelError(where, str(exc)) from None
+    raise ModelError(where, f"must be a number per hour or a rate such as '10/h', got {value!r}")
+
 _ROUTE_KINDS = {"served": E.ROUTE_SERVED, "abandoned": E.ROUTE_ABANDONED,
                 "turned_away": E.ROUTE_TURNED_AWAY}
 
@@ -35,11 +96,12 @@ _ROUTE_KINDS = {"served": E.ROUTE_SERVED, "abandoned": E.ROUTE_ABANDONED,
 @dataclass(frozen=True)
 class Roster:
     """Servers by hour of week (168 values, hour 0 = the hour of week at time 0 shifted by
-    the network's ``start_hour_of_week``) with dated overrides ``(start_min, end_min, servers)``
-    that win over the weekly pattern while they last (later overrides win over earlier ones)."""
+    the network's ``start_hour_of_week``) with dated overrides ``(start, end, servers)``
+    that win over the weekly pattern while they last (later overrides win over earlier ones);
+    ``start`` and ``end`` are durations from the start of the run (minutes, or "3d")."""
 
     weekly: Sequence[int]
-    overrides: Sequence[tuple[float, float, int]] = field(default=())
+    overrides: Sequence[tuple[Duration, Duration, int]] = field(default=())
 
     def __post_init__(self) -> None:
         if len(self.weekly) != HOURS_PER_WEEK:
@@ -48,12 +110,18 @@ class Roster:
         for i, v in enumerate(self.weekly):
             if int(v) != v or v < 0:
                 raise ModelError(f"roster.weekly[{i}]", f"servers must be integers >= 0, got {v}")
-        for i, (a, b, v) in enumerate(self.overrides):
+        for i, (a, b, v) in enumerate(self.spans()):
             if not (0 <= a < b) or int(v) != v or v < 0:
                 raise ModelError(f"roster.overrides[{i}]", "needs 0 <= start < end and servers >= 0")
 
+    def spans(self) -> list[tuple[float, float, int]]:
+        """The overrides as ``(start_min, end_min, servers)``, durations converted to minutes."""
+        return [(to_minutes(f"roster.overrides[{i}]", a), to_minutes(f"roster.overrides[{i}]", b), v)
+                for i, (a, b, v) in enumerate(self.overrides)]
+
     @classmethod
-    def constant(cls, servers: int, overrides: Sequence[tuple[float, float, int]] = ()) -> Roster:
+    def constant(cls, servers: int, overrides: Sequence[tuple[Duration, Duration, int]] = ()) -> Roster:
+        """The same number of servers in every hour of the week (with optional overrides)."""
         return cls([servers] * HOURS_PER_WEEK, overrides)
 
 
@@ -108,12 +176,30 @@ class _Stream:
 
 
 class Network:
-    """Mutable description of a system; :meth:`compile` freezes it into a CompiledModel."""
+    """Mutable description of a system; :meth:`compile` freezes it into a CompiledModel.
 
-    def __init__(self, horizon_hours: float, start_hour_of_week: int = 0) -> None:
-        if not (horizon_hours > 0 and math.isfinite(horizon_hours)):
-            raise ModelError("horizon_hours", f"must be positive, got {horizon_hours}")
-        self.horizon_hours = float(horizon_hours)
+    Give the run length as ``horizon`` (a duration: "28d", "8w", or a number of minutes) or as
+    ``horizon_hours`` (a number of hours), not both. ``start_hour_of_week``: the hour of week at
+    time 0 (0 = Monday 00:00). ``check_every_minutes`` (a duration, default 15 minutes): how
+    often escalation rules look at the state."""
+
+    def __init__(self, horizon_hours: float | None = None, start_hour_of_week: int = 0, *,
+                 horizon: Duration | None = None) -> None:
+        if (horizon_hours is None) == (horizon is None):
+            raise ModelError("horizon", "give the run length as horizon (e.g. '28d') or "
+                             "horizon_hours, exactly one of them")
+        if horizon is not None:
+            minutes = to_minutes("horizon", horizon)
+            if not (minutes > 0 and math.isfinite(minutes)):
+                raise ModelError("horizon", f"must be positive, got {horizon!r}")
+            self.horizon_hours = minutes / 60.0
+            self.horizon_minutes = minutes
+        else:
+            assert horizon_hours is not None
+            if not (horizon_hours > 0 and math.isfinite(horizon_hours)):
+                raise ModelError("horizon_hours", f"must be positive, got {horizon_hours}")
+            self.horizon_hours = float(horizon_hours)
+            self.horizon_minutes = self.horizon_hours * 60.0
         self.start_hour_of_week = int(start_hour_of_week) % HOURS_PER_WEEK
         self._groups: dict[str, int] = {}
         self._services: dict[str, _Service] = {}
@@ -122,7 +208,7 @@ class Network:
         self._streams: dict[str, _Stream] = {}
         self._census: dict[str, _Census] = {}
         self._rules: list[_Rule] = []
-        self.check_every_minutes = 15.0
+        self.check_every_minutes: Duration = 15.0
 
     # --- declarations ------------------------------------------------------------------------
     def add_group(self, name: str, priority: int = 0) -> None:
@@ -139,7 +225,7 @@ class Network:
         queue_limit: int | None = None,
         patience: Distribution | Mapping[str, Distribution] | None = None,
         blocks: bool = False,
-        block_max: float | None = None,
+        block_max: Duration | None = None,
         overflow: str | None = None,
         release_to: str | None = None,
         time_scale: Sequence[float] | np.ndarray | None = None,
@@ -147,12 +233,13 @@ class Network:
         """Declare a service. ``servers``: an int, ``math.inf`` (infinite server) or a Roster.
         ``service_time`` and ``patience`` (minutes) may be one law for all groups or a mapping
         group -> law, with the key ``"*"`` as the default. ``blocks``: patients finishing here keep
-        their server until the next service has a free server; ``block_max`` minutes later they
-        go to ``overflow`` instead. ``release_to``: where patients released (after the blocking
-        service's maximum) while waiting for *this* service go, e.g. this ED's corridor; it wins
-        over the blocking service's ``overflow``. ``time_scale``: service-time multipliers by
-        day, shape (D,): the service time of a patient who begins service on day d of the run
-        (d = 0 from minute 0) is multiplied by ``time_scale[d]`` (by the last value beyond D)."""
+        their server until the next service has a free server; ``block_max`` (a duration:
+        minutes, or "4h") later they go to ``overflow`` instead. ``release_to``: where patients
+        released (after the blocking service's maximum) while waiting for *this* service go,
+        e.g. this ED's corridor; it wins over the blocking service's ``overflow``.
+        ``time_scale``: service-time multipliers by day, shape (D,): the service time of a
+        patient who begins service on day d of the run (d = 0 from minute 0) is multiplied by
+        ``time_scale[d]`` (by the last value beyond D)."""
         if name in self._services:
             raise ModelError(f"services.{name}", "declared twice")
         if isinstance(servers, (int, float)) and not isinstance(servers, bool):
@@ -164,6 +251,7 @@ class Network:
         if queue_limit is not None and (int(queue_limit) != queue_limit or queue_limit < 0):
             raise ModelError(f"services.{name}.queue_limit", f"must be an integer >= 0, got {queue_limit}")
         if block_max is not None:
+            block_max = to_minutes(f"services.{name}.block_max", block_max)
             if not blocks:
                 raise ModelError(f"services.{name}.block_max", "needs blocks=True")
             if not block_max > 0:
@@ -213,19 +301,23 @@ class Network:
         self,
         name: str,
         to: str,
-        rate_per_hour: float,
+        rate_per_hour: Rate,
         *,
         groups: Mapping[str, float] | None = None,
         hour_of_week: Sequence[float] | np.ndarray | None = None,
         daily: Sequence[float] | np.ndarray | None = None,
         rate_by_hour: Sequence[float] | np.ndarray | None = None,
     ) -> None:
-        """A Poisson arrival stream into service ``to``. Rate in hour h of the run (patients/h):
+        """A Poisson arrival stream into service ``to``. ``rate_per_hour``: patients per hour
+        as a number, or a rate with its unit ("240/day"). Rate in hour h of the run (patients/h):
         ``rate_per_hour * hour_of_week[(start_hour_of_week + h) % 168] * daily[h // 24]``;
-        or give ``rate_by_hour`` (one value per hour of the horizon, multiplied by
-        ``rate_per_hour``). ``groups``: probability of each group (default: the only group)."""
+        or give ``rate_by_hour`` (multipliers of ``rate_per_hour`` by hour of the run: at least
+        one per hour of the horizon, ceil(horizon in hours) values; only that many are used).
+        ``daily``: multipliers by day of the run, at least ceil(H / 24) (only those are used).
+        ``groups``: probability of each group (default: the only group)."""
         if name in self._streams or name in self._census:
             raise ModelError(f"arrivals.{name}", "declared twice")
+        rate_per_hour = to_per_hour(f"arrivals.{name}.rate_per_hour", rate_per_hour)
         if not (rate_per_hour >= 0 and math.isfinite(rate_per_hour)):
             raise ModelError(f"arrivals.{name}.rate_per_hour", f"must be >= 0, got {rate_per_hour}")
         self._streams[name] = _Stream(name, to, float(rate_per_hour), groups, hour_of_week,
@@ -239,17 +331,19 @@ class Network:
         *,
         groups: Mapping[str, float] | None = None,
         remaining: Distribution | None = None,
-        at_minutes: float = 0.0,
+        at_minutes: Duration = 0.0,
     ) -> None:
         """Patients already in the system at the start: ``count`` patients arrive at ``to`` at
-        ``at_minutes`` (before any other arrival at that time, in declaration order). Their first
-        service time follows ``remaining`` (for example the remaining length of stay) instead of
-        the service's law; ``Fixed(0)`` makes them finish at once (e.g. medically fit patients
-        who then wait, blocked, for discharge capacity)."""
+        ``at_minutes`` (a duration from the start: minutes, or "1d"), before any other arrival
+        at that time, in declaration order. Their first service time follows ``remaining``
+        (for example the remaining length of stay) instead of the service's law; ``Fixed(0)``
+        makes them finish at once (e.g. medically fit patients who then wait, blocked, for
+        discharge capacity)."""
         if name in self._census or name in self._streams:
             raise ModelError(f"census.{name}", "declared twice")
         if int(count) != count or count < 0:
             raise ModelError(f"census.{name}.count", f"must be an integer >= 0, got {count}")
+        at_minutes = to_minutes(f"census.{name}.at", at_minutes)
         if not (at_minutes >= 0 and math.isfinite(at_minutes)):
             raise ModelError(f"census.{name}.at", f"must be >= 0 minutes, got {at_minutes}")
         self._census[name] = _Census(name, to, int(count), groups, remaining, float(at_minutes))
@@ -262,19 +356,21 @@ class Network:
         measure: str = "occupancy",
         above: float,
         below: float,
-        sustain_minutes: float = 0.0,
+        sustain_minutes: Duration = 0.0,
         add_servers: tuple[str, int] | None = None,
         divert: tuple[str, str, str] | None = None,
     ) -> None:
         """A rule evaluated every ``check_every_minutes``: when ``measure`` ("occupancy":
         (in service + blocked + waiting) / servers; "waiting": patients waiting; "closed": 1
         while ``watch`` has no servers, e.g. an ED's opening-hours calendar) of ``watch``
-        has stayed above ``above`` for ``sustain_minutes``, the action switches on; it switches
-        off when the measure falls below ``below``. Action: ``add_servers=(service, n)`` or
-        ``divert=(leaving service, destination, replacement destination)``."""
+        has stayed above ``above`` for ``sustain_minutes`` (a duration: minutes, or "2h"), the
+        action switches on; it switches off when the measure falls below ``below``. Action:
+        ``add_servers=(service, n)`` or ``divert=(leaving service, destination, replacement
+        destination)``."""
         measures = {"occupancy": E.MEASURE_OCCUPANCY, "waiting": E.MEASURE_WAITING,
                     "closed": E.MEASURE_CLOSED}
         where = f"escalation.{name}"
+        sustain_minutes = to_minutes(f"{where}.sustain_minutes", sustain_minutes)
         if measure not in measures:
             raise ModelError(f"{where}.measure", f"must be one of {sorted(measures)}")
         if not below <= above:
@@ -303,7 +399,7 @@ class Network:
         if S == 0:
             raise ModelError("services", "a network needs at least one service")
         sidx = {s: i for i, s in enumerate(service_names)}
-        horizon = self.horizon_hours * 60.0
+        horizon = self.horizon_minutes
         H = int(math.ceil(self.horizon_hours))
 
         def service_of(where: str, name: str | None) -> int:
@@ -527,7 +623,8 @@ class Network:
             stream_rate=stream_rate, horizon=horizon, stream_count=stream_count,
             stream_at=stream_at, stream_first_dist=stream_first_dist,
             stream_first_par=stream_first_par, esc_names=tuple(r.name for r in self._rules),
-            check_interval=float(self.check_every_minutes) if R else 0.0, **esc,
+            check_interval=to_minutes("check_every_minutes", self.check_every_minutes) if R else 0.0,
+            **esc,
         )
         model.validate()
         return model
@@ -535,12 +632,13 @@ class Network:
     def _roster_values(self, roster: Roster, H: int) -> list[tuple[float, int]]:
         """Capacity change points [(minute, servers)], first at minute 0, over the horizon."""
         points = {float(h * 60) for h in range(H)}
-        for a, b, _v in roster.overrides:
-            points.update(t for t in (float(a), float(b)) if t < H * 60)
+        spans = roster.spans()
+        for a, b, _v in spans:
+            points.update(t for t in (a, b) if t < H * 60)
         out: list[tuple[float, int]] = []
         for t in sorted(points):
             value = int(roster.weekly[(self.start_hour_of_week + int(t // 60)) % HOURS_PER_WEEK])
-            for a, b, v in roster.overrides:
+            for a, b, v in spans:
                 if a <= t < b:
                     value = int(v)
             if not out or out[-1][1] != value:
@@ -550,9 +648,11 @@ class Network:
     def _stream_rate(self, st: _Stream, H: int, where: str) -> np.ndarray:
         if st.rate_by_hour is not None:
             r = np.asarray(st.rate_by_hour, dtype=np.float64)
-            if r.shape != (H,):
-                raise ModelError(f"{where}.rate_by_hour", f"needs {H} hourly values, got {r.shape}")
-            rate = st.rate_per_hour * r
+            if r.ndim != 1 or r.shape[0] < H:
+                raise ModelError(f"{where}.rate_by_hour",
+                                 f"needs at least {H} hourly values (one per hour of the horizon, "
+                                 f"ceil({self.horizon_hours:g} h)), got shape {r.shape}")
+            rate = st.rate_per_hour * r[:H]
         else:
             how = np.ones(HOURS_PER_WEEK) if st.hour_of_week is None else np.asarray(st.hour_of_week, float)
             if how.shape != (HOURS_PER_WEEK,):
