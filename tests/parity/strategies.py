@@ -49,8 +49,8 @@ from dataclasses import dataclass, field, replace
 
 from hypothesis import strategies as st
 
-from simcare.network import HOURS_PER_WEEK, Network, Roster
 from simcare.model.compiled import CompiledModel
+from simcare.network import HOURS_PER_WEEK, Network, Roster
 from simcare.sampling.distributions import (
     Distribution,
     Empirical,
