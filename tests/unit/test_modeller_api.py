@@ -15,6 +15,7 @@ from simcare import Fixed, ModelError, Network, Roster, draw, draws_from_arrival
 from simcare.model import enums as E
 from simcare.model.compiled import CompiledModel
 from simcare.sampling.distributions import Exponential
+from simcare.summary import SUMMARY_COLUMNS, service_summary
 
 
 def _same_model(a: CompiledModel, b: CompiledModel) -> None:
@@ -163,3 +164,20 @@ def test_draws_from_arrivals_checks_its_input() -> None:
     assert model.stream_names == ("inside", "walk_in", "ambulance")
     d = draws_from_arrivals(model, {2: [2.0, 3.0]}, groups={2: [0, 0]})
     assert d.arrival_stream.tolist() == [2, 2] and d.arrival_service.tolist() == [1, 1]
+
+
+def test_service_summary_columns_follow_their_definitions() -> None:
+    net = Network(horizon="2h")
+    net.add_service("clinic", servers=1, service_time=Fixed(30))
+    net.add_arrivals("booked", to="clinic", rate_per_hour=0)
+    model = net.compile()
+    result = run(model, draws=draws_from_arrivals(model, {"booked": [0.0, 10.0, 100.0]}))
+    row = service_summary(result).loc["clinic"]
+    assert list(row.index) == list(SUMMARY_COLUMNS)
+    assert row["visits"] == 3
+    assert row["mean_wait_to_start_min"] == pytest.approx(20.0 / 3)  # 0, 20 and 0 (still in service)
+    # busy 60 of 60 minutes in hour 0, 20 of 60 in hour 1, one server throughout
+    assert row["utilisation_busy_blocked_pct"] == pytest.approx(100.0 * (1 + 1 / 3) / 2)
+    assert row["mean_in_service"] == pytest.approx((1 + 1 / 3) / 2)
+    late = service_summary(result, warmup_hours=1.0).loc["clinic"]
+    assert late["visits"] == 1 and late["utilisation_busy_blocked_pct"] == pytest.approx(100 / 3)
