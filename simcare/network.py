@@ -175,6 +175,75 @@ class _Stream:
     rate_by_hour: Sequence[float] | np.ndarray | None
 
 
+@dataclass(frozen=True)
+class _Names:
+    """The compiled model's group and service names, and their lookups by name."""
+
+    groups: tuple[str, ...]
+    services: tuple[str, ...]
+
+    def service(self, where: str, name: str | None) -> int:
+        """Index of service ``name``, or E.EXIT for None (out of the system)."""
+        if name is None:
+            return E.EXIT
+        if name not in self.services:
+            raise ModelError(where, f"unknown service {name!r}; known: {list(self.services)}")
+        return self.services.index(name)
+
+    def group(self, where: str, name: str | None) -> int:
+        """Index of group ``name``, or E.KEEP_GROUP for None (the patient keeps its group)."""
+        if name is None:
+            return E.KEEP_GROUP
+        if name not in self.groups:
+            raise ModelError(where, f"unknown group {name!r}; known: {list(self.groups)}")
+        return self.groups.index(name)
+
+
+@dataclass
+class _EmpiricalPool:
+    """The empirical laws' values, concatenated in the order the laws are met."""
+
+    values: list[np.ndarray] = field(default_factory=list)
+    size: int = 0
+
+    def per_group(self, names: _Names, where: str, law: object, s: int, kinds: np.ndarray,
+                  pars: np.ndarray, required: bool) -> None:
+        """Fill ``kinds[s, g]`` and ``pars[s, g]`` from one law for all groups or a mapping
+        group -> law (key "*" the default); an empirical law's first parameter becomes its
+        offset into the pool."""
+        mapping = law if isinstance(law, Mapping) else {"*": law}
+        for key in mapping:
+            if key != "*" and key not in names.groups:
+                raise ModelError(f"{where}.{key}", f"unknown group; known: {list(names.groups)}")
+        for g, gname in enumerate(names.groups):
+            d = mapping.get(gname, mapping.get("*"))
+            if d is None:
+                if required:
+                    raise ModelError(f"{where}.{gname}", "no distribution for this group (add '*')")
+                continue
+            if not isinstance(d, Distribution):
+                raise ModelError(f"{where}.{gname}", f"expected a distribution, got {d!r}")
+            kinds[s, g] = d.kind
+            p = list(d.params())
+            if isinstance(d, Empirical):
+                p[0] = float(self.size)
+                self.values.append(d.empirical())
+                self.size += len(d.values)
+            pars[s, g] = p
+
+
+def _cumulative(where: str, probabilities: list[float]) -> np.ndarray:
+    """Cumulative probabilities of a route table, the last set to exactly 1."""
+    probs = np.array(probabilities)
+    if (probs < 0).any() or not np.isfinite(probs).all():
+        raise ModelError(where, "probabilities must be >= 0")
+    if abs(probs.sum() - 1.0) > 1e-9:
+        raise ModelError(where, f"probabilities sum to {probs.sum():.6g}, not 1")
+    c = np.cumsum(probs)
+    c[-1] = 1.0
+    return c
+
+
 class Network:
     """Mutable description of a system; :meth:`compile` freezes it into a CompiledModel.
 
@@ -389,113 +458,94 @@ class Network:
 
     # --- compilation -------------------------------------------------------------------------
     def compile(self) -> CompiledModel:
+        """Freeze the network into a validated CompiledModel (raises ModelError on any mistake)."""
         if not self._groups:
             self._groups["all"] = 0
-        group_names = tuple(self._groups)
-        G = len(group_names)
-        gidx = {g: i for i, g in enumerate(group_names)}
-        service_names = tuple(self._services)
-        S = len(service_names)
-        if S == 0:
+        names = _Names(tuple(self._groups), tuple(self._services))
+        if not names.services:
             raise ModelError("services", "a network needs at least one service")
-        sidx = {s: i for i, s in enumerate(service_names)}
-        horizon = self.horizon_minutes
-        H = int(math.ceil(self.horizon_hours))
-
-        def service_of(where: str, name: str | None) -> int:
-            if name is None:
-                return E.EXIT
-            if name not in sidx:
-                raise ModelError(where, f"unknown service {name!r}; known: {list(service_names)}")
-            return sidx[name]
-
-        def group_of(where: str, name: str | None) -> int:
-            if name is None:
-                return E.KEEP_GROUP
-            if name not in gidx:
-                raise ModelError(where, f"unknown group {name!r}; known: {list(group_names)}")
-            return gidx[name]
-
-        priorities = np.array([self._groups[g] for g in group_names], dtype=np.int64)
+        priorities = np.array([self._groups[g] for g in names.groups], dtype=np.int64)
         distinct = sorted(set(priorities.tolist()), reverse=True)
         level = np.array([distinct.index(p) for p in priorities], dtype=np.int32)
+        H = int(math.ceil(self.horizon_hours))
+        R = len(self._rules)
+        model = CompiledModel(
+            service_names=names.services,
+            service_keys=np.array([name_key(n) for n in names.services], dtype=np.uint64),
+            group_names=names.groups, group_priority=priorities, group_level=level,
+            **self._service_arrays(names, H),
+            **self._route_arrays(names),
+            **self._stream_arrays(names, H),
+            horizon=self.horizon_minutes,
+            esc_names=tuple(r.name for r in self._rules),
+            check_interval=to_minutes("check_every_minutes", self.check_every_minutes) if R else 0.0,
+            **self._escalation_arrays(names),
+        )
+        model.validate()
+        return model
 
-        capacity0 = np.zeros(S, dtype=np.int64)
-        queue_limit = np.full(S, UNLIMITED_QUEUE, dtype=np.int64)
-        blocks = np.zeros(S, dtype=np.bool_)
-        block_max = np.full(S, np.inf)
-        overflow = np.full(S, -1, dtype=np.int32)
-        release_to = np.full(S, -1, dtype=np.int32)
-        service_dist = np.zeros((S, G), dtype=np.int8)
-        service_par = np.zeros((S, G, 3))
-        service_scale = np.ones((S, int(math.ceil(horizon / 1440.0))))
-        patience_dist = np.zeros((S, G), dtype=np.int8)
-        patience_par = np.zeros((S, G, 3))
-        empirical: list[np.ndarray] = []
-        n_empirical = 0
+    def _service_arrays(self, names: _Names, H: int) -> dict[str, Any]:
+        """CompiledModel fields of the services: servers and capacity changes, queues, blocking,
+        service-time and patience laws per (service, group), day multipliers, empirical pool."""
+        S, G = len(names.services), len(names.groups)
+        out: dict[str, Any] = {
+            "capacity0": np.zeros(S, dtype=np.int64),
+            "queue_limit": np.full(S, UNLIMITED_QUEUE, dtype=np.int64),
+            "blocks": np.zeros(S, dtype=np.bool_),
+            "block_max": np.full(S, np.inf),
+            "overflow": np.full(S, -1, dtype=np.int32),
+            "release_to": np.full(S, -1, dtype=np.int32),
+            "service_dist": np.zeros((S, G), dtype=np.int8),
+            "service_par": np.zeros((S, G, 3)),
+            "service_scale": np.ones((S, int(math.ceil(self.horizon_minutes / 1440.0)))),
+            "patience_dist": np.zeros((S, G), dtype=np.int8),
+            "patience_par": np.zeros((S, G, 3)),
+        }
+        pool = _EmpiricalPool()
         changes: list[tuple[float, int, int]] = []
-
-        def per_group(where: str, law: object, s: int, kinds: np.ndarray, pars: np.ndarray,
-                      required: bool) -> None:
-            nonlocal n_empirical
-            mapping = law if isinstance(law, Mapping) else {"*": law}
-            for key in mapping:
-                if key != "*" and key not in gidx:
-                    raise ModelError(f"{where}.{key}", f"unknown group; known: {list(group_names)}")
-            for g, gname in enumerate(group_names):
-                d = mapping.get(gname, mapping.get("*"))
-                if d is None:
-                    if required:
-                        raise ModelError(f"{where}.{gname}", "no distribution for this group (add '*')")
-                    continue
-                if not isinstance(d, Distribution):
-                    raise ModelError(f"{where}.{gname}", f"expected a distribution, got {d!r}")
-                kinds[s, g] = d.kind
-                p = list(d.params())
-                if isinstance(d, Empirical):
-                    p[0] = float(n_empirical)
-                    empirical.append(d.empirical())
-                    n_empirical += len(d.values)
-                pars[s, g] = p
-
-        for s, name in enumerate(service_names):
+        for s, name in enumerate(names.services):
             svc = self._services[name]
             where = f"services.{name}"
             if isinstance(svc.servers, Roster):
                 values = self._roster_values(svc.servers, H)
-                capacity0[s] = values[0][1]
+                out["capacity0"][s] = values[0][1]
                 changes.extend((t, s, v) for t, v in values[1:])
             elif svc.servers == math.inf:
-                capacity0[s] = INF_CAPACITY
+                out["capacity0"][s] = INF_CAPACITY
             else:
-                capacity0[s] = int(svc.servers)
+                out["capacity0"][s] = int(svc.servers)
             if svc.queue_limit is not None:
-                queue_limit[s] = int(svc.queue_limit)
-            blocks[s] = svc.blocks
+                out["queue_limit"][s] = int(svc.queue_limit)
+            out["blocks"][s] = svc.blocks
             if svc.block_max is not None:
-                block_max[s] = float(svc.block_max)
-            if svc.overflow is not None:
-                overflow[s] = service_of(f"{where}.overflow", svc.overflow)
-                if overflow[s] == E.EXIT:
-                    raise ModelError(f"{where}.overflow", "must name a service")
-            if svc.release_to is not None:
-                release_to[s] = service_of(f"{where}.release_to", svc.release_to)
-                if release_to[s] == E.EXIT:
-                    raise ModelError(f"{where}.release_to", "must name a service")
-            per_group(f"{where}.service_time", svc.service_time, s, service_dist, service_par, True)
+                out["block_max"][s] = float(svc.block_max)
+            for key, target in (("overflow", svc.overflow), ("release_to", svc.release_to)):
+                if target is not None:
+                    out[key][s] = names.service(f"{where}.{key}", target)
+                    if out[key][s] == E.EXIT:
+                        raise ModelError(f"{where}.{key}", "must name a service")
+            pool.per_group(names, f"{where}.service_time", svc.service_time, s,
+                           out["service_dist"], out["service_par"], True)
             if svc.time_scale is not None:
-                n = min(svc.time_scale.size, service_scale.shape[1])
-                service_scale[s, :n] = svc.time_scale[:n]
-                service_scale[s, n:] = svc.time_scale[-1]
+                scale = out["service_scale"]
+                n = min(svc.time_scale.size, scale.shape[1])
+                scale[s, :n] = svc.time_scale[:n]
+                scale[s, n:] = svc.time_scale[-1]
             if svc.patience is not None:
-                per_group(f"{where}.patience", svc.patience, s, patience_dist, patience_par, False)
-
+                pool.per_group(names, f"{where}.patience", svc.patience, s,
+                               out["patience_dist"], out["patience_par"], False)
         changes.sort(key=lambda c: (c[0], c[1]))
-        cap_time = np.array([c[0] for c in changes], dtype=np.float64)
-        cap_service = np.array([c[1] for c in changes], dtype=np.int32)
-        cap_value = np.array([c[2] for c in changes], dtype=np.int64)
+        out["cap_time"] = np.array([c[0] for c in changes], dtype=np.float64)
+        out["cap_service"] = np.array([c[1] for c in changes], dtype=np.int32)
+        out["cap_value"] = np.array([c[2] for c in changes], dtype=np.int64)
+        out["empirical_values"] = np.concatenate(pool.values) if pool.values else np.zeros(0)
+        return out
 
-        # Routes: a group-specific table wins over the all-groups one.
+    def _route_arrays(self, names: _Names) -> dict[str, Any]:
+        """CompiledModel fields of the routing tables: per (kind, service, group) a slice of
+        (destination, new group, cumulative probability, delay law); a group-specific table
+        wins over the all-groups one."""
+        S, G = len(names.services), len(names.groups)
         route_start = np.zeros((E.N_ROUTE_KINDS, S, G), dtype=np.int64)
         route_stop = np.zeros((E.N_ROUTE_KINDS, S, G), dtype=np.int64)
         dest: list[int] = []
@@ -505,77 +555,94 @@ class Network:
         delay_par: list[tuple[float, float, float]] = []
         for (_kind, sname, gname) in self._routes:
             where = f"routes.{sname}"
-            service_of(where, sname)
+            names.service(where, sname)
             if gname is not None:
-                group_of(f"{where}.group", gname)
+                names.group(f"{where}.group", gname)
         for kind in range(E.N_ROUTE_KINDS):
-            for s, sname in enumerate(service_names):
-                for g, gname in enumerate(group_names):
+            for s, sname in enumerate(names.services):
+                for g, gname in enumerate(names.groups):
                     entries = self._routes.get((kind, sname, gname), self._routes.get((kind, sname, None)))
                     route_start[kind, s, g] = len(dest)
                     if entries:
                         specific = (kind, sname, gname) in self._routes
                         where = f"routes.{sname}" + (f".{gname}" if specific else "")
-                        probs = np.array([e[1] for e in entries])
-                        if (probs < 0).any() or not np.isfinite(probs).all():
-                            raise ModelError(where, "probabilities must be >= 0")
-                        if abs(probs.sum() - 1.0) > 1e-9:
-                            raise ModelError(where, f"probabilities sum to {probs.sum():.6g}, not 1")
-                        c = np.cumsum(probs)
-                        c[-1] = 1.0
+                        c = _cumulative(where, [e[1] for e in entries])
                         for (d, _p, ng, delay), ci in zip(entries, c, strict=True):
-                            dest.append(service_of(where, d))
-                            rgroup.append(group_of(where, ng))
+                            dest.append(names.service(where, d))
+                            rgroup.append(names.group(where, ng))
                             cum.append(float(ci))
                             if isinstance(delay, Empirical):
                                 raise ModelError(f"{where}.delay", "empirical delays are not supported")
                             delay_dist.append(delay.kind if delay is not None else E.DIST_NONE)
                             delay_par.append(delay.params() if delay is not None else (0.0, 0.0, 0.0))
                     route_stop[kind, s, g] = len(dest)
+        return {
+            "route_start": route_start, "route_stop": route_stop,
+            "route_dest": np.array(dest, dtype=np.int32), "route_group": np.array(rgroup, dtype=np.int32),
+            "route_cum": np.array(cum, dtype=np.float64),
+            "route_delay_dist": np.array(delay_dist, dtype=np.int8),
+            "route_delay_par": np.array(delay_par, dtype=np.float64).reshape(-1, 3),
+        }
 
-        # Census streams first: at equal times arrivals are ordered by stream index.
+    def _stream_arrays(self, names: _Names, H: int) -> dict[str, Any]:
+        """CompiledModel fields of the arrival streams, census streams first (at equal times
+        arrivals are ordered by stream index): entry service, group mix, hourly rates (H,),
+        census count, time and first-service law."""
+        G = len(names.groups)
         all_streams: list[_Census | _Stream] = [*self._census.values(), *self._streams.values()]
         K = len(all_streams)
         stream_names = tuple(st.name for st in all_streams)
-        stream_service = np.zeros(K, dtype=np.int32)
-        stream_group_cum = np.zeros((K, G))
-        stream_rate = np.zeros((K, H))
-        stream_count = np.full(K, -1, dtype=np.int64)
-        stream_at = np.zeros(K)
-        stream_first_dist = np.zeros(K, dtype=np.int8)
-        stream_first_par = np.zeros((K, 3))
+        out: dict[str, Any] = {
+            "stream_names": stream_names,
+            "stream_keys": np.array([name_key("stream:" + n) for n in stream_names], dtype=np.uint64),
+            "stream_service": np.zeros(K, dtype=np.int32),
+            "stream_group_cum": np.zeros((K, G)),
+            "stream_rate": np.zeros((K, H)),
+            "stream_count": np.full(K, -1, dtype=np.int64),
+            "stream_at": np.zeros(K),
+            "stream_first_dist": np.zeros(K, dtype=np.int8),
+            "stream_first_par": np.zeros((K, 3)),
+        }
         for k, st in enumerate(all_streams):
-            sname = st.name
-            where = f"{'census' if isinstance(st, _Census) else 'arrivals'}.{sname}"
-            stream_service[k] = service_of(f"{where}.to", st.to)
-            if stream_service[k] == E.EXIT:
+            where = f"{'census' if isinstance(st, _Census) else 'arrivals'}.{st.name}"
+            out["stream_service"][k] = names.service(f"{where}.to", st.to)
+            if out["stream_service"][k] == E.EXIT:
                 raise ModelError(f"{where}.to", "must name a service")
-            groups = st.groups if st.groups is not None else (
-                {group_names[0]: 1.0} if G == 1 else None)
-            if groups is None:
-                raise ModelError(f"{where}.groups", "several groups exist: give their probabilities")
-            probs = np.zeros(G)
-            for gname, p in groups.items():
-                probs[group_of(f"{where}.groups", gname)] = p
-            if (probs < 0).any() or abs(probs.sum() - 1.0) > 1e-9:
-                raise ModelError(f"{where}.groups",
-                                 f"probabilities must be >= 0 and sum to 1, got {dict(groups)}")
-            c = np.cumsum(probs)
-            c[-1] = 1.0
-            stream_group_cum[k] = c
+            out["stream_group_cum"][k] = self._group_mix(names, st, where)
             if isinstance(st, _Census):
-                stream_count[k] = st.count
-                stream_at[k] = st.at_minutes
-                if st.at_minutes >= horizon:
+                out["stream_count"][k] = st.count
+                out["stream_at"][k] = st.at_minutes
+                if st.at_minutes >= self.horizon_minutes:
                     raise ModelError(f"{where}.at", "must be before the end of the run")
                 if st.remaining is not None:
                     if isinstance(st.remaining, Empirical):
                         raise ModelError(f"{where}.remaining", "empirical laws are not supported here")
-                    stream_first_dist[k] = st.remaining.kind
-                    stream_first_par[k] = st.remaining.params()
+                    out["stream_first_dist"][k] = st.remaining.kind
+                    out["stream_first_par"][k] = st.remaining.params()
             else:
-                stream_rate[k] = self._stream_rate(st, H, where)
+                out["stream_rate"][k] = self._stream_rate(st, H, where)
+        return out
 
+    @staticmethod
+    def _group_mix(names: _Names, st: _Census | _Stream, where: str) -> np.ndarray:
+        """Cumulative group probabilities (G,) of a stream's patients."""
+        G = len(names.groups)
+        groups = st.groups if st.groups is not None else (
+            {names.groups[0]: 1.0} if G == 1 else None)
+        if groups is None:
+            raise ModelError(f"{where}.groups", "several groups exist: give their probabilities")
+        probs = np.zeros(G)
+        for gname, p in groups.items():
+            probs[names.group(f"{where}.groups", gname)] = p
+        if (probs < 0).any() or abs(probs.sum() - 1.0) > 1e-9:
+            raise ModelError(f"{where}.groups",
+                             f"probabilities must be >= 0 and sum to 1, got {dict(groups)}")
+        c = np.cumsum(probs)
+        c[-1] = 1.0
+        return c
+
+    def _escalation_arrays(self, names: _Names) -> dict[str, Any]:
+        """CompiledModel fields ``esc_*`` of the escalation rules, one entry per rule (R,)."""
         R = len(self._rules)
         esc: dict[str, np.ndarray] = {
             "esc_service": np.zeros(R, np.int32), "esc_measure": np.zeros(R, np.int8),
@@ -586,48 +653,21 @@ class Network:
         }
         for j, rule in enumerate(self._rules):
             where = f"escalation.{rule.name}"
-            esc["esc_service"][j] = service_of(f"{where}.watch", rule.watch)
+            esc["esc_service"][j] = names.service(f"{where}.watch", rule.watch)
             esc["esc_measure"][j] = rule.measure
             esc["esc_above"][j] = rule.above
             esc["esc_below"][j] = rule.below
             esc["esc_sustain"][j] = rule.sustain_minutes
             esc["esc_action"][j] = rule.action
-            esc["esc_target"][j] = service_of(f"{where}.target", rule.target)
+            esc["esc_target"][j] = names.service(f"{where}.target", rule.target)
             esc["esc_amount"][j] = rule.amount
             if rule.action == E.ACTION_DIVERT:
-                esc["esc_from"][j] = service_of(f"{where}.divert", rule.divert_from)
-                esc["esc_to"][j] = service_of(f"{where}.divert", rule.divert_to)
+                esc["esc_from"][j] = names.service(f"{where}.divert", rule.divert_from)
+                esc["esc_to"][j] = names.service(f"{where}.divert", rule.divert_to)
             for key in ("esc_service", "esc_target"):
                 if esc[key][j] == E.EXIT:
                     raise ModelError(where, "must name services")
-
-        model = CompiledModel(
-            service_names=service_names,
-            service_keys=np.array([name_key(n) for n in service_names], dtype=np.uint64),
-            capacity0=capacity0, queue_limit=queue_limit, blocks=blocks, block_max=block_max,
-            overflow=overflow, release_to=release_to, cap_time=cap_time, cap_service=cap_service,
-            cap_value=cap_value,
-            group_names=group_names, group_priority=priorities, group_level=level,
-            service_dist=service_dist, service_par=service_par, service_scale=service_scale,
-            patience_dist=patience_dist,
-            patience_par=patience_par,
-            empirical_values=np.concatenate(empirical) if empirical else np.zeros(0),
-            route_start=route_start, route_stop=route_stop,
-            route_dest=np.array(dest, dtype=np.int32), route_group=np.array(rgroup, dtype=np.int32),
-            route_cum=np.array(cum, dtype=np.float64),
-            route_delay_dist=np.array(delay_dist, dtype=np.int8),
-            route_delay_par=np.array(delay_par, dtype=np.float64).reshape(-1, 3),
-            stream_names=stream_names,
-            stream_keys=np.array([name_key("stream:" + n) for n in stream_names], dtype=np.uint64),
-            stream_service=stream_service, stream_group_cum=stream_group_cum,
-            stream_rate=stream_rate, horizon=horizon, stream_count=stream_count,
-            stream_at=stream_at, stream_first_dist=stream_first_dist,
-            stream_first_par=stream_first_par, esc_names=tuple(r.name for r in self._rules),
-            check_interval=to_minutes("check_every_minutes", self.check_every_minutes) if R else 0.0,
-            **esc,
-        )
-        model.validate()
-        return model
+        return esc
 
     def _roster_values(self, roster: Roster, H: int) -> list[tuple[float, int]]:
         """Capacity change points [(minute, servers)], first at minute 0, over the horizon."""
