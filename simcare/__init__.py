@@ -3,7 +3,7 @@
 Public API::
 
     from simcare import Network, Roster, Exponential, run
-    net = Network(horizon_hours=24 * 28)
+    net = Network(horizon="28d")
     ...
     result = run(net.compile(), seed=2025)
 
@@ -20,8 +20,8 @@ from simcare.errors import (
     ModelError,
     SimcareError,
 )
-from simcare.model.builder import Network, Roster
 from simcare.model.compiled import CompiledModel
+from simcare.network import Network, Roster
 from simcare.sampling.distributions import (
     Distribution,
     Empirical,
@@ -35,7 +35,7 @@ from simcare.sampling.distributions import (
     Uniform,
     Weibull,
 )
-from simcare.sampling.draws import RunDraws, draw
+from simcare.sampling.draws import RunDraws, draw, draws_from_arrivals
 
 __all__ = [
     "CompiledModel",
@@ -61,5 +61,6 @@ __all__ = [
     "Weibull",
     "__version__",
     "draw",
+    "draws_from_arrivals",
     "run",
 ]

@@ -20,7 +20,7 @@ from simcare import Normal, TruncatedNormal
 from simcare.engine import run
 from simcare.errors import ModelError
 from simcare.model import enums as E
-from simcare.model.builder import Network
+from simcare.network import Network
 from simcare.sampling import seeds
 from simcare.sampling.distributions import (
     DIST_NAMES,

@@ -16,10 +16,10 @@ PACKAGE = Path(__file__).resolve().parents[2] / "simcare"
 
 # lowest first; a module may import its own layer or lower
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("_version", "_jit", "errors", "files"),
+    ("_version", "_jit", "errors", "files", "units"),
     ("model",),
     ("sampling",),
-    ("network", "examples", "model.builder"),  # model.builder: until it moves to simcare.network
+    ("network", "examples"),
     ("engine", "summary"),
     ("scenario",),
     ("kpi",),
@@ -168,7 +168,7 @@ def test_the_checks_see_function_level_imports() -> None:
     # a function-level import is an edge like any other
     assert _cycles({"a": {"b"}, "b": {"a"}, "c": set()}) == [["a", "b"]]
     assert layer("simcare.scenario.load") < layer("simcare.pipeline") < layer("simcare.batch.task")
-    assert layer("simcare.model.builder") == layer("simcare.examples")
+    assert layer("simcare.network") == layer("simcare.examples")
 
 
 def test_every_known_exception_is_still_needed() -> None:
