@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint venv clean
+.PHONY: run test test-fast warm bench lint venv clean
 
 # `make run`: the BNSSG winter baseline against its intervention scenarios, REPS replications each
 # under common random numbers on WORKERS processes; writes report/winter.html (docs/report.md).
@@ -28,10 +28,26 @@ run: $(STAMP)
 		--reps $(REPS) --workers $(WORKERS) --out report --report report/winter.html
 	@echo "open $(CURDIR)/report/winter.html in a web browser"
 
+# `make test`: lint, types, then every test (slow ones included) on TEST_WORKERS xdist workers with
+# a coverage summary of simcare/ in the terminal. `make test-fast`: unit and parity tests without
+# the slow ones (under 2 minutes once numba's cache is warm). Both warm numba's cache first, in
+# one process, so the workers do not each compile the kernel.
+TEST_WORKERS ?= 2
+FAST_TESTS := tests/unit tests/parity
+WARM := $(BIN)/python tests/warm_numba.py
+
+warm: $(STAMP)
+	$(WARM)
+
 test: $(STAMP)
 	$(BIN)/ruff check simcare tests benchmarks
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -n 2 --durations=15
+	$(WARM)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --durations=15 --cov=simcare --cov-report=term
+
+test-fast: $(STAMP)
+	$(WARM)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not slow" $(FAST_TESTS)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/engine.py
@@ -43,4 +59,4 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .coverage .coverage.*

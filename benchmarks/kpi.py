@@ -18,7 +18,7 @@ from pathlib import Path
 
 from simcare.engine import run
 from simcare.kpi.uec import uec_measures
-from simcare.scenario.run import compile_file
+from simcare.pipeline import compiled
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "bnssg" / "baseline_winter.yaml"
 
@@ -37,7 +37,7 @@ def main() -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=5, help="timed calls of each (default 5)")
     args = parser.parse_args()
-    cs, _ = compile_file(BASELINE)
+    cs, _ = compiled(BASELINE)
     run(cs.model, seed=cs.seed)  # loads or compiles the kernel
     engine = _times(lambda: run(cs.model, seed=cs.seed), args.repeat)
     result = run(cs.model, seed=cs.seed)

@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 
 from simcare.engine import run
+from simcare.pipeline import compiled
 from simcare.sampling.draws import draw
-from simcare.scenario.run import compile_file
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "bnssg" / "baseline_winter.yaml"
 TARGET_SECONDS = 2.0
@@ -28,7 +28,7 @@ def main() -> int:
     parser.add_argument("--skip-twin", action="store_true", help="time the numba engine only")
     args = parser.parse_args()
     t0 = time.perf_counter()
-    cs, _ = compile_file(BASELINE)
+    cs, _ = compiled(BASELINE)
     t1 = time.perf_counter()
     draws = draw(cs.model, seed=cs.seed)
     t2 = time.perf_counter()

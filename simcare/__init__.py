@@ -3,7 +3,7 @@
 Public API::
 
     from simcare import Network, Roster, Exponential, run
-    net = Network(horizon_hours=24 * 28)
+    net = Network(horizon="28d")
     ...
     result = run(net.compile(), seed=2025)
 
@@ -20,8 +20,8 @@ from simcare.errors import (
     ModelError,
     SimcareError,
 )
-from simcare.model.builder import Network, Roster
 from simcare.model.compiled import CompiledModel
+from simcare.network import Network, Roster
 from simcare.sampling.distributions import (
     Distribution,
     Empirical,
@@ -29,11 +29,13 @@ from simcare.sampling.distributions import (
     Fixed,
     Gamma,
     Lognormal,
+    Normal,
     Triangular,
+    TruncatedNormal,
     Uniform,
     Weibull,
 )
-from simcare.sampling.draws import RunDraws, draw
+from simcare.sampling.draws import RunDraws, draw, draws_from_arrivals
 
 __all__ = [
     "CompiledModel",
@@ -48,14 +50,17 @@ __all__ = [
     "Lognormal",
     "ModelError",
     "Network",
+    "Normal",
     "Roster",
     "RunDraws",
     "RunResult",
     "SimcareError",
     "Triangular",
+    "TruncatedNormal",
     "Uniform",
     "Weibull",
     "__version__",
     "draw",
+    "draws_from_arrivals",
     "run",
 ]

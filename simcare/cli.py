@@ -12,12 +12,17 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from simcare._version import __version__
 from simcare.calibration.cli import add_calibrate_parser
 from simcare.errors import SimcareError
+from simcare.files import atomic_write_text
+
+if TYPE_CHECKING:
+    from simcare.pipeline import RunSet
 
 
 def _example(args: argparse.Namespace) -> int:
@@ -71,8 +76,11 @@ def _schema(args: argparse.Namespace) -> int:
     if args.out is None:
         sys.stdout.write(text)
         return 0
+    target = Path(args.out)
+    if not target.parent.is_dir():  # atomic_write would create it: a mistyped path is an error
+        raise SimcareError(f"cannot write {args.out}: no directory {target.parent}")
     try:
-        Path(args.out).write_text(text, encoding="utf-8")
+        atomic_write_text(target, text)
     except OSError as exc:
         raise SimcareError(f"cannot write {args.out}: {exc.strerror}") from None
     print(f"JSON Schema written to {args.out}", file=sys.stderr)
@@ -80,15 +88,20 @@ def _schema(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from simcare.report.build import advice_text, interval_summary, sets_text, spread_text, write_run_set
+    from simcare.report.build import (
+        advice_text,
+        interval_summary,
+        scenario_summary,
+        sets_text,
+        spread_text,
+        write_run_set,
+    )
     from simcare.report.files import check_out_dir, write_csv
-    from simcare.scenario.run import run_files, scenario_summary
 
     if args.out and not str(args.out).endswith(".csv"):
         check_out_dir(args.out)
     _check_advice(args)
-    rs = run_files([args.file], replications=args.reps, seed=args.seed, engine=args.engine,
-                   workers=args.workers, progress=not args.quiet, parameter_sets=args.parameter_sets)
+    rs = _run_files(args, [args.file])
     info = rs.scenarios[0]
     print(f"{info.name}: {info.start} to {info.end} (warm-up {info.warm_up_days} days), {rs.replications} "
           f"replication{'s' if rs.replications != 1 else ''}, seed {rs.seed}, {rs.engine} engine, "
@@ -120,8 +133,6 @@ def _run(args: argparse.Namespace) -> int:
 def _compare(args: argparse.Namespace) -> int:
     from simcare.report.build import advice_text, sets_text, write_run_set
     from simcare.report.files import check_out_dir
-    from simcare.scenario.run import run_files
-
     check_out_dir(args.out)
     if args.store:
         if args.parameter_sets:
@@ -132,9 +143,7 @@ def _compare(args: argparse.Namespace) -> int:
     if len(args.scenarios) < 2:
         raise SimcareError("compare needs a base scenario file and at least one other "
                            "(or --store STORE and the base scenario's name)")
-    files = args.scenarios
-    rs = run_files(files, replications=args.reps, seed=args.seed, engine=args.engine,
-                   workers=args.workers, progress=not args.quiet, parameter_sets=args.parameter_sets)
+    rs = _run_files(args, args.scenarios)
     names = [i.name for i in rs.scenarios]
     print(f"{len(names)} scenarios ({', '.join(names)}), base {names[0]}, {rs.replications} "
           f"replication{'s' if rs.replications != 1 else ''} each, seed {rs.seed} (common random numbers), "
@@ -150,6 +159,20 @@ def _compare(args: argparse.Namespace) -> int:
           f"{args.out}/comparison.csv")
     print(f"report: {outputs.report}")
     return 0
+
+
+def _run_files(args: argparse.Namespace, files: Sequence[str]) -> RunSet:
+    """:func:`simcare.pipeline.run_files` with the options of ``run`` / ``compare``, on a
+    process pool of ``--workers`` (no more than there are runs; in this process for one)."""
+    from simcare.batch.backends import make_backend
+    from simcare.pipeline import run_files
+
+    backend = make_backend(workers=min(args.workers, max(1, len(files) * args.reps)))
+    try:
+        return run_files(files, args.reps, backend, seed=args.seed, engine=args.engine,
+                         progress=not args.quiet, parameter_sets=args.parameter_sets)
+    finally:
+        backend.close()
 
 
 def _compare_store(args: argparse.Namespace) -> int:

@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 
-from simcare.model.builder import HOURS_PER_WEEK, Network
 from simcare.model.compiled import CompiledModel
+from simcare.network import HOURS_PER_WEEK, Network
 from simcare.sampling.distributions import Exponential
 
 

@@ -1,4 +1,4 @@
-"""A concise per-service summary of one run (waits, utilisation, outcomes)."""
+"""A concise per-service summary of one run (waits, utilisation, outcomes), each column defined."""
 
 from __future__ import annotations
 
@@ -8,11 +8,44 @@ import pandas as pd
 from simcare.engine.result import RunResult
 from simcare.model import enums as E
 
+SUMMARY_COLUMNS: dict[str, str] = {
+    "visits": "visits that asked for this service at or after the warm-up (count)",
+    "mean_wait_to_start_min": "mean of (start - arrival) over those visits that started service, "
+                              "including visits still in service at the end of the run (minutes)",
+    "p95_wait_to_start_min": "95th centile (numpy linear interpolation) of the same waits (minutes)",
+    "turned_away_pct": "% of the visits turned away because the waiting places were full",
+    "abandoned_pct": "% of the visits that left the queue when their patience ran out",
+    "mean_waiting": "time-average number waiting for this service (queue plus patients blocked "
+                    "upstream waiting for it), mean of the hourly averages after the warm-up",
+    "mean_in_service": "time-average number in service, mean of the hourly averages",
+    "mean_blocked": "time-average number blocked here after service (holding a server), mean of "
+                    "the hourly averages",
+    "utilisation_busy_blocked_pct": "time-averaged (in service + blocked) servers / time-averaged "
+                                    "servers, over the hours after the warm-up with a finite "
+                                    "number of servers > 0 (%; NaN for an infinite-server service)",
+}
+"""Column of :func:`service_summary` -> its definition, with its unit."""
+
 
 def service_summary(result: RunResult, warmup_hours: float = 0.0) -> pd.DataFrame:
-    """Per service, over visits that began after ``warmup_hours``: visits, mean and 95th
-    centile wait for service (minutes, visits that started), % turned away and % abandoned,
-    and hourly means after the warm-up of patients waiting, in service, blocked and servers."""
+    """One row per service (index ``service``), the columns of :data:`SUMMARY_COLUMNS`.
+
+    Two windows, both after ``warmup_hours`` (hours from the start of the run):
+
+    - per-visit columns (``visits``, waits, ``turned_away_pct``, ``abandoned_pct``) use the visits
+      whose arrival at this service (minute they asked for it) is at or after the warm-up.
+      ``mean_wait_to_start_min`` and ``p95_wait_to_start_min``: wait from arrival to start of
+      service, in minutes, over the visits that started service, so visits still in service at
+      the end of the run count, and visits still waiting, turned away or abandoned do not (their
+      waits are censored; see ``abandoned_pct`` and ``mean_waiting``). NaN without such visits.
+    - time-weighted columns (``mean_waiting``, ``mean_in_service``, ``mean_blocked``,
+      ``utilisation_busy_blocked_pct``) use the hourly time-averages of :class:`RunResult` from
+      hour ``int(warmup_hours)`` on, each hour weighted equally (patients, not minutes).
+      ``utilisation_busy_blocked_pct`` = 100 * sum over hours of (in service + blocked) / sum of
+      servers, over the hours whose number of servers is finite and > 0: a server holding a
+      patient who has finished but cannot move on (blocked) counts as busy; NaN for an
+      infinite-server service or one that never has servers.
+    """
     v = result.visits
     cut = warmup_hours * 60.0
     h0 = int(warmup_hours)
@@ -30,14 +63,14 @@ def service_summary(result: RunResult, warmup_hours: float = 0.0) -> pd.DataFram
             {
                 "service": name,
                 "visits": n,
-                "mean_wait_min": float(wait.mean()) if len(wait) else np.nan,
-                "p95_wait_min": float(np.percentile(wait, 95)) if len(wait) else np.nan,
+                "mean_wait_to_start_min": float(wait.mean()) if len(wait) else np.nan,
+                "p95_wait_to_start_min": float(np.percentile(wait, 95)) if len(wait) else np.nan,
                 "turned_away_pct": 100.0 * np.mean(mine["outcome"] == E.OUT_TURNED_AWAY) if n else np.nan,
                 "abandoned_pct": 100.0 * np.mean(mine["outcome"] == E.OUT_ABANDONED) if n else np.nan,
                 "mean_waiting": float(result.waiting[s, h0:].mean()),
                 "mean_in_service": float(result.in_service[s, h0:].mean()),
                 "mean_blocked": float(result.blocked[s, h0:].mean()),
-                "utilisation_pct": 100.0 * util,
+                "utilisation_busy_blocked_pct": 100.0 * util,
             }
         )
-    return pd.DataFrame(rows).set_index("service")
+    return pd.DataFrame(rows, columns=["service", *SUMMARY_COLUMNS]).set_index("service")

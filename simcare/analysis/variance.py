@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["VarianceSplit", "spread_by_source", "variance_split"]
+__all__ = ["VarianceSplit", "spread_by_source", "spread_table", "variance_split"]
 
 
 @dataclass(frozen=True)
@@ -100,3 +100,14 @@ def spread_by_source(table: pd.DataFrame, n_sets: Mapping[str, int],
     return pd.DataFrame(rows, columns=["scenario", "kpi", "group", "unit", "sets", "replications",
                                        "min_reps", "mean", "within", "between", "parameter_share",
                                        "needed"])
+
+
+def spread_table(table: pd.DataFrame, n_sets: Mapping[str, int],
+                 measures: Sequence[tuple[str, str, str]], period: str = "run") -> pd.DataFrame:
+    """:func:`spread_by_source` of ``measures`` (kpi, group, label) with a ``label`` column; an
+    empty frame (no columns) when no scenario of ``n_sets`` (name -> sets drawn) drew sets."""
+    if not any(n > 0 for n in n_sets.values()):
+        return pd.DataFrame()
+    split = spread_by_source(table, n_sets, [(k, g) for k, g, _ in measures], period)
+    labels = {(k, g): label for k, g, label in measures}
+    return split.assign(label=[labels[k, g] for k, g in zip(split["kpi"], split["group"], strict=True)])

@@ -26,7 +26,7 @@
 
 Variants are scenarios × grid points × sample points (a missing grid or sample counts as one
 point with no overrides); tasks are variants × replications. Override paths are dotted paths into
-the scenario document (:mod:`simcare.batch.overrides`); every variant is validated when the plan
+the scenario document (:mod:`simcare.scenario.document`); every variant is validated when the plan
 is read, so a bad path or value is reported before anything runs, with the plan file, the field
 and the variant. Replication r of every variant uses the same random streams (seed, r): common
 random numbers, so differences between variants are paired.
@@ -59,11 +59,12 @@ from pydantic import (
     model_validator,
 )
 
-from simcare.batch.overrides import OverrideError, parse_path
-from simcare.batch.task import Task, prepare_scenario
+from simcare.batch.task import Task
 from simcare.errors import SimcareError
+from simcare.pipeline import prepare
+from simcare.scenario.document import PathError, format_path, parse_path
 from simcare.scenario.errors import ScenarioError
-from simcare.scenario.load import format_path, load_scenario_data
+from simcare.scenario.load import _read_yaml, load_scenario_data
 from simcare.scenario.sets import drawn_sets, set_for
 
 __all__ = ["Plan", "PlanError", "PlanSpec", "Variant", "load_plan", "plan_from_spec"]
@@ -91,7 +92,7 @@ def _check_paths(value: dict[str, Any]) -> dict[str, Any]:
     for path in value:
         try:
             parse_path(path)
-        except OverrideError as exc:
+        except PathError as exc:
             raise ValueError(str(exc)) from None
     return value
 
@@ -285,7 +286,7 @@ def _pydantic_problems(exc: ValidationError) -> list[tuple[str, str]]:
         message = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             message = "unknown key"
-        out.append((format_path(loc), message))
+        out.append((format_path(loc, quote=False), message))  # grid keys are paths themselves
     return list(dict.fromkeys(out))
 
 
@@ -309,7 +310,7 @@ def plan_from_spec(spec: PlanSpec, file: str = "<plan>", base_dir: str | os.Path
             overrides = {**entry.set, **point}
             where = f"scenarios[{n}]" + (f" with {_label_suffix(point)}" if point else "")
             try:
-                scenario, digest = prepare_scenario(document, overrides, source)
+                scenario, digest = prepare(document, overrides, source)
             except ScenarioError as exc:
                 for p, m in exc.problems:
                     problems.append((where, f"{p}: {m}" if p else m))
@@ -347,7 +348,7 @@ def _set_hashes(document: Mapping[str, Any], overrides: Mapping[str, Any], sourc
     except ValueError as exc:
         raise ScenarioError(source, [("parameter_sets", f"plan key parameter_sets is true, but the "
                                                         f"scenario {exc}")]) from None
-    return tuple(prepare_scenario(document, overrides, source, k)[1] for k in range(min(n, replications)))
+    return tuple(prepare(document, overrides, source, k)[1] for k in range(min(n, replications)))
 
 
 def _label_suffix(point: Mapping[str, Any]) -> str:
@@ -356,8 +357,6 @@ def _label_suffix(point: Mapping[str, Any]) -> str:
 
 def load_plan(path: str | os.PathLike[str]) -> Plan:
     """Read, validate and expand a plan file (PlanError naming the file and each field)."""
-    from simcare.scenario.load import _read_yaml
-
     display = os.fspath(path)
     try:
         data, _lines = _read_yaml(Path(display), display)

@@ -11,16 +11,13 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from simcare.batch.backends import Backend, make_backend
 from simcare.batch.plan import Plan
 from simcare.batch.store import Store, StoreStatus
 from simcare.batch.task import TaskResult, run_task
 from simcare.errors import SimcareError
-
-if TYPE_CHECKING:
-    from tqdm import tqdm
+from simcare.pipeline import imap_with_progress
 
 __all__ = ["BatchOutcome", "run_batch"]
 
@@ -37,15 +34,6 @@ class BatchOutcome:
     status: StoreStatus
 
 
-def _progress_bar(total: int, initial: int, desc: str, failed: int, enabled: bool) -> tqdm[None] | None:
-    if not enabled:
-        return None
-    from tqdm import tqdm
-
-    return tqdm(total=total, initial=initial, desc=desc, unit="run", dynamic_ncols=True,
-                smoothing=0.1, postfix={"failed": failed})
-
-
 def run_batch(plan: Plan, store: str | os.PathLike[str], backend: Backend | None = None, *,
               retry_failed: bool = False, progress: bool = False, plan_text: str | None = None,
               ) -> BatchOutcome:
@@ -59,15 +47,15 @@ def run_batch(plan: Plan, store: str | os.PathLike[str], backend: Backend | None
     started = time.perf_counter()
     st = Store.open(Path(store), plan, plan_text)
     own = backend is None
-    bar = None
     failed = ran = 0
     try:
         tasks = plan.tasks()
         todo = st.pending(tasks, retry_failed=retry_failed)
         backend = backend or make_backend()
         earlier = 0 if retry_failed else len(st.failed())  # failures kept from an earlier run
-        bar = _progress_bar(len(tasks), len(tasks) - len(todo), plan.name, earlier, progress)
-        for index, result in backend.map(run_task, todo):
+        for index, result in imap_with_progress(backend, run_task, todo, plan.name, progress,
+                                                keep_failures=True, done=len(tasks) - len(todo),
+                                                failed=earlier):
             task = todo[index]
             if isinstance(result, TaskResult):
                 st.record_result(result)
@@ -78,13 +66,8 @@ def run_batch(plan: Plan, store: str | os.PathLike[str], backend: Backend | None
                 st.record_failure(task.key, SimcareError(f"unexpected result {type(result).__name__}"))
                 failed += 1
             ran += 1
-            if bar is not None:
-                bar.set_postfix(failed=earlier + failed, refresh=False)
-                bar.update(1)
     finally:
         st.close()
-        if bar is not None:
-            bar.close()
         if own and backend is not None:
             backend.close()
     return BatchOutcome(skipped=len(tasks) - len(todo), ran=ran, failed=failed,

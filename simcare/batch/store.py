@@ -42,9 +42,10 @@ from typing import Any
 import pandas as pd
 
 from simcare._version import __version__
-from simcare.batch.task import KPI_COLUMNS, PROVENANCE_COLUMNS, Task, TaskResult
+from simcare.batch.task import Task, TaskResult
 from simcare.errors import SimcareError
 from simcare.files import atomic_write, atomic_write_text
+from simcare.pipeline import KPI_COLUMNS, PROVENANCE_COLUMNS
 
 __all__ = ["Store", "StoreError", "StoreStatus", "code_digest", "load_store"]
 

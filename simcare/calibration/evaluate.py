@@ -1,16 +1,16 @@
 """Simulating calibration points on a batch backend, with common random numbers.
 
-A task is one (scenario document, replication): the worker validates and compiles the document,
-runs replication ``r`` of the master seed (so every point uses the same random streams for the
-same ``r``: common random numbers) and returns the monthly rows of the KPI table for the KPIs
-asked for. :func:`simulate_docs` spreads the tasks of many points over a batch backend
-(:mod:`simcare.batch.backends`: in this process, a process pool or Dask; ``map`` yields
-``(index, result or exception)`` as tasks complete) and shows progress.
+A task is one (scenario document, replication): the worker runs replication ``r`` of the master
+seed through :func:`simcare.pipeline.replicate` (so every point uses the same random streams for
+the same ``r``: common random numbers; a point's document is validated and compiled once per
+worker process) and returns the monthly rows of the KPI table for the KPIs asked for.
+:func:`simulate_docs` spreads the tasks of many points over a batch backend
+(:mod:`simcare.batch.backends`: in this process, a process pool or Dask) with
+:func:`simcare.pipeline.map_with_progress`.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +19,7 @@ import pandas as pd
 
 from simcare.batch.backends import Backend
 from simcare.errors import SimcareError
+from simcare.pipeline import map_with_progress, replicate
 
 
 @dataclass(frozen=True)
@@ -45,16 +46,7 @@ def run_task(task: Task) -> pd.DataFrame:
 
 
 def _run_task(task: Task) -> pd.DataFrame:
-    from simcare.engine import run
-    from simcare.kpi.uec import uec_measures
-    from simcare.scenario.compile import compile_scenario
-    from simcare.scenario.levers import apply_levers
-    from simcare.scenario.load import validate_scenario
-
-    scenario = apply_levers(validate_scenario(task.doc, "<calibration point>"), "<calibration point>")
-    cs = compile_scenario(scenario, "<calibration point>")
-    result = run(cs.model, seed=task.seed, replication=task.replication)
-    table = uec_measures(result, cs)
+    table = replicate(task.doc, task.replication, task.seed, source="<calibration point>").kpis
     monthly = table[
         (table["period"] != "run") & (table["period"].str.len() == 7) & table["kpi"].isin(task.kpis)
     ]
@@ -75,25 +67,9 @@ def simulate_docs(
     Raises :class:`SimcareError` naming the point and replication if any task fails.
     """
     tasks = [Task(doc, seed, r, tuple(kpis)) for doc in docs for r in replications]
-    out: list[list[pd.DataFrame]] = [[pd.DataFrame()] * len(replications) for _ in docs]
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(tasks), desc=label, unit="run", file=sys.stderr, leave=False)
-    try:
-        for index, value in backend.map(run_task, tasks):
-            if isinstance(value, BaseException):
-                point, rep = divmod(index, len(replications))
-                raise SimcareError(
-                    f"calibration point {point}, replication {replications[rep]}: "
-                    f"{type(value).__name__}: {value}"
-                ) from value
-            point, rep = divmod(index, len(replications))
-            out[point][rep] = value
-            if bar is not None:
-                bar.update()
-    finally:
-        if bar is not None:
-            bar.close()
-    return out
+    n = len(replications)
+    flat = map_with_progress(
+        backend, run_task, tasks, label, progress, leave=False,
+        describe=lambda i: f"calibration point {i // n}, replication {replications[i % n]}",
+    )
+    return [flat[i * n:(i + 1) * n] for i in range(len(docs))]

@@ -22,55 +22,35 @@ import json
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import yaml
 
+from simcare.batch.backends import Backend
 from simcare.calibration import history as H
 from simcare.calibration.direct import clip_dated, direct_overlay, recent_growth, without_overrides
-from simcare.calibration.evaluate import Backend, simulate_docs
+from simcare.calibration.evaluate import simulate_docs
 from simcare.calibration.observed import describe_gaps, month_range, monthly_observations
-from simcare.calibration.parameters import apply, deep_merge, overlay_diff
+from simcare.calibration.report import Outcome, html_report
+from simcare.calibration.sets import parameter_sets_section, section_yaml
 from simcare.calibration.spec import Spec, SpecError, Target
 from simcare.files import atomic_write_text
+from simcare.scenario import document
 from simcare.scenario.load import load_scenario_data
+from simcare.scenario.sets import apply_multipliers
 from simcare.scenario.units import parse_duration
 
 #: the baseline regression test compares this many replications (tolerances are for their mean)
 REGRESSION_REPLICATIONS = 2
 
 
-@dataclass
-class Outcome:
-    """Everything the report shows."""
-
-    spec: Spec
-    months: list[str]
-    fit_months: list[str]
-    check_months: list[str]
-    targets: list[Target]
-    dropped: list[str]
-    gaps: list[str]
-    observed: np.ndarray  # (T, M) in model units, NaN = gap
-    var_md: np.ndarray  # (T, M)
-    var_stochastic: np.ndarray  # (T, M) of one replication
-    result: H.Result
-    sample: pd.DataFrame  # plausible parameter sets, best first
-    any_plausible: bool
-    posterior: np.ndarray  # (K, R, T, M)
-    direct_summary: dict[str, Any]
-    errors: dict[str, Any]
-    timings: dict[str, float] = field(default_factory=dict)
-
-
 def _layer(spec: Spec) -> dict[str, Any]:
     last = pd.Timestamp(spec.last_month)
     end = last.replace(day=_calendar.monthrange(last.year, last.month)[1])
     run = {"start": f"{spec.fit_from}-01", "end": end.date().isoformat()}
-    return deep_merge(spec.layer, {"run": run})
+    return document.merge(spec.layer, {"run": run})
 
 
 def _observed_matrix(
@@ -112,16 +92,16 @@ def calibrate(spec: Spec, backend: Backend, progress: Callable[[str], None] = pr
     direct, direct_summary = direct_overlay(
         fit_obs, spec.demand_org, spec.beds, prior.get("calendar", {}).get("monthly", {})
     )
-    base = deep_merge(prior, without_overrides(direct))
+    base = document.merge(prior, without_overrides(direct))
     if spec.growth_months is not None and "calendar" in direct:
         demand = fit_obs[(fit_obs.measure == "ae_attendances") & (fit_obs.org == spec.demand_org)]
         recent = recent_growth(demand, direct["calendar"]["monthly"], spec.growth_months)
         # the calibration runs follow the whole window's trend (they must reproduce every fit
         # month); a projection continues the recent one
-        base = deep_merge(base, {"calendar": {"growth": f"{100 * recent:.2f}%"}})
+        base = document.merge(base, {"calendar": {"growth": f"{100 * recent:.2f}%"}})
         direct_summary[f"growth per year in the overlay (last {spec.growth_months} months)"] = (
             f"{100 * recent:.2f} %")
-    calib = deep_merge(deep_merge(prior, direct), _layer(spec))
+    calib = document.merge(document.merge(prior, direct), _layer(spec))
     first_day = pd.Timestamp(calib["run"]["start"]) - pd.Timedelta(
         minutes=parse_duration(calib["run"].get("warm_up", "0d"))
     )
@@ -129,7 +109,7 @@ def calibrate(spec: Spec, backend: Backend, progress: Callable[[str], None] = pr
     low = np.array([p.low for p in spec.parameters])
     high = np.array([p.high for p in spec.parameters])
     try:
-        apply(calib, spec.parameters, (low + high) / 2)
+        apply_multipliers(calib, spec.parameters, (low + high) / 2)
     except ValueError as exc:
         raise SpecError(spec.path, "parameters", str(exc)) from None
     seed = spec.settings.seed
@@ -138,7 +118,7 @@ def calibrate(spec: Spec, backend: Backend, progress: Callable[[str], None] = pr
     )
 
     progress(f"stochastic variance: {spec.stochastic_replicates} replications at the centre of the box")
-    centre = apply(calib, spec.parameters, (low + high) / 2)
+    centre = apply_multipliers(calib, spec.parameters, (low + high) / 2)
     frames = simulate_docs(
         backend, [centre], list(range(spec.stochastic_replicates)), seed, kpis, label="centre"
     )[0]
@@ -171,7 +151,7 @@ def calibrate(spec: Spec, backend: Backend, progress: Callable[[str], None] = pr
     )
 
     def simulate(thetas: np.ndarray, wave: int) -> np.ndarray:
-        docs = [apply(calib, spec.parameters, th) for th in thetas]
+        docs = [apply_multipliers(calib, spec.parameters, th) for th in thetas]
         runs = simulate_docs(backend, docs, list(range(spec.replicates)), seed, kpis, label=f"wave {wave}")
         return np.vstack([_vectors(r, targets, months).mean(axis=0) for r in runs])
 
@@ -193,7 +173,8 @@ def calibrate(spec: Spec, backend: Backend, progress: Callable[[str], None] = pr
     )
     t0 = time.perf_counter()
     docs = [
-        apply(calib, spec.parameters, row) for row in chosen[[p.name for p in spec.parameters]].to_numpy()
+        apply_multipliers(calib, spec.parameters, row)
+        for row in chosen[[p.name for p in spec.parameters]].to_numpy()
     ]
     runs = simulate_docs(backend, docs, list(range(spec.posterior_replicates)), seed, kpis, label="posterior")
     posterior = np.stack([_vectors(r, targets, months).reshape(-1, T, M) for r in runs])
@@ -201,7 +182,7 @@ def calibrate(spec: Spec, backend: Backend, progress: Callable[[str], None] = pr
 
     errors = fit_errors(targets, months, fit_months, check_months, z, posterior, var_s1)
     best = sample[[p.name for p in spec.parameters]].iloc[0].to_numpy()
-    fitted = apply(base, spec.parameters, best)
+    fitted = apply_multipliers(base, spec.parameters, best)
     timings["total"] = time.perf_counter() - started
     outcome = Outcome(
         spec,
@@ -222,7 +203,7 @@ def calibrate(spec: Spec, backend: Backend, progress: Callable[[str], None] = pr
         errors,
         timings,
     )
-    write_outputs(outcome, overlay_diff(prior, fitted))
+    write_outputs(outcome, document.diff(prior, fitted))
     return outcome
 
 
@@ -316,9 +297,6 @@ def write_outputs(o: Outcome, overlay: dict[str, Any]) -> None:
     """Overlay YAML (with the ``parameter_sets`` of the ``posterior_sets`` best plausible sets,
     :mod:`simcare.calibration.sets`), sample CSV, errors JSON and HTML report (each written
     atomically)."""
-    from simcare.calibration.report import html_report
-    from simcare.calibration.sets import parameter_sets_section, section_yaml
-
     spec = o.spec
     rel = os.path.relpath(spec.scenario, spec.overlay.parent)
     header = (

@@ -5,14 +5,40 @@ from __future__ import annotations
 import base64
 import html
 import io
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
+
+from simcare.calibration import history as H
+from simcare.calibration.spec import Spec, Target
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from simcare.calibration.fit import Outcome
+
+@dataclass
+class Outcome:
+    """Everything the report shows."""
+
+    spec: Spec
+    months: list[str]
+    fit_months: list[str]
+    check_months: list[str]
+    targets: list[Target]
+    dropped: list[str]
+    gaps: list[str]
+    observed: np.ndarray  # (T, M) in model units, NaN = gap
+    var_md: np.ndarray  # (T, M)
+    var_stochastic: np.ndarray  # (T, M) of one replication
+    result: H.Result
+    sample: pd.DataFrame  # plausible parameter sets, best first
+    any_plausible: bool
+    posterior: np.ndarray  # (K, R, T, M)
+    direct_summary: dict[str, Any]
+    errors: dict[str, Any]
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 def _png(fig: Figure) -> str:

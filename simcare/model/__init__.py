@@ -1,1 +1,1 @@
-"""Compiled models: flat arrays the engines run, and a builder that makes them from Python."""
+"""Compiled models: flat arrays the engines run (built from Python by :mod:`simcare.network`)."""

@@ -260,8 +260,7 @@ class CompiledModel:
                 raise ModelError("cap_time", "capacity changes must be sorted by (time, service)")
             if ((self.cap_service < 0) | (self.cap_service >= S)).any():
                 raise ModelError("cap_service", "capacity change names an unknown service")
-        kinds = (E.DIST_EXPONENTIAL, E.DIST_LOGNORMAL, E.DIST_GAMMA, E.DIST_WEIBULL,
-                 E.DIST_TRIANGULAR, E.DIST_UNIFORM, E.DIST_FIXED, E.DIST_EMPIRICAL)
+        kinds = np.arange(E.DIST_NONE + 1, E.N_DIST_KINDS)  # every distribution code
         if not np.isin(self.service_dist, kinds).all():
             raise ModelError("service_dist", "every (service, group) needs a service-time law")
         if not (np.isfinite(self.service_scale).all() and (self.service_scale > 0).all()):

@@ -9,27 +9,11 @@ from __future__ import annotations
 import numpy as np
 
 # --- Service-time and patience distributions (parameters in minutes) -------------------------
+# Each distribution (its code, name, parameters p0-p2 and sampler) is defined once, by its
+# ``@distribution`` line in simcare.sampling.distributions (DISTRIBUTIONS, DIST_NAMES); codes run
+# from 1 to N_DIST_KINDS - 1. The model layer needs only the sentinel and that range.
 DIST_NONE = 0  # no draw: used for "no patience" (the patient waits for ever)
-DIST_EXPONENTIAL = 1  # p0 = mean
-DIST_LOGNORMAL = 2  # p0 = mu, p1 = sigma of the underlying normal (compiled from mean, sd)
-DIST_GAMMA = 3  # p0 = shape k, p1 = scale theta
-DIST_WEIBULL = 4  # p0 = shape k, p1 = scale lambda
-DIST_TRIANGULAR = 5  # p0 = low, p1 = mode, p2 = high
-DIST_UNIFORM = 6  # p0 = low, p1 = high
-DIST_FIXED = 7  # p0 = value
-DIST_EMPIRICAL = 8  # p0 = offset into CompiledModel.empirical_values, p1 = count
-
-DIST_NAMES = {
-    DIST_NONE: "none",
-    DIST_EXPONENTIAL: "exponential",
-    DIST_LOGNORMAL: "lognormal",
-    DIST_GAMMA: "gamma",
-    DIST_WEIBULL: "weibull",
-    DIST_TRIANGULAR: "triangular",
-    DIST_UNIFORM: "uniform",
-    DIST_FIXED: "fixed",
-    DIST_EMPIRICAL: "empirical",
-}
+N_DIST_KINDS = 11  # one more than the largest code (a unit test checks every code is used)
 
 # --- Route tables: which event a routing decision follows -------------------------------------
 ROUTE_SERVED = 0  # after service ends

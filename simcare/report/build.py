@@ -16,13 +16,13 @@ import pandas as pd
 
 from simcare.analysis.compare import paired_differences
 from simcare.analysis.replications import precision_advice, replication_intervals
-from simcare.analysis.variance import spread_by_source
 from simcare.analysis.warmup import warmup_table
 from simcare.errors import DataError, SimcareError
+from simcare.pipeline import RunSet, ScenarioInfo, compiled
 from simcare.report.files import write_results, write_text
-from simcare.report.headline import available_headlines, impact_table, impact_text
+from simcare.report.headline import available_headlines, headline_spread, impact_table, impact_text
 from simcare.report.html import build_report
-from simcare.scenario.run import RunSet, ScenarioInfo
+from simcare.scenario.compile import CompiledScenario
 
 
 @dataclass
@@ -108,6 +108,42 @@ def advice_text(table: pd.DataFrame, advise: str, half_width: str, level: float 
     return "\n".join(lines)
 
 
+HEADLINE = (
+    ("ae_attendances", "A&E attendances per day"),
+    ("ae_within_4h", "% within 4 hours"),
+    ("ga_occupancy", "G&A bed occupancy %"),
+    ("nctr", "no criteria to reside (patients)"),
+    ("emergency_admissions", "emergency admissions per day"),
+    ("handover_over_60", "handovers over 60 min per day"),
+)
+PER_DAY = {"ae_attendances", "emergency_admissions", "handover_over_60"}
+
+
+def summary_text(cs: CompiledScenario, table: pd.DataFrame) -> str:
+    """The run-level headline measures by site/trust (mean over replications; not the finer
+    groups such as ``acuity:`` or ``locality:``); counts per day."""
+    days = (cs.timeline.end - cs.timeline.start).days + 1
+    t = table[(table["period"] == "run") & ~table["group"].str.contains(":", regex=False)]
+    t = t.groupby(["kpi", "group"])["value"].mean().reset_index()  # sites, trusts, hubs, ICB
+    lines = []
+    for kpi, label in HEADLINE:
+        rows = t[t["kpi"] == kpi]
+        if rows.empty:
+            continue
+        values = {g: v / days if kpi in PER_DAY else v for g, v in zip(rows["group"], rows["value"],
+                                                                         strict=True)}
+        order = sorted(values, key=lambda g: (g != "ICB", g))
+        cells = "  ".join(f"{g} {values[g]:,.1f}" for g in order)
+        lines.append(f"  {label:<36} {cells}")
+    return "\n".join(lines)
+
+
+def scenario_summary(info: ScenarioInfo, table: pd.DataFrame) -> str:
+    """:func:`summary_text` of one scenario of a RunSet table."""
+    cs, _ = compiled(info.file, expected_hash=info.scenario_hash)
+    return summary_text(cs, table[table["scenario"] == info.name])
+
+
 def interval_summary(table: pd.DataFrame, level: float = 0.95) -> str:
     """The headline measures of each scenario with their t-interval over replications (text)."""
     heads = available_headlines(table)
@@ -132,22 +168,10 @@ def sets_text(rs: RunSet) -> str:
     return "\n".join(lines)
 
 
-def spread_table(table: pd.DataFrame, scenarios: Sequence[ScenarioInfo]) -> pd.DataFrame:
-    """:func:`simcare.analysis.variance.spread_by_source` of the headline measures of the
-    scenarios that drew parameter sets (empty when none did)."""
-    n_sets = {i.name: i.parameter_sets for i in scenarios if i.parameter_sets}
-    if not n_sets:
-        return pd.DataFrame()
-    heads = available_headlines(table)
-    split = spread_by_source(table, n_sets, [(h.kpi, h.group) for h in heads])
-    labels = {(h.kpi, h.group): h.label for h in heads}
-    return split.assign(label=[labels[k, g] for k, g in zip(split["kpi"], split["group"], strict=True)])
-
-
 def spread_text(table: pd.DataFrame, scenarios: Sequence[ScenarioInfo]) -> str:
     """Where the spread between replications of the headline measures comes from, per scenario
     that drew parameter sets: parameter share and standard deviations ("" when none drew)."""
-    split = spread_table(table, scenarios)
+    split = headline_spread(table, scenarios)
     if split.empty:
         return ""
     lines = ["  spread between replications: parameter sets vs chance (one-way random-effects ANOVA)"]

@@ -7,11 +7,14 @@ Counts are totals over the reported window.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 
 from simcare.analysis.compare import verdict
+from simcare.analysis.variance import spread_table
+from simcare.pipeline import ScenarioInfo
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,13 @@ def available_headlines(table: pd.DataFrame) -> list[Headline]:
     run = table[table["period"] == "run"]
     have = set(zip(run["kpi"], run["group"], strict=True))
     return [h for h in HEADLINES if (h.kpi, h.group) in have]
+
+
+def headline_spread(table: pd.DataFrame, scenarios: Sequence[ScenarioInfo]) -> pd.DataFrame:
+    """:func:`simcare.analysis.variance.spread_table` of the headline measures of the scenarios
+    that drew parameter sets (empty when none did)."""
+    n_sets = {i.name: i.parameter_sets for i in scenarios if i.parameter_sets}
+    return spread_table(table, n_sets, [(h.kpi, h.group, h.label) for h in available_headlines(table)])
 
 
 def impact_table(differences: pd.DataFrame, headlines: list[Headline] | None = None) -> pd.DataFrame:

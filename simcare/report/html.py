@@ -1,7 +1,7 @@
 """The winter report: one self-contained HTML file (figures embedded as base64 PNG).
 
 :func:`build_report` takes the tidy KPI table (fresh or stored results), the name of the base
-scenario and, when known, what was run (:class:`simcare.scenario.run.ScenarioInfo`) and the
+scenario and, when known, what was run (:class:`simcare.pipeline.ScenarioInfo`) and the
 MSER-5 warm-up table; it returns the HTML text. Sections (element ids, tested):
 
 ``what-was-run`` (scenarios, levers, window, warm-up, replications, seeds, engine, version: the
@@ -27,10 +27,10 @@ from matplotlib.figure import Figure
 from simcare.analysis.compare import paired_differences
 from simcare.analysis.replications import precision_advice, replication_intervals
 from simcare.errors import SimcareError
+from simcare.pipeline import ScenarioInfo
 from simcare.report import winter_figures as wf
-from simcare.report.headline import Headline, available_headlines, impact_table
+from simcare.report.headline import Headline, available_headlines, headline_spread, impact_table
 from simcare.report.published_context import PANELS, winter_context
-from simcare.scenario.run import ScenarioInfo
 
 GROUP_LABELS = {
     "ICB": "whole ICB", "type1": "type 1 EDs", "bri": "Bristol Royal Infirmary", "southmead": "Southmead",
@@ -303,7 +303,7 @@ def _daily_section(table: pd.DataFrame, shown: list[str], modelled: set[str] | N
         fig = wf.fan_chart(table, "ae_within_4h", sites("ae_within_4h"), shown, "% within 4 hours",
                            "A&E: % of attendances leaving within 4 hours of arrival, by site",
                            group_labels=GROUP_LABELS, reference=((78.0, "78 % national standard 2025/26"),))
-        out.append(wf_html(fig, "fig-ed4h", "Daily percentage within 4 hours at each ED",
+        out.append(figure_html(fig, "fig-ed4h", "Daily percentage within 4 hours at each ED",
                            f"The share of each day's A&E attendances that left within 4 hours, at each "
                            f"emergency department ({names}). Higher is better; the dashed line is the "
                            "78 % standard for March 2026."))
@@ -313,7 +313,7 @@ def _daily_section(table: pd.DataFrame, shown: list[str], modelled: set[str] | N
             and wf.has_daily(table, "ga_beds"):
         trusts = _ordered_groups(table, "ga_beds", ("ICB",))
         fig = wf.occupancy_chart(table, trusts, shown, GROUP_LABELS)
-        out.append(wf_html(fig, "fig-occupancy", "Daily G&A beds occupied and beds open per trust",
+        out.append(figure_html(fig, "fig-occupancy", "Daily G&A beds occupied and beds open per trust",
                            "How many general and acute beds were occupied each day (solid line and band) "
                            "against the beds open that day (dashed). When the lines meet, the hospital "
                            "is full: ambulances queue and A&E patients wait for a bed."))
@@ -323,7 +323,7 @@ def _daily_section(table: pd.DataFrame, shown: list[str], modelled: set[str] | N
         fig = wf.fan_chart(table, "nctr", _ordered_groups(table, "nctr"), shown, "patients",
                            "Patients in hospital with no criteria to reside", group_labels=GROUP_LABELS,
                            sharey=False)
-        out.append(wf_html(fig, "fig-nctr", "Daily count of patients with no criteria to reside",
+        out.append(figure_html(fig, "fig-nctr", "Daily count of patients with no criteria to reside",
                            "Patients who are well enough to leave hospital but are still in a bed, usually "
                            "waiting for care at home or in a care home (discharge to assess). Lower is "
                            "better: each one holds a bed another patient needs."))
@@ -338,7 +338,7 @@ def _daily_section(table: pd.DataFrame, shown: list[str], modelled: set[str] | N
             panels.append(wf.Panel("crews_at_handover", "ICB", "crews waiting to hand over (ICB)", "crews"))
         fig = wf.fan_panels(table, panels, shown, "Ambulance handover: mean time from arrival to handover"
                             + (", and crews waiting" if crews else ""))
-        out.append(wf_html(fig, "fig-handover", "Daily mean ambulance handover time",
+        out.append(figure_html(fig, "fig-handover", "Daily mean ambulance handover time",
                            "The average time an ambulance crew waited at hospital to hand over its "
                            "patient, day by day, for the whole ICB and at each hospital"
                            + ("; the last panel counts the crews standing at EDs waiting (on average over "
@@ -348,7 +348,7 @@ def _daily_section(table: pd.DataFrame, shown: list[str], modelled: set[str] | N
         fig = wf.fan_chart(table, "handover_over_60", _ordered_groups(table, "handover_over_60"), shown,
                            "handovers", "Ambulance handovers over 60 minutes per day",
                            group_labels=GROUP_LABELS)
-        out.append(wf_html(fig, "fig-handover", "Daily handovers over 60 minutes",
+        out.append(figure_html(fig, "fig-handover", "Daily handovers over 60 minutes",
                            "How many ambulance handovers took longer than an hour each day. "
                            "Lower is better."))
     else:
@@ -361,7 +361,7 @@ def _daily_section(table: pd.DataFrame, shown: list[str], modelled: set[str] | N
         if mean:
             panels.append(wf.Panel("nhs111_answer_mean", "ICB", "mean time to answer", "seconds"))
         fig = wf.fan_panels(table, panels, shown, "NHS 111 answer times, whole ICB", ncols=2)
-        out.append(wf_html(fig, "fig-111", "Daily NHS 111 answer times",
+        out.append(figure_html(fig, "fig-111", "Daily NHS 111 answer times",
                            "Left: the share of each day's NHS 111 calls answered within a minute (higher is "
                            "better)" + ("; right: the average wait before a call is answered, in seconds "
                                         "(lower is better)" if mean else "")
@@ -371,10 +371,6 @@ def _daily_section(table: pd.DataFrame, shown: list[str], modelled: set[str] | N
         absent("fig-111", "NHS 111 answer times", ["nhs111_answered_60s"], "111")
     out.append("</section>")
     return "".join(out)
-
-
-def wf_html(fig: Figure, fig_id: str, alt: str, caption: str) -> str:
-    return figure_html(fig, fig_id, alt, caption)
 
 
 def _published_section(table: pd.DataFrame, base: str, published: pd.DataFrame | None, level: float,
@@ -448,9 +444,7 @@ def _share(x: float) -> str:
 
 def _sets_section(table: pd.DataFrame, infos: Sequence[ScenarioInfo], label: dict[str, str]) -> str:
     """``parameter-uncertainty``: the split of the headline measures' spread ("" if no set drawn)."""
-    from simcare.report.build import spread_table
-
-    split = spread_table(table, infos)
+    split = headline_spread(table, infos)
     if split.empty:
         return ""
     out = ['<section id="parameter-uncertainty"><h2>Where the spread comes from: parameters or chance</h2>',

@@ -14,7 +14,6 @@ import matplotlib
 
 matplotlib.use("Agg")  # no screen needed; figures are embedded, never shown
 
-import datetime as dt  # noqa: E402
 from collections.abc import Sequence  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 
@@ -268,7 +267,3 @@ def published_chart(model: pd.DataFrame, published: pd.DataFrame,
     fig.suptitle("Model by month beside published figures for the same calendar months", fontsize=12)
     return fig
 
-
-def month_label(period: str) -> str:
-    """'2025-12' -> 'December 2025'."""
-    return dt.date(int(period[:4]), int(period[5:7]), 1).strftime("%B %Y")

@@ -10,15 +10,10 @@ hour, per-capita rates per person per hour, fractions in [0, 1], times of day in
 midnight (see :mod:`simcare.scenario.units`).
 """
 
+from simcare.scenario.document import format_path
 from simcare.scenario.errors import ScenarioError
 from simcare.scenario.jsonschema import scenario_json_schema
-from simcare.scenario.load import (
-    format_path,
-    load_scenario,
-    load_scenario_data,
-    scenario_hash,
-    validate_scenario,
-)
+from simcare.scenario.load import load_scenario, load_scenario_data
 from simcare.scenario.schema import DistributionSpec, RosterSpec, Scenario
 from simcare.scenario.units import (
     Date,
@@ -34,6 +29,7 @@ from simcare.scenario.units import (
     parse_rate,
     parse_time_of_day,
 )
+from simcare.scenario.validate import scenario_hash, validate_scenario
 
 __all__ = [
     "Date",

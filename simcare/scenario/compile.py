@@ -36,8 +36,8 @@ from typing import Any
 
 import numpy as np
 
-from simcare.model.builder import Network, Roster
 from simcare.model.compiled import CompiledModel
+from simcare.network import Network, Roster
 from simcare.sampling.distributions import Distribution, Fixed
 from simcare.scenario.errors import ScenarioError
 from simcare.scenario.timeline import (

@@ -14,14 +14,17 @@ every other field (unknown keys, units, ranges), with paths ``levers.NAME.FIELD`
 from __future__ import annotations
 
 import copy
+import difflib
 from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from simcare.scenario import document
 from simcare.scenario.errors import ScenarioError
 from simcare.scenario.schema import Scenario
 from simcare.scenario.units import Duration, Fraction, format_per_capita_rate
+from simcare.scenario.validate import validate_scenario
 
 Doc = dict[str, Any]
 
@@ -111,20 +114,6 @@ def _scale_servers(roster: Any, factor: float) -> Any:
     return out
 
 
-def _roster(doc: Doc, *keys: str) -> Any:
-    node: Any = doc
-    for k in keys:
-        node = node[k]
-    return node
-
-
-def _set(doc: Doc, value: Any, *keys: str) -> None:
-    node: Any = doc
-    for k in keys[:-1]:
-        node = node[k]
-    node[keys[-1]] = value
-
-
 def _problem(name: str, message: str) -> ValueError:
     return ValueError(f"{name}: {message}")
 
@@ -196,11 +185,13 @@ def _acute_capacity(doc: Doc, s: AcuteCapacity) -> None:
     for trust, n in s.beds.items():
         if trust not in doc.get("beds", {}):
             raise _problem(f"beds.{trust}", f"no trust {trust!r} in beds")
-        _set(doc, _add_servers(_roster(doc, "beds", trust, "beds"), n), "beds", trust, "beds")
+        at = ("beds", trust, "beds")
+        document.set_value(doc, at, _add_servers(document.get(doc, at), n))
     for site, n in s.cubicles.items():
         if site not in doc.get("ed", {}):
             raise _problem(f"cubicles.{site}", f"no ED site {site!r}")
-        _set(doc, _add_servers(_roster(doc, "ed", site, "cubicles"), n), "ed", site, "cubicles")
+        at = ("ed", site, "cubicles")
+        document.set_value(doc, at, _add_servers(document.get(doc, at), n))
     if s.crews:
         if "ambulance" not in doc:
             raise _problem("crews", "needs an ambulance section")
@@ -230,10 +221,6 @@ def apply_levers(scenario: Scenario, file: str = "<scenario>") -> Scenario:
     section is kept as a record of what was done. Raises ScenarioError naming each bad lever."""
     if not scenario.levers:
         return scenario
-    import difflib
-
-    from simcare.scenario.load import validate_scenario
-
     doc: Doc = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
     problems: list[tuple[str, str]] = []
     for name, settings in scenario.levers.items():

@@ -2,25 +2,40 @@
 
 A calibrated overlay carries its parameter uncertainty as ``n`` plausible parameter sets: rows of
 positive multipliers (dimensionless), one per parameter, of the values the merged scenario
-document holds at each parameter's dotted paths (``*`` matches every key of a mapping). A run
-that draws uses set ``r mod n`` in replication ``r`` (:func:`set_for`), with the same random
-streams as without drawing (common random numbers across sets).
+document holds at each parameter's paths (:mod:`simcare.scenario.document`; ``*`` matches every
+key of a mapping). A run that draws uses set ``r mod n`` in replication ``r`` (:func:`set_for`),
+with the same random streams as without drawing (common random numbers across sets).
 
-A set is applied to the merged document *before* validation, with
-:func:`simcare.calibration.parameters.apply` (durations, per-capita rates, numbers, integer
-counts and rosters); validation and levers then run exactly as for the file. A row of ones
-changes nothing (it is not applied at all), so set 0 of a fitted overlay is the file itself.
+A set is applied to the merged document *before* validation, with :func:`apply_multipliers`
+(durations, per-capita rates, numbers, integer counts and rosters:
+:func:`simcare.scenario.document.scale`); validation and levers then run exactly as for the
+file. A row of ones changes nothing (it is not applied at all), so set 0 of a fitted overlay is
+the file itself. Calibration applies its parameters with the same function.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+import copy
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Protocol
 
+from simcare.scenario.document import PathError, match, scale_at
 from simcare.scenario.errors import ScenarioError
 from simcare.scenario.schema import Loc, ParameterSetsSpec, Scenario
 
-__all__ = ["apply_parameter_set", "drawn_sets", "is_identity", "path_problems", "set_for"]
+__all__ = ["Multiplier", "apply_multipliers", "apply_parameter_set", "drawn_sets", "is_identity",
+           "path_problems", "set_for"]
+
+
+class Multiplier(Protocol):
+    """A named multiplier of the values at some paths: a parameter of a set
+    (``parameter_sets.parameters``) or of a calibration (``calibration.parameters.Parameter``)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def paths(self) -> Sequence[str]: ...
 
 
 def set_for(replication: int, n: int) -> int:
@@ -50,16 +65,36 @@ def is_identity(row: Sequence[float]) -> bool:
 
 
 def path_problems(document: Mapping[str, Any], spec: ParameterSetsSpec) -> list[tuple[Loc, str]]:
-    """``(field path, message)`` for every parameter path that matches nothing in ``document``
-    (the merged scenario document, or the dump of a validated scenario)."""
-    from simcare.calibration.parameters import matches
-
+    """``(field path, message)`` for every parameter path that is malformed or matches nothing
+    in ``document`` (the merged scenario document, or the dump of a validated scenario)."""
     out: list[tuple[Loc, str]] = []
     for i, p in enumerate(spec.parameters):
         for j, path in enumerate(p.paths):
-            if not matches(dict(document), path):
-                out.append((("parameter_sets", "parameters", i, "paths", j),
-                            f"'{path}' (parameter {p.name}) matches nothing in the scenario"))
+            loc: Loc = ("parameter_sets", "parameters", i, "paths", j)
+            try:
+                found = match(document, path)
+            except PathError as exc:
+                out.append((loc, f"'{path}' (parameter {p.name}): {exc}"))
+                continue
+            if not found:
+                out.append((loc, f"'{path}' (parameter {p.name}) matches nothing in the scenario"))
+    return out
+
+
+def apply_multipliers(document: Mapping[str, Any], parameters: Sequence[Multiplier],
+                      factors: Iterable[float]) -> dict[str, Any]:
+    """A copy of ``document`` with every value at each parameter's paths multiplied by its
+    factor (``factors`` in ``parameters`` order, dimensionless; :func:`scale_at`).
+
+    Raises ValueError naming the parameter and path if a path matches nothing or a value cannot
+    be scaled."""
+    out = copy.deepcopy(dict(document))
+    for p, factor in zip(parameters, factors, strict=True):
+        for path in p.paths:
+            try:
+                scale_at(out, path, float(factor))
+            except ValueError as exc:
+                raise ValueError(f"parameter {p.name}: {exc}") from None
     return out
 
 
@@ -70,10 +105,6 @@ def apply_parameter_set(document: Mapping[str, Any], spec: ParameterSetsSpec, in
 
     Raises ScenarioError naming ``source`` and ``parameter_sets.sets[index]`` when ``index`` is
     out of range, a path matches nothing, or a value there cannot be scaled (e.g. a yes/no)."""
-    import copy
-
-    from simcare.calibration.parameters import Parameter, apply
-
     n = len(spec.sets)
     if not 0 <= index < n:
         raise ScenarioError(source, [("parameter_sets.sets", f"has {n} set{'s' * (n != 1)}: "
@@ -81,8 +112,7 @@ def apply_parameter_set(document: Mapping[str, Any], spec: ParameterSetsSpec, in
     row = spec.sets[index]
     if is_identity(row):
         return copy.deepcopy(dict(document))
-    params = [Parameter(p.name, tuple(p.paths), 0.0, 0.0) for p in spec.parameters]
     try:
-        return apply(dict(document), params, row)
+        return apply_multipliers(document, spec.parameters, row)
     except ValueError as exc:
         raise ScenarioError(source, [(f"parameter_sets.sets[{index}]", str(exc))]) from None

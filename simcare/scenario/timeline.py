@@ -1,26 +1,19 @@
 """The run's calendar: dates to simulation minutes, daily demand multipliers, rosters by date.
 
 Simulation time 0 is midnight at the start of the warm-up (the run's first reported day minus
-the warm-up, rounded up to whole days). Hours of the week count from Monday 00:00.
+the warm-up, rounded up to whole days). Hours of the week count from Monday 00:00 (day sets and
+hour-of-week profiles are the scenario schema's).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
-
-import numpy as np
 
 HOURS_PER_WEEK = 168
 MINUTES_PER_DAY = 1440.0
-DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-DAY_SETS = {
-    "all": DAY_NAMES,
-    "weekdays": DAY_NAMES[:5],
-    "weekends": DAY_NAMES[5:],
-}
 
 
 @dataclass(frozen=True)
@@ -64,12 +57,6 @@ class Timeline:
         return (day - self.origin).days
 
 
-def expand_days(days: str | Sequence[str]) -> tuple[int, ...]:
-    """Day names ("all", "weekdays", "weekends" or a list of "mon".."sun") to indices 0..6."""
-    names = DAY_SETS[days] if isinstance(days, str) else tuple(days)
-    return tuple(DAY_NAMES.index(d) for d in names)
-
-
 def weekly_from_shifts(
     default: int, shifts: Iterable[tuple[tuple[int, ...], float, float, int]]
 ) -> list[int]:
@@ -89,11 +76,3 @@ def weekly_from_shifts(
                     covered[h] = True
     return [weekly[h] if covered[h] else default for h in range(HOURS_PER_WEEK)]
 
-
-def hour_of_week_profile(hourly: Sequence[float], weekday: Sequence[float]) -> np.ndarray:
-    """168 multipliers, mean 1: hourly weights (24) times weekday weights (7), each normalised."""
-    h = np.asarray(hourly, dtype=float)
-    w = np.asarray(weekday, dtype=float)
-    h = h / h.mean()
-    w = w / w.mean()
-    return np.array([h[i % 24] * w[i // 24] for i in range(HOURS_PER_WEEK)])

@@ -9,12 +9,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from simcare.batch import task as T
+from simcare import pipeline as P
 from simcare.batch.plan import Plan, load_plan
 from simcare.batch.runner import run_batch
 from simcare.batch.store import Store, StoreError, code_digest, load_store
-from simcare.batch.task import KPI_COLUMNS, PROVENANCE_COLUMNS
 from simcare.errors import EngineError
+from simcare.pipeline import KPI_COLUMNS, PROVENANCE_COLUMNS
 
 from .conftest import DATA
 
@@ -60,14 +60,14 @@ def test_run_then_resume_runs_nothing_twice(plan: Plan, tmp_path: Path) -> None:
 
 def test_a_failing_replication_is_recorded_and_the_batch_carries_on(
         plan: Plan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    real = T._simulate
+    real = P.run
 
-    def flaky(cs, replication, seed, engine, keep_visits):  # type: ignore[no-untyped-def]
+    def flaky(model, seed, replication, engine):  # type: ignore[no-untyped-def]
         if replication == 1:
             raise EngineError("deadlock at ed:bri after 3 days")
-        return real(cs, replication, seed, engine, keep_visits)
+        return real(model, seed=seed, replication=replication, engine=engine)
 
-    monkeypatch.setattr(T, "_simulate", flaky)
+    monkeypatch.setattr(P, "run", flaky)
     store = tmp_path / "store"
     outcome = run_batch(plan, store)
     assert (outcome.ran, outcome.failed) == (4, 2)
@@ -79,7 +79,7 @@ def test_a_failing_replication_is_recorded_and_the_batch_carries_on(
     assert sorted(set(load_store(store)["replication"])) == [0]
     # failures stay failures unless asked to retry
     assert run_batch(plan, store).ran == 0
-    monkeypatch.setattr(T, "_simulate", real)
+    monkeypatch.setattr(P, "run", real)
     retried = run_batch(plan, store, retry_failed=True)
     assert (retried.ran, retried.failed, retried.status.ok) == (2, 0, 4)
     assert len(load_store(store)) == sum(len(pd.read_parquet(store / "kpis" / f"{k}.parquet")) for k in KEYS)

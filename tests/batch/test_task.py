@@ -7,18 +7,12 @@ import dataclasses
 import pandas as pd
 import pytest
 
+from simcare import pipeline as P
 from simcare._version import __version__
-from simcare.batch import task as T
-from simcare.batch.task import (
-    KPI_COLUMNS,
-    PROVENANCE_COLUMNS,
-    Task,
-    prepare_scenario,
-    run_replication,
-    run_task,
-)
+from simcare.batch.task import Task, run_replication, run_task
 from simcare.engine import run
 from simcare.kpi.uec import uec_measures
+from simcare.pipeline import KPI_COLUMNS, PROVENANCE_COLUMNS, prepare
 from simcare.scenario import ScenarioError, load_scenario_data
 from simcare.scenario.compile import compile_scenario
 from simcare.scenario.load import load_scenario
@@ -52,16 +46,16 @@ def test_overrides_change_the_run_and_its_hash() -> None:
 
 def test_compiled_once_per_scenario_per_process(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
-    real = T.compile_scenario
+    real = P.compile_scenario
 
     def counting(scenario: object, source: str = "") -> object:
         calls.append(source)
         return real(scenario, source)
 
-    monkeypatch.setattr(T, "compile_scenario", counting)
-    monkeypatch.setattr(T, "_CACHE", type(T._CACHE)())
+    monkeypatch.setattr(P, "compile_scenario", counting)
+    monkeypatch.setattr(P, "_CACHE", type(P._CACHE)())
     doc = load_scenario_data(SHORT)
-    sc, digest = prepare_scenario(doc, {"calendar.growth": "1%"}, "short")
+    sc, digest = prepare(doc, {"calendar.growth": "1%"}, "short")
     task = Task(key="p00000-r0000", scenario="s", document=doc, source="short",
                 overrides={"calendar.growth": "1%"}, scenario_hash=digest, replication=0, seed=1)
     first = run_task(task)

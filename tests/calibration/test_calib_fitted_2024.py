@@ -22,8 +22,8 @@ import pytest
 
 from simcare.calibration.observed import monthly_observations
 from simcare.calibration.spec import Target
+from simcare.pipeline import replicate
 from simcare.scenario.load import load_scenario_data
-from simcare.scenario.run import compile_file, run_compiled
 
 ROOT = Path(__file__).resolve().parents[2]
 FITTED = ROOT / "calibration" / "fitted"
@@ -53,8 +53,9 @@ def stated_error(name: str) -> float:
 
 @pytest.fixture(scope="module")
 def model_and_published() -> tuple[pd.DataFrame, pd.DataFrame]:
-    cs, _ = compile_file(ROOT / "scenarios" / "bnssg" / "validation_2024.yaml")
-    table = run_compiled(cs, ERRORS["regression_replications"], seed=2025)
+    path = ROOT / "scenarios" / "bnssg" / "validation_2024.yaml"
+    table = pd.concat([replicate(path, r, seed=2025).kpis for r in range(ERRORS["regression_replications"])],
+                      ignore_index=True)
     monthly = table[table["period"].isin(MONTHS)]
     model = monthly.groupby(["kpi", "group", "period"])["value"].mean().reset_index()
     published, _ = monthly_observations(MONTHS[0], MONTHS[-1])

@@ -12,14 +12,15 @@ import pandas as pd
 import pytest
 import yaml
 
+from simcare.batch.backends import InProcessBackend
 from simcare.batch.plan import PlanError, load_plan
-from simcare.batch.task import prepare_scenario, run_task
+from simcare.batch.task import run_task
 from simcare.calibration.parameters import Parameter
 from simcare.calibration.sets import add_to_overlay, parameter_sets_section
 from simcare.calibration.spec import load_spec
 from simcare.cli import main
+from simcare.pipeline import prepare, run_files
 from simcare.scenario import ScenarioError, load_scenario, load_scenario_data, scenario_hash
-from simcare.scenario.run import run_files
 from simcare.scenario.schema import ParameterSetsSpec
 from simcare.scenario.sets import set_for
 
@@ -55,6 +56,8 @@ def _scenario(tmp_path: Path, name: str, **sections: object) -> Path:
     ({**DOUBLE_BRI, "drew": True}, "parameter_sets.drew", "unknown key"),
     ({**DOUBLE_BRI, "parameters": [{"name": "x", "paths": ["ed.nowhere.cubicles"]}]},
      "parameter_sets.parameters[0].paths[0]", "matches nothing"),
+    ({**DOUBLE_BRI, "parameters": [{"name": "x", "paths": ["ed..cubicles"]}]},
+     "parameter_sets.parameters[0].paths[0]", "'ed..cubicles' (parameter x): malformed"),
     ({**DOUBLE_BRI, "parameters": [{"name": "x", "paths": []}]},
      "parameter_sets.parameters[0].paths", "at least 1"),
 ])
@@ -85,26 +88,26 @@ def test_set_zero_is_the_file_and_others_scale_the_document() -> None:
     scenario = load_scenario(SHORT)
     spec = scenario.parameter_sets
     assert spec is not None and spec.sets[0] == [1.0] * len(spec.parameters)
-    s0, h0 = prepare_scenario(SHORT, None, None, 0)
+    s0, h0 = prepare(SHORT, None, None, 0)
     assert s0 == scenario and h0 == scenario_hash(scenario)
-    s1, h1 = prepare_scenario(SHORT, None, None, 1)
+    s1, h1 = prepare(SHORT, None, None, 1)
     assert h1 != h0
     column = [p.name for p in spec.parameters].index("ed_cubicles")
     for site in ("bri", "southmead", "weston"):  # integer counts: rounded, as calibration does
         want = round(scenario.ed[site].cubicles.default * spec.sets[1][column])
         assert s1.ed[site].cubicles.default == want
     # levers are applied after the set: 6 more BRI cubicles on top of the set's
-    s1_lever, _ = prepare_scenario(SHORT, {"levers.acute_capacity.cubicles.bri": 6}, None, 1)
+    s1_lever, _ = prepare(SHORT, {"levers.acute_capacity.cubicles.bri": 6}, None, 1)
     assert s1_lever.ed["bri"].cubicles.default == s1.ed["bri"].cubicles.default + 6
 
 
 def test_override_value_wins_over_the_set(tmp_path: Path) -> None:
     path = _scenario(tmp_path, "double", parameter_sets=DOUBLE_BRI)
     base = load_scenario(path).ed["bri"].cubicles.default
-    assert prepare_scenario(path, None, None, 1)[0].ed["bri"].cubicles.default == 2 * base
-    assert prepare_scenario(path, {"ed.bri.cubicles": 30}, None, 1)[0].ed["bri"].cubicles.default == 30
+    assert prepare(path, None, None, 1)[0].ed["bri"].cubicles.default == 2 * base
+    assert prepare(path, {"ed.bri.cubicles": 30}, None, 1)[0].ed["bri"].cubicles.default == 30
     with pytest.raises(ScenarioError, match=r"parameter_sets\.sets: has 2 sets: no set 2"):
-        prepare_scenario(path, None, None, 2)
+        prepare(path, None, None, 2)
 
 
 def test_set_for_is_replication_mod_n() -> None:
@@ -139,7 +142,7 @@ def test_shipped_overlays_hold_their_samples_sets(overlay: str, window: dict[str
     assert spec.overlay.name == overlay
     held = load_scenario_data(spec.overlay)["parameter_sets"]
     assert held == parameter_sets_section(pd.read_csv(spec.sample), spec.parameters, spec.posterior_sets)
-    assert prepare_scenario(spec.overlay, None, None, 0)[1] == scenario_hash(load_scenario(spec.overlay))
+    assert prepare(spec.overlay, None, None, 0)[1] == scenario_hash(load_scenario(spec.overlay))
 
 
 def test_add_to_overlay_replaces_the_section(tmp_path: Path) -> None:
@@ -169,9 +172,10 @@ def test_drawing_run_uses_set_r_mod_n(tmp_path: Path) -> None:
     byte-identical to the run without drawing (same random streams), 1 and 3 differ, and only
     there does BRI wait less."""
     plain = run_files([_scenario(tmp_path, "plain", parameter_sets={**DOUBLE_BRI, "draw": False})],
-                      replications=4, progress=False)
+                      replications=4, backend=InProcessBackend(),
+                      progress=False)
     drew = run_files([_scenario(tmp_path, "drew", parameter_sets=DOUBLE_BRI)], replications=4,
-                     progress=False)
+                     backend=InProcessBackend(), progress=False)
     assert plain.scenarios[0].parameter_sets == 0 and drew.scenarios[0].parameter_sets == 2
     for r in range(4):
         a = _values(plain.table[plain.table["replication"] == r])
@@ -208,12 +212,13 @@ def test_cli_flag_draws_and_reports(tmp_path: Path) -> None:
 
 
 def test_report_splits_the_spread_with_two_replications_per_set(tmp_path: Path) -> None:
-    from simcare.report.build import spread_table, spread_text
+    from simcare.report.build import spread_text
+    from simcare.report.headline import headline_spread
     from simcare.report.html import _sets_section
 
     rs = run_files([_scenario(tmp_path, "drew", parameter_sets=DOUBLE_BRI)], replications=4,
-                   progress=False)
-    split = spread_table(rs.table, rs.scenarios)
+                   backend=InProcessBackend(), progress=False)
+    split = headline_spread(rs.table, rs.scenarios)
     row = split[(split["kpi"] == "ae_within_4h") & (split["group"] == "type1")].iloc[0]
     assert row["sets"] == 2 and row["needed"] == 0 and 0 <= row["parameter_share"] <= 1
     assert "drew (2 sets, 4 replications)" in spread_text(rs.table, rs.scenarios)

@@ -14,8 +14,8 @@ from simcare.engine import run
 from simcare.kpi.definitions import GROUP_KINDS
 from simcare.kpi.registry import group_kind
 from simcare.kpi.uec import COLUMNS, uec_measures
+from simcare.pipeline import compiled
 from simcare.scenario.compile import CompiledScenario
-from simcare.scenario.run import compile_file
 
 Bnssg = tuple[CompiledScenario, pd.DataFrame]
 BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "bnssg" / "baseline_winter.yaml"
@@ -23,7 +23,7 @@ BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "bnssg" / "baseli
 
 @pytest.fixture(scope="module")
 def bnssg() -> Bnssg:
-    cs, _ = compile_file(BASELINE)
+    cs, _ = compiled(BASELINE)
     return cs, uec_measures(run(cs.model, seed=11), cs)
 
 

@@ -2,7 +2,7 @@
 
 A drawn value is a :class:`NetSpec`: a plain, printable description of a Network (groups,
 services, routes, arrival streams) plus the seed and replication to run it with.
-``spec.network()`` builds the :class:`~simcare.model.builder.Network`, ``spec.compile()`` the
+``spec.network()`` builds the :class:`~simcare.network.Network`, ``spec.compile()`` the
 CompiledModel, and ``spec.code()`` returns Python source that rebuilds it, so a failing example
 can be pasted into a bug report or a regression test as is.
 
@@ -49,8 +49,8 @@ from dataclasses import dataclass, field, replace
 
 from hypothesis import strategies as st
 
-from simcare.model.builder import HOURS_PER_WEEK, Network, Roster
 from simcare.model.compiled import CompiledModel
+from simcare.network import HOURS_PER_WEEK, Network, Roster
 from simcare.sampling.distributions import (
     Distribution,
     Empirical,
@@ -214,7 +214,7 @@ class NetSpec:
         lines = [
             "import math",
             "from simcare.engine import run",
-            "from simcare.model.builder import Network, Roster",
+            "from simcare.network import Network, Roster",
             "from simcare.sampling.distributions import (Empirical, Exponential, Fixed, Gamma,",
             "    Lognormal, Triangular, Uniform, Weibull)",
             "from simcare.sampling.draws import draw",

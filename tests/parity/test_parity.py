@@ -29,8 +29,8 @@ from strategies import NetSpec, networks
 
 from simcare.engine import RunResult, run
 from simcare.errors import DeadlockError, EngineError
-from simcare.model.builder import Network, Roster
 from simcare.model.compiled import CompiledModel
+from simcare.network import Network, Roster
 from simcare.sampling.distributions import (
     Empirical,
     Exponential,

@@ -53,20 +53,21 @@ def _engine(engine: str, hours: float) -> str:
 
 
 def _compiled_models() -> str:
-    from simcare.scenario.run import compile_file
+    from simcare.pipeline import compiled
 
     lines = []
     for path in sorted(BNSSG.glob("*.yaml")):
-        cs, digest = compile_file(path)
+        cs, digest = compiled(path)
         lines.append(f"{path.name} {digest} {cs.model.digest()}")
     return _sha("\n".join(lines).encode())
 
 
 def _replicate(parameter_set: int | None) -> str:
-    from simcare.scenario.run import replicate_file
+    from simcare.pipeline import TIDY_COLUMNS, replicate
 
-    kpis, daily = replicate_file(str(BNSSG / "baseline_winter.yaml"), 0, SEED, "numba", parameter_set)
-    return _sha((frame_digest(kpis) + frame_digest(daily)).encode())
+    rep = replicate(str(BNSSG / "baseline_winter.yaml"), 0, SEED, "numba", parameter_set=parameter_set,
+                    daily=True)
+    return _sha((frame_digest(rep.kpis[TIDY_COLUMNS]) + frame_digest(rep.daily)).encode())
 
 
 def _batch() -> str:

@@ -8,8 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from simcare.batch.backends import InProcessBackend
 from simcare.cli import main
-from simcare.scenario.run import TIDY_COLUMNS, run_files
+from simcare.pipeline import TIDY_COLUMNS, run_files
 
 DATA = Path(__file__).parent / "data"
 SHORT, SAME, DISCHARGE = DATA / "short_winter.yaml", DATA / "short_same.yaml", DATA / "short_discharge.yaml"
@@ -64,7 +65,7 @@ def test_identical_scenario_differs_by_exactly_zero(compared: tuple[Path, str]) 
 def test_process_pool_gives_the_same_numbers_as_one_process(compared: tuple[Path, str]) -> None:
     out, _ = compared
     pooled = pd.read_parquet(out / "measures.parquet")
-    single = run_files([SHORT], replications=2, workers=1, progress=False).table
+    single = run_files([SHORT], replications=2, backend=InProcessBackend(), progress=False).table
     pooled = pooled[pooled["scenario"] == "bnssg_short_winter"].reset_index(drop=True)
     pd.testing.assert_frame_equal(single.reset_index(drop=True), pooled, check_dtype=False)
 

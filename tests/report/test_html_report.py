@@ -8,9 +8,9 @@ import re
 import pandas as pd
 from report_synthetic import synthetic_table
 
+from simcare.pipeline import ScenarioInfo
 from simcare.report.html import build_report
 from simcare.report.published_context import published_monthly, winter_context
-from simcare.scenario.run import ScenarioInfo
 
 SECTIONS = ("what-was-run", "warm-up", "headline", "impacts", "daily", "published", "precision", "notes")
 FIGURES = ("fig-warmup", "fig-impacts", "fig-ed4h", "fig-occupancy", "fig-nctr", "fig-handover", "fig-111",

@@ -9,10 +9,10 @@ import pytest
 
 from simcare import run
 from simcare.cli import main
+from simcare.pipeline import compiled, replicate
 from simcare.scenario.compile import compile_scenario
 from simcare.scenario.errors import ScenarioError
 from simcare.scenario.load import load_scenario
-from simcare.scenario.run import compile_file, run_compiled
 
 BNSSG = Path(__file__).resolve().parents[2] / "scenarios" / "bnssg"
 FILES = sorted(BNSSG.glob("*.yaml"))
@@ -27,7 +27,7 @@ def test_the_expected_scenarios_are_shipped() -> None:
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
 def test_scenario_validates_and_compiles(path: Path) -> None:
-    cs, digest = compile_file(path)
+    cs, digest = compiled(path)
     assert len(digest) == 64
     cs.model.validate()
     assert {"111_phone", "ambulance", "beds:rvj", "beds:ra7", "ed:southmead", "ed:bri",
@@ -103,8 +103,7 @@ def test_combined_package_improves_flow_under_common_random_numbers() -> None:
     4-hour performance (a large effect: 65 % -> 79 % within 4 h in the default run)."""
     out = {}
     for name in ("baseline_winter", "combined"):
-        cs, _ = compile_file(BNSSG / f"{name}.yaml")
-        t = run_compiled(cs, 1, seed=7)
+        t = replicate(BNSSG / f"{name}.yaml", 0, seed=7).kpis
         t = t[(t.period == "run") & (t.group == "ICB")].set_index("kpi")["value"]
         out[name] = t
     assert out["combined"]["ae_within_4h"] > out["baseline_winter"]["ae_within_4h"] + 5
@@ -112,7 +111,7 @@ def test_combined_package_improves_flow_under_common_random_numbers() -> None:
 
 
 def test_flu_surge_escalation_opens_beds() -> None:
-    cs, _ = compile_file(BNSSG / "flu_surge.yaml")
+    cs, _ = compiled(BNSSG / "flu_surge.yaml")
     result = run(cs.model, seed=3)
     s = cs.model.service_index("beds:rvj")
     assert np.nanmax(result.capacity[s]) == 936 + 30
@@ -139,7 +138,7 @@ def test_cli_run_reports_a_broken_file_without_traceback(
 
 def test_census_start_puts_the_counted_patients_in_place() -> None:
     """The census variant starts with the beds, NCTR stock and D2A occupancy it declares."""
-    cs, _ = compile_file(BNSSG / "baseline_winter_census.yaml")
+    cs, _ = compiled(BNSSG / "baseline_winter_census.yaml")
     assert cs.timeline.warm_up_hours == 0
     result = run(cs.model, seed=5)
     m = cs.model
@@ -158,7 +157,7 @@ def test_census_mistakes_are_named(tmp_path: Path) -> None:
     f.write_text(f"extends: {BNSSG / 'baseline_winter.yaml'}\nname: c\n"
                  "run: {warm_up: 0d, census: {beds:xyz: 3, d2a:P9:bristol: 2, ward:rvj: 1}}\n")
     with pytest.raises(ScenarioError) as info:
-        compile_file(f)
+        compiled(f)
     text = str(info.value)
     assert "run.census.beds:xyz" in text and "run.census.ward:rvj" in text
     assert "run.census.d2a:P9:bristol" in text

@@ -23,7 +23,7 @@ from simcare.analysis.confidence import bonferroni_level, t_interval
 from simcare.analysis.estimators import loss_fraction, replicate
 from simcare.analysis.queueing import erlang_b
 from simcare.engine.result import RunResult
-from simcare.model.builder import Network
+from simcare.network import Network
 from simcare.sampling.distributions import Lognormal
 
 SEED = 4202

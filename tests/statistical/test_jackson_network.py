@@ -24,7 +24,7 @@ from simcare.analysis.confidence import bonferroni_level, t_interval
 from simcare.analysis.estimators import patient_sojourns, replicate, visit_sojourns
 from simcare.analysis.queueing import jackson_network
 from simcare.engine.result import RunResult
-from simcare.model.builder import Network
+from simcare.network import Network
 from simcare.sampling.distributions import Exponential
 
 SEED = 4404

@@ -31,8 +31,8 @@ from simcare.analysis.confidence import bonferroni_level, t_interval
 from simcare.analysis.estimators import hour_lengths, number_present, replicate, visit_sojourns
 from simcare.engine import EngineName, run
 from simcare.engine.result import RunResult
-from simcare.model.builder import Network, Roster
 from simcare.model.enums import OUT_ABANDONED, OUT_RELEASED, OUT_TURNED_AWAY
+from simcare.network import Network, Roster
 from simcare.sampling.distributions import Exponential, Gamma, Lognormal, Uniform
 
 SEED = 4606

@@ -21,7 +21,7 @@ from simcare.analysis.confidence import t_interval
 from simcare.analysis.estimators import mean_wait, replicate
 from simcare.analysis.queueing import mg1_mean_wait
 from simcare.engine.result import RunResult
-from simcare.model.builder import Network
+from simcare.network import Network
 from simcare.sampling.distributions import (
     Distribution,
     Fixed,

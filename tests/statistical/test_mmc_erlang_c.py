@@ -20,7 +20,7 @@ from simcare.analysis.confidence import bonferroni_level, t_interval
 from simcare.analysis.estimators import mean_wait, replicate, wait_probability
 from simcare.analysis.queueing import erlang_c, mmc_mean_wait
 from simcare.engine.result import RunResult
-from simcare.model.builder import Network
+from simcare.network import Network
 from simcare.sampling.distributions import Exponential
 
 SEED = 4101

@@ -27,7 +27,7 @@ from simcare.analysis.confidence import bonferroni_level, t_interval
 from simcare.analysis.estimators import replicate
 from simcare.analysis.queueing import mtginf_hourly_mean_occupancy
 from simcare.engine.result import RunResult
-from simcare.model.builder import Network
+from simcare.network import Network
 from simcare.sampling.distributions import Lognormal
 
 SEED = 4505

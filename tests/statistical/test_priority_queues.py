@@ -22,7 +22,7 @@ from simcare.analysis.confidence import bonferroni_level, t_interval
 from simcare.analysis.estimators import in_window, replicate
 from simcare.analysis.queueing import mg1_priority_mean_waits, mmc_priority_mean_waits
 from simcare.engine.result import RunResult
-from simcare.model.builder import Network
+from simcare.network import Network
 from simcare.sampling.distributions import Distribution, Exponential, Gamma, Uniform
 
 SEED = 4808

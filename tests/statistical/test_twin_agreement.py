@@ -24,7 +24,7 @@ from simcare.analysis.confidence import t_interval
 from simcare.analysis.estimators import loss_fraction, patient_sojourns, replicate
 from simcare.analysis.queueing import erlang_b, jackson_mean_sojourn
 from simcare.engine.result import RunResult
-from simcare.model.builder import Network
+from simcare.network import Network
 from simcare.sampling.distributions import Exponential, Lognormal
 
 SEED = 4707

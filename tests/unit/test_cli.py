@@ -10,7 +10,7 @@ from simcare.cli import main
 def test_example_runs_and_prints_a_summary(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["example", "--weeks", "2", "--seed", "7"]) == 0
     out = capsys.readouterr().out
-    for word in ("triage", "minors", "majors", "mean_wait_min", "conservation checked"):
+    for word in ("triage", "minors", "majors", "mean_wait_to_start_min", "conservation checked"):
         assert word in out
 
 

@@ -15,7 +15,7 @@ import pytest
 from numba import njit
 from scipy import stats
 
-from simcare.model.builder import Network
+from simcare.network import Network
 from simcare.sampling import seeds
 from simcare.sampling.distributions import (
     Distribution,

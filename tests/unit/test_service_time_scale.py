@@ -10,7 +10,7 @@ from scipy import stats
 
 from simcare.engine import run
 from simcare.errors import ModelError
-from simcare.model.builder import Network
+from simcare.network import Network
 from simcare.sampling.distributions import Exponential
 
 
