@@ -16,7 +16,7 @@ visit table and hourly state of each replication. Everything is measured over th
   pathway's capacity, per local authority.
 - Emergency admissions by month: G&A admissions and SDEC attendances a day.
 
-Usage (from the worktree root, with the project's venv):
+Run from the repository root with the project's venv (``--reps 1`` is the shortest run):
 
     python calibration/analysis/winter_diagnosis.py scenarios/bnssg/validation_2024.yaml \
         --reps 2 [--set beds.rvj.beds=880 ...] [--monthly]
@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import sys
 import time
 from pathlib import Path
 
@@ -36,13 +35,12 @@ import numpy as np
 import pandas as pd
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))  # this worktree's simcare, not the venv's editable install
+from simcare.engine import run
+from simcare.kpi.uec import uec_measures
+from simcare.pipeline import compiled
+from simcare.scenario.load import load_scenario_data
 
-from simcare.batch.task import compiled, prepare_scenario  # noqa: E402
-from simcare.engine import run  # noqa: E402
-from simcare.kpi.uec import uec_measures  # noqa: E402
-from simcare.scenario.load import load_scenario_data  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]  # the repository (scenario paths of the sibling scripts)
 
 DAY = 1440.0
 
@@ -54,9 +52,7 @@ def _index(names: tuple[str, ...], prefix: str) -> dict[int, str]:
 def diagnose(path: str, overrides: dict[str, object], reps: int, monthly: bool) -> dict[str, float]:
     """Run ``reps`` replications and print the diagnosis; returns ICB headline numbers
     (means over replications) for sensitivity tables."""
-    doc = load_scenario_data(path)
-    sc, digest = prepare_scenario(doc, overrides, path)
-    cs = compiled(sc, digest, path)
+    cs, _ = compiled(load_scenario_data(path), overrides, path)
     tl = cs.timeline
     t0 = tl.warm_up_hours * 60.0
     t1 = tl.horizon_hours * 60.0

@@ -11,7 +11,9 @@ Reads only calibration/data/ (SOURCES.md) and prints, month by month:
 - a seasonal-naive forecast error (same month last year x recent 12-month trend) per target
   for 6-month horizons from four origins, the baseline skill is measured against.
 
-Run:  /work/main/.venv/bin/python calibration/analysis/winter_published.py
+Run from the repository root (reads CSVs only, no simulation, a few seconds):
+
+    python calibration/analysis/winter_published.py
 """
 
 from __future__ import annotations

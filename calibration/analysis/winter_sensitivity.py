@@ -8,6 +8,9 @@ occupancy, handover mean and the NCTR split. Published April-November 2024 for c
 ICB 4 h 73 %, DTA > 4 h 78 a day (21 % of all emergency admissions), occupancy RVJ 97.5 % /
 RA7 92.6 %, NCTR 605.
 
+Run from the repository root with the project's venv (15 settings x ``--reps`` runs of the
+eight-month window; ``--reps 1 --only 'fitted (as shipped)'`` is the shortest):
+
     python calibration/analysis/winter_sensitivity.py [--reps 2] [--only NAME ...]
 """
 
@@ -17,7 +20,7 @@ import argparse
 import contextlib
 import io
 
-from winter_diagnosis import ROOT, diagnose  # type: ignore[import-not-found]  # also puts ROOT on sys.path
+from winter_diagnosis import ROOT, diagnose  # type: ignore[import-not-found]  # sibling: this folder is sys.path[0]
 
 from simcare.scenario.load import load_scenario_data
 

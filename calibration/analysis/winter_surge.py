@@ -6,23 +6,23 @@ height 8 %, width 14 d) on top. Prints, by month, ICB attendances a day, emergen
 admissions a day, 4-hour %, G&A occupancy and DTA waits over 4 h a day, with and without it,
 and the surge's extra attendances over the winter.
 
+Run from the repository root with the project's venv (2 x ``--reps`` runs; ``--reps 1`` is the
+shortest):
+
     python calibration/analysis/winter_surge.py [--reps 2]
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import pandas as pd
 
+from simcare.pipeline import replicate
+from simcare.scenario.load import load_scenario_data
+
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))  # this worktree's simcare, not the venv's editable install
-
-from simcare.batch.task import run_replication  # noqa: E402
-from simcare.scenario.load import load_scenario_data  # noqa: E402
-
 BASE = str(ROOT / "scenarios/bnssg/baseline_winter.yaml")
 KPIS = {"ae_attendances": "ICB", "emergency_admissions": "ICB", "ae_within_4h": "ICB",
         "ga_occupancy": "ICB", "dta_over_4h": "ICB"}
@@ -30,7 +30,7 @@ KPIS = {"ae_attendances": "ICB", "emergency_admissions": "ICB", "ae_within_4h": 
 
 def monthly(overrides: dict[str, object], reps: int) -> pd.DataFrame:
     doc = load_scenario_data(BASE)
-    t = pd.concat([run_replication(doc, overrides, replication=r) for r in range(reps)])
+    t = pd.concat([replicate(doc, r, overrides=overrides).kpis for r in range(reps)])
     t = t[(t.period.str.len() == 7) | (t.period == "run")]
     t = t[[KPIS.get(k) == g for k, g in zip(t.kpi, t.group, strict=True)]]
     m = t.groupby(["kpi", "period"]).value.mean().unstack("period")

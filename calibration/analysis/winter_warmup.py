@@ -12,26 +12,26 @@ with a long warm-up, then prints per daily series (G&A beds occupied, NCTR, D2A 
 MSER-5 on a seasonal window (October-March, with a January surge) also cuts for the trend, so the
 two are reported side by side.
 
+Run from the repository root with the project's venv (4 x ``--reps`` runs, one with a 52-week
+warm-up; ``--reps 1`` is the shortest):
+
     python calibration/analysis/winter_warmup.py [--reps 2]
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from simcare.analysis.warmup import daily_state_series, mser
+from simcare.engine import run
+from simcare.pipeline import compiled
+from simcare.scenario.load import load_scenario_data
+
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))  # this worktree's simcare, not the venv's editable install
-
-from simcare.analysis.warmup import daily_state_series, mser  # noqa: E402
-from simcare.batch.task import compiled, prepare_scenario  # noqa: E402
-from simcare.engine import run  # noqa: E402
-from simcare.scenario.load import load_scenario_data  # noqa: E402
-
 BASE = str(ROOT / "scenarios/bnssg/baseline_winter.yaml")
 CENSUS = str(ROOT / "scenarios/bnssg/baseline_winter_census.yaml")
 FLAT = {"calendar.growth": 0.0, "calendar.surges": [], "calendar.bank_holidays": [],
@@ -40,8 +40,7 @@ FLAT = {"calendar.growth": 0.0, "calendar.surges": [], "calendar.bank_holidays":
 
 
 def daily(path: str, overrides: dict[str, object], reps: int) -> pd.DataFrame:
-    sc, digest = prepare_scenario(load_scenario_data(path), overrides, path)
-    cs = compiled(sc, digest, path)
+    cs, _ = compiled(load_scenario_data(path), overrides, path)
     frames = [daily_state_series(run(cs.model, seed=cs.seed, replication=r), cs).assign(rep=r)
               for r in range(reps)]
     return pd.concat(frames).groupby(["series", "day"]).value.mean().unstack("series")

@@ -9,33 +9,32 @@ DTA waits over 4 h (% of all emergency admissions), 4-hour % per trust, G&A occu
 then the month-to-month slope of DTA > 4 h on occupancy and NCTR, model vs published (the
 relationship issue 13's test must hold).
 
+Run from the repository root with the project's venv (``--reps`` runs of the 32-month window;
+``--reps 1`` is the shortest):
+
     python calibration/analysis/winter_window.py [--reps 2] [--set PATH=VALUE ...]
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import yaml
+from winter_published import monthly_icb, monthly_trust  # type: ignore[import-not-found]  # sibling: this folder is sys.path[0]
+
+from simcare.calibration.direct import clip_dated, direct_overlay
+from simcare.calibration.observed import monthly_observations
+from simcare.calibration.spec import load_spec
+from simcare.engine import run
+from simcare.kpi.uec import uec_measures
+from simcare.pipeline import compiled
+from simcare.scenario.document import merge
+from simcare.scenario.load import load_scenario_data
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))  # this worktree's simcare, not the venv's editable install
-
-from winter_published import monthly_icb, monthly_trust  # type: ignore[import-not-found]  # noqa: E402
-
-from simcare.batch.task import compiled, prepare_scenario  # noqa: E402
-from simcare.calibration.direct import clip_dated, direct_overlay  # noqa: E402
-from simcare.calibration.observed import monthly_observations  # noqa: E402
-from simcare.calibration.parameters import deep_merge  # noqa: E402
-from simcare.calibration.spec import load_spec  # noqa: E402
-from simcare.engine import run  # noqa: E402
-from simcare.kpi.uec import uec_measures  # noqa: E402
-from simcare.scenario.load import load_scenario_data  # noqa: E402
-
 SPEC = ROOT / "calibration/bnssg.yaml"
 FITTED = ROOT / "calibration/fitted/bnssg_fitted.yaml"
 
@@ -46,8 +45,8 @@ def window_document() -> dict:
                                        trusts=spec.trusts)
     fitted = load_scenario_data(FITTED)
     direct, _ = direct_overlay(observed, spec.demand_org, spec.beds, fitted["calendar"]["monthly"])
-    doc = deep_merge(fitted, direct)
-    doc = deep_merge(doc, deep_merge(spec.layer, {"run": {"start": f"{spec.fit_from}-01",
+    doc = merge(fitted, direct)
+    doc = merge(doc, merge(spec.layer, {"run": {"start": f"{spec.fit_from}-01",
                                                           "end": "2024-11-30"}}))
     doc.pop("parameter_sets", None)
     first = (pd.Timestamp(doc["run"]["start"]) - pd.Timedelta(days=84)).date().isoformat()
@@ -61,8 +60,7 @@ def main() -> None:
     a = ap.parse_args()
     overrides = {k: yaml.safe_load(v) for k, _, v in (s.partition("=") for s in a.set)}
     doc = window_document()
-    sc, digest = prepare_scenario(doc, overrides, str(FITTED))
-    cs = compiled(sc, digest, str(FITTED))
+    cs, _ = compiled(doc, overrides, str(FITTED))
     t0 = cs.timeline.warm_up_hours * 60.0
     frames, sdec_frames = [], []
     for r in range(a.reps):
