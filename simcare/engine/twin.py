@@ -22,33 +22,21 @@ import time as wallclock
 from collections import deque
 from collections.abc import Generator
 from dataclasses import dataclass, field
-from heapq import heappush
 from typing import Any
 
 import numpy as np
 import simpy
 
+from simcare.engine.clock import KeyedClock
 from simcare.model import enums as E
 from simcare.model.compiled import INF_CAPACITY, CompiledModel
 from simcare.sampling.distributions import sample_nb
 from simcare.sampling.draws import RunDraws
 from simcare.sampling.keys import draw_key, uniform
 
-KIND_SHIFT = 40
-MAX_HOPS = 1000  # visits one patient may begin at one instant (routing-loop guard)
-_ALARM_PRIORITY_BASE = 2  # above SimPy's own URGENT (0) and NORMAL (1) priorities
-
 
 class _Stop(Exception):  # noqa: N818 (a signal, not an error)
     """Raised inside the simulation to end the run early (deadlock, routing loop)."""
-
-
-class _Clock(simpy.Environment):
-    """A SimPy Environment that can schedule an event at an absolute time with a given key."""
-
-    def schedule_at(self, event: simpy.Event, when: float, key: int) -> None:
-        queue: list[Any] = self._queue
-        heappush(queue, (when, _ALARM_PRIORITY_BASE + key, next(self._eid), event))
 
 
 @dataclass
@@ -74,7 +62,7 @@ class Patient:
     visit: Visit | None = None  # current visit (at the service being waited for or used)
     first: Visit | None = None  # the patient's first visit
     held: Visit | None = None  # visit whose server is held while blocked
-    waiting_kind: str = ""  # "queue" or "pending" while in a line
+    state: int = E.P_NEW  # P_* code, as the kernel's State.p_state
     wake: simpy.Event | None = None
     alarm_token: int = 0
     visits_now_at: float = -1.0  # the last instant at which a visit began
@@ -148,7 +136,7 @@ class _Twin:
     def __init__(self, model: CompiledModel, draws: RunDraws) -> None:
         self.m = model
         self.d = draws
-        self.env = _Clock()
+        self.env = KeyedClock()
         n_levels = model.n_levels
         self.stations = [
             Station(s, int(model.capacity0[s]), int(model.queue_limit[s]),
@@ -209,11 +197,8 @@ class _Twin:
         """Wake patient p at ``when`` with ``kind``; any earlier alarm of p becomes stale."""
         p.alarm_token += 1
         token = p.alarm_token
-        alarm = simpy.Event(self.env)
-        alarm._ok = True
-        alarm._value = kind
+        alarm = self.env.alarm(when, (kind << E.KIND_SHIFT) | p.pid, kind)
         alarm.callbacks.append(lambda _ev: self._ring(p, token, kind))
-        self.env.schedule_at(alarm, when, (kind << KIND_SHIFT) | p.pid)
 
     def _ring(self, p: Patient, token: int, kind: int) -> None:
         if token != p.alarm_token:
@@ -246,6 +231,7 @@ class _Twin:
 
     def begin_service(self, p: Patient, v: Visit) -> None:
         """The server is taken: draw the service time and set the alarm for its end."""
+        p.state = E.P_IN_SERVICE
         self.set_alarm(p, self.env.now + self._service_time(p, v), E.EV_END)
 
     def arrive(self, p: Patient, service: int, group: int) -> Visit | None:
@@ -256,7 +242,7 @@ class _Twin:
         hops = p.visits_now if p.visits_now_at == now else 0  # visits begun at this instant
         while service != E.EXIT:
             hops += 1
-            if hops > MAX_HOPS:
+            if hops > E.MAX_HOPS:
                 self.status = E.STATUS_ROUTING_LOOP
                 raise _Stop
             st = self.stations[service]
@@ -272,7 +258,7 @@ class _Twin:
                 st.record(now)
                 st.join_line(p, int(self.m.group_level[group]))
                 st.n_queue += 1
-                p.waiting_kind = "queue"
+                p.state = E.P_WAITING
                 law = self.m.patience_dist[service, group]
                 if law != E.DIST_NONE:
                     par = self.m.patience_par[service, group]
@@ -282,6 +268,7 @@ class _Twin:
                 return v
             v.departure, v.outcome = now, E.OUT_TURNED_AWAY
             service, group = self._route(p.pid, v, E.ROUTE_TURNED_AWAY, E.PURPOSE_TURNED_AWAY_ROUTE)
+        p.state = E.P_GONE
         self.exited += 1
         return None
 
@@ -314,12 +301,12 @@ class _Twin:
                 st.serving += 1
                 assert p.visit is not None
                 p.visit.start, p.visit.outcome = now, E.OUT_IN_SERVICE
-                if p.waiting_kind == "queue":
+                if p.state == E.P_WAITING:
                     st.n_queue -= 1
                 else:
                     st.n_pending -= 1
                     todo.append(self.release_held(p))
-                p.waiting_kind = ""
+                p.state = E.P_STARTING
                 self.set_alarm(p, now, E.EV_START)
 
     def leave(self, v: Visit) -> None:
@@ -344,7 +331,7 @@ class _Twin:
         there.record(now)
         there.join_line(p, int(self.m.group_level[group]))
         there.n_pending += 1
-        p.waiting_kind = "pending"
+        p.state = E.P_PENDING
         self.hold_to[v.service, nxt] += 1
         limit = self.m.block_max[v.service]
         if math.isfinite(limit):
@@ -360,7 +347,7 @@ class _Twin:
         st.record(self.env.now)
         st.leave_line(p, int(self.m.group_level[v.group]))
         st.n_queue -= 1
-        p.waiting_kind = ""
+        p.state = E.P_MOVING
         v.departure, v.outcome = self.env.now, E.OUT_ABANDONED
         self.set_alarm(p, self.env.now, E.EV_MOVE)
 
@@ -371,7 +358,7 @@ class _Twin:
         st.record(self.env.now)
         st.leave_line(p, int(self.m.group_level[ahead.group]))
         st.n_pending -= 1
-        p.waiting_kind = ""
+        p.state = E.P_MOVING
         ahead.departure, ahead.outcome = self.env.now, E.OUT_RELEASED
         upstream = self.release_held(p)
         self.set_alarm(p, self.env.now, E.EV_MOVE)
@@ -461,10 +448,7 @@ class _Twin:
         """Start each patient's journey at its arrival time, in patient-id order."""
         d = self.d
         for pid in range(d.n_patients):
-            alarm = simpy.Event(self.env)
-            alarm._ok, alarm._value = True, None
-            self.env.schedule_at(alarm, float(d.arrival_time[pid]), (E.EV_ARRIVAL << KIND_SHIFT) | pid)
-            yield alarm
+            yield self.env.alarm(float(d.arrival_time[pid]), (E.EV_ARRIVAL << E.KIND_SHIFT) | pid)
             self.events += 1
             self.arrived += 1
             p = Patient(pid, int(d.arrival_group[pid]))
@@ -475,10 +459,7 @@ class _Twin:
         m = self.m
         for i in range(m.cap_time.shape[0]):
             s = int(m.cap_service[i])
-            alarm = simpy.Event(self.env)
-            alarm._ok, alarm._value = True, None
-            self.env.schedule_at(alarm, float(m.cap_time[i]), (E.EV_CAPACITY << KIND_SHIFT) | s)
-            yield alarm
+            yield self.env.alarm(float(m.cap_time[i]), (E.EV_CAPACITY << E.KIND_SHIFT) | s)
             self.events += 1
             self.next_capacity_change = i + 1
             st = self.stations[s]
@@ -522,10 +503,7 @@ class _Twin:
         k = 0
         while True:
             k += 1
-            alarm = simpy.Event(self.env)
-            alarm._ok, alarm._value = True, None
-            self.env.schedule_at(alarm, k * m.check_interval, E.EV_CHECK << KIND_SHIFT)
-            yield alarm
+            yield self.env.alarm(k * m.check_interval, E.EV_CHECK << E.KIND_SHIFT)
             self.events += 1
             now = self.env.now
             to_refill = []
