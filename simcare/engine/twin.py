@@ -2,17 +2,11 @@
 
 Each patient is a SimPy process that walks its journey: arrive at a service, wait, be served,
 choose the next service, perhaps stay blocked holding the server, move on. Stations keep their
-waiting lines and counts; the Referee (this module's ``_Twin``) hands out servers.
-
-The rules (event order, tie-breaks, blocking) are those written in the kernel's docstring
-(simcare.engine._nb.kernel). To process simultaneous events in the same order as the kernel,
-every wake-up is an *alarm*: an event scheduled on SimPy's queue with an explicit priority equal
-to the kernel's event key (kind << 40 | id), so SimPy pops them in the same order. A patient has at
-most one live alarm; setting a new one makes the old one stale (it rings nobody). When an alarm
-rings, the patient's process resumes before any other alarm at the same time, so everything an
-event causes happens before the next event, as in the kernel.
-
-Random numbers come from the same keyed draws as the kernel (simcare.sampling.keys).
+waiting lines and counts; ``_Twin`` hands out servers. The rules are the numbered list in
+docs/model.md, shared with the numba kernel; each method cites the rules it implements. Every
+wake-up is an alarm at the kernel's event key (simcare.engine.clock.KeyedClock); a patient has at
+most one live alarm, and setting a new one makes the old one stale (R2). Random numbers come
+from the same keyed draws as the kernel (R33).
 """
 
 from __future__ import annotations
@@ -163,6 +157,7 @@ class _Twin:
                                   self.m.service_keys[visit.service], np.int64(visit.occurrence)))
 
     def _service_time(self, p: Patient, v: Visit) -> float:
+        # R8, R28
         stream = int(self.d.arrival_stream[p.pid])
         if v is p.first and self.m.stream_first_dist[stream] != E.DIST_NONE:
             law, par = self.m.stream_first_dist[stream], self.m.stream_first_par[stream]
@@ -175,6 +170,7 @@ class _Twin:
                                self._key(p.pid, E.PURPOSE_SERVICE, v)) * scale)
 
     def _route_entry(self, pid: int, v: Visit, kind: int, purpose: int) -> int:
+        # R33, R34
         """Index of the route entry the patient's keyed draw chooses (-1: no route: out)."""
         u = uniform(self._key(pid, purpose, v), 0)
         i0, i1 = self.m.route_start[kind, v.service, v.group], self.m.route_stop[kind, v.service, v.group]
@@ -186,6 +182,7 @@ class _Twin:
         return i
 
     def _route(self, pid: int, v: Visit, kind: int, purpose: int) -> tuple[int, int]:
+        # R7, R13, R21, R26 (diverted destinations)
         i = self._route_entry(pid, v, kind, purpose)
         if i < 0:
             return E.EXIT, v.group
@@ -194,6 +191,7 @@ class _Twin:
 
     # --- alarms: the only way a patient wakes up ------------------------------------------------
     def set_alarm(self, p: Patient, when: float, kind: int) -> None:
+        # R1, R2
         """Wake patient p at ``when`` with ``kind``; any earlier alarm of p becomes stale."""
         p.alarm_token += 1
         token = p.alarm_token
@@ -201,6 +199,7 @@ class _Twin:
         alarm.callbacks.append(lambda _ev: self._ring(p, token, kind))
 
     def _ring(self, p: Patient, token: int, kind: int) -> None:
+        # R2
         if token != p.alarm_token:
             return  # replaced by a later alarm
         p.alarm_token += 1
@@ -215,6 +214,7 @@ class _Twin:
 
     # --- visits ----------------------------------------------------------------------------------
     def open_visit(self, p: Patient, service: int, group: int) -> Visit:
+        # R4, R31
         occurrence = p.visits_to.get(service, 0)
         p.visits_to[service] = occurrence + 1
         v = Visit(p.pid, group, service, self.env.now, occurrence)
@@ -230,11 +230,13 @@ class _Twin:
         return v
 
     def begin_service(self, p: Patient, v: Visit) -> None:
+        # R8
         """The server is taken: draw the service time and set the alarm for its end."""
         p.state = E.P_IN_SERVICE
         self.set_alarm(p, self.env.now + self._service_time(p, v), E.EV_END)
 
     def arrive(self, p: Patient, service: int, group: int) -> Visit | None:
+        # R4-R7, R31
         """Patient p, holding no server, arrives at ``service``: starts, queues or is turned
         away (and follows the turned-away route). Returns the visit it is now in, or None if it
         left the system."""
@@ -273,6 +275,7 @@ class _Twin:
         return None
 
     def release_held(self, p: Patient) -> int:
+        # R11, R18
         """Blocked patient p gives up the server it holds upstream; returns that service."""
         held = p.held
         assert held is not None and p.visit is not None
@@ -286,6 +289,7 @@ class _Twin:
         return held.service
 
     def refill(self, first: int) -> None:
+        # R10-R12
         """Hand free servers to the waiting lines, starting at ``first``; a service whose server
         a blocked patient gives up is refilled after, first in first out."""
         now = self.env.now
@@ -310,6 +314,7 @@ class _Twin:
                 self.set_alarm(p, now, E.EV_START)
 
     def leave(self, v: Visit) -> None:
+        # R14
         """Patient finishes visit v (served) and frees its server."""
         st = self.stations[v.service]
         st.record(self.env.now)
@@ -319,6 +324,7 @@ class _Twin:
         self.refill(v.service)
 
     def block(self, p: Patient, v: Visit, nxt: int, group: int) -> Visit:
+        # R17, R29, R30
         """Patient p finished v but nxt has no free server: keep the server, join nxt's line."""
         now = self.env.now
         here = self.stations[v.service]
@@ -342,6 +348,7 @@ class _Twin:
         return ahead
 
     def abandon(self, p: Patient, v: Visit) -> None:
+        # R20
         """Patience ran out: p leaves the queue; it moves on at its MOVE alarm."""
         st = self.stations[v.service]
         st.record(self.env.now)
@@ -352,6 +359,7 @@ class _Twin:
         self.set_alarm(p, self.env.now, E.EV_MOVE)
 
     def release_after_timeout(self, p: Patient, ahead: Visit) -> int:
+        # R18, R19
         """Blocked too long: p leaves the line it waits in, frees its server, and will move to
         the overflow service of the service it was blocked at (returned) at its MOVE alarm."""
         st = self.stations[ahead.service]
@@ -369,11 +377,13 @@ class _Twin:
 
     # --- deadlock ---------------------------------------------------------------------------------
     def fully_held(self, s: int) -> bool:
+        # R29
         st = self.stations[s]
         return (st.busy > 0 and st.busy >= st.capacity and st.holding == st.busy
                 and st.delaying == 0 and not math.isfinite(self.m.block_max[s]))
 
     def deadlocked(self, s: int, d: int) -> bool:
+        # R29
         if not (self.fully_held(s) and self.fully_held(d)):
             return False
         stuck = {x for x in range(self.m.n_services) if self.fully_held(x)}
@@ -393,6 +403,7 @@ class _Twin:
 
     # --- processes ----------------------------------------------------------------------------------
     def journey(self, p: Patient, service: int) -> Generator[simpy.Event, Any, None]:
+        # R13-R21 (service end, route delay, blocking, patience, moves)
         """One patient's path through the system, from arrival until it leaves."""
         visit = self.arrive(p, service, p.group)
         while visit is not None:
@@ -445,6 +456,7 @@ class _Twin:
                 break
 
     def arrivals(self) -> Generator[simpy.Event, Any, None]:
+        # R1, R27, R32
         """Start each patient's journey at its arrival time, in patient-id order."""
         d = self.d
         for pid in range(d.n_patients):
@@ -455,6 +467,7 @@ class _Twin:
             self.env.process(self.journey(p, int(d.arrival_service[pid])))
 
     def rosters(self) -> Generator[simpy.Event, Any, None]:
+        # R22
         """Apply each scheduled capacity change at its time."""
         m = self.m
         for i in range(m.cap_time.shape[0]):
@@ -468,6 +481,7 @@ class _Twin:
             self.refill(s)
 
     def measure(self, j: int) -> float:
+        # R24
         """Rule j's measure: occupancy (present / servers) or patients waiting."""
         st = self.stations[int(self.m.esc_service[j])]
         waiting = st.n_queue + st.n_pending
@@ -481,6 +495,7 @@ class _Twin:
         return present / st.capacity
 
     def switch(self, j: int, on: bool) -> int | None:
+        # R26
         """Apply or undo rule j's action; returns the service to refill, if any."""
         m = self.m
         target = int(m.esc_target[j])
@@ -498,6 +513,7 @@ class _Twin:
         return None
 
     def escalation(self) -> Generator[simpy.Event, Any, None]:
+        # R23, R25, R26
         """Evaluate the escalation rules every check interval, after all other events then."""
         m = self.m
         k = 0
@@ -526,6 +542,7 @@ class _Twin:
                     self.refill(s)
 
     def run(self) -> float:
+        # R30, R31, R35, R36
         """Run to the horizon (or until stopped); returns the time reached."""
         self.env.process(self.arrivals())
         self.env.process(self.rosters())

@@ -85,7 +85,7 @@ EVENT_NAMES = {
 
 # --- Event keys, event sources, patient states and the routing-loop guard (kernel and twin) ----
 KIND_SHIFT = 40  # an event's tie key is kind << KIND_SHIFT | id (id: patient or service < 2**40)
-MAX_HOPS = 1000  # visits one patient may begin at one instant before the run stops (R39)
+MAX_HOPS = 1000  # visits one patient may begin at one instant before the run stops (R31)
 
 # Where the kernel's next event comes from (the twin runs one SimPy process per source)
 SRC_ARRIVAL = 0  # the next arrival of the draws (EV_ARRIVAL)

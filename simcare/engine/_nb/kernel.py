@@ -234,6 +234,7 @@ def grow_rows(rows: Rows, n_used: int, n: int) -> Rows:
 
 @kernel_jit_inline
 def _acc(st: State, s: int, t: float) -> None:
+    # R36
     """Add service s's current counts x elapsed minutes to its hourly areas, up to time t."""
     t0 = st.last_t[s]
     if t <= t0:
@@ -262,6 +263,7 @@ def _acc(st: State, s: int, t: float) -> None:
 
 @kernel_jit_inline
 def _line_append(st: State, s: int, lvl: int, p: int) -> None:
+    # R9
     tail = st.line_tail[s, lvl]
     st.prv[p] = tail
     st.nxt[p] = -1
@@ -274,6 +276,7 @@ def _line_append(st: State, s: int, lvl: int, p: int) -> None:
 
 @kernel_jit_inline
 def _line_remove(st: State, s: int, lvl: int, p: int) -> None:
+    # R9
     a = st.prv[p]
     b = st.nxt[p]
     if a >= 0:
@@ -288,6 +291,7 @@ def _line_remove(st: State, s: int, lvl: int, p: int) -> None:
 
 @kernel_jit_inline
 def _line_pop(st: State, s: int, n_levels: int) -> int:
+    # R9
     for lvl in range(n_levels):
         p = st.line_head[s, lvl]
         if p >= 0:
@@ -301,6 +305,7 @@ def _line_pop(st: State, s: int, n_levels: int) -> int:
 
 @kernel_jit_inline
 def _new_row(rows: Rows, st: State, p: int, s: int, g: int, t: float) -> int:
+    # R4
     r = st.counters[C_ROWS]
     st.counters[C_ROWS] = r + 1
     v = rows.vis[r]
@@ -332,6 +337,7 @@ def _key(net: Net, p: int, purpose: int, s: int, occ: int) -> np.uint64:
 
 @kernel_jit_inline
 def _route_entry(net: Net, kind: int, s: int, g: int, u: float) -> int:
+    # R34
     """Index of the route entry chosen by uniform u for group g leaving s (-1: no route, exit)."""
     i0 = net.route_start[kind, s, g]
     i1 = net.route_stop[kind, s, g]
@@ -345,6 +351,7 @@ def _route_entry(net: Net, kind: int, s: int, g: int, u: float) -> int:
 
 @kernel_jit_inline
 def _route(net: Net, st: State, kind: int, s: int, g: int, u: float) -> tuple[int, int]:
+    # R7, R13, R21, R26 (diverted destinations)
     """(next service or EXIT, next group) for a patient of group g leaving s, from uniform u."""
     i = _route_entry(net, kind, s, g, u)
     if i < 0:
@@ -355,6 +362,7 @@ def _route(net: Net, st: State, kind: int, s: int, g: int, u: float) -> tuple[in
 
 @kernel_jit_inline
 def _begin_service(net: Net, st: State, rows: Rows, heap: Heap, p: int, r: int, t: float) -> None:
+    # R8, R28
     """Draw p's service time for visit r and schedule its end (the server is already taken)."""
     s = rows.vis[r].service
     g = rows.vis[r].group
@@ -374,6 +382,7 @@ def _begin_service(net: Net, st: State, rows: Rows, heap: Heap, p: int, r: int, 
 
 @kernel_jit_inline
 def _enter(net: Net, st: State, rows: Rows, heap: Heap, p: int, s: int, g: int, t: float) -> None:
+    # R4-R7, R31
     """Patient p (not holding any server) arrives at s in group g; follows turned-away routes.
 
     ``hops`` counts p's visits that began at this instant (earlier ones included, so a
@@ -419,6 +428,7 @@ def _enter(net: Net, st: State, rows: Rows, heap: Heap, p: int, s: int, g: int, 
 
 @kernel_jit_inline
 def _release_hold(st: State, rows: Rows, p: int, t: float) -> int:
+    # R11, R18
     """Blocked patient p leaves the server it holds upstream; returns that service.
 
     While p is blocked its current row is the visit it waits for and the previous row is the
@@ -437,6 +447,7 @@ def _release_hold(st: State, rows: Rows, p: int, t: float) -> int:
 
 @kernel_jit_inline
 def _refill(net: Net, st: State, rows: Rows, heap: Heap, s0: int, t: float) -> None:
+    # R10-R12
     """Hand free servers to waiting lines, starting at s0; services freed upstream follow (FIFO)."""
     wl = st.worklist
     head = 0
@@ -467,12 +478,14 @@ def _refill(net: Net, st: State, rows: Rows, heap: Heap, s0: int, t: float) -> N
 
 @kernel_jit
 def _fully_held(net: Net, st: State, s: int) -> bool:
+    # R29
     return (st.busy[s] > 0 and st.busy[s] >= st.cap[s] and st.holding[s] == st.busy[s]
             and st.delaying[s] == 0 and not math.isfinite(net.block_max[s]))
 
 
 @kernel_jit
 def _deadlock(net: Net, st: State, s: int, d: int, ic: int) -> bool:
+    # R29
     """True if a closed set of fully held services exists (see module docstring); marks it in
     st.deadlock_mask."""
     if not (_fully_held(net, st, s) and _fully_held(net, st, d)):
@@ -507,6 +520,7 @@ def _deadlock(net: Net, st: State, s: int, d: int, ic: int) -> bool:
 @kernel_jit_inline
 def _on_end(net: Net, st: State, rows: Rows, heap: Heap, p: int, r: int, t: float,
             ic: int) -> tuple[int, int, int]:
+    # R13-R17, R29
     """Service end, or the end of the delay a route keeps the patient on its server. Returns
     (service to refill or -1, next service or EXIT, next group); the loop then refills and moves
     the patient on, in that order (skipped if p is blocked or starts a delay)."""
@@ -565,6 +579,7 @@ def _on_end(net: Net, st: State, rows: Rows, heap: Heap, p: int, r: int, t: floa
 
 @kernel_jit_inline
 def _on_patience(net: Net, st: State, rows: Rows, heap: Heap, p: int, r: int, t: float) -> None:
+    # R20
     s = rows.vis[r].service
     _acc(st, s, t)
     _line_remove(st, s, net.group_level[rows.vis[r].group], p)
@@ -578,6 +593,7 @@ def _on_patience(net: Net, st: State, rows: Rows, heap: Heap, p: int, r: int, t:
 @kernel_jit_inline
 def _on_block_timeout(net: Net, st: State, rows: Rows, heap: Heap, p: int, rd: int,
                       t: float) -> int:
+    # R18
     """Blocked too long: returns the service whose server p gave up (to refill)."""
     d = rows.vis[rd].service
     _acc(st, d, t)
@@ -593,6 +609,7 @@ def _on_block_timeout(net: Net, st: State, rows: Rows, heap: Heap, p: int, rd: i
 
 @kernel_jit_inline
 def _on_move(net: Net, st: State, rows: Rows, p: int, r: int) -> tuple[int, int]:
+    # R19, R21
     """A patient who abandoned or was released moves on: returns (next service, group)."""
     s = rows.vis[r].service
     g = rows.vis[r].group
@@ -612,6 +629,7 @@ def _on_move(net: Net, st: State, rows: Rows, p: int, r: int) -> tuple[int, int]
 
 @kernel_jit
 def _set_capacity(st: State, s: int, t: float) -> None:
+    # R22
     """Servers in force = rostered servers + escalation changes (never below zero)."""
     _acc(st, s, t)
     st.cap[s] = max(st.base_cap[s] + st.esc_delta[s], 0)
@@ -619,6 +637,7 @@ def _set_capacity(st: State, s: int, t: float) -> None:
 
 @kernel_jit
 def _measure(net: Net, st: State, j: int) -> float:
+    # R24
     s = net.esc_service[j]
     waiting = st.n_queue[s] + st.n_pending[s]
     if net.esc_measure[j] == E.MEASURE_WAITING:
@@ -633,6 +652,7 @@ def _measure(net: Net, st: State, j: int) -> float:
 
 @kernel_jit
 def _switch(net: Net, st: State, j: int, on: bool, t: float) -> int:
+    # R26
     """Apply (on) or undo (off) rule j's action; returns the service to refill, or -1."""
     target = net.esc_target[j]
     if net.esc_action[j] == E.ACTION_ADD_SERVERS:
@@ -651,6 +671,7 @@ def _switch(net: Net, st: State, j: int, on: bool, t: float) -> int:
 
 @kernel_jit
 def _on_check(net: Net, st: State, t: float) -> int:
+    # R25, R26
     """Evaluate every escalation rule in order (hysteresis: on above ``above`` sustained for
     ``sustain`` minutes, off below ``below``). Fills st.refill_list; returns its length."""
     n = 0
@@ -692,6 +713,7 @@ def simulate_nb(
     heap: Heap,
     rows: Rows,
 ) -> None:
+    # R1-R3 (event order), R22, R23, R30, R35
     """Run one replication towards ``horizon`` minutes, resumably.
 
     Arrivals are arrays of length N in patient-id order (from the draws); ``st``, ``heap`` and
