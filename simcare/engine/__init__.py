@@ -1,7 +1,7 @@
 """The engine front door: ``run(model, seed)`` with the numba kernel or the SimPy twin.
 
-Both engines run the same CompiledModel and RunDraws and follow the rules written in
-simcare.engine._nb.kernel; parity tests compare their visit tables.
+Both engines run the same CompiledModel and RunDraws and follow the rules numbered in
+docs/model.md; parity tests compare their visit tables.
 """
 
 from __future__ import annotations
@@ -12,10 +12,14 @@ from typing import Any, Literal
 import numpy as np
 
 from simcare._version import __version__
+from simcare.engine._nb import kernel as K
+from simcare.engine._nb.heap import new_heap
 from simcare.engine.result import RunResult
-from simcare.errors import DeadlockError, EngineError
+from simcare.engine.twin import simulate_twin
+from simcare.errors import DeadlockError, EngineError, ModelError
 from simcare.model import enums as E
 from simcare.model.compiled import CompiledModel
+from simcare.sampling.distributions import check_pools
 from simcare.sampling.draws import RunDraws, draw
 
 EngineName = Literal["numba", "simpy"]
@@ -44,44 +48,45 @@ def _expected_visits(model: CompiledModel, n_patients: int) -> int:
     return int(n_patients * per_patient * 1.25) + 1024
 
 
-def _run_numba(model: CompiledModel, draws: RunDraws) -> dict[str, Any]:
-    from simcare.engine._nb import kernel as K
-    from simcare.engine._nb.heap import new_heap
+def _check_draws(model: CompiledModel, draws: RunDraws) -> None:
+    """Raise ModelError if caller-made ``draws`` do not fit ``model`` (shapes, dtypes, indices).
 
+    Linear in the number of patients, but vectorised: far below the cost of simulating them.
+    Draws made by simcare.sampling.draws.draw fit by construction and skip this check.
+    """
+    N = draws.n_patients
+    expect = {
+        "arrival_time": ((N,), np.float64),
+        "arrival_stream": ((N,), np.int32),
+        "arrival_index": ((N,), np.int64),
+        "arrival_group": ((N,), np.int32),
+        "arrival_service": ((N,), np.int32),
+        "patient_key": ((N,), np.uint64),
+        "purpose_keys": ((E.N_PURPOSES,), np.uint64),
+    }
+    for name, (shape, dtype) in expect.items():
+        arr = getattr(draws, name)
+        if not isinstance(arr, np.ndarray) or arr.shape != shape or arr.dtype != dtype:
+            got = (getattr(arr, "shape", None), getattr(arr, "dtype", type(arr)))
+            raise ModelError(f"draws.{name}", f"expected shape {shape} of {np.dtype(dtype)}, got {got}")
+    if N == 0:
+        return
+    bounds = {"arrival_stream": model.n_streams, "arrival_group": model.n_groups,
+              "arrival_service": model.n_services}
+    for name, n in bounds.items():
+        arr = getattr(draws, name)
+        if arr.min() < 0 or arr.max() >= n:
+            raise ModelError(f"draws.{name}", f"indices must be in [0, {n})")
+    times = draws.arrival_time
+    if not (np.isfinite(times).all() and (np.diff(times) >= 0).all()):
+        raise ModelError("draws.arrival_time", "arrival times must be finite and non-decreasing")
+
+
+def _run_numba(model: CompiledModel, draws: RunDraws) -> dict[str, Any]:
     started = time.perf_counter()
-    S, H, N, L = model.n_services, model.n_hours, draws.n_patients, model.n_levels
-    net = K.Net(
-        model.service_keys, model.queue_limit, model.blocks, model.block_max, model.overflow,
-        model.release_to,
-        model.group_level, L, model.service_dist, model.service_par, model.service_scale,
-        (model.service_scale != 1.0).any(axis=1),  # scaled: services with a multiplier not 1
-        model.patience_dist,
-        model.patience_par, model.empirical_values, model.route_start, model.route_stop,
-        model.route_dest, model.route_group, model.route_cum, model.route_delay_dist,
-        model.route_delay_par, draws.patient_key,
-        draws.purpose_keys, model.cap_time, model.cap_service, model.cap_value,
-        draws.arrival_stream, model.stream_first_dist, model.stream_first_par,
-        model.esc_service, model.esc_measure, model.esc_above, model.esc_below,
-        model.esc_sustain, model.esc_action, model.esc_target, model.esc_amount,
-        model.esc_from, model.esc_to, float(model.check_interval),
-    )
-    R = model.n_rules
-    n = max(N, 1)
-    st = K.State(
-        cap=model.capacity0.copy(), busy=np.zeros(S, np.int64), serving=np.zeros(S, np.int64),
-        holding=np.zeros(S, np.int64), n_queue=np.zeros(S, np.int64),
-        n_pending=np.zeros(S, np.int64), hold_to=np.zeros((S, S), np.int64),
-        line_head=np.full((S, L), -1, np.int64), line_tail=np.full((S, L), -1, np.int64),
-        nxt=np.empty(n, np.int64), prv=np.empty(n, np.int64),
-        p_state=np.zeros(n, np.int8), p_row=np.full(n, -1, np.int64),
-        worklist=np.empty(n + 2, np.int64), counters=np.zeros(K.N_COUNTERS, np.int64),
-        clock=np.zeros(1), last_t=np.zeros(S), a_serv=np.zeros((S, H)), a_wait=np.zeros((S, H)),
-        a_hold=np.zeros((S, H)), a_cap=np.zeros((S, H)), deadlock_mask=np.zeros(S, np.bool_),
-        base_cap=model.capacity0.copy(), esc_delta=np.zeros(S, np.int64),
-        esc_active=np.zeros(R, np.int8), esc_since=np.full(R, -1.0),
-        route_dest=model.route_dest.copy(), refill_list=np.zeros(R + 2, np.int64),
-        delaying=np.zeros(S, np.int64),
-    )
+    N = draws.n_patients
+    net = K.net_from_model(model, draws)
+    st = K.new_state(model, N)
     heap = new_heap(N)
     rows = K.new_rows(_expected_visits(model, N))
     while True:
@@ -90,7 +95,7 @@ def _run_numba(model: CompiledModel, draws: RunDraws) -> dict[str, Any]:
         if st.counters[K.C_STATUS] != K.STATUS_NEED_ROWS:
             break
         n_rows = int(st.counters[K.C_ROWS])
-        rows = K.grow_rows(rows, n_rows, 2 * rows.occ.shape[0] + K.MAX_HOPS + 2)
+        rows = K.grow_rows(rows, n_rows, 2 * rows.occ.shape[0] + E.MAX_HOPS + 2)
     n_rows = int(st.counters[K.C_ROWS])
     visits = rows.vis[:n_rows]
     if rows.vis.shape[0] > 1.5 * n_rows:
@@ -137,19 +142,20 @@ def run(
     """Run one replication of ``model``.
 
     ``seed`` and ``replication`` select the random numbers (ignored if ``draws`` is given).
-    ``engine``: "numba" (the product) or "simpy" (the readable twin). With ``check`` (the
-    default) conservation is verified and a deadlock or routing loop raises an EngineError.
+    ``engine``: "numba" (the product) or "simpy" (the readable twin). The model (and ``draws``
+    if given) are validated first and a ModelError names what is wrong: the kernel does no
+    bounds checking. With ``check`` (the default) conservation is verified and a deadlock or
+    routing loop raises an EngineError.
     """
     if engine not in ENGINES:
         raise EngineError(f"engine must be one of {ENGINES}, got {engine!r}")
+    model.validate()
+    check_pools(model)
     if draws is None:
         draws = draw(model, seed, replication)
-    if engine == "numba":
-        raw = _run_numba(model, draws)
     else:
-        from simcare.engine.twin import simulate_twin
-
-        raw = simulate_twin(model, draws)
+        _check_draws(model, draws)
+    raw = _run_numba(model, draws) if engine == "numba" else simulate_twin(model, draws)
     in_service, waiting, blocked, capacity = _hourly_means(raw["areas"], model, raw["end_time"])
     final = raw["final"]
     status = E.STATUS_NAMES[raw["status"]]

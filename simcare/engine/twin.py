@@ -2,17 +2,11 @@
 
 Each patient is a SimPy process that walks its journey: arrive at a service, wait, be served,
 choose the next service, perhaps stay blocked holding the server, move on. Stations keep their
-waiting lines and counts; the Referee (this module's ``_Twin``) hands out servers.
-
-The rules (event order, tie-breaks, blocking) are those written in the kernel's docstring
-(simcare.engine._nb.kernel). To process simultaneous events in the same order as the kernel,
-every wake-up is an *alarm*: an event scheduled on SimPy's queue with an explicit priority equal
-to the kernel's event key (kind << 40 | id), so SimPy pops them in the same order. A patient has at
-most one live alarm; setting a new one makes the old one stale (it rings nobody). When an alarm
-rings, the patient's process resumes before any other alarm at the same time, so everything an
-event causes happens before the next event, as in the kernel.
-
-Random numbers come from the same keyed draws as the kernel (simcare.sampling.keys).
+waiting lines and counts; ``_Twin`` hands out servers. The rules are the numbered list in
+docs/model.md, shared with the numba kernel; each method cites the rules it implements. Every
+wake-up is an alarm at the kernel's event key (simcare.engine.clock.KeyedClock); a patient has at
+most one live alarm, and setting a new one makes the old one stale (R2). Random numbers come
+from the same keyed draws as the kernel (R33).
 """
 
 from __future__ import annotations
@@ -22,33 +16,21 @@ import time as wallclock
 from collections import deque
 from collections.abc import Generator
 from dataclasses import dataclass, field
-from heapq import heappush
 from typing import Any
 
 import numpy as np
 import simpy
 
+from simcare.engine.clock import KeyedClock
 from simcare.model import enums as E
 from simcare.model.compiled import INF_CAPACITY, CompiledModel
 from simcare.sampling.distributions import sample_nb
 from simcare.sampling.draws import RunDraws
 from simcare.sampling.keys import draw_key, uniform
 
-KIND_SHIFT = 40
-MAX_HOPS = 1000  # visits one patient may begin at one instant (routing-loop guard)
-_ALARM_PRIORITY_BASE = 2  # above SimPy's own URGENT (0) and NORMAL (1) priorities
-
 
 class _Stop(Exception):  # noqa: N818 (a signal, not an error)
     """Raised inside the simulation to end the run early (deadlock, routing loop)."""
-
-
-class _Clock(simpy.Environment):
-    """A SimPy Environment that can schedule an event at an absolute time with a given key."""
-
-    def schedule_at(self, event: simpy.Event, when: float, key: int) -> None:
-        queue: list[Any] = self._queue
-        heappush(queue, (when, _ALARM_PRIORITY_BASE + key, next(self._eid), event))
 
 
 @dataclass
@@ -74,7 +56,7 @@ class Patient:
     visit: Visit | None = None  # current visit (at the service being waited for or used)
     first: Visit | None = None  # the patient's first visit
     held: Visit | None = None  # visit whose server is held while blocked
-    waiting_kind: str = ""  # "queue" or "pending" while in a line
+    state: int = E.P_NEW  # P_* code, as the kernel's State.p_state
     wake: simpy.Event | None = None
     alarm_token: int = 0
     visits_now_at: float = -1.0  # the last instant at which a visit began
@@ -148,7 +130,7 @@ class _Twin:
     def __init__(self, model: CompiledModel, draws: RunDraws) -> None:
         self.m = model
         self.d = draws
-        self.env = _Clock()
+        self.env = KeyedClock()
         n_levels = model.n_levels
         self.stations = [
             Station(s, int(model.capacity0[s]), int(model.queue_limit[s]),
@@ -175,6 +157,7 @@ class _Twin:
                                   self.m.service_keys[visit.service], np.int64(visit.occurrence)))
 
     def _service_time(self, p: Patient, v: Visit) -> float:
+        # R8, R28
         stream = int(self.d.arrival_stream[p.pid])
         if v is p.first and self.m.stream_first_dist[stream] != E.DIST_NONE:
             law, par = self.m.stream_first_dist[stream], self.m.stream_first_par[stream]
@@ -187,6 +170,7 @@ class _Twin:
                                self._key(p.pid, E.PURPOSE_SERVICE, v)) * scale)
 
     def _route_entry(self, pid: int, v: Visit, kind: int, purpose: int) -> int:
+        # R33, R34
         """Index of the route entry the patient's keyed draw chooses (-1: no route: out)."""
         u = uniform(self._key(pid, purpose, v), 0)
         i0, i1 = self.m.route_start[kind, v.service, v.group], self.m.route_stop[kind, v.service, v.group]
@@ -198,6 +182,7 @@ class _Twin:
         return i
 
     def _route(self, pid: int, v: Visit, kind: int, purpose: int) -> tuple[int, int]:
+        # R7, R13, R21, R26 (diverted destinations)
         i = self._route_entry(pid, v, kind, purpose)
         if i < 0:
             return E.EXIT, v.group
@@ -206,16 +191,15 @@ class _Twin:
 
     # --- alarms: the only way a patient wakes up ------------------------------------------------
     def set_alarm(self, p: Patient, when: float, kind: int) -> None:
+        # R1, R2
         """Wake patient p at ``when`` with ``kind``; any earlier alarm of p becomes stale."""
         p.alarm_token += 1
         token = p.alarm_token
-        alarm = simpy.Event(self.env)
-        alarm._ok = True
-        alarm._value = kind
+        alarm = self.env.alarm(when, (kind << E.KIND_SHIFT) | p.pid, kind)
         alarm.callbacks.append(lambda _ev: self._ring(p, token, kind))
-        self.env.schedule_at(alarm, when, (kind << KIND_SHIFT) | p.pid)
 
     def _ring(self, p: Patient, token: int, kind: int) -> None:
+        # R2
         if token != p.alarm_token:
             return  # replaced by a later alarm
         p.alarm_token += 1
@@ -230,6 +214,7 @@ class _Twin:
 
     # --- visits ----------------------------------------------------------------------------------
     def open_visit(self, p: Patient, service: int, group: int) -> Visit:
+        # R4, R31
         occurrence = p.visits_to.get(service, 0)
         p.visits_to[service] = occurrence + 1
         v = Visit(p.pid, group, service, self.env.now, occurrence)
@@ -245,10 +230,13 @@ class _Twin:
         return v
 
     def begin_service(self, p: Patient, v: Visit) -> None:
+        # R8
         """The server is taken: draw the service time and set the alarm for its end."""
+        p.state = E.P_IN_SERVICE
         self.set_alarm(p, self.env.now + self._service_time(p, v), E.EV_END)
 
     def arrive(self, p: Patient, service: int, group: int) -> Visit | None:
+        # R4-R7, R31
         """Patient p, holding no server, arrives at ``service``: starts, queues or is turned
         away (and follows the turned-away route). Returns the visit it is now in, or None if it
         left the system."""
@@ -256,7 +244,7 @@ class _Twin:
         hops = p.visits_now if p.visits_now_at == now else 0  # visits begun at this instant
         while service != E.EXIT:
             hops += 1
-            if hops > MAX_HOPS:
+            if hops > E.MAX_HOPS:
                 self.status = E.STATUS_ROUTING_LOOP
                 raise _Stop
             st = self.stations[service]
@@ -272,7 +260,7 @@ class _Twin:
                 st.record(now)
                 st.join_line(p, int(self.m.group_level[group]))
                 st.n_queue += 1
-                p.waiting_kind = "queue"
+                p.state = E.P_WAITING
                 law = self.m.patience_dist[service, group]
                 if law != E.DIST_NONE:
                     par = self.m.patience_par[service, group]
@@ -282,10 +270,12 @@ class _Twin:
                 return v
             v.departure, v.outcome = now, E.OUT_TURNED_AWAY
             service, group = self._route(p.pid, v, E.ROUTE_TURNED_AWAY, E.PURPOSE_TURNED_AWAY_ROUTE)
+        p.state = E.P_GONE
         self.exited += 1
         return None
 
     def release_held(self, p: Patient) -> int:
+        # R11, R18
         """Blocked patient p gives up the server it holds upstream; returns that service."""
         held = p.held
         assert held is not None and p.visit is not None
@@ -299,6 +289,7 @@ class _Twin:
         return held.service
 
     def refill(self, first: int) -> None:
+        # R10-R12
         """Hand free servers to the waiting lines, starting at ``first``; a service whose server
         a blocked patient gives up is refilled after, first in first out."""
         now = self.env.now
@@ -314,15 +305,16 @@ class _Twin:
                 st.serving += 1
                 assert p.visit is not None
                 p.visit.start, p.visit.outcome = now, E.OUT_IN_SERVICE
-                if p.waiting_kind == "queue":
+                if p.state == E.P_WAITING:
                     st.n_queue -= 1
                 else:
                     st.n_pending -= 1
                     todo.append(self.release_held(p))
-                p.waiting_kind = ""
+                p.state = E.P_STARTING
                 self.set_alarm(p, now, E.EV_START)
 
     def leave(self, v: Visit) -> None:
+        # R14
         """Patient finishes visit v (served) and frees its server."""
         st = self.stations[v.service]
         st.record(self.env.now)
@@ -332,6 +324,7 @@ class _Twin:
         self.refill(v.service)
 
     def block(self, p: Patient, v: Visit, nxt: int, group: int) -> Visit:
+        # R17, R29, R30
         """Patient p finished v but nxt has no free server: keep the server, join nxt's line."""
         now = self.env.now
         here = self.stations[v.service]
@@ -344,7 +337,7 @@ class _Twin:
         there.record(now)
         there.join_line(p, int(self.m.group_level[group]))
         there.n_pending += 1
-        p.waiting_kind = "pending"
+        p.state = E.P_PENDING
         self.hold_to[v.service, nxt] += 1
         limit = self.m.block_max[v.service]
         if math.isfinite(limit):
@@ -355,23 +348,25 @@ class _Twin:
         return ahead
 
     def abandon(self, p: Patient, v: Visit) -> None:
+        # R20
         """Patience ran out: p leaves the queue; it moves on at its MOVE alarm."""
         st = self.stations[v.service]
         st.record(self.env.now)
         st.leave_line(p, int(self.m.group_level[v.group]))
         st.n_queue -= 1
-        p.waiting_kind = ""
+        p.state = E.P_MOVING
         v.departure, v.outcome = self.env.now, E.OUT_ABANDONED
         self.set_alarm(p, self.env.now, E.EV_MOVE)
 
     def release_after_timeout(self, p: Patient, ahead: Visit) -> int:
+        # R18, R19
         """Blocked too long: p leaves the line it waits in, frees its server, and will move to
         the overflow service of the service it was blocked at (returned) at its MOVE alarm."""
         st = self.stations[ahead.service]
         st.record(self.env.now)
         st.leave_line(p, int(self.m.group_level[ahead.group]))
         st.n_pending -= 1
-        p.waiting_kind = ""
+        p.state = E.P_MOVING
         ahead.departure, ahead.outcome = self.env.now, E.OUT_RELEASED
         upstream = self.release_held(p)
         self.set_alarm(p, self.env.now, E.EV_MOVE)
@@ -382,11 +377,13 @@ class _Twin:
 
     # --- deadlock ---------------------------------------------------------------------------------
     def fully_held(self, s: int) -> bool:
+        # R29
         st = self.stations[s]
         return (st.busy > 0 and st.busy >= st.capacity and st.holding == st.busy
                 and st.delaying == 0 and not math.isfinite(self.m.block_max[s]))
 
     def deadlocked(self, s: int, d: int) -> bool:
+        # R29
         if not (self.fully_held(s) and self.fully_held(d)):
             return False
         stuck = {x for x in range(self.m.n_services) if self.fully_held(x)}
@@ -406,6 +403,7 @@ class _Twin:
 
     # --- processes ----------------------------------------------------------------------------------
     def journey(self, p: Patient, service: int) -> Generator[simpy.Event, Any, None]:
+        # R13-R21 (service end, route delay, blocking, patience, moves)
         """One patient's path through the system, from arrival until it leaves."""
         visit = self.arrive(p, service, p.group)
         while visit is not None:
@@ -458,27 +456,23 @@ class _Twin:
                 break
 
     def arrivals(self) -> Generator[simpy.Event, Any, None]:
+        # R1, R27, R32
         """Start each patient's journey at its arrival time, in patient-id order."""
         d = self.d
         for pid in range(d.n_patients):
-            alarm = simpy.Event(self.env)
-            alarm._ok, alarm._value = True, None
-            self.env.schedule_at(alarm, float(d.arrival_time[pid]), (E.EV_ARRIVAL << KIND_SHIFT) | pid)
-            yield alarm
+            yield self.env.alarm(float(d.arrival_time[pid]), (E.EV_ARRIVAL << E.KIND_SHIFT) | pid)
             self.events += 1
             self.arrived += 1
             p = Patient(pid, int(d.arrival_group[pid]))
             self.env.process(self.journey(p, int(d.arrival_service[pid])))
 
     def rosters(self) -> Generator[simpy.Event, Any, None]:
+        # R22
         """Apply each scheduled capacity change at its time."""
         m = self.m
         for i in range(m.cap_time.shape[0]):
             s = int(m.cap_service[i])
-            alarm = simpy.Event(self.env)
-            alarm._ok, alarm._value = True, None
-            self.env.schedule_at(alarm, float(m.cap_time[i]), (E.EV_CAPACITY << KIND_SHIFT) | s)
-            yield alarm
+            yield self.env.alarm(float(m.cap_time[i]), (E.EV_CAPACITY << E.KIND_SHIFT) | s)
             self.events += 1
             self.next_capacity_change = i + 1
             st = self.stations[s]
@@ -487,6 +481,7 @@ class _Twin:
             self.refill(s)
 
     def measure(self, j: int) -> float:
+        # R24
         """Rule j's measure: occupancy (present / servers) or patients waiting."""
         st = self.stations[int(self.m.esc_service[j])]
         waiting = st.n_queue + st.n_pending
@@ -500,6 +495,7 @@ class _Twin:
         return present / st.capacity
 
     def switch(self, j: int, on: bool) -> int | None:
+        # R26
         """Apply or undo rule j's action; returns the service to refill, if any."""
         m = self.m
         target = int(m.esc_target[j])
@@ -517,15 +513,13 @@ class _Twin:
         return None
 
     def escalation(self) -> Generator[simpy.Event, Any, None]:
+        # R23, R25, R26
         """Evaluate the escalation rules every check interval, after all other events then."""
         m = self.m
         k = 0
         while True:
             k += 1
-            alarm = simpy.Event(self.env)
-            alarm._ok, alarm._value = True, None
-            self.env.schedule_at(alarm, k * m.check_interval, E.EV_CHECK << KIND_SHIFT)
-            yield alarm
+            yield self.env.alarm(k * m.check_interval, E.EV_CHECK << E.KIND_SHIFT)
             self.events += 1
             now = self.env.now
             to_refill = []
@@ -548,6 +542,7 @@ class _Twin:
                     self.refill(s)
 
     def run(self) -> float:
+        # R30, R31, R35, R36
         """Run to the horizon (or until stopped); returns the time reached."""
         self.env.process(self.arrivals())
         self.env.process(self.rosters())

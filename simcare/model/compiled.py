@@ -1,8 +1,9 @@
 """CompiledModel: the flat, random-free description of a system that both engines run.
 
-Shapes use S services, G patient groups, K arrival streams, H hours in the horizon, M capacity
-changes, R route entries and L priority levels. Times are minutes from the run's start; rates are
-patients per hour. A CompiledModel is immutable by convention: engines never write to it.
+Shapes use S services, G patient groups, K arrival streams, H hours in the horizon, D days, M
+capacity changes, R route entries, J escalation rules and L priority levels. Times are minutes
+from the run's start; rates are patients per hour. A CompiledModel is immutable by convention:
+engines never write to it.
 """
 
 from __future__ import annotations
@@ -65,12 +66,13 @@ class CompiledModel:
         stream_first_dist: int8 (K,), stream_first_par: float64 (K, 3): law of the first
             service time of the stream's patients (DIST_NONE: the service's own law), e.g. the
             remaining length of stay of a census patient
-    Escalation rules (R), evaluated every check_interval minutes (0 if R = 0)
-        esc_names: tuple[str, ...]; esc_service: int32 (watched service); esc_measure: int8
+    Escalation rules (J), evaluated every check_interval minutes (0 if J = 0)
+        esc_names: tuple[str, ...] (J,); esc_service: int32 (watched service); esc_measure: int8
         (MEASURE_*); esc_above, esc_below: float64 (switch on above, off below); esc_sustain:
         float64 (minutes above before switching on); esc_action: int8 (ACTION_*); esc_target:
         int32 (service whose servers change, or whose leavers are diverted); esc_amount: int64
-        (servers added); esc_from, esc_to: int32 (divert: destination replaced, replacement)
+        (servers added); esc_from, esc_to: int32 (divert: destination replaced, replacement;
+        -1 for other actions); each array (J,)
     Horizon
         horizon: float, minutes; n_hours: int = ceil(horizon / 60)
     """
@@ -179,8 +181,13 @@ class CompiledModel:
         return h.hexdigest()
 
     def validate(self) -> None:
-        """Check shapes, dtypes and value ranges; raise ModelError naming the first bad field."""
-        S, G, K, H = self.n_services, self.n_groups, self.n_streams, self.n_hours
+        """Check shapes, dtypes and value ranges; raise ModelError naming the first bad field.
+
+        Every index the engines read from the model is checked (the numba kernel does no bounds
+        checking), in time linear in the size of the arrays; simcare.engine.run calls this.
+        """
+        S, G, K, H, J = self.n_services, self.n_groups, self.n_streams, self.n_hours, self.n_rules
+        M, R, V = _length(self.cap_time), _length(self.route_dest), _length(self.empirical_values)
         expect = {
             "service_keys": ((S,), np.uint64),
             "capacity0": ((S,), np.int64),
@@ -196,6 +203,15 @@ class CompiledModel:
             "service_scale": ((S, self.n_days), np.float64),
             "patience_dist": ((S, G), np.int8),
             "patience_par": ((S, G, 3), np.float64),
+            "empirical_values": ((V,), np.float64),
+            "cap_time": ((M,), np.float64),
+            "cap_service": ((M,), np.int32),
+            "cap_value": ((M,), np.int64),
+            "route_dest": ((R,), np.int32),
+            "route_group": ((R,), np.int32),
+            "route_cum": ((R,), np.float64),
+            "route_delay_dist": ((R,), np.int8),
+            "route_delay_par": ((R, 3), np.float64),
             "route_start": ((E.N_ROUTE_KINDS, S, G), np.int64),
             "route_stop": ((E.N_ROUTE_KINDS, S, G), np.int64),
             "stream_keys": ((K,), np.uint64),
@@ -206,22 +222,32 @@ class CompiledModel:
             "stream_at": ((K,), np.float64),
             "stream_first_dist": ((K,), np.int8),
             "stream_first_par": ((K, 3), np.float64),
-            "esc_service": ((self.n_rules,), np.int32),
-            "esc_measure": ((self.n_rules,), np.int8),
-            "esc_above": ((self.n_rules,), np.float64),
-            "esc_below": ((self.n_rules,), np.float64),
-            "esc_sustain": ((self.n_rules,), np.float64),
-            "esc_action": ((self.n_rules,), np.int8),
-            "esc_target": ((self.n_rules,), np.int32),
-            "esc_amount": ((self.n_rules,), np.int64),
-            "esc_from": ((self.n_rules,), np.int32),
-            "esc_to": ((self.n_rules,), np.int32),
+            "esc_service": ((J,), np.int32),
+            "esc_measure": ((J,), np.int8),
+            "esc_above": ((J,), np.float64),
+            "esc_below": ((J,), np.float64),
+            "esc_sustain": ((J,), np.float64),
+            "esc_action": ((J,), np.int8),
+            "esc_target": ((J,), np.int32),
+            "esc_amount": ((J,), np.int64),
+            "esc_from": ((J,), np.int32),
+            "esc_to": ((J,), np.int32),
         }
         for name, (shape, dtype) in expect.items():
             arr = getattr(self, name)
             if not isinstance(arr, np.ndarray) or arr.shape != shape or arr.dtype != dtype:
                 got = (getattr(arr, "shape", None), getattr(arr, "dtype", type(arr)))
                 raise ModelError(name, f"expected shape {shape} of {np.dtype(dtype)}, got {got}")
+        self._check_services()
+        self._check_capacity_changes()
+        self._check_laws()
+        self._check_routes()
+        self._check_streams()
+        self._check_escalation()
+
+    def _check_services(self) -> None:
+        """Sizes, names, keys, capacities, queue limits, blocking and overflow targets."""
+        S, G = self.n_services, self.n_groups
         if S == 0 or G == 0:
             raise ModelError("services", "a model needs at least one service and one group")
         if not (np.isfinite(self.horizon) and self.horizon > 0):
@@ -236,10 +262,53 @@ class CompiledModel:
             raise ModelError("queue_limit", "queue limits must be >= 0")
         if (self.block_max <= 0).any() or np.isnan(self.block_max).any():
             raise ModelError("block_max", "maximum blocked times must be > 0 minutes (inf: none)")
-        has_max = np.isfinite(self.block_max)
-        if (self.overflow >= S).any() or (self.release_to >= S).any():
+        if not (_in_range(self.overflow, E.EXIT, S) and _in_range(self.release_to, E.EXIT, S)):
             raise ModelError("overflow", "an overflow names an unknown service")
-        for s in np.flatnonzero((self.overflow < 0) & has_max):
+        if (self.group_level < 0).any():
+            raise ModelError("group_level", "priority levels must be >= 0")
+
+    def _check_capacity_changes(self) -> None:
+        """Capacity changes: values >= 0, sorted by (time, service), known services."""
+        S, M = self.n_services, _length(self.cap_time)
+        if not M:
+            return
+        if (self.cap_value < 0).any():
+            raise ModelError("cap_value", "capacities must be >= 0")
+        order = np.lexsort((self.cap_service, self.cap_time))
+        if not np.array_equal(order, np.arange(M)):
+            raise ModelError("cap_time", "capacity changes must be sorted by (time, service)")
+        if ((self.cap_service < 0) | (self.cap_service >= S)).any():
+            raise ModelError("cap_service", "capacity change names an unknown service")
+
+    def _check_laws(self) -> None:
+        """Distribution codes of every law (pooled laws: sampling.distributions.check_pools)."""
+        kinds = np.arange(E.DIST_NONE + 1, E.N_DIST_KINDS)  # every distribution code
+        if not np.isin(self.service_dist, kinds).all():
+            raise ModelError("service_dist", "every (service, group) needs a service-time law")
+        if not (np.isfinite(self.service_scale).all() and (self.service_scale > 0).all()):
+            raise ModelError("service_scale", "service-time multipliers must be finite and > 0")
+        laws = {"service_dist": self.service_dist, "patience_dist": self.patience_dist,
+                "route_delay_dist": self.route_delay_dist, "stream_first_dist": self.stream_first_dist}
+        for name, dist in laws.items():
+            if not np.isin(dist, (E.DIST_NONE, *kinds)).all():
+                raise ModelError(name, "unknown distribution code")
+        # laws whose constants sit in empirical_values are checked by the sampling layer, which
+        # knows them (simcare.sampling.distributions.check_pools)
+
+    def _check_routes(self) -> None:
+        """Route tables: destinations, groups, slices, probabilities, blocked-time exits."""
+        S, G, R = self.n_services, self.n_groups, _length(self.route_dest)
+        if ((self.route_dest < E.EXIT) | (self.route_dest >= S)).any():
+            raise ModelError("route_dest", "a route names an unknown service")
+        if ((self.route_group < E.KEEP_GROUP) | (self.route_group >= G)).any():
+            raise ModelError("route_group", "a route names an unknown group")
+        nonempty = self.route_stop > self.route_start
+        if ((self.route_start < 0).any() or (self.route_stop < self.route_start).any()
+                or (self.route_stop > R).any()):
+            raise ModelError("route_start", "route slices out of range")
+        if nonempty.any() and not np.allclose(self.route_cum[self.route_stop[nonempty] - 1], 1.0):
+            raise ModelError("route_cum", "route probabilities must sum to 1")
+        for s in np.flatnonzero((self.overflow < 0) & np.isfinite(self.block_max)):
             dests = self.route_dest[self.route_start[E.ROUTE_SERVED, s].min():
                                     self.route_stop[E.ROUTE_SERVED, s].max()]
             dests = dests[dests >= 0]
@@ -249,37 +318,10 @@ class CompiledModel:
                     "a maximum blocked time needs an overflow service, or a release_to on "
                     "every service it sends patients to",
                 )
-        m = self.cap_time.shape[0]
-        if self.cap_service.shape != (m,) or self.cap_value.shape != (m,):
-            raise ModelError("cap_time", "capacity change arrays must have the same length")
-        if m:
-            if (self.cap_value < 0).any():
-                raise ModelError("cap_value", "capacities must be >= 0")
-            order = np.lexsort((self.cap_service, self.cap_time))
-            if not np.array_equal(order, np.arange(m)):
-                raise ModelError("cap_time", "capacity changes must be sorted by (time, service)")
-            if ((self.cap_service < 0) | (self.cap_service >= S)).any():
-                raise ModelError("cap_service", "capacity change names an unknown service")
-        kinds = np.arange(E.DIST_NONE + 1, E.N_DIST_KINDS)  # every distribution code
-        if not np.isin(self.service_dist, kinds).all():
-            raise ModelError("service_dist", "every (service, group) needs a service-time law")
-        if not (np.isfinite(self.service_scale).all() and (self.service_scale > 0).all()):
-            raise ModelError("service_scale", "service-time multipliers must be finite and > 0")
-        if not np.isin(self.patience_dist, (E.DIST_NONE, *kinds)).all():
-            raise ModelError("patience_dist", "unknown patience distribution code")
-        r = self.route_dest.shape[0]
-        if (self.route_group.shape != (r,) or self.route_cum.shape != (r,)
-                or self.route_delay_dist.shape != (r,) or self.route_delay_par.shape != (r, 3)):
-            raise ModelError("route_dest", "route arrays must have the same length")
-        if ((self.route_dest < E.EXIT) | (self.route_dest >= S)).any():
-            raise ModelError("route_dest", "a route names an unknown service")
-        if ((self.route_group < E.KEEP_GROUP) | (self.route_group >= G)).any():
-            raise ModelError("route_group", "a route names an unknown group")
-        nonempty = self.route_stop > self.route_start
-        if (self.route_stop < self.route_start).any() or (self.route_stop > r).any():
-            raise ModelError("route_start", "route slices out of range")
-        if nonempty.any() and not np.allclose(self.route_cum[self.route_stop[nonempty] - 1], 1.0):
-            raise ModelError("route_cum", "route probabilities must sum to 1")
+
+    def _check_streams(self) -> None:
+        """Arrival streams: entry services, group mix, rates, census times."""
+        S, K = self.n_services, self.n_streams
         if ((self.stream_service < 0) | (self.stream_service >= S)).any():
             raise ModelError("stream_service", "an arrival stream enters an unknown service")
         if K and not np.allclose(self.stream_group_cum[:, -1], 1.0):
@@ -289,12 +331,34 @@ class CompiledModel:
         census = self.stream_count >= 0
         if ((self.stream_at < 0) | (self.stream_at >= self.horizon))[census].any():
             raise ModelError("stream_at", "census arrivals must be inside [0, horizon)")
-        if self.n_rules:
-            if not (self.check_interval > 0 and np.isfinite(self.check_interval)):
-                raise ModelError("check_interval", "escalation needs a positive check interval")
-            for name in ("esc_service", "esc_target"):
-                arr = getattr(self, name)
-                if ((arr < 0) | (arr >= S)).any():
-                    raise ModelError(name, "an escalation rule names an unknown service")
-            if (self.esc_below > self.esc_above).any():
-                raise ModelError("esc_below", "switch-off level must not exceed switch-on level")
+
+    def _check_escalation(self) -> None:
+        """Escalation rules: check interval, services, measure and action codes, levels."""
+        S, J = self.n_services, self.n_rules
+        if not J:
+            return
+        if not (self.check_interval > 0 and np.isfinite(self.check_interval)):
+            raise ModelError("check_interval", "escalation needs a positive check interval")
+        for name in ("esc_service", "esc_target"):
+            arr = getattr(self, name)
+            if ((arr < 0) | (arr >= S)).any():
+                raise ModelError(name, "an escalation rule names an unknown service")
+        if not (_in_range(self.esc_from, E.EXIT, S) and _in_range(self.esc_to, E.EXIT, S)):
+            raise ModelError("esc_from", "an escalation divert names an unknown service")
+        measures = (E.MEASURE_OCCUPANCY, E.MEASURE_WAITING, E.MEASURE_CLOSED)
+        if not np.isin(self.esc_measure, measures).all():
+            raise ModelError("esc_measure", "unknown escalation measure code")
+        if not np.isin(self.esc_action, (E.ACTION_ADD_SERVERS, E.ACTION_DIVERT)).all():
+            raise ModelError("esc_action", "unknown escalation action code")
+        if (self.esc_below > self.esc_above).any():
+            raise ModelError("esc_below", "switch-off level must not exceed switch-on level")
+
+
+def _length(arr: object) -> int:
+    """Length of the first axis of an array (-1 if it has none: the shape check then fails)."""
+    return int(arr.shape[0]) if isinstance(arr, np.ndarray) and arr.ndim else -1
+
+
+def _in_range(arr: np.ndarray, low: int, high: int) -> bool:
+    """True if every value of ``arr`` is in [low, high)."""
+    return bool(((arr >= low) & (arr < high)).all())

@@ -45,7 +45,7 @@ OUTCOME_NAMES = {
 FINISHED_OUTCOMES = (OUT_SERVED, OUT_ABANDONED, OUT_TURNED_AWAY, OUT_RELEASED)
 
 # --- Event kinds, in the order they are processed when their times are equal -----------------
-# The event key is (time, kind, id, visit): see simcare.engine for the full tie rules.
+# Events are ordered by (time, kind << KIND_SHIFT | id); the tie rules are docs/model.md R1-R3.
 EV_CAPACITY = 0  # a service's capacity changes (id = service)
 EV_END = 1  # a patient's service ends (id = patient)
 EV_BLOCK_TIMEOUT = 2  # a blocked patient reaches the maximum blocked time (id = patient)
@@ -66,6 +66,25 @@ EVENT_NAMES = {
     EV_ARRIVAL: "arrival",
     EV_CHECK: "check",
 }
+
+# --- Event keys, event sources, patient states and the routing-loop guard (kernel and twin) ----
+KIND_SHIFT = 40  # an event's tie key is kind << KIND_SHIFT | id (id: patient or service < 2**40)
+MAX_HOPS = 1000  # visits one patient may begin at one instant before the run stops (R31)
+
+# Where the kernel's next event comes from (the twin runs one SimPy process per source)
+SRC_ARRIVAL = 0  # the next arrival of the draws (EV_ARRIVAL)
+SRC_CAPACITY = 1  # the next scheduled capacity change (EV_CAPACITY)
+SRC_PATIENT = 2  # the earliest pending patient event (EV_END ... EV_MOVE)
+SRC_CHECK = 3  # the next escalation check (EV_CHECK)
+
+# A patient's state between events
+P_NEW = 0  # not arrived yet
+P_WAITING = 1  # in a service's queue (takes a waiting place)
+P_PENDING = 2  # blocked: holds a server upstream, in the waiting line of the next service
+P_STARTING = 3  # taken from a line; its START event is pending
+P_IN_SERVICE = 4  # in service, or holding its server during a route delay; its END is pending
+P_MOVING = 5  # abandoned or released; its MOVE event is pending
+P_GONE = 6  # left the modelled system
 
 # --- Escalation rules -------------------------------------------------------------------------
 MEASURE_OCCUPANCY = 0  # (in service + blocked + waiting) / servers in force (can exceed 1)

@@ -28,6 +28,7 @@ import numpy as np
 from simcare._jit import kernel_jit
 from simcare.errors import ModelError
 from simcare.model import enums as E
+from simcare.model.compiled import CompiledModel
 from simcare.sampling.keys import uniform
 
 __all__ = [
@@ -665,3 +666,35 @@ def sample_nb(
         return _cut_normal_nb(p1, p2, empirical[k], empirical[k + 1], empirical[k + 2],
                               uniform(key, 0))
     return math.inf  # DIST_NONE: never happens (e.g. a patient with no patience)
+
+
+def _pool_counts(code: int, par: np.ndarray) -> np.ndarray | None:
+    """How many values of ``empirical_values`` each law of ``code`` uses (``par``: (n, 3) its
+    parameters), or None for a law that keeps no values there."""
+    if code == Empirical.kind:
+        return par[:, 1]
+    if code == TruncatedNormal.kind:
+        return np.full(len(par), 3.0)  # (sign, c_lo, c_hi)
+    return None
+
+
+def check_pools(model: CompiledModel) -> None:
+    """Raise ModelError if a pooled law (empirical, truncated normal) of ``model`` points outside
+    ``model.empirical_values`` (its p0 must be a whole offset, its values inside the pool): the
+    kernel reads the pool without bounds checks."""
+    V = model.empirical_values.shape[0]
+    laws = {"service_dist": (model.service_dist, model.service_par),
+            "patience_dist": (model.patience_dist, model.patience_par),
+            "route_delay_dist": (model.route_delay_dist, model.route_delay_par),
+            "stream_first_dist": (model.stream_first_dist, model.stream_first_par)}
+    for name, (dist, par) in laws.items():
+        for kind in DISTRIBUTIONS.values():
+            chosen = par[dist == kind.code]  # (n, 3)
+            count = _pool_counts(kind.code, chosen)
+            if count is None or not len(chosen):
+                continue
+            offset = chosen[:, 0]
+            if not ((offset == np.floor(offset)) & (count == np.floor(count)) & (offset >= 0)
+                    & (count >= 1) & (offset + count <= V)).all():
+                raise ModelError(name, f"a {kind.name} law points outside empirical_values")
+

@@ -1,8 +1,8 @@
 """Parity: the numba kernel and the SimPy twin produce identical runs.
 
 Both engines run the same CompiledModel with the same RunDraws; the behaviour they must share
-(event order, tie-breaks, blocking, deadlock detection) is written in the docstring of
-simcare.engine._nb.kernel. "Identical" means:
+(event order, tie-breaks, blocking, deadlock detection) is the numbered rule list in
+docs/model.md. "Identical" means:
 
 * the visit tables have the same rows in the same order, field by field, with NaN equal to NaN
   and floats compared exactly (both engines add the same doubles in the same order);

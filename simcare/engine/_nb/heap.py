@@ -1,27 +1,36 @@
 """An indexed binary min-heap of patient events keyed on (time, key), at most one per patient.
 
 Setting a patient's event replaces its pending one in place (no stale entries), so the heap never
-holds more entries than there are patients in the system. Arrays (all of length N, patients):
-h_t float64 (event times), h_k int64 (tie key: kind << 40 | id), h_pid int64 (patient),
-h_pay int64 (payload: a visit row), pos int64 (heap slot of each patient, -1 if none).
-``size`` is a 1-element int64 array holding the number of entries.
+holds more entries than there are patients in the system. Events are ordered by time, then by
+their tie key (kind << KIND_SHIFT | id, see simcare.model.enums and docs/model.md R1).
 """
 
 from __future__ import annotations
 
-from collections import namedtuple
+from typing import NamedTuple
 
 import numpy as np
 
 from simcare._jit import kernel_jit_inline
 
-Heap = namedtuple("Heap", ["t", "k", "pid", "pay", "pos", "size"])
+
+class Heap(NamedTuple):
+    """The heap's arrays; all but ``size`` have length N (patients). Slots [0, size) are live."""
+
+    t: np.ndarray  # (N,) float64, minutes: time of the event in each slot
+    k: np.ndarray  # (N,) int64, tie key of the event in each slot: kind << KIND_SHIFT | patient
+    pid: np.ndarray  # (N,) int64, patient whose event is in each slot
+    pay: np.ndarray  # (N,) int64, payload of the event in each slot: a visit row
+    pos: np.ndarray  # (N,) int64, slot of each patient's pending event, -1 if none
+    size: np.ndarray  # (1,) int64, number of live slots
 
 
 def new_heap(n_patients: int) -> Heap:
+    """An empty heap with room for one pending event per patient (``n_patients`` of them)."""
     n = max(n_patients, 1)
-    return Heap(np.empty(n), np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n, np.int64),
-                np.full(n, -1, np.int64), np.zeros(1, np.int64))
+    return Heap(t=np.empty(n), k=np.empty(n, np.int64), pid=np.empty(n, np.int64),
+                pay=np.empty(n, np.int64), pos=np.full(n, -1, np.int64),
+                size=np.zeros(1, np.int64))
 
 
 @kernel_jit_inline

@@ -1,86 +1,31 @@
-"""The compiled patient-flow kernel.
+"""The compiled patient-flow kernel: one replication of a CompiledModel on arrays.
 
-Behaviour (shared with the SimPy twin, which is its executable specification):
+The rules it implements are the numbered list in docs/model.md (R1, R2, ...), shared with the
+SimPy twin (simcare.engine.twin), its executable specification; each handler below cites the
+rules it implements. The kernel reads and writes four NamedTuples of arrays, each built by
+keyword next to its definition: Net (the model and the run's draws, read-only), State
+(everything that changes during the run), Rows (the visit rows written so far) and the event
+Heap (simcare.engine._nb.heap).
 
-Events and their order
-    Every event has a key (time, kind, id). Events are processed in increasing key order; at
-    equal times by kind: capacity change (id = service) < service end < block timeout < start <
-    patience < move < arrival (id = patient). Each patient has at most one pending event, so
-    keys are unique. Everything an event causes happens during that event, in the order below;
-    patients taken from a waiting line are given a START event at the same time, processed in
-    key order after the current event.
-Arrival (patient p enters service s in group g), also used after a move or a route
-    If s has a free server (busy < capacity) p starts service. Otherwise, if fewer than
-    queue_limit[s] patients are in s's queue, p joins the waiting line and, if (s, g) has a
-    patience law, gets a PATIENCE event. Otherwise p is turned away: the visit ends at once and
-    p follows the turned-away route of (s, g), possibly to another service in the same event.
-Waiting line of a service
-    One line per service holding both queued patients and patients blocked upstream (who hold a
-    server elsewhere and do not count against queue_limit). Higher priority level first, then
-    order of joining. When a server frees, the line's head is taken (servers are handed out while
-    busy < capacity; capacity falls never interrupt service). A taken patient that was blocked
-    upstream leaves its upstream server at that moment, and that service is refilled in turn:
-    services to refill are processed first in, first out.
-Service end (patient p at s)
-    The served route of (s, g) gives the next service d (or exit) and group. If the route entry
-    has a delay, p first keeps its server (counted as blocked) for that long, then this step
-    runs again with the same route entry (the draw is keyed). If s blocks and d
-    has no free server, p keeps its server at s (blocked), joins d's waiting line and, if s has a
-    maximum blocked time, gets a BLOCK_TIMEOUT event. Otherwise p leaves s, s is refilled, then
-    p arrives at d.
-Patience and block timeout
-    PATIENCE: p leaves the queue (abandoned) and gets a MOVE event now, taking the abandoned
-    route of (s, g). BLOCK_TIMEOUT: p leaves d's line (its visit to d ends "released"), frees its
-    server at s (s is refilled), and gets a MOVE event now to d's release_to service if it has
-    one, else to s's overflow service.
-Capacity change
-    The new capacity applies at once; s is refilled. Servers in force are the rostered servers
-    plus the changes of escalation rules that are switched on (never below zero).
-Escalation check (every check_interval minutes, after all other events at that time)
-    Rules are evaluated in order on the current state: a rule switches on when its measure has
-    been above its on-level at every check for at least its sustain time, and off at the first
-    check where it is below its off-level. Switching on adds servers (the service is refilled,
-    in rule order, after all rules are evaluated) or diverts patients leaving a service from
-    one destination to another; switching off undoes it.
-Census
-    Patients present at the start are arrivals at time 0 (before Poisson arrivals at the same
-    time); their first service time may follow its own law (their remaining stay).
-Deadlock
-    When a patient becomes blocked, the kernel looks for a set of services whose every busy
-    server is held by a blocked patient (with no maximum blocked time) waiting for a service in
-    the same set, with no later capacity increase scheduled that could free one. If it finds one
-    the run stops with status DEADLOCK.
-
-Draws: every random number is keyed (patient, purpose, service, occurrence of this patient's
-visit to this service) through simcare.sampling.keys, so the kernel and the twin draw the same
-values regardless of the order in which they process independent events.
+Shapes: S services, G groups, L priority levels, K arrival streams, H hours, D days, M capacity
+changes, R route entries, J escalation rules, N patients. Times are minutes.
 """
 
 from __future__ import annotations
 
 import math
-from collections import namedtuple
+from typing import NamedTuple
 
 import numpy as np
 
 from simcare._jit import kernel_jit, kernel_jit_inline
 from simcare.engine._nb.heap import Heap, heap_pop, heap_set
 from simcare.model import enums as E
-from simcare.model.compiled import INF_CAPACITY
+from simcare.model.compiled import INF_CAPACITY, CompiledModel
 from simcare.sampling.distributions import sample_nb
+from simcare.sampling.draws import RunDraws
 from simcare.sampling.keys import draw_key, uniform
 
-# Patient states
-P_NEW = 0
-P_WAITING = 1  # in the queue of p_service
-P_PENDING = 2  # blocked: holds a server at p_hold, in the waiting line of p_service
-P_STARTING = 3  # taken from a line; its START event is pending
-P_IN_SERVICE = 4
-P_MOVING = 5  # abandoned or released; its MOVE event is pending
-P_GONE = 6
-
-MAX_HOPS = 1000  # visits one patient may begin at one instant (routing-loop guard)
-KIND_SHIFT = 40
 SPENT = -1  # heap key of the event being handled (see simulate_nb)
 
 # counters
@@ -95,41 +40,184 @@ C_CHECKS_DONE = 7
 N_COUNTERS = 8
 STATUS_NEED_ROWS = -1  # internal: the row buffer must grow before the run can go on
 
-Net = namedtuple(
-    "Net",
-    [
-        "service_keys", "queue_limit", "blocks", "block_max", "overflow", "release_to",
-        "group_level",
-        "n_levels", "service_dist", "service_par", "service_scale", "scaled", "patience_dist",
-        "patience_par", "empirical",
-        "route_start", "route_stop", "route_dest", "route_group", "route_cum",
-        "route_delay_dist", "route_delay_par",
-        "patient_key", "purpose_keys", "cap_time", "cap_service", "cap_value",
-        "arr_stream", "stream_first_dist", "stream_first_par",
-        "esc_service", "esc_measure", "esc_above", "esc_below", "esc_sustain", "esc_action",
-        "esc_target", "esc_amount", "esc_from", "esc_to", "check_interval",
-    ],
-)
-State = namedtuple(
-    "State",
-    [
-        "cap", "busy", "serving", "holding", "n_queue", "n_pending", "hold_to",
-        "line_head", "line_tail", "nxt", "prv",
-        "p_state", "p_row", "worklist", "counters", "clock", "last_t",
-        "a_serv", "a_wait", "a_hold", "a_cap", "deadlock_mask",
-        "base_cap", "esc_delta", "esc_active", "esc_since", "route_dest", "refill_list",
-        "delaying",
-    ],
-)
-# Visit rows: the public visit record (VISIT_DTYPE) plus, per row, the occurrence number of this
-# patient's visit to this service (occ) and the patient's previous row (prev, -1 if none).
-Rows = namedtuple("Rows", ["vis", "occ", "prev"])
+
+class Net(NamedTuple):
+    """The model and the run's draws as the kernel reads them; never written during a run."""
+
+    service_keys: np.ndarray  # (S,) uint64, draw key of each service (R33)
+    queue_limit: np.ndarray  # (S,) int64, max patients in s's queue (not counting blocked ones)
+    blocks: np.ndarray  # (S,) bool, a patient ending service at s blocks when the next is full
+    block_max: np.ndarray  # (S,) float64, minutes a patient may stay blocked at s (inf: no limit)
+    overflow: np.ndarray  # (S,) int32, where a patient released from a server at s goes (-1: out)
+    release_to: np.ndarray  # (S,) int32, where a patient released waiting for s goes (-1: none)
+    group_level: np.ndarray  # (G,) int32, priority level of each group, 0 = served first
+    n_levels: int  # L, number of priority levels (waiting lines per service)
+    service_dist: np.ndarray  # (S, G) int8, DIST_* code of the service-time law
+    service_par: np.ndarray  # (S, G, 3) float64, its parameters (minutes)
+    service_scale: np.ndarray  # (S, D) float64, service-time multiplier by day service begins
+    scaled: np.ndarray  # (S,) bool, s has a multiplier other than 1 on some day
+    patience_dist: np.ndarray  # (S, G) int8, DIST_* code of the patience law (DIST_NONE: none)
+    patience_par: np.ndarray  # (S, G, 3) float64, its parameters (minutes)
+    empirical: np.ndarray  # (E,) float64, pool of values for DIST_EMPIRICAL laws
+    route_start: np.ndarray  # (3, S, G) int64, first route entry per (route kind, s, g)
+    route_stop: np.ndarray  # (3, S, G) int64, end of that slice (start == stop: exit)
+    route_dest: np.ndarray  # (R,) int32, next service of each route entry, or EXIT (undiverted)
+    route_group: np.ndarray  # (R,) int32, new group of each route entry, or KEEP_GROUP
+    route_cum: np.ndarray  # (R,) float64, cumulative probability within each slice
+    route_delay_dist: np.ndarray  # (R,) int8, DIST_* code of the entry's delay (DIST_NONE: none)
+    route_delay_par: np.ndarray  # (R, 3) float64, its parameters (minutes)
+    patient_key: np.ndarray  # (N,) uint64, draw key of each patient (R33)
+    purpose_keys: np.ndarray  # (N_PURPOSES,) uint64, draw key of each purpose (R33)
+    cap_time: np.ndarray  # (M,) float64, minutes: times of capacity changes, sorted
+    cap_service: np.ndarray  # (M,) int32, service of each capacity change
+    cap_value: np.ndarray  # (M,) int64, rostered servers from that time on
+    arr_stream: np.ndarray  # (N,) int32, arrival stream of each patient
+    stream_first_dist: np.ndarray  # (K,) int8, law of a stream's first service (DIST_NONE: own)
+    stream_first_par: np.ndarray  # (K, 3) float64, its parameters (minutes)
+    esc_service: np.ndarray  # (J,) int32, service whose state rule j measures
+    esc_measure: np.ndarray  # (J,) int8, MEASURE_* code of rule j
+    esc_above: np.ndarray  # (J,) float64, rule j switches on above this level ...
+    esc_below: np.ndarray  # (J,) float64, ... and off below this one
+    esc_sustain: np.ndarray  # (J,) float64, minutes above before rule j switches on
+    esc_action: np.ndarray  # (J,) int8, ACTION_* code of rule j
+    esc_target: np.ndarray  # (J,) int32, service whose servers change or whose leavers divert
+    esc_amount: np.ndarray  # (J,) int64, servers rule j adds while on (ACTION_ADD_SERVERS)
+    esc_from: np.ndarray  # (J,) int32, destination rule j replaces (ACTION_DIVERT)
+    esc_to: np.ndarray  # (J,) int32, its replacement while rule j is on
+    check_interval: float  # minutes between escalation checks (0 if J = 0)
+
+
+def net_from_model(model: CompiledModel, draws: RunDraws) -> Net:
+    """The kernel's read-only view of ``model`` and of one replication's ``draws``."""
+    return Net(
+        service_keys=model.service_keys,
+        queue_limit=model.queue_limit,
+        blocks=model.blocks,
+        block_max=model.block_max,
+        overflow=model.overflow,
+        release_to=model.release_to,
+        group_level=model.group_level,
+        n_levels=model.n_levels,
+        service_dist=model.service_dist,
+        service_par=model.service_par,
+        service_scale=model.service_scale,
+        scaled=(model.service_scale != 1.0).any(axis=1),
+        patience_dist=model.patience_dist,
+        patience_par=model.patience_par,
+        empirical=model.empirical_values,
+        route_start=model.route_start,
+        route_stop=model.route_stop,
+        route_dest=model.route_dest,
+        route_group=model.route_group,
+        route_cum=model.route_cum,
+        route_delay_dist=model.route_delay_dist,
+        route_delay_par=model.route_delay_par,
+        patient_key=draws.patient_key,
+        purpose_keys=draws.purpose_keys,
+        cap_time=model.cap_time,
+        cap_service=model.cap_service,
+        cap_value=model.cap_value,
+        arr_stream=draws.arrival_stream,
+        stream_first_dist=model.stream_first_dist,
+        stream_first_par=model.stream_first_par,
+        esc_service=model.esc_service,
+        esc_measure=model.esc_measure,
+        esc_above=model.esc_above,
+        esc_below=model.esc_below,
+        esc_sustain=model.esc_sustain,
+        esc_action=model.esc_action,
+        esc_target=model.esc_target,
+        esc_amount=model.esc_amount,
+        esc_from=model.esc_from,
+        esc_to=model.esc_to,
+        check_interval=float(model.check_interval),
+    )
+
+
+class State(NamedTuple):
+    """Everything a run changes, saved between calls of simulate_nb (counts are patients)."""
+
+    cap: np.ndarray  # (S,) int64, servers in force: max(base_cap + esc_delta, 0) (R22)
+    busy: np.ndarray  # (S,) int64, servers taken: in service + holding
+    serving: np.ndarray  # (S,) int64, patients in service
+    holding: np.ndarray  # (S,) int64, patients keeping a server after service (blocked, delay)
+    n_queue: np.ndarray  # (S,) int64, patients in s's queue (taking a waiting place)
+    n_pending: np.ndarray  # (S,) int64, patients blocked upstream in s's waiting line
+    hold_to: np.ndarray  # (S, S) int64, patients holding a server at s blocked waiting for d
+    line_head: np.ndarray  # (S, L) int64, first patient of each waiting line, -1 if empty
+    line_tail: np.ndarray  # (S, L) int64, last patient of each waiting line, -1 if empty
+    nxt: np.ndarray  # (N,) int64, next patient in the same waiting line, -1 if last
+    prv: np.ndarray  # (N,) int64, previous patient in the same waiting line, -1 if first
+    p_state: np.ndarray  # (N,) int8, P_* state of each patient
+    p_row: np.ndarray  # (N,) int64, each patient's latest visit row, -1 before it arrives
+    worklist: np.ndarray  # (N + 2,) int64, scratch: services to refill, first in first out
+    counters: np.ndarray  # (N_COUNTERS,) int64, rows, events, status, ... (C_* indices)
+    clock: np.ndarray  # (1,) float64, minutes: time of the last event processed
+    last_t: np.ndarray  # (S,) float64, minutes: time up to which s's areas are summed
+    a_serv: np.ndarray  # (S, H) float64, patient-minutes in service in each hour
+    a_wait: np.ndarray  # (S, H) float64, patient-minutes waiting (queue + pending) each hour
+    a_hold: np.ndarray  # (S, H) float64, patient-minutes holding a server after service
+    a_cap: np.ndarray  # (S, H) float64, server-minutes in force (0 for infinite servers)
+    deadlock_mask: np.ndarray  # (S,) bool, the deadlocked services once status is DEADLOCK
+    base_cap: np.ndarray  # (S,) int64, rostered servers (the last capacity change)
+    esc_delta: np.ndarray  # (S,) int64, servers added by escalation rules switched on
+    esc_active: np.ndarray  # (J,) int8, 1 while rule j is on
+    esc_since: np.ndarray  # (J,) float64, minutes: first check of the current run above, or -1
+    route_dest: np.ndarray  # (R,) int32, next service of each route entry as diverted now
+    refill_list: np.ndarray  # (J + 2,) int64, scratch: services to refill after an event
+    delaying: np.ndarray  # (S,) int64, patients holding a server at s during a route delay
+
+
+def new_state(model: CompiledModel, n_patients: int) -> State:
+    """The state at the start of a run of ``model`` with ``n_patients`` arrivals."""
+    S, H, L, J = model.n_services, model.n_hours, model.n_levels, model.n_rules
+    n = max(n_patients, 1)
+    return State(
+        cap=model.capacity0.copy(),
+        busy=np.zeros(S, np.int64),
+        serving=np.zeros(S, np.int64),
+        holding=np.zeros(S, np.int64),
+        n_queue=np.zeros(S, np.int64),
+        n_pending=np.zeros(S, np.int64),
+        hold_to=np.zeros((S, S), np.int64),
+        line_head=np.full((S, L), -1, np.int64),
+        line_tail=np.full((S, L), -1, np.int64),
+        nxt=np.empty(n, np.int64),
+        prv=np.empty(n, np.int64),
+        p_state=np.zeros(n, np.int8),  # every patient P_NEW
+        p_row=np.full(n, -1, np.int64),
+        worklist=np.empty(n + 2, np.int64),
+        counters=np.zeros(N_COUNTERS, np.int64),
+        clock=np.zeros(1),
+        last_t=np.zeros(S),
+        a_serv=np.zeros((S, H)),
+        a_wait=np.zeros((S, H)),
+        a_hold=np.zeros((S, H)),
+        a_cap=np.zeros((S, H)),
+        deadlock_mask=np.zeros(S, np.bool_),
+        base_cap=model.capacity0.copy(),
+        esc_delta=np.zeros(S, np.int64),
+        esc_active=np.zeros(J, np.int8),
+        esc_since=np.full(J, -1.0),
+        route_dest=model.route_dest.copy(),
+        refill_list=np.zeros(J + 2, np.int64),
+        delaying=np.zeros(S, np.int64),
+    )
+
+
+class Rows(NamedTuple):
+    """Visit rows: the public visit record plus what the kernel needs to key draws (n rows)."""
+
+    vis: np.ndarray  # (n,) VISIT_DTYPE, the visit table being written
+    occ: np.ndarray  # (n,) int32, occurrence: the patient's earlier visits to this service
+    prev: np.ndarray  # (n,) int64, the patient's previous row, -1 if none
 
 
 def new_rows(n: int) -> Rows:
     """Empty visit-row buffers with room for ``n`` rows (pages are touched only when written)."""
     n = max(n, 16)
-    return Rows(np.zeros(n, dtype=E.VISIT_DTYPE), np.empty(n, np.int32), np.empty(n, np.int64))
+    return Rows(vis=np.zeros(n, dtype=E.VISIT_DTYPE), occ=np.empty(n, np.int32),
+                prev=np.empty(n, np.int64))
 
 
 def grow_rows(rows: Rows, n_used: int, n: int) -> Rows:
@@ -146,6 +234,7 @@ def grow_rows(rows: Rows, n_used: int, n: int) -> Rows:
 
 @kernel_jit_inline
 def _acc(st: State, s: int, t: float) -> None:
+    # R36
     """Add service s's current counts x elapsed minutes to its hourly areas, up to time t."""
     t0 = st.last_t[s]
     if t <= t0:
@@ -174,6 +263,7 @@ def _acc(st: State, s: int, t: float) -> None:
 
 @kernel_jit_inline
 def _line_append(st: State, s: int, lvl: int, p: int) -> None:
+    # R9
     tail = st.line_tail[s, lvl]
     st.prv[p] = tail
     st.nxt[p] = -1
@@ -186,6 +276,7 @@ def _line_append(st: State, s: int, lvl: int, p: int) -> None:
 
 @kernel_jit_inline
 def _line_remove(st: State, s: int, lvl: int, p: int) -> None:
+    # R9
     a = st.prv[p]
     b = st.nxt[p]
     if a >= 0:
@@ -200,6 +291,7 @@ def _line_remove(st: State, s: int, lvl: int, p: int) -> None:
 
 @kernel_jit_inline
 def _line_pop(st: State, s: int, n_levels: int) -> int:
+    # R9
     for lvl in range(n_levels):
         p = st.line_head[s, lvl]
         if p >= 0:
@@ -213,6 +305,7 @@ def _line_pop(st: State, s: int, n_levels: int) -> int:
 
 @kernel_jit_inline
 def _new_row(rows: Rows, st: State, p: int, s: int, g: int, t: float) -> int:
+    # R4
     r = st.counters[C_ROWS]
     st.counters[C_ROWS] = r + 1
     v = rows.vis[r]
@@ -244,6 +337,7 @@ def _key(net: Net, p: int, purpose: int, s: int, occ: int) -> np.uint64:
 
 @kernel_jit_inline
 def _route_entry(net: Net, kind: int, s: int, g: int, u: float) -> int:
+    # R34
     """Index of the route entry chosen by uniform u for group g leaving s (-1: no route, exit)."""
     i0 = net.route_start[kind, s, g]
     i1 = net.route_stop[kind, s, g]
@@ -257,6 +351,7 @@ def _route_entry(net: Net, kind: int, s: int, g: int, u: float) -> int:
 
 @kernel_jit_inline
 def _route(net: Net, st: State, kind: int, s: int, g: int, u: float) -> tuple[int, int]:
+    # R7, R13, R21, R26 (diverted destinations)
     """(next service or EXIT, next group) for a patient of group g leaving s, from uniform u."""
     i = _route_entry(net, kind, s, g, u)
     if i < 0:
@@ -267,6 +362,7 @@ def _route(net: Net, st: State, kind: int, s: int, g: int, u: float) -> tuple[in
 
 @kernel_jit_inline
 def _begin_service(net: Net, st: State, rows: Rows, heap: Heap, p: int, r: int, t: float) -> None:
+    # R8, R28
     """Draw p's service time for visit r and schedule its end (the server is already taken)."""
     s = rows.vis[r].service
     g = rows.vis[r].group
@@ -280,24 +376,25 @@ def _begin_service(net: Net, st: State, rows: Rows, heap: Heap, p: int, r: int, 
         d = sample_nb(net.service_dist[s, g], par[0], par[1], par[2], net.empirical, key)
         if net.scaled[s]:  # most services are never scaled: no day lookup on the hot path
             d *= net.service_scale[s, min(int(t // 1440.0), net.service_scale.shape[1] - 1)]
-    st.p_state[p] = P_IN_SERVICE
-    heap_set(heap, p, t + d, (E.EV_END << KIND_SHIFT) | p, r)
+    st.p_state[p] = E.P_IN_SERVICE
+    heap_set(heap, p, t + d, (E.EV_END << E.KIND_SHIFT) | p, r)
 
 
 @kernel_jit_inline
 def _enter(net: Net, st: State, rows: Rows, heap: Heap, p: int, s: int, g: int, t: float) -> None:
+    # R4-R7, R31
     """Patient p (not holding any server) arrives at s in group g; follows turned-away routes.
 
     ``hops`` counts p's visits that began at this instant (earlier ones included, so a
     zero-time cycle driven by service ends is caught as surely as a turned-away loop)."""
     hops = 0
     q = st.p_row[p]
-    while q >= 0 and rows.vis[q].arrival == t and hops <= MAX_HOPS:
+    while q >= 0 and rows.vis[q].arrival == t and hops <= E.MAX_HOPS:
         hops += 1
         q = rows.prev[q]
     while s != E.EXIT:
         hops += 1
-        if hops > MAX_HOPS:
+        if hops > E.MAX_HOPS:
             st.counters[C_STATUS] = E.STATUS_ROUTING_LOOP
             return
         r = _new_row(rows, st, p, s, g, t)
@@ -313,24 +410,25 @@ def _enter(net: Net, st: State, rows: Rows, heap: Heap, p: int, s: int, g: int, 
             _acc(st, s, t)
             _line_append(st, s, net.group_level[g], p)
             st.n_queue[s] += 1
-            st.p_state[p] = P_WAITING
+            st.p_state[p] = E.P_WAITING
             kind = net.patience_dist[s, g]
             if kind != E.DIST_NONE:
                 par = net.patience_par[s, g]
                 w = sample_nb(kind, par[0], par[1], par[2], net.empirical,
                               _key(net, p, E.PURPOSE_PATIENCE, s, rows.occ[r]))
-                heap_set(heap, p, t + w, (E.EV_PATIENCE << KIND_SHIFT) | p, r)
+                heap_set(heap, p, t + w, (E.EV_PATIENCE << E.KIND_SHIFT) | p, r)
             return
         rows.vis[r].departure = t
         rows.vis[r].outcome = E.OUT_TURNED_AWAY
         u = uniform(_key(net, p, E.PURPOSE_TURNED_AWAY_ROUTE, s, rows.occ[r]), 0)
         s, g = _route(net, st, E.ROUTE_TURNED_AWAY, s, g, u)
-    st.p_state[p] = P_GONE
+    st.p_state[p] = E.P_GONE
     st.counters[C_EXITED] += 1
 
 
 @kernel_jit_inline
 def _release_hold(st: State, rows: Rows, p: int, t: float) -> int:
+    # R11, R18
     """Blocked patient p leaves the server it holds upstream; returns that service.
 
     While p is blocked its current row is the visit it waits for and the previous row is the
@@ -349,6 +447,7 @@ def _release_hold(st: State, rows: Rows, p: int, t: float) -> int:
 
 @kernel_jit_inline
 def _refill(net: Net, st: State, rows: Rows, heap: Heap, s0: int, t: float) -> None:
+    # R10-R12
     """Hand free servers to waiting lines, starting at s0; services freed upstream follow (FIFO)."""
     wl = st.worklist
     head = 0
@@ -367,24 +466,26 @@ def _refill(net: Net, st: State, rows: Rows, heap: Heap, s0: int, t: float) -> N
             r = st.p_row[p]
             rows.vis[r].start = t
             rows.vis[r].outcome = E.OUT_IN_SERVICE
-            if st.p_state[p] == P_WAITING:
+            if st.p_state[p] == E.P_WAITING:
                 st.n_queue[s] -= 1
             else:
                 st.n_pending[s] -= 1
                 wl[tail] = _release_hold(st, rows, p, t)
                 tail += 1
-            st.p_state[p] = P_STARTING
-            heap_set(heap, p, t, (E.EV_START << KIND_SHIFT) | p, r)
+            st.p_state[p] = E.P_STARTING
+            heap_set(heap, p, t, (E.EV_START << E.KIND_SHIFT) | p, r)
 
 
 @kernel_jit
 def _fully_held(net: Net, st: State, s: int) -> bool:
+    # R29
     return (st.busy[s] > 0 and st.busy[s] >= st.cap[s] and st.holding[s] == st.busy[s]
             and st.delaying[s] == 0 and not math.isfinite(net.block_max[s]))
 
 
 @kernel_jit
 def _deadlock(net: Net, st: State, s: int, d: int, ic: int) -> bool:
+    # R29
     """True if a closed set of fully held services exists (see module docstring); marks it in
     st.deadlock_mask."""
     if not (_fully_held(net, st, s) and _fully_held(net, st, d)):
@@ -419,6 +520,7 @@ def _deadlock(net: Net, st: State, s: int, d: int, ic: int) -> bool:
 @kernel_jit_inline
 def _on_end(net: Net, st: State, rows: Rows, heap: Heap, p: int, r: int, t: float,
             ic: int) -> tuple[int, int, int]:
+    # R13-R17, R29
     """Service end, or the end of the delay a route keeps the patient on its server. Returns
     (service to refill or -1, next service or EXIT, next group); the loop then refills and moves
     the patient on, in that order (skipped if p is blocked or starts a delay)."""
@@ -444,7 +546,7 @@ def _on_end(net: Net, st: State, rows: Rows, heap: Heap, p: int, r: int, t: floa
         par = net.route_delay_par[i]
         w = sample_nb(net.route_delay_dist[i], par[0], par[1], par[2], net.empirical,
                       _key(net, p, E.PURPOSE_ROUTE_DELAY, s, rows.occ[r]))
-        heap_set(heap, p, t + w, (E.EV_END << KIND_SHIFT) | p, r)
+        heap_set(heap, p, t + w, (E.EV_END << E.KIND_SHIFT) | p, r)
         return -1, E.EXIT, g
     if not first:  # the delay is over: the patient still holds its server
         st.delaying[s] -= 1
@@ -458,10 +560,10 @@ def _on_end(net: Net, st: State, rows: Rows, heap: Heap, p: int, r: int, t: floa
         _acc(st, d, t)
         _line_append(st, d, net.group_level[g2], p)
         st.n_pending[d] += 1
-        st.p_state[p] = P_PENDING
+        st.p_state[p] = E.P_PENDING
         st.hold_to[s, d] += 1
         if math.isfinite(net.block_max[s]):
-            heap_set(heap, p, t + net.block_max[s], (E.EV_BLOCK_TIMEOUT << KIND_SHIFT) | p, rd)
+            heap_set(heap, p, t + net.block_max[s], (E.EV_BLOCK_TIMEOUT << E.KIND_SHIFT) | p, rd)
         if _deadlock(net, st, s, d, ic):
             st.counters[C_STATUS] = E.STATUS_DEADLOCK
         return -1, E.EXIT, g2
@@ -470,26 +572,28 @@ def _on_end(net: Net, st: State, rows: Rows, heap: Heap, p: int, r: int, t: floa
     rows.vis[r].departure = t
     rows.vis[r].outcome = E.OUT_SERVED
     if d == E.EXIT:
-        st.p_state[p] = P_GONE
+        st.p_state[p] = E.P_GONE
         st.counters[C_EXITED] += 1
     return s, d, g2
 
 
 @kernel_jit_inline
 def _on_patience(net: Net, st: State, rows: Rows, heap: Heap, p: int, r: int, t: float) -> None:
+    # R20
     s = rows.vis[r].service
     _acc(st, s, t)
     _line_remove(st, s, net.group_level[rows.vis[r].group], p)
     st.n_queue[s] -= 1
     rows.vis[r].departure = t
     rows.vis[r].outcome = E.OUT_ABANDONED
-    st.p_state[p] = P_MOVING
-    heap_set(heap, p, t, (E.EV_MOVE << KIND_SHIFT) | p, r)
+    st.p_state[p] = E.P_MOVING
+    heap_set(heap, p, t, (E.EV_MOVE << E.KIND_SHIFT) | p, r)
 
 
 @kernel_jit_inline
 def _on_block_timeout(net: Net, st: State, rows: Rows, heap: Heap, p: int, rd: int,
                       t: float) -> int:
+    # R18
     """Blocked too long: returns the service whose server p gave up (to refill)."""
     d = rows.vis[rd].service
     _acc(st, d, t)
@@ -498,13 +602,14 @@ def _on_block_timeout(net: Net, st: State, rows: Rows, heap: Heap, p: int, rd: i
     u = _release_hold(st, rows, p, t)
     rows.vis[rd].departure = t
     rows.vis[rd].outcome = E.OUT_RELEASED
-    st.p_state[p] = P_MOVING
-    heap_set(heap, p, t, (E.EV_MOVE << KIND_SHIFT) | p, rd)
+    st.p_state[p] = E.P_MOVING
+    heap_set(heap, p, t, (E.EV_MOVE << E.KIND_SHIFT) | p, rd)
     return u
 
 
 @kernel_jit_inline
 def _on_move(net: Net, st: State, rows: Rows, p: int, r: int) -> tuple[int, int]:
+    # R19, R21
     """A patient who abandoned or was released moves on: returns (next service, group)."""
     s = rows.vis[r].service
     g = rows.vis[r].group
@@ -524,6 +629,7 @@ def _on_move(net: Net, st: State, rows: Rows, p: int, r: int) -> tuple[int, int]
 
 @kernel_jit
 def _set_capacity(st: State, s: int, t: float) -> None:
+    # R22
     """Servers in force = rostered servers + escalation changes (never below zero)."""
     _acc(st, s, t)
     st.cap[s] = max(st.base_cap[s] + st.esc_delta[s], 0)
@@ -531,6 +637,7 @@ def _set_capacity(st: State, s: int, t: float) -> None:
 
 @kernel_jit
 def _measure(net: Net, st: State, j: int) -> float:
+    # R24
     s = net.esc_service[j]
     waiting = st.n_queue[s] + st.n_pending[s]
     if net.esc_measure[j] == E.MEASURE_WAITING:
@@ -545,6 +652,7 @@ def _measure(net: Net, st: State, j: int) -> float:
 
 @kernel_jit
 def _switch(net: Net, st: State, j: int, on: bool, t: float) -> int:
+    # R26
     """Apply (on) or undo (off) rule j's action; returns the service to refill, or -1."""
     target = net.esc_target[j]
     if net.esc_action[j] == E.ACTION_ADD_SERVERS:
@@ -563,6 +671,7 @@ def _switch(net: Net, st: State, j: int, on: bool, t: float) -> int:
 
 @kernel_jit
 def _on_check(net: Net, st: State, t: float) -> int:
+    # R25, R26
     """Evaluate every escalation rule in order (hysteresis: on above ``above`` sustained for
     ``sustain`` minutes, off below ``below``). Fills st.refill_list; returns its length."""
     n = 0
@@ -604,6 +713,7 @@ def simulate_nb(
     heap: Heap,
     rows: Rows,
 ) -> None:
+    # R1-R3 (event order), R22, R23, R30, R35
     """Run one replication towards ``horizon`` minutes, resumably.
 
     Arrivals are arrays of length N in patient-id order (from the draws); ``st``, ``heap`` and
@@ -621,39 +731,39 @@ def simulate_nb(
     ic = st.counters[C_NEXT_CAPACITY]
     st.counters[C_STATUS] = E.STATUS_OK
     t = st.clock[0]
-    arrival_kind = E.EV_ARRIVAL << KIND_SHIFT
-    capacity_kind = E.EV_CAPACITY << KIND_SHIFT
-    check_kind = E.EV_CHECK << KIND_SHIFT
+    arrival_kind = E.EV_ARRIVAL << E.KIND_SHIFT
+    capacity_kind = E.EV_CAPACITY << E.KIND_SHIFT
+    check_kind = E.EV_CHECK << E.KIND_SHIFT
     has_rules = net.esc_service.shape[0] > 0
     while True:
-        if st.counters[C_ROWS] + MAX_HOPS + 2 > n_rows_max:
+        if st.counters[C_ROWS] + E.MAX_HOPS + 2 > n_rows_max:
             st.counters[C_STATUS] = STATUS_NEED_ROWS
             break
-        src = -1
+        src = -1  # no source with an event before the horizon yet
         best_t = math.inf
         best_k = 0
         if ia < n_patients:
-            src = 0
+            src = E.SRC_ARRIVAL
             best_t = arr_time[ia]
             best_k = arrival_kind | ia
         if ic < n_cap:
             tc = net.cap_time[ic]
             kc = capacity_kind | net.cap_service[ic]
             if src < 0 or tc < best_t or (tc == best_t and kc < best_k):
-                src = 1
+                src = E.SRC_CAPACITY
                 best_t = tc
                 best_k = kc
         if heap.size[0] > 0:
             th = heap.t[0]
             kh = heap.k[0]
             if src < 0 or th < best_t or (th == best_t and kh < best_k):
-                src = 2
+                src = E.SRC_PATIENT
                 best_t = th
                 best_k = kh
         if has_rules:
             tk = (st.counters[C_CHECKS_DONE] + 1) * net.check_interval
             if src < 0 or tk < best_t or (tk == best_t and check_kind < best_k):
-                src = 3
+                src = E.SRC_CHECK
                 best_t = tk
         if src < 0 or best_t >= horizon:
             break
@@ -666,26 +776,26 @@ def simulate_nb(
         from_heap = False
         dest = E.EXIT
         group = 0
-        if src == 0:
+        if src == E.SRC_ARRIVAL:
             mover = ia
             dest = arr_service[ia]
             group = arr_group[ia]
             ia += 1
             st.counters[C_ARRIVED] += 1
-        elif src == 1:
+        elif src == E.SRC_CAPACITY:
             s = net.cap_service[ic]
             st.base_cap[s] = net.cap_value[ic]
             ic += 1
             _set_capacity(st, s, t)
             st.refill_list[0] = s
             n_refill = 1
-        elif src == 3:
+        elif src == E.SRC_CHECK:
             st.counters[C_CHECKS_DONE] += 1
             n_refill = _on_check(net, st, t)
-        else:
+        else:  # SRC_PATIENT
             p = heap.pid[0]
             r = heap.pay[0]
-            kind = heap.k[0] >> KIND_SHIFT
+            kind = heap.k[0] >> E.KIND_SHIFT
             # The event stays at the top, marked spent (key -1 keeps it the minimum): a new
             # event of p replaces it in place, one sift instead of a pop and a push.
             heap.k[0] = SPENT
@@ -707,7 +817,7 @@ def simulate_nb(
                 dest, group = _on_move(net, st, rows, p, r)
                 mover = p
                 if dest == E.EXIT:
-                    st.p_state[p] = P_GONE
+                    st.p_state[p] = E.P_GONE
                     st.counters[C_EXITED] += 1
         for i in range(n_refill):
             _refill(net, st, rows, heap, st.refill_list[i], t)
