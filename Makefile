@@ -28,7 +28,8 @@ run: $(STAMP)
 		--reps $(REPS) --workers $(WORKERS) --out report --report report/winter.html
 	@echo "open $(CURDIR)/report/winter.html in a web browser"
 
-# `make test`: lint, types, then every test (slow ones included) on TEST_WORKERS xdist workers with
+# `make test`: lint (ruff check, ruff format --check), types, then every test (slow ones included)
+# on TEST_WORKERS xdist workers with
 # a coverage summary of simcare/ in the terminal. `make test-fast`: unit and parity tests without
 # the slow ones (under 2 minutes once numba's cache is warm). Both warm numba's cache first, in
 # one process, so the workers do not each compile the kernel.
@@ -39,8 +40,11 @@ WARM := $(BIN)/python tests/warm_numba.py
 warm: $(STAMP)
 	$(WARM)
 
+LINTED := simcare tests benchmarks calibration/analysis
+
 test: $(STAMP)
-	$(BIN)/ruff check simcare tests benchmarks
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/mypy
 	$(WARM)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --durations=15 --cov=simcare --cov-report=term
@@ -55,7 +59,8 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/batch.py
 
 lint: $(STAMP)
-	$(BIN)/ruff check simcare tests benchmarks
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/mypy
 
 clean:

@@ -49,11 +49,16 @@ def _plan(folder: Path, weeks: int, variants: int, reps: int) -> Plan:
     end = dt.date(2026, 1, 11)  # after the holidays and the respiratory surge's peak
     start = end - dt.timedelta(days=7 * weeks - 1)
     scenario = folder / "short_winter.yaml"
-    scenario.write_text(f"extends: {BASELINE}\nname: bench_winter\nrun:\n  start: {start}\n"
-                        f"  end: {end}\n  warm_up: 4w\n", encoding="utf-8")
+    scenario.write_text(
+        f"extends: {BASELINE}\nname: bench_winter\nrun:\n  start: {start}\n  end: {end}\n  warm_up: 4w\n",
+        encoding="utf-8",
+    )
     path = folder / "plan.yaml"
-    path.write_text(f"name: bench\nseed: 1\nreplications: {reps}\nscenarios: [{scenario}]\n"
-                    f"grid:\n  calendar.growth: [{growth}]\n", encoding="utf-8")
+    path.write_text(
+        f"name: bench\nseed: 1\nreplications: {reps}\nscenarios: [{scenario}]\n"
+        f"grid:\n  calendar.growth: [{growth}]\n",
+        encoding="utf-8",
+    )
     return load_plan(path)
 
 
@@ -81,13 +86,18 @@ def _warm(backend: Backend, plan: Plan) -> float:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--weeks", type=int, default=8, help="reported weeks per run (default 8)")
     parser.add_argument("--variants", type=int, default=4, help="growth values (default 4)")
     parser.add_argument("--reps", type=int, default=4, help="replications per variant (default 4)")
-    parser.add_argument("--repeats", type=int, default=5,
-                        help="timed batches per backend, interleaved; the best counts (default 5)")
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=5,
+        help="timed batches per backend, interleaved; the best counts (default 5)",
+    )
     args = parser.parse_args()
     load = os.getloadavg()
     print(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores")
@@ -95,12 +105,16 @@ def main() -> int:
         folder = Path(tmp)
         plan = _plan(folder, args.weeks, args.variants, args.reps)
         n = len(plan.tasks())
-        print(f"plan: {len(plan.variants)} variants x {args.reps} replications = {n} tasks, "
-              f"{args.weeks} reported weeks + 4 weeks warm-up each")
+        print(
+            f"plan: {len(plan.variants)} variants x {args.reps} replications = {n} tasks, "
+            f"{args.weeks} reported weeks + 4 weeks warm-up each"
+        )
 
         makers: dict[str, Callable[[], Backend]] = {
-            "one": InProcessBackend, "pool": lambda: ProcessPoolBackend(2),
-            "dask": lambda: DaskBackend("local", workers=2)}
+            "one": InProcessBackend,
+            "pool": lambda: ProcessPoolBackend(2),
+            "dask": lambda: DaskBackend("local", workers=2),
+        }
         times: dict[str, list[float]] = {k: [] for k in makers}
         per_task: dict[str, list[float]] = {k: [] for k in makers}
         start_up: dict[str, list[float]] = {k: [] for k in makers}
@@ -126,28 +140,41 @@ def main() -> int:
             return ", ".join(f"{t:.2f}" for t in times[name])
 
         print(f"best of {args.repeats} (all: seconds per batch), start-up and warm-up not timed:")
-        print(f"1 worker (in process):         {t1:7.2f} s  ({t1 / n:.2f} s per task; {shown('one')}; "
-              f"peak RSS of this process {rss:.0f} MB)")
+        print(
+            f"1 worker (in process):         {t1:7.2f} s  ({t1 / n:.2f} s per task; {shown('one')}; "
+            f"peak RSS of this process {rss:.0f} MB)"
+        )
         print(f"2 workers (process pool):      {t2:7.2f} s  ({shown('pool')}; start-up {start_pool:.1f} s)")
         print(f"2 workers (Dask LocalCluster): {td:7.2f} s  ({shown('dask')}; start-up {start_dask:.1f} s)")
 
         speedup = t1 / t2
         overhead = td / t2 - 1.0
-        print(f"\nspeed-up 1 -> 2 workers: {speedup:.2f}x (target >= {SPEEDUP_TARGET}x: "
-              f"{'met' if speedup >= SPEEDUP_TARGET else 'NOT met'})")
-        print(f"Dask overhead vs process pool: {overhead:+.1%} (target within "
-              f"{DASK_OVERHEAD_TARGET:.0%}: {'met' if abs(overhead) <= DASK_OVERHEAD_TARGET else 'NOT met'})")
+        print(
+            f"\nspeed-up 1 -> 2 workers: {speedup:.2f}x (target >= {SPEEDUP_TARGET}x: "
+            f"{'met' if speedup >= SPEEDUP_TARGET else 'NOT met'})"
+        )
+        print(
+            f"Dask overhead vs process pool: {overhead:+.1%} (target within "
+            f"{DASK_OVERHEAD_TARGET:.0%}: {'met' if abs(overhead) <= DASK_OVERHEAD_TARGET else 'NOT met'})"
+        )
         rounds = sorted(d / p - 1.0 for d, p in zip(times["dask"], times["pool"], strict=True))
-        print(f"  round by round (Dask after the pool, same minute): "
-              f"{', '.join(f'{r:+.1%}' for r in rounds)}; median {rounds[len(rounds) // 2]:+.1%}")
+        print(
+            f"  round by round (Dask after the pool, same minute): "
+            f"{', '.join(f'{r:+.1%}' for r in rounds)}; median {rounds[len(rounds) // 2]:+.1%}"
+        )
         # why a speed-up falls short: slower tasks (the cores are not free: other load, or shared
         # by the host) or time outside tasks (scheduling, writing results)
-        print(f"a task took {best['one']:.3f} s alone, {best['pool']:.3f} s with two running at once "
-              f"(the machine delivers {2 * best['one'] / best['pool']:.2f}x for two); time in tasks "
-              f"/ (wall x workers): pool {n * best['pool'] / (2 * t2):.0%}, "
-              f"Dask {n * best['dask'] / (2 * td):.0%}, in process {n * best['one'] / t1:.0%}")
-        same = all((folder / "one0" / "kpis" / p.name).read_bytes() == p.read_bytes()
-                   for store in ("pool0", "dask0") for p in (folder / store / "kpis").glob("*.parquet"))
+        print(
+            f"a task took {best['one']:.3f} s alone, {best['pool']:.3f} s with two running at once "
+            f"(the machine delivers {2 * best['one'] / best['pool']:.2f}x for two); time in tasks "
+            f"/ (wall x workers): pool {n * best['pool'] / (2 * t2):.0%}, "
+            f"Dask {n * best['dask'] / (2 * td):.0%}, in process {n * best['one'] / t1:.0%}"
+        )
+        same = all(
+            (folder / "one0" / "kpis" / p.name).read_bytes() == p.read_bytes()
+            for store in ("pool0", "dask0")
+            for p in (folder / store / "kpis").glob("*.parquet")
+        )
         print(f"results byte-identical on the three backends: {same}")
     load = os.getloadavg()
     print(f"load average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")

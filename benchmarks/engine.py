@@ -62,8 +62,7 @@ def fresh_process_seconds() -> tuple[float, float]:
     """(wall time of the whole fresh process, time from its first line to the result)."""
     subprocess.run([sys.executable, "-c", FRESH_PROCESS], check=True, capture_output=True)  # warm cache
     t0 = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", FRESH_PROCESS], check=True, capture_output=True,
-                         text=True)
+    out = subprocess.run([sys.executable, "-c", FRESH_PROCESS], check=True, capture_output=True, text=True)
     return time.perf_counter() - t0, float(out.stdout.strip())
 
 
@@ -76,8 +75,10 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
 
-    print(f"{'arrivals':<11} {'engine':<6} {'hours':>8} {'events':>11} {'seconds':>8} "
-          f"{'events/s':>11} {'draw s':>7}")
+    print(
+        f"{'arrivals':<11} {'engine':<6} {'hours':>8} {'events':>11} {'seconds':>8} "
+        f"{'events/s':>11} {'draw s':>7}"
+    )
     ratios = []
     for sinusoidal in (False, True):
         label = "sinusoidal" if sinusoidal else "constant"
@@ -85,21 +86,29 @@ def main() -> int:
         sec_tw, ev_tw, draw_tw = time_engine(args.twin_hours, sinusoidal, "simpy", 1)
         rate_nb, rate_tw = ev_nb / sec_nb, ev_tw / sec_tw
         ratios.append((label, rate_nb, rate_nb / rate_tw))
-        print(f"{label:<11} {'numba':<6} {args.hours:>8.0f} {ev_nb:>11,} {sec_nb:>8.3f} "
-              f"{rate_nb:>11,.0f} {draw_nb:>7.3f}")
-        print(f"{label:<11} {'simpy':<6} {args.twin_hours:>8.0f} {ev_tw:>11,} {sec_tw:>8.3f} "
-              f"{rate_tw:>11,.0f} {draw_tw:>7.3f}")
+        print(
+            f"{label:<11} {'numba':<6} {args.hours:>8.0f} {ev_nb:>11,} {sec_nb:>8.3f} "
+            f"{rate_nb:>11,.0f} {draw_nb:>7.3f}"
+        )
+        print(
+            f"{label:<11} {'simpy':<6} {args.twin_hours:>8.0f} {ev_tw:>11,} {sec_tw:>8.3f} "
+            f"{rate_tw:>11,.0f} {draw_tw:>7.3f}"
+        )
     wall, inside = fresh_process_seconds()
     print()
     for label, rate, ratio in ratios:
         target = TARGET_EVENTS_PER_SECOND / 1e6
-        print(f"{label:<11} numba {rate / 1e6:5.2f} M events/s (target >= {target:.0f} M) "
-              f"{'OK ' if rate >= TARGET_EVENTS_PER_SECOND else 'LOW'}; "
-              f"numba/twin = {ratio:,.0f}x (target >= {TARGET_RATIO:.0f}x) "
-              f"{'OK' if ratio >= TARGET_RATIO else 'LOW'}")
-    print(f"first call in a fresh process (cache warm): {wall:.2f} s wall including interpreter "
-          f"start, {inside:.2f} s from import to result (target < {TARGET_FIRST_CALL_SECONDS:.0f} s) "
-          f"{'OK' if wall < TARGET_FIRST_CALL_SECONDS else 'SLOW'}")
+        print(
+            f"{label:<11} numba {rate / 1e6:5.2f} M events/s (target >= {target:.0f} M) "
+            f"{'OK ' if rate >= TARGET_EVENTS_PER_SECOND else 'LOW'}; "
+            f"numba/twin = {ratio:,.0f}x (target >= {TARGET_RATIO:.0f}x) "
+            f"{'OK' if ratio >= TARGET_RATIO else 'LOW'}"
+        )
+    print(
+        f"first call in a fresh process (cache warm): {wall:.2f} s wall including interpreter "
+        f"start, {inside:.2f} s from import to result (target < {TARGET_FIRST_CALL_SECONDS:.0f} s) "
+        f"{'OK' if wall < TARGET_FIRST_CALL_SECONDS else 'SLOW'}"
+    )
     return 0
 
 

@@ -33,8 +33,9 @@ def _times(fn: Callable[[], object], repeat: int) -> list[float]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--repeat", type=int, default=5, help="timed calls of each (default 5)")
     args = parser.parse_args()
     cs, _ = compiled(BASELINE)
@@ -47,10 +48,14 @@ def main() -> int:
     n_run = len(uec_measures(result, cs, periods=("run",)))
     print(f"BNSSG baseline winter: {len(result.visits):,} visits, {cs.timeline.n_days} simulated days")
     print(f"engine run:              median {statistics.median(engine):.2f} s (min {min(engine):.2f})")
-    print(f"uec_measures, all:       median {statistics.median(full):.2f} s (min {min(full):.2f}); "
-          f"{len(table):,} rows, {table['kpi'].nunique()} KPIs")
-    print(f"uec_measures, run only:  median {statistics.median(totals):.2f} s (min {min(totals):.2f}); "
-          f"{n_run:,} rows")
+    print(
+        f"uec_measures, all:       median {statistics.median(full):.2f} s (min {min(full):.2f}); "
+        f"{len(table):,} rows, {table['kpi'].nunique()} KPIs"
+    )
+    print(
+        f"uec_measures, run only:  median {statistics.median(totals):.2f} s (min {min(totals):.2f}); "
+        f"{n_run:,} rows"
+    )
     return 0
 
 

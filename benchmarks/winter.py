@@ -23,8 +23,9 @@ TARGET_SECONDS = 2.0
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--skip-twin", action="store_true", help="time the numba engine only")
     args = parser.parse_args()
     t0 = time.perf_counter()
@@ -38,18 +39,24 @@ def main() -> int:
         t = time.perf_counter()
         result = run(cs.model, draws=draws)
         best = min(best, time.perf_counter() - t)
-    print(f"BNSSG baseline winter: {cs.timeline.n_days} simulated days, {result.arrived:,} patients, "
-          f"{result.events:,} events, {len(cs.model.service_names)} services")
+    print(
+        f"BNSSG baseline winter: {cs.timeline.n_days} simulated days, {result.arrived:,} patients, "
+        f"{result.events:,} events, {len(cs.model.service_names)} services"
+    )
     print(f"scenario file -> model {t1 - t0:.2f} s; arrivals drawn {t2 - t1:.2f} s")
-    print(f"numba engine: {best:.2f} s per replication ({result.events / best / 1e6:.1f} M events/s)"
-          f" (target < {TARGET_SECONDS:.0f} s) {'OK' if best < TARGET_SECONDS else 'SLOW'}")
+    print(
+        f"numba engine: {best:.2f} s per replication ({result.events / best / 1e6:.1f} M events/s)"
+        f" (target < {TARGET_SECONDS:.0f} s) {'OK' if best < TARGET_SECONDS else 'SLOW'}"
+    )
     if not args.skip_twin:
         t = time.perf_counter()
         twin = run(cs.model, draws=draws, engine="simpy")
         twin_s = time.perf_counter() - t
         same = twin.visits.tobytes() == result.visits.tobytes()
-        print(f"SimPy twin:   {twin_s:.1f} s per replication; numba is {twin_s / best:.0f}x faster; "
-              f"identical visit tables: {same}")
+        print(
+            f"SimPy twin:   {twin_s:.1f} s per replication; numba is {twin_s / best:.0f}x faster; "
+            f"identical visit tables: {same}"
+        )
     return 0
 
 

@@ -32,8 +32,10 @@ def _example(args: argparse.Namespace) -> int:
 
     hours = args.weeks * 168.0
     model = reference_network(hours=hours, sinusoidal=True)
-    print(f"simcare {__version__}: example ED network, {args.weeks} weeks, seed {args.seed}, "
-          f"{args.engine} engine")
+    print(
+        f"simcare {__version__}: example ED network, {args.weeks} weeks, seed {args.seed}, "
+        f"{args.engine} engine"
+    )
     print("  walk-ins 10/h on average (peaking mid-afternoon) -> triage (2 clinicians, ~5 min)")
     print("  -> minors 30% (3 cubicles, ~30 min) or majors 70% (8 cubicles, ~45 min) -> home\n")
     started = time.perf_counter()
@@ -42,9 +44,11 @@ def _example(args: argparse.Namespace) -> int:
     table = service_summary(result, warmup_hours=args.warmup_hours)
     with pd.option_context("display.float_format", "{:,.1f}".format, "display.width", 120):
         print(table.to_string())
-    print(f"\n{result.arrived:,} patients, {result.events:,} events in {elapsed:.2f} s "
-          f"(including compilation or cache loading); conservation checked: "
-          f"{result.inside} still inside at the end.")
+    print(
+        f"\n{result.arrived:,} patients, {result.events:,} events in {elapsed:.2f} s "
+        f"(including compilation or cache loading); conservation checked: "
+        f"{result.inside} still inside at the end."
+    )
     if args.plot:
         from simcare.report.figures import daily_profile_figure
 
@@ -103,9 +107,11 @@ def _run(args: argparse.Namespace) -> int:
     _check_advice(args)
     rs = _run_files(args, [args.file])
     info = rs.scenarios[0]
-    print(f"{info.name}: {info.start} to {info.end} (warm-up {info.warm_up_days} days), {rs.replications} "
-          f"replication{'s' if rs.replications != 1 else ''}, seed {rs.seed}, {rs.engine} engine, "
-          f"{rs.seconds:.1f} s")
+    print(
+        f"{info.name}: {info.start} to {info.end} (warm-up {info.warm_up_days} days), {rs.replications} "
+        f"replication{'s' if rs.replications != 1 else ''}, seed {rs.seed}, {rs.engine} engine, "
+        f"{rs.seconds:.1f} s"
+    )
     drawn = sets_text(rs)
     if drawn:
         print(drawn)
@@ -133,21 +139,28 @@ def _run(args: argparse.Namespace) -> int:
 def _compare(args: argparse.Namespace) -> int:
     from simcare.report.build import advice_text, sets_text, write_run_set
     from simcare.report.files import check_out_dir
+
     check_out_dir(args.out)
     if args.store:
         if args.parameter_sets:
-            raise SimcareError("--parameter-sets is for fresh runs: stored results drew parameter "
-                               "sets if their batch plan said so (plan key parameter_sets)")
+            raise SimcareError(
+                "--parameter-sets is for fresh runs: stored results drew parameter "
+                "sets if their batch plan said so (plan key parameter_sets)"
+            )
         return _compare_store(args)
     _check_advice(args)
     if len(args.scenarios) < 2:
-        raise SimcareError("compare needs a base scenario file and at least one other "
-                           "(or --store STORE and the base scenario's name)")
+        raise SimcareError(
+            "compare needs a base scenario file and at least one other "
+            "(or --store STORE and the base scenario's name)"
+        )
     rs = _run_files(args, args.scenarios)
     names = [i.name for i in rs.scenarios]
-    print(f"{len(names)} scenarios ({', '.join(names)}), base {names[0]}, {rs.replications} "
-          f"replication{'s' if rs.replications != 1 else ''} each, seed {rs.seed} (common random numbers), "
-          f"{rs.engine} engine, {rs.seconds:.1f} s")
+    print(
+        f"{len(names)} scenarios ({', '.join(names)}), base {names[0]}, {rs.replications} "
+        f"replication{'s' if rs.replications != 1 else ''} each, seed {rs.seed} (common random numbers), "
+        f"{rs.engine} engine, {rs.seconds:.1f} s"
+    )
     drawn = sets_text(rs)
     if drawn:
         print(drawn)
@@ -155,8 +168,10 @@ def _compare(args: argparse.Namespace) -> int:
     print(outputs.text)
     if args.advise:
         print(advice_text(rs.table, args.advise, args.half_width, args.level))
-    print(f"measures written to {args.out}/measures.parquet and measures.csv.gz, differences to "
-          f"{args.out}/comparison.csv")
+    print(
+        f"measures written to {args.out}/measures.parquet and measures.csv.gz, differences to "
+        f"{args.out}/comparison.csv"
+    )
     print(f"report: {outputs.report}")
     return 0
 
@@ -169,8 +184,15 @@ def _run_files(args: argparse.Namespace, files: Sequence[str]) -> RunSet:
 
     backend = make_backend(workers=min(args.workers, max(1, len(files) * args.reps)))
     try:
-        return run_files(files, args.reps, backend, seed=args.seed, engine=args.engine,
-                         progress=not args.quiet, parameter_sets=args.parameter_sets)
+        return run_files(
+            files,
+            args.reps,
+            backend,
+            seed=args.seed,
+            engine=args.engine,
+            progress=not args.quiet,
+            parameter_sets=args.parameter_sets,
+        )
     finally:
         backend.close()
 
@@ -191,20 +213,30 @@ def _compare_store(args: argparse.Namespace) -> int:
     stored = [str(n) for n in pd.unique(table["scenario"])]
     unknown = [n for n in args.scenarios if n not in stored]
     if unknown:
-        raise SimcareError(f"compare --store {args.store}: no scenario {', '.join(map(repr, unknown))} in "
-                           f"the store (it holds {', '.join(stored) or 'no finished results'})")
-    names = args.scenarios if len(args.scenarios) > 1 else \
-        [args.scenarios[0], *(n for n in stored if n != args.scenarios[0])]
+        raise SimcareError(
+            f"compare --store {args.store}: no scenario {', '.join(map(repr, unknown))} in "
+            f"the store (it holds {', '.join(stored) or 'no finished results'})"
+        )
+    names = (
+        args.scenarios
+        if len(args.scenarios) > 1
+        else [args.scenarios[0], *(n for n in stored if n != args.scenarios[0])]
+    )
     table = table[table["scenario"].isin(names)]
-    print(f"{len(names)} scenarios from {args.store} ({', '.join(names)}), base {names[0]}, "
-          f"{table['replication'].nunique()} replications")
-    outputs = write_outputs(table, names[0], args.out, report_path=args.report, level=args.level,
-                            highlight=args.highlight)
+    print(
+        f"{len(names)} scenarios from {args.store} ({', '.join(names)}), base {names[0]}, "
+        f"{table['replication'].nunique()} replications"
+    )
+    outputs = write_outputs(
+        table, names[0], args.out, report_path=args.report, level=args.level, highlight=args.highlight
+    )
     print(outputs.text)
     if args.advise:
         print(advice_text(table, args.advise, args.half_width, args.level))
-    print(f"measures written to {args.out}/measures.parquet and measures.csv.gz, differences to "
-          f"{args.out}/comparison.csv")
+    print(
+        f"measures written to {args.out}/measures.parquet and measures.csv.gz, differences to "
+        f"{args.out}/comparison.csv"
+    )
     print(f"report: {outputs.report}")
     return 0
 
@@ -216,31 +248,47 @@ def _check_advice(args: argparse.Namespace) -> None:
     if args.advise:
         check_advise(args.advise, args.half_width)
         if args.reps < 2:
-            raise SimcareError("--advise needs at least 2 replications (--reps 2 or more) "
-                               "to measure the spread")
+            raise SimcareError(
+                "--advise needs at least 2 replications (--reps 2 or more) to measure the spread"
+            )
 
 
 def _add_run_options(p: argparse.ArgumentParser, reps: int, workers: int) -> None:
     p.add_argument("--reps", type=int, default=reps, help=f"replications per scenario (default {reps})")
-    p.add_argument("--seed", type=int, default=None,
-                   help="master seed for every scenario (default: the first file's)")
+    p.add_argument(
+        "--seed", type=int, default=None, help="master seed for every scenario (default: the first file's)"
+    )
     p.add_argument("--engine", choices=("numba", "simpy"), default="numba")
-    p.add_argument("--workers", type=int, default=workers,
-                   help=f"processes running replications in parallel (default {workers})")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=workers,
+        help=f"processes running replications in parallel (default {workers})",
+    )
     p.add_argument("--level", type=float, default=0.95, help="confidence level of intervals (default 0.95)")
-    p.add_argument("--report", metavar="HTML",
-                   help="where to write the HTML report (default DIR/report.html)")
+    p.add_argument(
+        "--report", metavar="HTML", help="where to write the HTML report (default DIR/report.html)"
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.add_argument("--parameter-sets", action="store_true",
-                   help="draw one of the scenario's plausible parameter sets (its parameter_sets "
-                        "section) per replication: replication r uses set r mod n, so intervals "
-                        "include parameter uncertainty (docs/calibration.md)")
-    p.add_argument("--advise", metavar="KPI[@GROUP],...",
-                   help="say how many replications give these measures (group ICB by default) the "
-                        "precision --half-width asks for, e.g. ae_within_4h,nctr@rvj")
-    p.add_argument("--half-width", default="5%",
-                   help="precision for --advise: a percentage of the mean ('2%%') or a number in the "
-                        "measure's unit ('1.5'); default 5%%")
+    p.add_argument(
+        "--parameter-sets",
+        action="store_true",
+        help="draw one of the scenario's plausible parameter sets (its parameter_sets "
+        "section) per replication: replication r uses set r mod n, so intervals "
+        "include parameter uncertainty (docs/calibration.md)",
+    )
+    p.add_argument(
+        "--advise",
+        metavar="KPI[@GROUP],...",
+        help="say how many replications give these measures (group ICB by default) the "
+        "precision --half-width asks for, e.g. ae_within_4h,nctr@rvj",
+    )
+    p.add_argument(
+        "--half-width",
+        default="5%",
+        help="precision for --advise: a percentage of the mean ('2%%') or a number in the "
+        "measure's unit ('1.5'); default 5%%",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -251,30 +299,51 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--weeks", type=float, default=26.0, help="simulated weeks (default 26)")
     ex.add_argument("--seed", type=int, default=2025, help="master seed (default 2025)")
     ex.add_argument("--engine", choices=("numba", "simpy"), default="numba")
-    ex.add_argument("--warmup-hours", type=float, default=24.0,
-                    help="hours excluded from the summary (default 24)")
+    ex.add_argument(
+        "--warmup-hours", type=float, default=24.0, help="hours excluded from the summary (default 24)"
+    )
     ex.add_argument("--plot", metavar="PNG", help="also write a figure of the daily profile")
     ex.set_defaults(func=_example)
-    va = sub.add_parser("validate", help="check scenario files: 'FILE: ok' or every problem "
-                                         "(exit status 1 if any file is invalid)")
+    va = sub.add_parser(
+        "validate",
+        help="check scenario files: 'FILE: ok' or every problem (exit status 1 if any file is invalid)",
+    )
     va.add_argument("files", nargs="+", metavar="FILE", help="scenario YAML files")
     va.set_defaults(func=_validate)
     ru = sub.add_parser("run", help="run a scenario file, print its main outputs, write tables and a report")
     ru.add_argument("file", help="scenario file (YAML)")
     _add_run_options(ru, reps=1, workers=1)
-    ru.add_argument("--out", metavar="DIR", help="write measures.csv, measures.parquet and report.html here "
-                                                 "(a path ending .csv writes only the tidy CSV)")
+    ru.add_argument(
+        "--out",
+        metavar="DIR",
+        help="write measures.csv, measures.parquet and report.html here "
+        "(a path ending .csv writes only the tidy CSV)",
+    )
     ru.set_defaults(func=_run)
-    co = sub.add_parser("compare", help="run a base scenario and others under common random numbers; "
-                                        "print impacts with intervals, write tables and an HTML report")
-    co.add_argument("scenarios", nargs="*", metavar="BASE OTHER",
-                    help="the base scenario file (YAML), then the files compared with it; with --store, "
-                         "scenario names in the store")
-    co.add_argument("--store", metavar="STORE",
-                    help="compare results stored by 'simcare batch' instead of running scenarios")
+    co = sub.add_parser(
+        "compare",
+        help="run a base scenario and others under common random numbers; "
+        "print impacts with intervals, write tables and an HTML report",
+    )
+    co.add_argument(
+        "scenarios",
+        nargs="*",
+        metavar="BASE OTHER",
+        help="the base scenario file (YAML), then the files compared with it; with --store, "
+        "scenario names in the store",
+    )
+    co.add_argument(
+        "--store",
+        metavar="STORE",
+        help="compare results stored by 'simcare batch' instead of running scenarios",
+    )
     _add_run_options(co, reps=10, workers=2)
-    co.add_argument("--out", metavar="DIR", required=True,
-                    help="directory for measures.csv/.parquet, comparison.csv and report.html")
+    co.add_argument(
+        "--out",
+        metavar="DIR",
+        required=True,
+        help="directory for measures.csv/.parquet, comparison.csv and report.html",
+    )
     co.add_argument("--highlight", metavar="NAME", help="scenario drawn beside the base in daily charts")
     co.set_defaults(func=_compare)
     sc = sub.add_parser("schema", help="write the JSON Schema of scenario files (for editors)")

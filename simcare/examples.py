@@ -30,6 +30,10 @@ def reference_network(hours: float = 100_000, sinusoidal: bool = False) -> Compi
     net.add_service("minors", servers=3, service_time=Exponential(30))
     net.add_service("majors", servers=8, service_time=Exponential(45))
     net.add_route("triage", [("minors", 0.3), ("majors", 0.7)])
-    net.add_arrivals("walk_in", to="triage", rate_per_hour=10.0,
-                     hour_of_week=sinusoidal_hour_of_week() if sinusoidal else None)
+    net.add_arrivals(
+        "walk_in",
+        to="triage",
+        rate_per_hour=10.0,
+        hour_of_week=sinusoidal_hour_of_week() if sinusoidal else None,
+    )
     return net.compile()

@@ -89,8 +89,8 @@ def to_per_hour(where: str, value: Rate) -> float:
             raise ModelError(where, str(exc)) from None
     raise ModelError(where, f"must be a number per hour or a rate such as '10/h', got {value!r}")
 
-_ROUTE_KINDS = {"served": E.ROUTE_SERVED, "abandoned": E.ROUTE_ABANDONED,
-                "turned_away": E.ROUTE_TURNED_AWAY}
+
+_ROUTE_KINDS = {"served": E.ROUTE_SERVED, "abandoned": E.ROUTE_ABANDONED, "turned_away": E.ROUTE_TURNED_AWAY}
 
 
 @dataclass(frozen=True)
@@ -105,8 +105,7 @@ class Roster:
 
     def __post_init__(self) -> None:
         if len(self.weekly) != HOURS_PER_WEEK:
-            raise ModelError("roster.weekly",
-                             f"needs 168 hourly values, got {len(self.weekly)}")
+            raise ModelError("roster.weekly", f"needs 168 hourly values, got {len(self.weekly)}")
         for i, v in enumerate(self.weekly):
             if int(v) != v or v < 0:
                 raise ModelError(f"roster.weekly[{i}]", f"servers must be integers >= 0, got {v}")
@@ -116,8 +115,10 @@ class Roster:
 
     def spans(self) -> list[tuple[float, float, int]]:
         """The overrides as ``(start_min, end_min, servers)``, durations converted to minutes."""
-        return [(to_minutes(f"roster.overrides[{i}]", a), to_minutes(f"roster.overrides[{i}]", b), v)
-                for i, (a, b, v) in enumerate(self.overrides)]
+        return [
+            (to_minutes(f"roster.overrides[{i}]", a), to_minutes(f"roster.overrides[{i}]", b), v)
+            for i, (a, b, v) in enumerate(self.overrides)
+        ]
 
     @classmethod
     def constant(cls, servers: int, overrides: Sequence[tuple[Duration, Duration, int]] = ()) -> Roster:
@@ -206,8 +207,16 @@ class _EmpiricalPool:
     values: list[np.ndarray] = field(default_factory=list)
     size: int = 0
 
-    def per_group(self, names: _Names, where: str, law: object, s: int, kinds: np.ndarray,
-                  pars: np.ndarray, required: bool) -> None:
+    def per_group(
+        self,
+        names: _Names,
+        where: str,
+        law: object,
+        s: int,
+        kinds: np.ndarray,
+        pars: np.ndarray,
+        required: bool,
+    ) -> None:
         """Fill ``kinds[s, g]`` and ``pars[s, g]`` from one law for all groups or a mapping
         group -> law (key "*" the default); an empirical law's first parameter becomes its
         offset into the pool."""
@@ -253,11 +262,17 @@ class Network:
     time 0 (0 = Monday 00:00). ``check_every_minutes`` (a duration, default 15 minutes): how
     often escalation rules look at the state."""
 
-    def __init__(self, horizon_hours: float | None = None, start_hour_of_week: int = 0, *,
-                 horizon: Duration | None = None) -> None:
+    def __init__(
+        self,
+        horizon_hours: float | None = None,
+        start_hour_of_week: int = 0,
+        *,
+        horizon: Duration | None = None,
+    ) -> None:
         if (horizon_hours is None) == (horizon is None):
-            raise ModelError("horizon", "give the run length as horizon (e.g. '28d') or "
-                             "horizon_hours, exactly one of them")
+            raise ModelError(
+                "horizon", "give the run length as horizon (e.g. '28d') or horizon_hours, exactly one of them"
+            )
         if horizon is not None:
             minutes = to_minutes("horizon", horizon)
             if not (minutes > 0 and math.isfinite(minutes)):
@@ -273,8 +288,9 @@ class Network:
         self.start_hour_of_week = int(start_hour_of_week) % HOURS_PER_WEEK
         self._groups: dict[str, int] = {}
         self._services: dict[str, _Service] = {}
-        self._routes: dict[tuple[int, str, str | None],
-                           list[tuple[str | None, float, str | None, Distribution | None]]] = {}
+        self._routes: dict[
+            tuple[int, str, str | None], list[tuple[str | None, float, str | None, Distribution | None]]
+        ] = {}
         self._streams: dict[str, _Stream] = {}
         self._census: dict[str, _Census] = {}
         self._rules: list[_Rule] = []
@@ -314,8 +330,7 @@ class Network:
             raise ModelError(f"services.{name}", "declared twice")
         if isinstance(servers, (int, float)) and not isinstance(servers, bool):
             if not (servers == math.inf or (servers >= 0 and int(servers) == servers)):
-                raise ModelError(f"services.{name}.servers",
-                                 f"must be an integer >= 0 or inf, got {servers}")
+                raise ModelError(f"services.{name}.servers", f"must be an integer >= 0 or inf, got {servers}")
         elif not isinstance(servers, Roster):
             raise ModelError(f"services.{name}.servers", f"must be an int, inf or Roster, got {servers!r}")
         if queue_limit is not None and (int(queue_limit) != queue_limit or queue_limit < 0):
@@ -330,10 +345,22 @@ class Network:
         if time_scale is not None:
             scale = np.asarray(time_scale, dtype=np.float64)
             if scale.ndim != 1 or scale.size == 0 or not (np.isfinite(scale) & (scale > 0)).all():
-                raise ModelError(f"services.{name}.time_scale",
-                                 "must be a non-empty list of finite multipliers > 0 (one per day)")
-        self._services[name] = _Service(name, servers, service_time, queue_limit, patience,
-                                        bool(blocks), block_max, overflow, release_to, scale)
+                raise ModelError(
+                    f"services.{name}.time_scale",
+                    "must be a non-empty list of finite multipliers > 0 (one per day)",
+                )
+        self._services[name] = _Service(
+            name,
+            servers,
+            service_time,
+            queue_limit,
+            patience,
+            bool(blocks),
+            block_max,
+            overflow,
+            release_to,
+            scale,
+        )
 
     def add_route(
         self,
@@ -357,13 +384,15 @@ class Network:
         entries: list[tuple[str | None, float, str | None, Distribution | None]] = []
         for i, d in enumerate(destinations):
             if not 2 <= len(d) <= 4:
-                raise ModelError(f"routes.{service}[{i}]",
-                                 "needs (destination, probability[, group[, delay]])")
+                raise ModelError(
+                    f"routes.{service}[{i}]", "needs (destination, probability[, group[, delay]])"
+                )
             new_group = d[2] if len(d) >= 3 else None
             delay = d[3] if len(d) == 4 else None
             if delay is not None and (kind != "served" or not isinstance(delay, Distribution)):
-                raise ModelError(f"routes.{service}[{i}].delay",
-                                 "a delay must be a distribution, on a route after service")
+                raise ModelError(
+                    f"routes.{service}[{i}].delay", "a delay must be a distribution, on a route after service"
+                )
             entries.append((d[0], float(d[1]), new_group, delay))
         self._routes[key] = entries
 
@@ -390,8 +419,9 @@ class Network:
         rate_per_hour = to_per_hour(f"arrivals.{name}.rate_per_hour", rate_per_hour)
         if not (rate_per_hour >= 0 and math.isfinite(rate_per_hour)):
             raise ModelError(f"arrivals.{name}.rate_per_hour", f"must be >= 0, got {rate_per_hour}")
-        self._streams[name] = _Stream(name, to, float(rate_per_hour), groups, hour_of_week,
-                                      daily, rate_by_hour)
+        self._streams[name] = _Stream(
+            name, to, float(rate_per_hour), groups, hour_of_week, daily, rate_by_hour
+        )
 
     def add_census(
         self,
@@ -437,8 +467,11 @@ class Network:
         action switches on; it switches off when the measure falls below ``below``. Action:
         ``add_servers=(service, n)`` or ``divert=(leaving service, destination, replacement
         destination)``."""
-        measures = {"occupancy": E.MEASURE_OCCUPANCY, "waiting": E.MEASURE_WAITING,
-                    "closed": E.MEASURE_CLOSED}
+        measures = {
+            "occupancy": E.MEASURE_OCCUPANCY,
+            "waiting": E.MEASURE_WAITING,
+            "closed": E.MEASURE_CLOSED,
+        }
         where = f"escalation.{name}"
         sustain_minutes = to_minutes(f"{where}.sustain_minutes", sustain_minutes)
         if measure not in measures:
@@ -448,13 +481,34 @@ class Network:
         if (add_servers is None) == (divert is None):
             raise ModelError(where, "needs exactly one action: add_servers or divert")
         if add_servers is not None:
-            rule = _Rule(name, watch, measures[measure], float(above), float(below),
-                         float(sustain_minutes), E.ACTION_ADD_SERVERS, add_servers[0],
-                         int(add_servers[1]), None, None)
+            rule = _Rule(
+                name,
+                watch,
+                measures[measure],
+                float(above),
+                float(below),
+                float(sustain_minutes),
+                E.ACTION_ADD_SERVERS,
+                add_servers[0],
+                int(add_servers[1]),
+                None,
+                None,
+            )
         else:
             assert divert is not None
-            rule = _Rule(name, watch, measures[measure], float(above), float(below),
-                         float(sustain_minutes), E.ACTION_DIVERT, divert[0], 0, divert[1], divert[2])
+            rule = _Rule(
+                name,
+                watch,
+                measures[measure],
+                float(above),
+                float(below),
+                float(sustain_minutes),
+                E.ACTION_DIVERT,
+                divert[0],
+                0,
+                divert[1],
+                divert[2],
+            )
         self._rules.append(rule)
 
     # --- compilation -------------------------------------------------------------------------
@@ -473,7 +527,9 @@ class Network:
         model = CompiledModel(
             service_names=names.services,
             service_keys=np.array([name_key(n) for n in names.services], dtype=np.uint64),
-            group_names=names.groups, group_priority=priorities, group_level=level,
+            group_names=names.groups,
+            group_priority=priorities,
+            group_level=level,
             **self._service_arrays(names, H),
             **self._route_arrays(names),
             **self._stream_arrays(names, H),
@@ -525,16 +581,30 @@ class Network:
                     out[key][s] = names.service(f"{where}.{key}", target)
                     if out[key][s] == E.EXIT:
                         raise ModelError(f"{where}.{key}", "must name a service")
-            pool.per_group(names, f"{where}.service_time", svc.service_time, s,
-                           out["service_dist"], out["service_par"], True)
+            pool.per_group(
+                names,
+                f"{where}.service_time",
+                svc.service_time,
+                s,
+                out["service_dist"],
+                out["service_par"],
+                True,
+            )
             if svc.time_scale is not None:
                 scale = out["service_scale"]
                 n = min(svc.time_scale.size, scale.shape[1])
                 scale[s, :n] = svc.time_scale[:n]
                 scale[s, n:] = svc.time_scale[-1]
             if svc.patience is not None:
-                pool.per_group(names, f"{where}.patience", svc.patience, s,
-                               out["patience_dist"], out["patience_par"], False)
+                pool.per_group(
+                    names,
+                    f"{where}.patience",
+                    svc.patience,
+                    s,
+                    out["patience_dist"],
+                    out["patience_par"],
+                    False,
+                )
         changes.sort(key=lambda c: (c[0], c[1]))
         out["cap_time"] = np.array([c[0] for c in changes], dtype=np.float64)
         out["cap_service"] = np.array([c[1] for c in changes], dtype=np.int32)
@@ -554,7 +624,7 @@ class Network:
         cum: list[float] = []
         delay_dist: list[int] = []
         delay_par: list[tuple[float, float, float]] = []
-        for (_kind, sname, gname) in self._routes:
+        for _kind, sname, gname in self._routes:
             where = f"routes.{sname}"
             names.service(where, sname)
             if gname is not None:
@@ -578,8 +648,10 @@ class Network:
                             delay_par.append(delay.params() if delay is not None else (0.0, 0.0, 0.0))
                     route_stop[kind, s, g] = len(dest)
         return {
-            "route_start": route_start, "route_stop": route_stop,
-            "route_dest": np.array(dest, dtype=np.int32), "route_group": np.array(rgroup, dtype=np.int32),
+            "route_start": route_start,
+            "route_stop": route_stop,
+            "route_dest": np.array(dest, dtype=np.int32),
+            "route_group": np.array(rgroup, dtype=np.int32),
             "route_cum": np.array(cum, dtype=np.float64),
             "route_delay_dist": np.array(delay_dist, dtype=np.int8),
             "route_delay_par": np.array(delay_par, dtype=np.float64).reshape(-1, 3),
@@ -617,8 +689,9 @@ class Network:
                     raise ModelError(f"{where}.at", "must be before the end of the run")
                 if st.remaining is not None:
                     if st.remaining.empirical().size:
-                        raise ModelError(f"{where}.remaining",
-                                         f"{st.remaining.name} laws are not supported here")
+                        raise ModelError(
+                            f"{where}.remaining", f"{st.remaining.name} laws are not supported here"
+                        )
                     out["stream_first_dist"][k] = st.remaining.kind
                     out["stream_first_par"][k] = st.remaining.params()
             else:
@@ -629,16 +702,16 @@ class Network:
     def _group_mix(names: _Names, st: _Census | _Stream, where: str) -> np.ndarray:
         """Cumulative group probabilities (G,) of a stream's patients."""
         G = len(names.groups)
-        groups = st.groups if st.groups is not None else (
-            {names.groups[0]: 1.0} if G == 1 else None)
+        groups = st.groups if st.groups is not None else ({names.groups[0]: 1.0} if G == 1 else None)
         if groups is None:
             raise ModelError(f"{where}.groups", "several groups exist: give their probabilities")
         probs = np.zeros(G)
         for gname, p in groups.items():
             probs[names.group(f"{where}.groups", gname)] = p
         if (probs < 0).any() or abs(probs.sum() - 1.0) > 1e-9:
-            raise ModelError(f"{where}.groups",
-                             f"probabilities must be >= 0 and sum to 1, got {dict(groups)}")
+            raise ModelError(
+                f"{where}.groups", f"probabilities must be >= 0 and sum to 1, got {dict(groups)}"
+            )
         c = np.cumsum(probs)
         c[-1] = 1.0
         return c
@@ -647,10 +720,15 @@ class Network:
         """CompiledModel fields ``esc_*`` of the escalation rules, one entry per rule (R,)."""
         R = len(self._rules)
         esc: dict[str, np.ndarray] = {
-            "esc_service": np.zeros(R, np.int32), "esc_measure": np.zeros(R, np.int8),
-            "esc_above": np.zeros(R), "esc_below": np.zeros(R), "esc_sustain": np.zeros(R),
-            "esc_action": np.zeros(R, np.int8), "esc_target": np.zeros(R, np.int32),
-            "esc_amount": np.zeros(R, np.int64), "esc_from": np.full(R, -1, np.int32),
+            "esc_service": np.zeros(R, np.int32),
+            "esc_measure": np.zeros(R, np.int8),
+            "esc_above": np.zeros(R),
+            "esc_below": np.zeros(R),
+            "esc_sustain": np.zeros(R),
+            "esc_action": np.zeros(R, np.int8),
+            "esc_target": np.zeros(R, np.int32),
+            "esc_amount": np.zeros(R, np.int64),
+            "esc_from": np.full(R, -1, np.int32),
             "esc_to": np.full(R, -1, np.int32),
         }
         for j, rule in enumerate(self._rules):
@@ -691,9 +769,11 @@ class Network:
         if st.rate_by_hour is not None:
             r = np.asarray(st.rate_by_hour, dtype=np.float64)
             if r.ndim != 1 or r.shape[0] < H:
-                raise ModelError(f"{where}.rate_by_hour",
-                                 f"needs at least {H} hourly values (one per hour of the horizon, "
-                                 f"ceil({self.horizon_hours:g} h)), got shape {r.shape}")
+                raise ModelError(
+                    f"{where}.rate_by_hour",
+                    f"needs at least {H} hourly values (one per hour of the horizon, "
+                    f"ceil({self.horizon_hours:g} h)), got shape {r.shape}",
+                )
             rate = st.rate_per_hour * r[:H]
         else:
             how = np.ones(HOURS_PER_WEEK) if st.hour_of_week is None else np.asarray(st.hour_of_week, float)
@@ -705,8 +785,9 @@ class Network:
                 daily = np.asarray(st.daily, dtype=np.float64)
                 n_days = (H + 23) // 24
                 if daily.shape[0] < n_days:
-                    raise ModelError(f"{where}.daily",
-                                     f"needs {n_days} daily multipliers, got {daily.shape[0]}")
+                    raise ModelError(
+                        f"{where}.daily", f"needs {n_days} daily multipliers, got {daily.shape[0]}"
+                    )
                 rate = rate * daily[hours // 24]
         if (rate < 0).any() or not np.isfinite(rate).all():
             raise ModelError(where, "arrival rates must be finite and >= 0")

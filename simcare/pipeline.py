@@ -54,9 +54,24 @@ from simcare.scenario.schema import ParameterSetsSpec, Scenario
 from simcare.scenario.sets import apply_parameter_set, drawn_sets, set_for
 from simcare.scenario.validate import scenario_hash, validate_scenario
 
-__all__ = ["CACHE_SIZE", "KPI_COLUMNS", "PROVENANCE_COLUMNS", "TIDY_COLUMNS", "Mapper", "Replication",
-           "RunSet", "ScenarioInfo", "compile_cached", "compiled", "imap_with_progress",
-           "map_with_progress", "prepare", "replicate", "run_files", "scenario_info"]
+__all__ = [
+    "CACHE_SIZE",
+    "KPI_COLUMNS",
+    "PROVENANCE_COLUMNS",
+    "TIDY_COLUMNS",
+    "Mapper",
+    "Replication",
+    "RunSet",
+    "ScenarioInfo",
+    "compile_cached",
+    "compiled",
+    "imap_with_progress",
+    "map_with_progress",
+    "prepare",
+    "replicate",
+    "run_files",
+    "scenario_info",
+]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -66,16 +81,30 @@ Document = Mapping[str, Any] | str | os.PathLike[str]
 KPI_COLUMNS = ("kpi", "group", "period", "value", "unit")
 PROVENANCE_COLUMNS = ("scenario", "replication", "scenario_hash", "seed", "engine", "version")
 #: column order of a :class:`RunSet` table (and of ``simcare run`` / ``compare`` outputs)
-TIDY_COLUMNS = ["scenario", "replication", "kpi", "group", "period", "value", "unit",
-                "scenario_hash", "seed", "engine", "version"]
+TIDY_COLUMNS = [
+    "scenario",
+    "replication",
+    "kpi",
+    "group",
+    "period",
+    "value",
+    "unit",
+    "scenario_hash",
+    "seed",
+    "engine",
+    "version",
+]
 CACHE_SIZE = 64  # prepared and compiled scenarios kept per process (7 files x 8 parameter sets fit)
 
 
 # --- prepare: document -> overrides -> parameter set -> validate -> levers ----------------------
 
 
-def _overridden(document: Mapping[str, Any], overrides: Mapping[str, Any] | None, source: str,
-                ) -> dict[str, Any]:
+def _overridden(
+    document: Mapping[str, Any],
+    overrides: Mapping[str, Any] | None,
+    source: str,
+) -> dict[str, Any]:
     """A copy of ``document`` with ``overrides`` set; a path that does not fit is a ScenarioError
     naming ``source`` and the path."""
     try:
@@ -97,8 +126,9 @@ def _section_alone(data: Mapping[str, Any]) -> ParameterSetsSpec | None:
         return None
 
 
-def _validated(document: Mapping[str, Any], overrides: Mapping[str, Any] | None, source: str,
-               parameter_set: int | None) -> Scenario:
+def _validated(
+    document: Mapping[str, Any], overrides: Mapping[str, Any] | None, source: str, parameter_set: int | None
+) -> Scenario:
     """``document`` with parameter set ``parameter_set`` applied (multipliers of its values), then
     ``overrides`` (whose exact values win), validated once. Problems are reported as before
     the set was applied when the document with the overrides has any, else those of the set
@@ -110,8 +140,9 @@ def _validated(document: Mapping[str, Any], overrides: Mapping[str, Any] | None,
     if spec is None:  # no section, or not valid on its own: validation says what is wrong
         validated = validate_scenario(data, source)
         if validated.parameter_sets is None:
-            raise ScenarioError(source, [("parameter_sets", "missing: parameter set "
-                                          f"{parameter_set} was asked for")])
+            raise ScenarioError(
+                source, [("parameter_sets", f"missing: parameter set {parameter_set} was asked for")]
+            )
         changed = apply_parameter_set(document, validated.parameter_sets, parameter_set, source)
     else:
         try:
@@ -126,8 +157,9 @@ def _validated(document: Mapping[str, Any], overrides: Mapping[str, Any] | None,
         raise
 
 
-def _memo_key(document: Document, overrides: Mapping[str, Any] | None, source: str | None,
-              parameter_set: int | None) -> str:
+def _memo_key(
+    document: Document, overrides: Mapping[str, Any] | None, source: str | None, parameter_set: int | None
+) -> str:
     what = ("file", os.fspath(document)) if isinstance(document, (str, os.PathLike)) else document
     return hashlib.sha256(repr((what, overrides, source, parameter_set)).encode()).hexdigest()
 
@@ -143,8 +175,12 @@ def _remember(cache: OrderedDict[str, Any], key: str, value: Any) -> None:
         cache.popitem(last=False)
 
 
-def prepare(document_or_path: Document, overrides: Mapping[str, Any] | None = None,
-            source: str | None = None, parameter_set: int | None = None) -> tuple[Scenario, str]:
+def prepare(
+    document_or_path: Document,
+    overrides: Mapping[str, Any] | None = None,
+    source: str | None = None,
+    parameter_set: int | None = None,
+) -> tuple[Scenario, str]:
     """Validate a scenario document (or file) with ``overrides`` set, apply its levers; returns
     (scenario, scenario hash). Raises ScenarioError naming ``source`` (default: the file, or
     ``<scenario>``) and every problem; an override path that does not fit is a problem at that
@@ -192,10 +228,15 @@ def compile_cached(scenario: Scenario, digest: str, source: str = "<scenario>") 
     return cs
 
 
-def compiled(document_or_path: Document, overrides: Mapping[str, Any] | None = None,
-             source: str | None = None, parameter_set: int | None = None, *,
-             expected_hash: str | None = None, what: str = "the scenario",
-             ) -> tuple[CompiledScenario, str]:
+def compiled(
+    document_or_path: Document,
+    overrides: Mapping[str, Any] | None = None,
+    source: str | None = None,
+    parameter_set: int | None = None,
+    *,
+    expected_hash: str | None = None,
+    what: str = "the scenario",
+) -> tuple[CompiledScenario, str]:
     """(compiled scenario, scenario hash) of a variant (arguments as :func:`prepare`), from the
     per-process cache keyed by scenario hash.
 
@@ -206,12 +247,21 @@ def compiled(document_or_path: Document, overrides: Mapping[str, Any] | None = N
         _CACHE.move_to_end(expected_hash)
         return _CACHE[expected_hash], expected_hash
     scenario, digest = prepare(document_or_path, overrides, source, parameter_set)
-    shown = source or (os.fspath(document_or_path) if isinstance(document_or_path, (str, os.PathLike))
-                       else "<scenario>")
+    shown = source or (
+        os.fspath(document_or_path) if isinstance(document_or_path, (str, os.PathLike)) else "<scenario>"
+    )
     if expected_hash is not None and digest != expected_hash:
-        raise ScenarioError(shown, [("", f"{what} changed: hash {digest[:12]} here, "
-                                         f"{expected_hash[:12]} when it was planned "
-                                         "(different simcare versions?)")])
+        raise ScenarioError(
+            shown,
+            [
+                (
+                    "",
+                    f"{what} changed: hash {digest[:12]} here, "
+                    f"{expected_hash[:12]} when it was planned "
+                    "(different simcare versions?)",
+                )
+            ],
+        )
     return compile_cached(scenario, digest, shown), digest
 
 
@@ -230,35 +280,49 @@ class Replication:
     visits: pd.DataFrame | None = None
 
 
-def _with_provenance(table: pd.DataFrame, scenario: str, replication: int, digest: str, seed: int,
-                     engine: str) -> pd.DataFrame:
+def _with_provenance(
+    table: pd.DataFrame, scenario: str, replication: int, digest: str, seed: int, engine: str
+) -> pd.DataFrame:
     """``table`` (kpi, group, period, value, unit) with the provenance columns first."""
-    out = pd.DataFrame({
-        "scenario": pd.Series([scenario] * len(table), dtype=object),
-        "replication": pd.Series([replication] * len(table), dtype="int64"),
-        "scenario_hash": pd.Series([digest] * len(table), dtype=object),
-        "seed": pd.Series([seed] * len(table), dtype="int64"),
-        "engine": pd.Series([engine] * len(table), dtype=object),
-        "version": pd.Series([__version__] * len(table), dtype=object),
-    })
+    out = pd.DataFrame(
+        {
+            "scenario": pd.Series([scenario] * len(table), dtype=object),
+            "replication": pd.Series([replication] * len(table), dtype="int64"),
+            "scenario_hash": pd.Series([digest] * len(table), dtype=object),
+            "seed": pd.Series([seed] * len(table), dtype="int64"),
+            "engine": pd.Series([engine] * len(table), dtype=object),
+            "version": pd.Series([__version__] * len(table), dtype=object),
+        }
+    )
     for col in KPI_COLUMNS:
         out[col] = table[col].to_numpy(dtype="float64" if col == "value" else object)
     return out
 
 
-def replicate(document_or_path: Document, replication: int, seed: int | None = None,
-              engine: str = "numba", *, overrides: Mapping[str, Any] | None = None,
-              source: str | None = None, parameter_set: int | None = None,
-              expected_hash: str | None = None, what: str = "the scenario", name: str | None = None,
-              daily: bool = False, visits: bool = False) -> Replication:
+def replicate(
+    document_or_path: Document,
+    replication: int,
+    seed: int | None = None,
+    engine: str = "numba",
+    *,
+    overrides: Mapping[str, Any] | None = None,
+    source: str | None = None,
+    parameter_set: int | None = None,
+    expected_hash: str | None = None,
+    what: str = "the scenario",
+    name: str | None = None,
+    daily: bool = False,
+    visits: bool = False,
+) -> Replication:
     """One replication of a variant (arguments as :func:`compiled`).
 
     ``seed``: the master seed (default: the scenario's ``run.seed``); replication ``r`` draws
     from the streams (seed, r), the same in every variant. ``name``: the ``scenario`` column
     (default: the scenario's name). ``daily`` / ``visits``: also return the daily warm-up series
     / the visit table."""
-    cs, digest = compiled(document_or_path, overrides, source, parameter_set,
-                          expected_hash=expected_hash, what=what)
+    cs, digest = compiled(
+        document_or_path, overrides, source, parameter_set, expected_hash=expected_hash, what=what
+    )
     master = cs.seed if seed is None else seed
     result = run(cs.model, seed=master, replication=replication, engine=engine)  # type: ignore[arg-type]
     label = name or cs.name
@@ -282,10 +346,19 @@ class Mapper(Protocol):
         ...
 
 
-def imap_with_progress(backend: Mapper, fn: Callable[[T], R], items: Sequence[T], label: str,
-                       progress: bool = True, *, describe: Callable[[int], str] | None = None,
-                       keep_failures: bool = False, done: int = 0, failed: int = 0,
-                       leave: bool = True) -> Iterator[tuple[int, R | BaseException]]:
+def imap_with_progress(
+    backend: Mapper,
+    fn: Callable[[T], R],
+    items: Sequence[T],
+    label: str,
+    progress: bool = True,
+    *,
+    describe: Callable[[int], str] | None = None,
+    keep_failures: bool = False,
+    done: int = 0,
+    failed: int = 0,
+    leave: bool = True,
+) -> Iterator[tuple[int, R | BaseException]]:
     """Yield ``(index, fn(items[index]))`` in completion order, with a tqdm bar (``label``, one
     step per item) on stderr unless ``progress`` is False.
 
@@ -293,9 +366,18 @@ def imap_with_progress(backend: Mapper, fn: Callable[[T], R], items: Sequence[T]
     description: "item <index>"), unless ``keep_failures``: then its exception is yielded in place
     of the result and the bar counts failures. ``done`` / ``failed``: items finished / failed
     before (the bar starts there)."""
-    bar = tqdm(total=done + len(items), initial=done, desc=label, unit="run", file=sys.stderr,
-               disable=not progress, leave=leave, dynamic_ncols=True, smoothing=0.1,
-               postfix={"failed": failed} if keep_failures else None)
+    bar = tqdm(
+        total=done + len(items),
+        initial=done,
+        desc=label,
+        unit="run",
+        file=sys.stderr,
+        disable=not progress,
+        leave=leave,
+        dynamic_ncols=True,
+        smoothing=0.1,
+        postfix={"failed": failed} if keep_failures else None,
+    )
     try:
         for index, outcome in backend.map(fn, items):
             if isinstance(outcome, BaseException):
@@ -310,14 +392,22 @@ def imap_with_progress(backend: Mapper, fn: Callable[[T], R], items: Sequence[T]
         bar.close()
 
 
-def map_with_progress(backend: Mapper, fn: Callable[[T], R], items: Sequence[T], label: str,
-                      progress: bool = True, *, describe: Callable[[int], str] | None = None,
-                      leave: bool = True) -> list[R]:
+def map_with_progress(
+    backend: Mapper,
+    fn: Callable[[T], R],
+    items: Sequence[T],
+    label: str,
+    progress: bool = True,
+    *,
+    describe: Callable[[int], str] | None = None,
+    leave: bool = True,
+) -> list[R]:
     """``[fn(item) for item in items]`` on ``backend``, in item order, with a progress bar;
     raises SimcareError naming the first failed item (see :func:`imap_with_progress`)."""
     out: dict[int, R] = {}
-    for index, result in imap_with_progress(backend, fn, items, label, progress, describe=describe,
-                                            leave=leave):
+    for index, result in imap_with_progress(
+        backend, fn, items, label, progress, describe=describe, leave=leave
+    ):
         out[index] = result  # type: ignore[assignment]  # failures raise
     return [out[i] for i in range(len(items))]
 
@@ -369,9 +459,14 @@ class RunSet:
 def _modelled_services(cs: CompiledScenario) -> tuple[str, ...]:
     """Which parts of the urgent-care system the scenario models (by service names)."""
     names = cs.model.service_names
-    parts = {"111": any(n.startswith("111_") for n in names), "ambulance": "ambulance" in names,
-             "hubs": bool(cs.hubs), "ed": bool(cs.ed_sites), "beds": bool(cs.trusts),
-             "d2a": any(n.startswith("d2a:") for n in names)}
+    parts = {
+        "111": any(n.startswith("111_") for n in names),
+        "ambulance": "ambulance" in names,
+        "hubs": bool(cs.hubs),
+        "ed": bool(cs.ed_sites),
+        "beds": bool(cs.trusts),
+        "d2a": any(n.startswith("d2a:") for n in names),
+    }
     return tuple(k for k, v in parts.items() if v)
 
 
@@ -386,28 +481,48 @@ def scenario_info(path: str | Path, parameter_sets: bool = False) -> ScenarioInf
     try:
         n = drawn_sets(scenario, parameter_sets)
     except ValueError:
-        raise SimcareError(f"{path}: --parameter-sets: the scenario has no parameter_sets section "
-                           "to draw from (docs/calibration.md, 'Parameter uncertainty in runs')") from None
+        raise SimcareError(
+            f"{path}: --parameter-sets: the scenario has no parameter_sets section "
+            "to draw from (docs/calibration.md, 'Parameter uncertainty in runs')"
+        ) from None
     return ScenarioInfo(
-        file=str(path), name=cs.name, description=" ".join(str(data.get("description") or "").split()),
-        levers=dict(data.get("levers") or {}), start=cs.timeline.start, end=cs.timeline.end,
-        warm_up_days=cs.timeline.warm_up_hours // 24, census=bool(run_section.get("census")),
-        seed=cs.seed, scenario_hash=digest, modelled=_modelled_services(cs), parameter_sets=n)
+        file=str(path),
+        name=cs.name,
+        description=" ".join(str(data.get("description") or "").split()),
+        levers=dict(data.get("levers") or {}),
+        start=cs.timeline.start,
+        end=cs.timeline.end,
+        warm_up_days=cs.timeline.warm_up_hours // 24,
+        census=bool(run_section.get("census")),
+        seed=cs.seed,
+        scenario_hash=digest,
+        modelled=_modelled_services(cs),
+        parameter_sets=n,
+    )
 
 
-def _replicate_job(job: tuple[str, int, int, str, int | None, str | None],
-                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _replicate_job(
+    job: tuple[str, int, int, str, int | None, str | None],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(tidy KPI rows in TIDY_COLUMNS order, daily warm-up series) of one (file, replication,
     seed, engine, parameter set, expected hash), for a backend's map (top-level: picklable)."""
     path, replication, seed, engine, parameter_set, digest = job
-    rep = replicate(path, replication, seed, engine, parameter_set=parameter_set,
-                    expected_hash=digest, daily=True)
+    rep = replicate(
+        path, replication, seed, engine, parameter_set=parameter_set, expected_hash=digest, daily=True
+    )
     assert rep.daily is not None
     return rep.kpis[TIDY_COLUMNS], rep.daily
 
 
-def run_files(paths: Sequence[str | Path], replications: int, backend: Mapper, seed: int | None = None,
-              engine: str = "numba", progress: bool = True, parameter_sets: bool = False) -> RunSet:
+def run_files(
+    paths: Sequence[str | Path],
+    replications: int,
+    backend: Mapper,
+    seed: int | None = None,
+    engine: str = "numba",
+    progress: bool = True,
+    parameter_sets: bool = False,
+) -> RunSet:
     """Run ``replications`` of every scenario file on ``backend`` with one master seed (the first
     file's unless ``seed`` is given), so replication r of every scenario shares random numbers
     (common random numbers). The result does not depend on the backend. A tqdm progress bar goes
@@ -423,19 +538,44 @@ def run_files(paths: Sequence[str | Path], replications: int, backend: Mapper, s
     names = [i.name for i in infos]
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
-        raise SimcareError(f"two files define the same scenario name {', '.join(repeated)}: "
-                           "give each scenario its own 'name'")
+        raise SimcareError(
+            f"two files define the same scenario name {', '.join(repeated)}: "
+            "give each scenario its own 'name'"
+        )
     master = infos[0].seed if seed is None else seed
     jobs = [(i, r) for r in range(replications) for i in range(len(files))]
-    args = [(files[i], r, master, engine, set_for(r, infos[i].parameter_sets) if infos[i].parameter_sets
-             else None, None if infos[i].parameter_sets else infos[i].scenario_hash) for i, r in jobs]
+    args = [
+        (
+            files[i],
+            r,
+            master,
+            engine,
+            set_for(r, infos[i].parameter_sets) if infos[i].parameter_sets else None,
+            None if infos[i].parameter_sets else infos[i].scenario_hash,
+        )
+        for i, r in jobs
+    ]
     started = time.perf_counter()
-    results = map_with_progress(backend, _replicate_job, args, "simulating", progress,
-                                describe=lambda k: f"{files[jobs[k][0]]}, replication {jobs[k][1]}")
+    results = map_with_progress(
+        backend,
+        _replicate_job,
+        args,
+        "simulating",
+        progress,
+        describe=lambda k: f"{files[jobs[k][0]]}, replication {jobs[k][1]}",
+    )
     seconds = time.perf_counter() - started
     by_job = dict(zip(jobs, results, strict=True))
     ordered = [by_job[i, r] for i in range(len(files)) for r in range(replications)]
     table = pd.concat([k for k, _ in ordered], ignore_index=True)
     daily = pd.concat([d for _, d in ordered], ignore_index=True)
-    return RunSet(table=table, daily=daily, scenarios=infos, replications=replications, seed=master,
-                  engine=engine, version=str(table["version"].iloc[0]), seconds=seconds)
+    return RunSet(
+        table=table,
+        daily=daily,
+        scenarios=infos,
+        replications=replications,
+        seed=master,
+        engine=engine,
+        version=str(table["version"].iloc[0]),
+        seconds=seconds,
+    )

@@ -11,18 +11,18 @@ from simcare.model import enums as E
 SUMMARY_COLUMNS: dict[str, str] = {
     "visits": "visits that asked for this service at or after the warm-up (count)",
     "mean_wait_to_start_min": "mean of (start - arrival) over those visits that started service, "
-                              "including visits still in service at the end of the run (minutes)",
+    "including visits still in service at the end of the run (minutes)",
     "p95_wait_to_start_min": "95th centile (numpy linear interpolation) of the same waits (minutes)",
     "turned_away_pct": "% of the visits turned away because the waiting places were full",
     "abandoned_pct": "% of the visits that left the queue when their patience ran out",
     "mean_waiting": "time-average number waiting for this service (queue plus patients blocked "
-                    "upstream waiting for it), mean of the hourly averages after the warm-up",
+    "upstream waiting for it), mean of the hourly averages after the warm-up",
     "mean_in_service": "time-average number in service, mean of the hourly averages",
     "mean_blocked": "time-average number blocked here after service (holding a server), mean of "
-                    "the hourly averages",
+    "the hourly averages",
     "utilisation_busy_blocked_pct": "time-averaged (in service + blocked) servers / time-averaged "
-                                    "servers, over the hours after the warm-up with a finite "
-                                    "number of servers > 0 (%; NaN for an infinite-server service)",
+    "servers, over the hours after the warm-up with a finite "
+    "number of servers > 0 (%; NaN for an infinite-server service)",
 }
 """Column of :func:`service_summary` -> its definition, with its unit."""
 

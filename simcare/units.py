@@ -58,22 +58,52 @@ HOURS_PER_YEAR = 365.25 * 24.0
 
 _DURATION_UNITS = {"s": 1 / 60, "min": 1.0, "h": 60.0, "d": 1440.0, "w": 10080.0}
 _DURATION_HINTS = {
-    "m": "min", "mn": "min", "mins": "min", "minute": "min", "minutes": "min",
-    "hr": "h", "hrs": "h", "hour": "h", "hours": "h",
-    "day": "d", "days": "d", "wk": "w", "week": "w", "weeks": "w",
-    "sec": "s", "secs": "s", "second": "s", "seconds": "s",
+    "m": "min",
+    "mn": "min",
+    "mins": "min",
+    "minute": "min",
+    "minutes": "min",
+    "hr": "h",
+    "hrs": "h",
+    "hour": "h",
+    "hours": "h",
+    "day": "d",
+    "days": "d",
+    "wk": "w",
+    "week": "w",
+    "weeks": "w",
+    "sec": "s",
+    "secs": "s",
+    "second": "s",
+    "seconds": "s",
 }
 # per-hour factors of the time unit after the slash
-_PER_UNITS = {"h": 1.0, "hour": 1.0, "d": 24.0, "day": 24.0, "w": 168.0, "week": 168.0,
-              "year": HOURS_PER_YEAR}
-_PER_HINTS = {"hr": "h", "hours": "h", "days": "day", "weeks": "week", "y": "year", "yr": "year",
-              "years": "year", "month": "day or year", "min": "h", "m": "h or day"}
+_PER_UNITS = {
+    "h": 1.0,
+    "hour": 1.0,
+    "d": 24.0,
+    "day": 24.0,
+    "w": 168.0,
+    "week": 168.0,
+    "year": HOURS_PER_YEAR,
+}
+_PER_HINTS = {
+    "hr": "h",
+    "hours": "h",
+    "days": "day",
+    "weeks": "week",
+    "y": "year",
+    "yr": "year",
+    "years": "year",
+    "month": "day or year",
+    "min": "h",
+    "m": "h or day",
+}
 
 _NUM = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
 _DURATION_RE = re.compile(rf"^\s*(?P<num>{_NUM})\s*(?P<unit>[A-Za-z]*)\s*$")
 _RATE_RE = re.compile(rf"^\s*(?P<num>{_NUM})\s*/\s*(?P<unit>[A-Za-z]+)\s*$")
-_PER_CAPITA_RE = re.compile(
-    rf"^\s*(?P<num>{_NUM})\s*/\s*(?P<pop>{_NUM})\s*/\s*(?P<unit>[A-Za-z]+)\s*$")
+_PER_CAPITA_RE = re.compile(rf"^\s*(?P<num>{_NUM})\s*/\s*(?P<pop>{_NUM})\s*/\s*(?P<unit>[A-Za-z]+)\s*$")
 _NUMBER_RE = re.compile(rf"^\s*{_NUM}\s*$")
 _PERCENT_RE = re.compile(rf"^\s*(?P<num>{_NUM})\s*%\s*$")
 _TIME_RE = re.compile(r"^\s*(?P<h>\d{1,2}):(?P<m>\d{2})\s*$")
@@ -120,8 +150,10 @@ def parse_duration(value: Any) -> float:
         raise ValueError(f"must be a duration such as '4h' or '30min', got {_show(value)}")
     m = _DURATION_RE.match(value)
     if not m:
-        raise ValueError(f"{_show(value)} is not a duration: write a number and a unit "
-                         "(s, min, h, d or w), e.g. '4h' or '30min'")
+        raise ValueError(
+            f"{_show(value)} is not a duration: write a number and a unit "
+            "(s, min, h, d or w), e.g. '4h' or '30min'"
+        )
     num, unit = m["num"], m["unit"]
     if unit not in _DURATION_UNITS:
         hint = _DURATION_HINTS.get(unit.lower())
@@ -147,8 +179,7 @@ def _per_unit(unit: str, value: Any) -> float:
         return _PER_UNITS[unit]
     hint = _PER_HINTS.get(unit.lower())
     extra = f" (did you mean '{hint}'?)" if hint else ""
-    raise ValueError(f"unknown time unit '{unit}' in {_show(value)}{extra}: "
-                     "use h, day, week or year")
+    raise ValueError(f"unknown time unit '{unit}' in {_show(value)}{extra}: use h, day, week or year")
 
 
 def parse_rate(value: Any) -> float:
@@ -159,12 +190,12 @@ def parse_rate(value: Any) -> float:
     if not isinstance(value, str):
         raise ValueError(f"must be a rate such as '120/day' or '5/h', got {_show(value)}")
     if _PER_CAPITA_RE.match(value):
-        raise ValueError(f"{_show(value)} is a rate per head of population; this needs a total "
-                         "rate such as '120/day'")
+        raise ValueError(
+            f"{_show(value)} is a rate per head of population; this needs a total rate such as '120/day'"
+        )
     m = _RATE_RE.match(value)
     if not m:
-        raise ValueError(f"{_show(value)} is not a rate: write e.g. '120/day', '5/h' or "
-                         "'40000/year'")
+        raise ValueError(f"{_show(value)} is not a rate: write e.g. '120/day', '5/h' or '40000/year'")
     per = _per_unit(m["unit"], value)
     x = _finite(float(m["num"]), value)
     if x < 0:
@@ -183,18 +214,21 @@ def parse_per_capita_rate(value: Any) -> float:
     The population base may be any positive number (``'35/100/year'``, ``'3.5e4/1e5/year'``)."""
     if _is_number(value) or (isinstance(value, str) and _NUMBER_RE.match(value)):
         shown = str(value).strip()
-        raise ValueError(f"'{shown}' has no unit: write e.g. '{shown}/1000/year' (per 1000 "
-                         "population per year)")
+        raise ValueError(
+            f"'{shown}' has no unit: write e.g. '{shown}/1000/year' (per 1000 population per year)"
+        )
     if not isinstance(value, str):
-        raise ValueError("must be a rate per head of population such as '350/1000/year', "
-                         f"got {_show(value)}")
+        raise ValueError(f"must be a rate per head of population such as '350/1000/year', got {_show(value)}")
     m = _PER_CAPITA_RE.match(value)
     if not m:
         if _RATE_RE.match(value):
-            raise ValueError(f"{_show(value)} is a total rate; this needs a rate per head of "
-                             "population, e.g. '350/1000/year'")
-        raise ValueError(f"{_show(value)} is not a rate per head of population: write e.g. "
-                         "'350/1000/year' or '2/1000/day'")
+            raise ValueError(
+                f"{_show(value)} is a total rate; this needs a rate per head of "
+                "population, e.g. '350/1000/year'"
+            )
+        raise ValueError(
+            f"{_show(value)} is not a rate per head of population: write e.g. '350/1000/year' or '2/1000/day'"
+        )
     per = _per_unit(m["unit"], value)
     x = _finite(float(m["num"]), value)
     pop = _finite(float(m["pop"]), value)
@@ -261,11 +295,12 @@ def parse_time_of_day(value: Any) -> int:
     """``'08:00'`` -> 480 (minutes after midnight). ``'24:00'`` (1440) is allowed; it can end a
     shift but not start one (the schema checks that)."""
     if not isinstance(value, str):
-        raise ValueError(f"must be a time of day written as \"HH:MM\" in quotes, e.g. \"08:00\", "
-                         f"got {_show(value)}")
+        raise ValueError(
+            f'must be a time of day written as "HH:MM" in quotes, e.g. "08:00", got {_show(value)}'
+        )
     m = _TIME_RE.match(value)
     if not m:
-        raise ValueError(f"{_show(value)} is not a time of day: write \"HH:MM\", e.g. \"08:00\"")
+        raise ValueError(f'{_show(value)} is not a time of day: write "HH:MM", e.g. "08:00"')
     h, mi = int(m["h"]), int(m["m"])
     if mi > 59 or h > 24 or (h == 24 and mi != 0):
         raise ValueError(f"{_show(value)} is not a time of day between 00:00 and 24:00")

@@ -107,19 +107,27 @@ def diagnose(path: str, overrides: dict[str, object], reps: int, monthly: bool) 
             busy = res.in_service[s_idx, hrs].mean()
             cap = res.capacity[s_idx, hrs].mean()
             n_adm = float(to_bed.sum())
-            rows.append({
-                "rep": r, "where": site, "att_day": len(cub) / n_days,
-                "wait_to_cubicle_min": np.nanmean(wait), "treat_min": np.nanmean(treat),
-                "board_min": np.nanmean(board[to_bed & fin]),
-                "within_4h": 100 * (1 - breach.sum() / fin.sum()),
-                "breach_before_dta_%": 100 * before.sum() / max(breach.sum(), 1),
-                "breach_boarding_%": 100 * boarding_breach.sum() / max(breach.sum(), 1),
-                "boarding_mean": blocked, "dta4_day": dta_over4.sum() / n_days,
-                "dta4_%_of_ed_adm": 100 * dta_over4.sum() / max(n_adm, 1),
-                "adm_day": n_adm / n_days, "lwbs_day": lwbs.sum() / n_days,
-                "cub_treat_%": 100 * busy / cap, "cub_board_%": 100 * blocked / cap,
-                "mean_wait_lwbs_h": np.nanmean((dep - arrive)[lwbs]) / 60 if lwbs.any() else np.nan,
-            })
+            rows.append(
+                {
+                    "rep": r,
+                    "where": site,
+                    "att_day": len(cub) / n_days,
+                    "wait_to_cubicle_min": np.nanmean(wait),
+                    "treat_min": np.nanmean(treat),
+                    "board_min": np.nanmean(board[to_bed & fin]),
+                    "within_4h": 100 * (1 - breach.sum() / fin.sum()),
+                    "breach_before_dta_%": 100 * before.sum() / max(breach.sum(), 1),
+                    "breach_boarding_%": 100 * boarding_breach.sum() / max(breach.sum(), 1),
+                    "boarding_mean": blocked,
+                    "dta4_day": dta_over4.sum() / n_days,
+                    "dta4_%_of_ed_adm": 100 * dta_over4.sum() / max(n_adm, 1),
+                    "adm_day": n_adm / n_days,
+                    "lwbs_day": lwbs.sum() / n_days,
+                    "cub_treat_%": 100 * busy / cap,
+                    "cub_board_%": 100 * blocked / cap,
+                    "mean_wait_lwbs_h": np.nanmean((dep - arrive)[lwbs]) / 60 if lwbs.any() else np.nan,
+                }
+            )
             tot_over4 += dta_over4.sum()
             tot_adm += n_adm
         # --- beds ---
@@ -139,22 +147,38 @@ def diagnose(path: str, overrides: dict[str, object], reps: int, monthly: bool) 
             bed_wait = (v["start"][b] - v["arrival"][b]) / 60
             # NCTR split: blocked at beds = discharge process + waiting for D2A
             blocked = res.blocked[s_idx, hrs].mean()
-            rows.append({
-                "rep": r, "where": trust, "occ_%": 100 * occ.sum() / cap.sum(),
-                "hours_full_%": 100 * (occ >= cap - 0.5).mean(),
-                "bed_queue_mean": res.waiting[s_idx, hrs].mean(),
-                "adm_day": len(b) / n_days, "adm_from_ed_day": from_ed, "adm_from_sdec_day": from_sdec,
-                "adm_direct_day": direct, "bed_wait_h_mean": float(np.nanmean(bed_wait)),
-                "nctr_mean": blocked,
-            })
+            rows.append(
+                {
+                    "rep": r,
+                    "where": trust,
+                    "occ_%": 100 * occ.sum() / cap.sum(),
+                    "hours_full_%": 100 * (occ >= cap - 0.5).mean(),
+                    "bed_queue_mean": res.waiting[s_idx, hrs].mean(),
+                    "adm_day": len(b) / n_days,
+                    "adm_from_ed_day": from_ed,
+                    "adm_from_sdec_day": from_sdec,
+                    "adm_direct_day": direct,
+                    "bed_wait_h_mean": float(np.nanmean(bed_wait)),
+                    "nctr_mean": blocked,
+                }
+            )
         sdec_rows = np.flatnonzero(np.isin(svc, list(sdec)) & (v["arrival"] >= t0) & (v["arrival"] < t1))
         sdec_day = len(sdec_rows) / n_days
         if monthly:  # SDEC attendances a day by month (no KPI has them)
             day = (v["arrival"][sdec_rows] // DAY).astype(int)
             month = pd.Series([(tl.origin + dt.timedelta(days=int(d))).strftime("%Y-%m") for d in day])
             per = month.value_counts().sort_index()
-            month_rows.append(pd.DataFrame({"kpi": "sdec_attendances", "group": "ICB", "period": per.index,
-                                            "value": per.to_numpy(dtype=float), "rep": r}))
+            month_rows.append(
+                pd.DataFrame(
+                    {
+                        "kpi": "sdec_attendances",
+                        "group": "ICB",
+                        "period": per.index,
+                        "value": per.to_numpy(dtype=float),
+                        "rep": r,
+                    }
+                )
+            )
         d2a_wait = {}
         for s_idx, key in d2a.items():
             d2a_wait[key] = res.waiting[s_idx, hrs].mean()
@@ -162,12 +186,26 @@ def diagnose(path: str, overrides: dict[str, object], reps: int, monthly: bool) 
         d2a_total = sum(d2a_wait.values())
         for p in ("P1", "P2", "P3"):
             head[f"d2a_wait_{p}"] = sum(w for k, w in d2a_wait.items() if k.startswith(p))
-        rows.append({"rep": r, "where": "NCTR", "nctr_mean": nctr_total, "d2a_wait": d2a_total,
-                     "process": nctr_total - d2a_total,
-                     **{f"wait {k}": w for k, w in d2a_wait.items()}})
-        head.update({"nctr": nctr_total, "nctr_d2a": d2a_total, "dta4_day": tot_over4 / n_days,
-                     "ga_adm_day": all_adm, "sdec_day": sdec_day,
-                     "dta4_%_all_ea": 100 * tot_over4 / n_days / (all_adm + sdec_day)})
+        rows.append(
+            {
+                "rep": r,
+                "where": "NCTR",
+                "nctr_mean": nctr_total,
+                "d2a_wait": d2a_total,
+                "process": nctr_total - d2a_total,
+                **{f"wait {k}": w for k, w in d2a_wait.items()},
+            }
+        )
+        head.update(
+            {
+                "nctr": nctr_total,
+                "nctr_d2a": d2a_total,
+                "dta4_day": tot_over4 / n_days,
+                "ga_adm_day": all_adm,
+                "sdec_day": sdec_day,
+                "dta4_%_all_ea": 100 * tot_over4 / n_days / (all_adm + sdec_day),
+            }
+        )
         kp = uec_measures(res, cs)
         run_rows = kp[kp.period == "run"]
 
@@ -175,30 +213,71 @@ def diagnose(path: str, overrides: dict[str, object], reps: int, monthly: bool) 
             x = run_rows[(run_rows.kpi == name) & (run_rows.group == group)].value
             return float(x.iloc[0]) if len(x) else float("nan")
 
-        head.update({"within_4h_icb": k("ae_within_4h", "ICB"), "within_4h_type1": k("ae_within_4h", "type1"),
-                     "att_icb_day": k("ae_attendances", "ICB") / n_days,
-                     "occ_rvj": k("ga_occupancy", "rvj"), "occ_ra7": k("ga_occupancy", "ra7"),
-                     "boarding_icb": k("ed_boarding", "ICB"),
-                     "handover_mean": k("handover_mean", "ICB"),
-                     "lwbs_day": k("lwbs", "ICB") / n_days})
+        head.update(
+            {
+                "within_4h_icb": k("ae_within_4h", "ICB"),
+                "within_4h_type1": k("ae_within_4h", "type1"),
+                "att_icb_day": k("ae_attendances", "ICB") / n_days,
+                "occ_rvj": k("ga_occupancy", "rvj"),
+                "occ_ra7": k("ga_occupancy", "ra7"),
+                "boarding_icb": k("ed_boarding", "ICB"),
+                "handover_mean": k("handover_mean", "ICB"),
+                "lwbs_day": k("lwbs", "ICB") / n_days,
+            }
+        )
         heads.append(head)
         if monthly:
             m = kp[kp.period.str.len() == 7]
-            keep = m.kpi.isin(["emergency_admissions", "ae_attendances", "ae_within_4h", "dta_over_4h",
-                               "ga_occupancy", "nctr", "ed_boarding", "lwbs", "sdec_attendances"])
+            keep = m.kpi.isin(
+                [
+                    "emergency_admissions",
+                    "ae_attendances",
+                    "ae_within_4h",
+                    "dta_over_4h",
+                    "ga_occupancy",
+                    "nctr",
+                    "ed_boarding",
+                    "lwbs",
+                    "sdec_attendances",
+                ]
+            )
             month_rows.append(m[keep & ~m.group.str.contains(":")].assign(rep=r))
         print(f"  replication {r}: {time.time() - t_start:.0f} s", flush=True)
     table = pd.DataFrame(rows).groupby("where", sort=False).mean(numeric_only=True).drop(columns="rep")
     pd.set_option("display.width", 200)
     pd.set_option("display.max_columns", 40)
-    print(f"\n{cs.name}: {tl.start} .. {tl.end}, warm-up {tl.warm_up_hours // 24} d, {reps} reps, "
-          f"overrides {overrides or '{}'}")
-    ed_cols = ["att_day", "wait_to_cubicle_min", "treat_min", "board_min", "within_4h", "breach_before_dta_%",
-               "breach_boarding_%", "boarding_mean", "dta4_day", "dta4_%_of_ed_adm", "adm_day", "lwbs_day",
-               "cub_treat_%", "cub_board_%"]
+    print(
+        f"\n{cs.name}: {tl.start} .. {tl.end}, warm-up {tl.warm_up_hours // 24} d, {reps} reps, "
+        f"overrides {overrides or '{}'}"
+    )
+    ed_cols = [
+        "att_day",
+        "wait_to_cubicle_min",
+        "treat_min",
+        "board_min",
+        "within_4h",
+        "breach_before_dta_%",
+        "breach_boarding_%",
+        "boarding_mean",
+        "dta4_day",
+        "dta4_%_of_ed_adm",
+        "adm_day",
+        "lwbs_day",
+        "cub_treat_%",
+        "cub_board_%",
+    ]
     print(table.loc[list(ed.values()), ed_cols].round(1).T.to_string())
-    bed_cols = ["occ_%", "hours_full_%", "bed_queue_mean", "adm_day", "adm_from_ed_day", "adm_from_sdec_day",
-                "adm_direct_day", "bed_wait_h_mean", "nctr_mean"]
+    bed_cols = [
+        "occ_%",
+        "hours_full_%",
+        "bed_queue_mean",
+        "adm_day",
+        "adm_from_ed_day",
+        "adm_from_sdec_day",
+        "adm_direct_day",
+        "bed_wait_h_mean",
+        "nctr_mean",
+    ]
     print(table.loc[list(beds.values()), bed_cols].round(2).T.to_string())
     print(table.loc[["NCTR"]].dropna(axis=1).round(1).T.to_string())
     h = pd.DataFrame(heads).mean()
@@ -206,8 +285,9 @@ def diagnose(path: str, overrides: dict[str, object], reps: int, monthly: bool) 
     if monthly and month_rows:
         m = pd.concat(month_rows).groupby(["kpi", "group", "period"]).value.mean().unstack("period")
         days = {p: pd.Period(p).days_in_month for p in m.columns}
-        per_day = m.index.get_level_values(0).isin(["emergency_admissions", "ae_attendances",
-                                                    "dta_over_4h", "lwbs", "sdec_attendances"])
+        per_day = m.index.get_level_values(0).isin(
+            ["emergency_admissions", "ae_attendances", "dta_over_4h", "lwbs", "sdec_attendances"]
+        )
         m.loc[per_day] = m.loc[per_day].div(pd.Series(days), axis=1)
         print("\nby month (counts a day):")
         print(m.round(1).to_string())

@@ -31,13 +31,15 @@ def monthly_icb() -> pd.DataFrame:
     i = pd.read_csv(DATA / "england_icb_accidents_emergency_bnssg.csv", parse_dates=["date"])
     i = i[i.icb22_code == ICB].set_index("date").sort_index()
     days = i.index.days_in_month
-    return pd.DataFrame({
-        "att_day": i.total_attendances / days,
-        "within_4h": 100 * (1 - i.attendances_over_4hours / i.total_attendances),
-        "ea_day": i.total_emergency_admissions / days,
-        "dta4_day": i.emergency_admissions_over_4hours / days,
-        "dta4_pct": 100 * i.emergency_admissions_over_4hours / i.total_emergency_admissions,
-    })
+    return pd.DataFrame(
+        {
+            "att_day": i.total_attendances / days,
+            "within_4h": 100 * (1 - i.attendances_over_4hours / i.total_attendances),
+            "ea_day": i.total_emergency_admissions / days,
+            "dta4_day": i.emergency_admissions_over_4hours / days,
+            "dta4_pct": 100 * i.emergency_admissions_over_4hours / i.total_emergency_admissions,
+        }
+    )
 
 
 def monthly_trust() -> pd.DataFrame:
@@ -54,13 +56,15 @@ def monthly_trust() -> pd.DataFrame:
     t = t.set_index(["nhs_trust22_code", "date"])
     b = b.set_index(["nhs_trust22_code", "date"])
     days = t.index.get_level_values(1).days_in_month
-    out = pd.DataFrame({
-        "att_day": t.total_attendances / days,
-        "within_4h": 100 * (1 - t.attendances_over_4hours / t.total_attendances),
-        "ea_day": t.total_emergency_admissions / days,
-        "dta4_day": t.emergency_admissions_over_4hours / days,
-        "dta4_pct": 100 * t.emergency_admissions_over_4hours / t.total_emergency_admissions,
-    })
+    out = pd.DataFrame(
+        {
+            "att_day": t.total_attendances / days,
+            "within_4h": 100 * (1 - t.attendances_over_4hours / t.total_attendances),
+            "ea_day": t.total_emergency_admissions / days,
+            "dta4_day": t.emergency_admissions_over_4hours / days,
+            "dta4_pct": 100 * t.emergency_admissions_over_4hours / t.total_emergency_admissions,
+        }
+    )
     out["occ"] = 100 * b.general_acute_beds_occupied / b.general_acute_beds_available
     out["beds"] = b.general_acute_beds_available
     out["nctr"] = nctr.rename_axis(["nhs_trust22_code", "date"])
@@ -75,11 +79,15 @@ def relationship(tr: pd.DataFrame) -> None:
         for x in ("occ", "nctr"):
             slope, icpt = np.polyfit(g[x], g.dta4_pct, 1)
             r = np.corrcoef(g[x], g.dta4_pct)[0, 1]
-            print(f"{code}: dta4_pct = {icpt:7.1f} + {slope:6.2f} x {x:5s}  r = {r:5.2f}  "
-                  f"({x} range {g[x].min():.1f}-{g[x].max():.1f}; n = {len(g)})")
+            print(
+                f"{code}: dta4_pct = {icpt:7.1f} + {slope:6.2f} x {x:5s}  r = {r:5.2f}  "
+                f"({x} range {g[x].min():.1f}-{g[x].max():.1f}; n = {len(g)})"
+            )
         r4 = np.corrcoef(g.occ, g.within_4h)[0, 1]
-        print(f"{code}: corr(occupancy, within_4h) = {r4:5.2f}; corr(nctr, within_4h) = "
-              f"{np.corrcoef(g.nctr, g.within_4h)[0, 1]:5.2f}")
+        print(
+            f"{code}: corr(occupancy, within_4h) = {r4:5.2f}; corr(nctr, within_4h) = "
+            f"{np.corrcoef(g.nctr, g.within_4h)[0, 1]:5.2f}"
+        )
 
 
 def delay_reasons() -> None:
@@ -89,8 +97,15 @@ def delay_reasons() -> None:
         r = reason.replace("–", "-")
         head = r.split("-")[0].strip()
         if head.startswith("Capacity") or head.startswith("Interface"):
-            for p in ("Pathway 1 or 3", "Pathway 0 or 1", "Pathway 1-3", "Pathway 0", "Pathway 1",
-                      "Pathway 2", "Pathway 3"):
+            for p in (
+                "Pathway 1 or 3",
+                "Pathway 0 or 1",
+                "Pathway 1-3",
+                "Pathway 0",
+                "Pathway 1",
+                "Pathway 2",
+                "Pathway 3",
+            ):
                 if p in r:
                     return f"{head}: {p}"
             return f"{head}: other"
@@ -104,16 +119,23 @@ def delay_reasons() -> None:
     print("\n== Delay reasons, mean count a month-day, Jun-Nov 2024 (share of reasoned delays %) ==")
     print(pd.concat([tab.round(1), share.round(1).add_suffix(" %")], axis=1).to_string())
     d["top"] = d.cat.str.split(":").str[0]
-    grp = (d.groupby(["top", "nhs_trust22_code", "date"]).delay_count.sum()
-           .groupby(level=[0, 1]).mean().unstack())
+    grp = (
+        d.groupby(["top", "nhs_trust22_code", "date"])
+        .delay_count.sum()
+        .groupby(level=[0, 1])
+        .mean()
+        .unstack()
+    )
     grp["ICB"] = grp.sum(axis=1)
     print("\nby heading (mean a day, and % of reasoned delays):")
     print(pd.concat([grp.round(1), (100 * grp / grp.sum()).round(1).add_suffix(" %")], axis=1).to_string())
     nctr = pd.read_csv(DATA / "england_trust_criteria_to_reside_bnssg.csv", parse_dates=["date"])
     nctr = nctr[(nctr.date >= "2024-06-01") & (nctr.do_not_meet_criteria_to_reside > 0)]
     stock = nctr.groupby("nhs_trust22_code").do_not_meet_criteria_to_reside.mean()
-    print(f"reasoned delays {grp.sum().round(1).to_dict()} vs NCTR stock Jun-Nov 2024 "
-          f"{stock.round(1).to_dict()} (ICB {stock.sum():.0f})")
+    print(
+        f"reasoned delays {grp.sum().round(1).to_dict()} vs NCTR stock Jun-Nov 2024 "
+        f"{stock.round(1).to_dict()} (ICB {stock.sum():.0f})"
+    )
 
 
 def seasonal_naive(icb: pd.DataFrame, tr: pd.DataFrame) -> pd.DataFrame:
@@ -122,8 +144,12 @@ def seasonal_naive(icb: pd.DataFrame, tr: pd.DataFrame) -> pd.DataFrame:
     year before (the 2023-08 origin has 5: the data start in 2022-04). Evaluated on the 6 months
     after each origin; MAE in % of the published value ("rel") or in points ("abs")."""
     print("\n== Seasonal naive forecast: MAE over the 6 months after each origin ==")
-    series = {"ICB attendances %": (icb.att_day, "rel"), "ICB 4h pts": (icb.within_4h, "abs"),
-              "ICB EA %": (icb.ea_day, "rel"), "ICB DTA>4h pts": (icb.dta4_pct, "abs")}
+    series = {
+        "ICB attendances %": (icb.att_day, "rel"),
+        "ICB 4h pts": (icb.within_4h, "abs"),
+        "ICB EA %": (icb.ea_day, "rel"),
+        "ICB DTA>4h pts": (icb.dta4_pct, "abs"),
+    }
     for code in ("RVJ", "RA7"):
         g = tr.xs(code, level=0)
         series[f"{code} 4h pts"] = (g.within_4h, "abs")
@@ -137,8 +163,11 @@ def seasonal_naive(icb: pd.DataFrame, tr: pd.DataFrame) -> pd.DataFrame:
         per_origin = []
         for o in origins:
             hist = s[s.index <= o]
-            ratios = [hist[m] / hist[m - pd.DateOffset(years=1)] for m in hist.index[::-1]
-                      if m - pd.DateOffset(years=1) in hist.index][:6]
+            ratios = [
+                hist[m] / hist[m - pd.DateOffset(years=1)]
+                for m in hist.index[::-1]
+                if m - pd.DateOffset(years=1) in hist.index
+            ][:6]
             trend = float(np.mean(ratios))
             errs = []
             for h in range(1, 7):
@@ -166,8 +195,11 @@ def main() -> None:
     print("== ICB by month ==")
     print(icb.round(1).to_string())
     print("\n== Trusts by month ==")
-    print(tr[["within_4h", "ea_day", "dta4_day", "dta4_pct", "occ", "beds", "nctr", "discharges_day"]]
-          .round(1).to_string())
+    print(
+        tr[["within_4h", "ea_day", "dta4_day", "dta4_pct", "occ", "beds", "nctr", "discharges_day"]]
+        .round(1)
+        .to_string()
+    )
     relationship(tr)
     delay_reasons()
     seasonal_naive(icb, tr)

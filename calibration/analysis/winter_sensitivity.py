@@ -48,8 +48,13 @@ def settings() -> dict[str, dict[str, object]]:
 
     def morning(n_off: int) -> dict[str, object]:
         # beds freed by the day's discharges only from midday: n_off fewer beds 00:00-12:00
-        return {f"beds.{t}.beds": {"default": n, "shifts": [
-            {"days": "all", "from": "00:00", "to": "12:00", "servers": n - n_off}]} for t, n in beds.items()}
+        return {
+            f"beds.{t}.beds": {
+                "default": n,
+                "shifts": [{"days": "all", "from": "00:00", "to": "12:00", "servers": n - n_off}],
+            }
+            for t, n in beds.items()
+        }
 
     d2a = {}
     for la, pw in doc["discharge"]["d2a"].items():
@@ -90,8 +95,18 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=2)
     ap.add_argument("--only", nargs="*")
     a = ap.parse_args()
-    cols = ("within_4h_icb", "boarding_icb", "dta4_day", "dta4_%_all_ea", "lwbs_day", "occ_rvj", "occ_ra7",
-            "handover_mean", "nctr", "nctr_d2a")
+    cols = (
+        "within_4h_icb",
+        "boarding_icb",
+        "dta4_day",
+        "dta4_%_all_ea",
+        "lwbs_day",
+        "occ_rvj",
+        "occ_ra7",
+        "handover_mean",
+        "nctr",
+        "nctr_d2a",
+    )
     print(f"{'setting':38s} " + " ".join(f"{c[:12]:>12s}" for c in cols), flush=True)
     for name, ov in settings().items():
         if a.only and name not in a.only:

@@ -24,8 +24,13 @@ from simcare.scenario.load import load_scenario_data
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = str(ROOT / "scenarios/bnssg/baseline_winter.yaml")
-KPIS = {"ae_attendances": "ICB", "emergency_admissions": "ICB", "ae_within_4h": "ICB",
-        "ga_occupancy": "ICB", "dta_over_4h": "ICB"}
+KPIS = {
+    "ae_attendances": "ICB",
+    "emergency_admissions": "ICB",
+    "ae_within_4h": "ICB",
+    "ga_occupancy": "ICB",
+    "dta_over_4h": "ICB",
+}
 
 
 def monthly(overrides: dict[str, object], reps: int) -> pd.DataFrame:
@@ -55,8 +60,10 @@ def main() -> None:
     print("\ndifference (with - without):")
     print((with_surge - without).round(2).to_string())
     extra = with_surge.loc["ae_attendances", "run"] - without.loc["ae_attendances", "run"]
-    print(f"\nextra A&E attendances over the window: {extra:,.0f} "
-          f"({100 * extra / without.loc['ae_attendances', 'run']:.2f} %)")
+    print(
+        f"\nextra A&E attendances over the window: {extra:,.0f} "
+        f"({100 * extra / without.loc['ae_attendances', 'run']:.2f} %)"
+    )
 
 
 if __name__ == "__main__":

@@ -41,13 +41,13 @@ FITTED = ROOT / "calibration/fitted/bnssg_fitted.yaml"
 
 def window_document() -> dict:
     spec = load_spec(SPEC)
-    observed, _ = monthly_observations(spec.fit_from, spec.last_month, spec.data, icb=spec.icb,
-                                       trusts=spec.trusts)
+    observed, _ = monthly_observations(
+        spec.fit_from, spec.last_month, spec.data, icb=spec.icb, trusts=spec.trusts
+    )
     fitted = load_scenario_data(FITTED)
     direct, _ = direct_overlay(observed, spec.demand_org, spec.beds, fitted["calendar"]["monthly"])
     doc = merge(fitted, direct)
-    doc = merge(doc, merge(spec.layer, {"run": {"start": f"{spec.fit_from}-01",
-                                                          "end": "2024-11-30"}}))
+    doc = merge(doc, merge(spec.layer, {"run": {"start": f"{spec.fit_from}-01", "end": "2024-11-30"}}))
     doc.pop("parameter_sets", None)
     first = (pd.Timestamp(doc["run"]["start"]) - pd.Timedelta(days=84)).date().isoformat()
     return clip_dated(doc, first, "2024-11-30")
@@ -79,8 +79,11 @@ def main() -> None:
         admitted = (nxt[rows] >= 0) & np.isin(v["service"][np.maximum(nxt[rows], 0)], beds)
         day = (v["arrival"][rows] // 1440).astype(int)
         month = (np.datetime64(cs.timeline.origin) + day.astype("timedelta64[D]")).astype("datetime64[M]")
-        sdec_frames.append(pd.DataFrame({"month": month.astype(str), "sdec": 1.0,
-                                         "sdec_adm": admitted.astype(float)}).groupby("month").sum())
+        sdec_frames.append(
+            pd.DataFrame({"month": month.astype(str), "sdec": 1.0, "sdec_adm": admitted.astype(float)})
+            .groupby("month")
+            .sum()
+        )
     k = pd.concat(frames).groupby(["kpi", "group", "period"]).value.mean()
     sd = pd.concat(sdec_frames).groupby(level=0).mean()
     months = sorted(sd.index)
@@ -95,35 +98,50 @@ def main() -> None:
     icb = monthly_icb()
     tr = monthly_trust()
     idx = pd.to_datetime([f"{m}-01" for m in months])
-    out = pd.DataFrame({
-        "EA pub": icb.ea_day.reindex(idx).to_numpy(), "EA model": all_ea, "G&A model": ga,
-        "DTA4% pub": icb.dta4_pct.reindex(idx).to_numpy(), "DTA4% model": 100 * dta / all_ea,
-        "4h pub": icb.within_4h.reindex(idx).to_numpy(), "4h model": kpi("ae_within_4h", "ICB"),
-        "RVJ 4h pub": tr.xs("RVJ", level=0).within_4h.reindex(idx).to_numpy(),
-        "RVJ 4h mod": kpi("ae_within_4h", "rvj"),
-        "RA7 4h pub": tr.xs("RA7", level=0).within_4h.reindex(idx).to_numpy(),
-        "RA7 4h mod": kpi("ae_within_4h", "ra7"),
-        "RVJ occ pub": tr.xs("RVJ", level=0).occ.reindex(idx).to_numpy(),
-        "RVJ occ mod": kpi("ga_occupancy", "rvj"),
-        "RA7 occ pub": tr.xs("RA7", level=0).occ.reindex(idx).to_numpy(),
-        "RA7 occ mod": kpi("ga_occupancy", "ra7"),
-        "NCTR pub": (tr.xs("RVJ", level=0).nctr + tr.xs("RA7", level=0).nctr).reindex(idx).to_numpy(),
-        "NCTR mod": kpi("nctr", "ICB"), "board mod": kpi("ed_boarding", "ICB"),
-    }, index=months)
+    out = pd.DataFrame(
+        {
+            "EA pub": icb.ea_day.reindex(idx).to_numpy(),
+            "EA model": all_ea,
+            "G&A model": ga,
+            "DTA4% pub": icb.dta4_pct.reindex(idx).to_numpy(),
+            "DTA4% model": 100 * dta / all_ea,
+            "4h pub": icb.within_4h.reindex(idx).to_numpy(),
+            "4h model": kpi("ae_within_4h", "ICB"),
+            "RVJ 4h pub": tr.xs("RVJ", level=0).within_4h.reindex(idx).to_numpy(),
+            "RVJ 4h mod": kpi("ae_within_4h", "rvj"),
+            "RA7 4h pub": tr.xs("RA7", level=0).within_4h.reindex(idx).to_numpy(),
+            "RA7 4h mod": kpi("ae_within_4h", "ra7"),
+            "RVJ occ pub": tr.xs("RVJ", level=0).occ.reindex(idx).to_numpy(),
+            "RVJ occ mod": kpi("ga_occupancy", "rvj"),
+            "RA7 occ pub": tr.xs("RA7", level=0).occ.reindex(idx).to_numpy(),
+            "RA7 occ mod": kpi("ga_occupancy", "ra7"),
+            "NCTR pub": (tr.xs("RVJ", level=0).nctr + tr.xs("RA7", level=0).nctr).reindex(idx).to_numpy(),
+            "NCTR mod": kpi("nctr", "ICB"),
+            "board mod": kpi("ed_boarding", "ICB"),
+        },
+        index=months,
+    )
     pd.set_option("display.width", 250)
     print(out.round(1).to_string())
     ea_err = 100 * (out["EA model"] / out["EA pub"] - 1)
     ga_err = 100 * (out["G&A model"] / out["EA pub"] - 1)
-    print(f"\nall emergency admissions: model (G&A + SDEC) MAE {ea_err.abs().mean():.1f} % "
-          f"(mean {ea_err.mean():+.1f} %); G&A only MAE {ga_err.abs().mean():.1f} % "
-          f"(mean {ga_err.mean():+.1f} %)")
-    for name, (m, p) in {"ICB 4h": ("4h model", "4h pub"), "RVJ 4h": ("RVJ 4h mod", "RVJ 4h pub"),
-                         "RA7 4h": ("RA7 4h mod", "RA7 4h pub"), "DTA4 %": ("DTA4% model", "DTA4% pub"),
-                         "RVJ occ": ("RVJ occ mod", "RVJ occ pub"),
-                         "RA7 occ": ("RA7 occ mod", "RA7 occ pub")}.items():
+    print(
+        f"\nall emergency admissions: model (G&A + SDEC) MAE {ea_err.abs().mean():.1f} % "
+        f"(mean {ea_err.mean():+.1f} %); G&A only MAE {ga_err.abs().mean():.1f} % "
+        f"(mean {ga_err.mean():+.1f} %)"
+    )
+    for name, (m, p) in {
+        "ICB 4h": ("4h model", "4h pub"),
+        "RVJ 4h": ("RVJ 4h mod", "RVJ 4h pub"),
+        "RA7 4h": ("RA7 4h mod", "RA7 4h pub"),
+        "DTA4 %": ("DTA4% model", "DTA4% pub"),
+        "RVJ occ": ("RVJ occ mod", "RVJ occ pub"),
+        "RA7 occ": ("RA7 occ mod", "RA7 occ pub"),
+    }.items():
         e = out[m] - out[p]
-        years = ", ".join(f"{y} {e[[i.startswith(y) for i in out.index]].mean():+.1f}"
-                          for y in ("2022", "2023", "2024"))
+        years = ", ".join(
+            f"{y} {e[[i.startswith(y) for i in out.index]].mean():+.1f}" for y in ("2022", "2023", "2024")
+        )
         print(f"{name:8s} MAE {e.abs().mean():5.1f} pts, mean {e.mean():+5.1f}; by year {years}")
     print("\nDTA > 4 h (% of all EA) against occupancy across months: slope (pts per occupancy pt), r")
     for trust, code in (("rvj", "RVJ"), ("ra7", "RA7")):
@@ -132,9 +150,11 @@ def main() -> None:
         pub = np.polyfit(g.occ, g.dta4_pct, 1)[0], np.corrcoef(g.occ, g.dta4_pct)[0, 1]
         occ = kpi("ga_occupancy", trust)
         mod = np.polyfit(occ, mod_dta, 1)[0], np.corrcoef(occ, mod_dta)[0, 1]
-        print(f"  {code}: published {pub[0]:+.2f} (r {pub[1]:.2f}); model (over G&A admissions) "
-              f"{mod[0]:+.2f} (r {mod[1]:.2f}); model occupancy range "
-              f"{np.nanmin(occ):.1f}-{np.nanmax(occ):.1f}, published {g.occ.min():.1f}-{g.occ.max():.1f}")
+        print(
+            f"  {code}: published {pub[0]:+.2f} (r {pub[1]:.2f}); model (over G&A admissions) "
+            f"{mod[0]:+.2f} (r {mod[1]:.2f}); model occupancy range "
+            f"{np.nanmin(occ):.1f}-{np.nanmax(occ):.1f}, published {g.occ.min():.1f}-{g.occ.max():.1f}"
+        )
 
 
 if __name__ == "__main__":

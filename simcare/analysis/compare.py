@@ -24,8 +24,9 @@ from simcare.errors import SimcareError
 ROW_KEYS = ["kpi", "group", "period", "unit"]
 
 
-def paired_differences(table: pd.DataFrame, base: str, level: float = 0.95,
-                       periods: Iterable[str] | None = None) -> pd.DataFrame:
+def paired_differences(
+    table: pd.DataFrame, base: str, level: float = 0.95, periods: Iterable[str] | None = None
+) -> pd.DataFrame:
     """Differences (scenario - base) of every KPI row, paired by replication.
 
     ``table``: tidy KPI table with ``scenario, replication, kpi, group, period, value, unit`` and a
@@ -39,14 +40,17 @@ def paired_differences(table: pd.DataFrame, base: str, level: float = 0.95,
     require_columns(table, ["scenario", "replication", "value", "seed", *ROW_KEYS])
     scenarios = [str(s) for s in pd.unique(table["scenario"])]
     if base not in scenarios:
-        raise SimcareError(f"base scenario {base!r} is not in the KPI table "
-                           f"(scenarios: {', '.join(scenarios)})")
+        raise SimcareError(
+            f"base scenario {base!r} is not in the KPI table (scenarios: {', '.join(scenarios)})"
+        )
     seeds = table.groupby("scenario")["seed"].unique()
     all_seeds = {int(s) for v in seeds for s in v}
     if len(all_seeds) != 1:
-        raise SimcareError("scenarios were run with different master seeds "
-                           f"({', '.join(f'{k}: {list(v)}' for k, v in seeds.items())}); paired "
-                           "differences need common random numbers: run them with one --seed")
+        raise SimcareError(
+            "scenarios were run with different master seeds "
+            f"({', '.join(f'{k}: {list(v)}' for k, v in seeds.items())}); paired "
+            "differences need common random numbers: run them with one --seed"
+        )
     t = table if periods is None else table[table["period"].isin(list(periods))]
     keys = [*ROW_KEYS, "replication"]
     b = t[t["scenario"] == base]
@@ -63,13 +67,20 @@ def paired_differences(table: pd.DataFrame, base: str, level: float = 0.95,
         reps_b = {int(r) for r in pd.unique(b["replication"])}
         reps_o = {int(r) for r in pd.unique(o["replication"])}
         if reps_b != reps_o:
-            raise SimcareError(f"scenario {name!r} has replications {sorted(reps_o)} but the base "
-                               f"{base!r} has {sorted(reps_b)}: pairs need the same replications")
+            raise SimcareError(
+                f"scenario {name!r} has replications {sorted(reps_o)} but the base "
+                f"{base!r} has {sorted(reps_b)}: pairs need the same replications"
+            )
         joined = o.set_index(keys)["value"].to_frame("value").join(base_values, how="inner")
         joined["d"] = joined["value"] - joined["base"]
         g = joined.groupby(level=ROW_KEYS, sort=True, observed=True)
-        agg = g.agg(n=("d", "count"), base_mean=("base", "mean"), mean=("value", "mean"),
-                    difference=("d", "mean"), sd=("d", "std")).reset_index()
+        agg = g.agg(
+            n=("d", "count"),
+            base_mean=("base", "mean"),
+            mean=("value", "mean"),
+            difference=("d", "mean"),
+            sd=("d", "std"),
+        ).reset_index()
         agg.insert(0, "scenario", name)
         out.append(agg)
     if not out:

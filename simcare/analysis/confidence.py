@@ -40,8 +40,7 @@ class Interval:
         return self.low <= value <= self.high
 
     def __str__(self) -> str:
-        return (f"{self.mean:.6g} +- {self.half_width:.3g} "
-                f"({100 * self.level:g}% t-interval, n={self.n})")
+        return f"{self.mean:.6g} +- {self.half_width:.3g} ({100 * self.level:g}% t-interval, n={self.n})"
 
 
 def t_interval(samples: Sequence[float] | np.ndarray, level: float = 0.999) -> Interval:
@@ -76,8 +75,10 @@ def batch_means_interval(
     """
     x = np.asarray(series, dtype=np.float64).ravel()
     if n_batches < 2 or x.shape[0] < n_batches:
-        raise ValueError(f"need n_batches >= 2 and at least that many observations, "
-                         f"got {n_batches} batches for {x.shape[0]} observations")
+        raise ValueError(
+            f"need n_batches >= 2 and at least that many observations, "
+            f"got {n_batches} batches for {x.shape[0]} observations"
+        )
     size = x.shape[0] // n_batches
     means = x[: size * n_batches].reshape(n_batches, size).mean(axis=1)
     return t_interval(means, level)

@@ -124,6 +124,8 @@ def replicate(
 ) -> np.ndarray:
     """Run replications 0 .. replications - 1 of ``model`` with ``seed`` and stack
     ``estimator(result)`` of each: shape (replications,) or (replications, ...)."""
-    out = [np.asarray(estimator(run(model, seed=seed, replication=r, engine=engine)),
-                      dtype=np.float64) for r in range(replications)]
+    out = [
+        np.asarray(estimator(run(model, seed=seed, replication=r, engine=engine)), dtype=np.float64)
+        for r in range(replications)
+    ]
     return np.stack(out)

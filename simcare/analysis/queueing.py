@@ -309,9 +309,7 @@ def survival_function(dist: Distribution) -> tuple[Survival, tuple[float, ...]]:
     if isinstance(dist, Lognormal):
         mu, sigma, _ = dist.params()
         return (
-            lambda u: 0.5 * math.erfc((math.log(u) - mu) / (sigma * math.sqrt(2.0)))
-            if u > 0
-            else 1.0
+            lambda u: 0.5 * math.erfc((math.log(u) - mu) / (sigma * math.sqrt(2.0))) if u > 0 else 1.0
         ), ()
     if isinstance(dist, Gamma):
         k, theta = dist.shape, dist.scale_minutes
@@ -334,17 +332,16 @@ def survival_function(dist: Distribution) -> tuple[Survival, tuple[float, ...]]:
         return tri, (a, c, b)
     if isinstance(dist, Uniform):
         lo, hi = dist.low, dist.high
-        return (lambda u: 1.0 if u <= lo else (0.0 if u >= hi else (hi - u) / (hi - lo))), (
-            lo, hi)
+        return (lambda u: 1.0 if u <= lo else (0.0 if u >= hi else (hi - u) / (hi - lo))), (lo, hi)
     if isinstance(dist, Fixed):
         v = dist.value
         return (lambda u: 1.0 if u < v else 0.0), (v,)
     if isinstance(dist, Empirical):
         values = np.sort(np.asarray(dist.values, dtype=np.float64))
         n = values.shape[0]
-        return (
-            lambda u: float(n - np.searchsorted(values, u, side="right")) / n
-        ), tuple(float(x) for x in np.unique(values))
+        return (lambda u: float(n - np.searchsorted(values, u, side="right")) / n), tuple(
+            float(x) for x in np.unique(values)
+        )
     raise TypeError(f"no survival function for {dist!r}")
 
 
@@ -364,8 +361,7 @@ def _quad(f: Callable[[float], float], a: float, b: float, bp: tuple[float, ...]
     if b <= a:
         return 0.0
     points = [p for p in bp if a < p < b]
-    value, _err = integrate.quad(f, a, b, points=points or None, limit=200,
-                                 epsabs=1e-13, epsrel=1e-12)
+    value, _err = integrate.quad(f, a, b, points=points or None, limit=200, epsabs=1e-13, epsrel=1e-12)
     return float(value)
 
 
@@ -394,7 +390,7 @@ class _LagIntegrals:
             self.G0[j + 1] = self.G0[j] + _quad(sf, a, b, bp)
             self.K[j] = 60.0 * self.G0[j] + _quad(_weighted(sf, b), a, b, bp)
         if tail_from < n:
-            self.G0[tail_from + 1:] = self.G0[tail_from]
+            self.G0[tail_from + 1 :] = self.G0[tail_from]
             self.K[tail_from:] = 60.0 * self.G0[tail_from]
         self.tail_from = tail_from
 

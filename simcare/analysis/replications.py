@@ -27,8 +27,10 @@ def require_columns(table: pd.DataFrame, columns: Iterable[str], what: str = "KP
     """Raise SimcareError naming the columns ``table`` lacks."""
     missing = [c for c in columns if c not in table.columns]
     if missing:
-        raise SimcareError(f"{what} has no column {', '.join(repr(c) for c in missing)} "
-                           f"(columns: {', '.join(map(str, table.columns))})")
+        raise SimcareError(
+            f"{what} has no column {', '.join(repr(c) for c in missing)} "
+            f"(columns: {', '.join(map(str, table.columns))})"
+        )
 
 
 def t_quantile(level: float, n: np.ndarray | int) -> np.ndarray:
@@ -40,8 +42,9 @@ def t_quantile(level: float, n: np.ndarray | int) -> np.ndarray:
     return np.asarray(stats.t.ppf(0.5 + level / 2.0, df))
 
 
-def replication_intervals(table: pd.DataFrame, level: float = 0.95,
-                          keys: Sequence[str] = KEYS) -> pd.DataFrame:
+def replication_intervals(
+    table: pd.DataFrame, level: float = 0.95, keys: Sequence[str] = KEYS
+) -> pd.DataFrame:
     """Mean over replications of every (scenario, kpi, group, period, unit) with its t-interval.
 
     Returns one row per key with columns ``keys`` + ``n`` (replications), ``mean``, ``sd``,
@@ -57,8 +60,9 @@ def replication_intervals(table: pd.DataFrame, level: float = 0.95,
     return out
 
 
-def replications_for_precision(sd: float, target_half_width: float, level: float = 0.95,
-                               max_replications: int = 10_000) -> int | None:
+def replications_for_precision(
+    sd: float, target_half_width: float, level: float = 0.95, max_replications: int = 10_000
+) -> int | None:
     """Smallest n >= 2 with t_{(1 + level) / 2, n - 1} * sd / sqrt(n) <= target_half_width.
 
     ``sd`` is the standard deviation between replications estimated from a pilot run (the same
@@ -73,9 +77,17 @@ def replications_for_precision(sd: float, target_half_width: float, level: float
     return int(n[np.argmax(ok)]) if ok.any() else None
 
 
-def precision_advice(table: pd.DataFrame, kpis: Iterable[str], *, relative: float | None = None,
-                     absolute: float | None = None, level: float = 0.95, groups: Iterable[str] = ("ICB",),
-                     period: str = "run", max_replications: int = 10_000) -> pd.DataFrame:
+def precision_advice(
+    table: pd.DataFrame,
+    kpis: Iterable[str],
+    *,
+    relative: float | None = None,
+    absolute: float | None = None,
+    level: float = 0.95,
+    groups: Iterable[str] = ("ICB",),
+    period: str = "run",
+    max_replications: int = 10_000,
+) -> pd.DataFrame:
     """How many replications give each chosen KPI a half-width no wider than asked.
 
     The target half-width is ``relative`` x |mean| (e.g. 0.02 for +-2 %) or ``absolute`` (in the
@@ -95,22 +107,40 @@ def precision_advice(table: pd.DataFrame, kpis: Iterable[str], *, relative: floa
     t = table[table["kpi"].isin(kpis) & table["group"].isin(list(groups)) & (table["period"] == period)]
     missing = sorted(set(kpis) - {str(k) for k in pd.unique(t["kpi"])})
     if missing:
-        raise SimcareError(f"no {period!r} values of {', '.join(missing)} for groups "
-                           f"{', '.join(groups)} in the KPI table")
+        raise SimcareError(
+            f"no {period!r} values of {', '.join(missing)} for groups {', '.join(groups)} in the KPI table"
+        )
     ci = replication_intervals(t, level)
     if (ci["n"] < 2).any():
         raise SimcareError("the precision advisor needs a pilot run of at least 2 replications")
     targets = []
     for mean in ci["mean"]:
-        options = [v for v in (relative * abs(mean) if relative is not None else None, absolute)
-                   if v is not None and v > 0]
+        options = [
+            v
+            for v in (relative * abs(mean) if relative is not None else None, absolute)
+            if v is not None and v > 0
+        ]
         targets.append(min(options) if options else np.nan)
     ci["target"] = targets
     ci["needed"] = [
-        np.nan if not np.isfinite(target) else
-        (replications_for_precision(sd, target, level, max_replications) or np.nan)
+        np.nan
+        if not np.isfinite(target)
+        else (replications_for_precision(sd, target, level, max_replications) or np.nan)
         for sd, target in zip(ci["sd"], ci["target"], strict=True)
     ]
     ci["enough"] = ci["half_width"] <= ci["target"]
-    return ci[["scenario", "kpi", "group", "period", "unit", "n", "mean", "half_width", "target",
-               "needed", "enough"]]
+    return ci[
+        [
+            "scenario",
+            "kpi",
+            "group",
+            "period",
+            "unit",
+            "n",
+            "mean",
+            "half_width",
+            "target",
+            "needed",
+            "enough",
+        ]
+    ]

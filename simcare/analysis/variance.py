@@ -44,8 +44,9 @@ class VarianceSplit:
     needed: int
 
 
-def variance_split(values: Sequence[float] | np.ndarray, sets: Sequence[int] | np.ndarray,
-                   n_sets: int | None = None) -> VarianceSplit:
+def variance_split(
+    values: Sequence[float] | np.ndarray, sets: Sequence[int] | np.ndarray, n_sets: int | None = None
+) -> VarianceSplit:
     """One-way random-effects split of ``values`` (shape (N,)) by their set index ``sets``
     (shape (N,)); ``n_sets``: how many sets the run drew from (default: those seen), for the
     replications needed when a set has fewer than 2 (see the module docstring)."""
@@ -71,8 +72,9 @@ def variance_split(values: Sequence[float] | np.ndarray, sets: Sequence[int] | n
     return VarianceSplit(k, int(counts.min()), msw, between, share, 0)
 
 
-def spread_by_source(table: pd.DataFrame, n_sets: Mapping[str, int],
-                     measures: Sequence[tuple[str, str]], period: str = "run") -> pd.DataFrame:
+def spread_by_source(
+    table: pd.DataFrame, n_sets: Mapping[str, int], measures: Sequence[tuple[str, str]], period: str = "run"
+) -> pd.DataFrame:
     """:func:`variance_split` of each (kpi, group) of ``measures`` at ``period`` for every
     scenario of ``n_sets`` that drew sets (n > 0), replication r in set ``r mod n``.
 
@@ -92,18 +94,47 @@ def spread_by_source(table: pd.DataFrame, n_sets: Mapping[str, int],
                 continue
             reps = r["replication"].to_numpy(dtype=np.int64)
             split = variance_split(r["value"].to_numpy(dtype=np.float64), reps % n, n)
-            rows.append({"scenario": scenario, "kpi": kpi, "group": group, "unit": r["unit"].iloc[0],
-                         "sets": n, "replications": len(r), "min_reps": split.min_reps,
-                         "mean": float(r["value"].mean()), "within": split.within,
-                         "between": split.between, "parameter_share": split.parameter_share,
-                         "needed": split.needed})
-    return pd.DataFrame(rows, columns=["scenario", "kpi", "group", "unit", "sets", "replications",
-                                       "min_reps", "mean", "within", "between", "parameter_share",
-                                       "needed"])
+            rows.append(
+                {
+                    "scenario": scenario,
+                    "kpi": kpi,
+                    "group": group,
+                    "unit": r["unit"].iloc[0],
+                    "sets": n,
+                    "replications": len(r),
+                    "min_reps": split.min_reps,
+                    "mean": float(r["value"].mean()),
+                    "within": split.within,
+                    "between": split.between,
+                    "parameter_share": split.parameter_share,
+                    "needed": split.needed,
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "scenario",
+            "kpi",
+            "group",
+            "unit",
+            "sets",
+            "replications",
+            "min_reps",
+            "mean",
+            "within",
+            "between",
+            "parameter_share",
+            "needed",
+        ],
+    )
 
 
-def spread_table(table: pd.DataFrame, n_sets: Mapping[str, int],
-                 measures: Sequence[tuple[str, str, str]], period: str = "run") -> pd.DataFrame:
+def spread_table(
+    table: pd.DataFrame,
+    n_sets: Mapping[str, int],
+    measures: Sequence[tuple[str, str, str]],
+    period: str = "run",
+) -> pd.DataFrame:
     """:func:`spread_by_source` of ``measures`` (kpi, group, label) with a ``label`` column; an
     empty frame (no columns) when no scenario of ``n_sets`` (name -> sets drawn) drew sets."""
     if not any(n > 0 for n in n_sets.values()):

@@ -92,8 +92,11 @@ def daily_state_series(result: RunResult, cs: CompiledScenario) -> pd.DataFrame:
             continue
         daily = np.asarray(hourly)[: days * 24].reshape(days, 24).mean(axis=1)
         frames.append(pd.DataFrame({"series": name, "day": np.arange(days), "date": dates, "value": daily}))
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=["series", "day", "date", "value"])
+    return (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(columns=["series", "day", "date", "value"])
+    )
 
 
 def warmup_table(daily: pd.DataFrame, warm_up_days: Mapping[str, int]) -> pd.DataFrame:
@@ -114,11 +117,28 @@ def warmup_table(daily: pd.DataFrame, warm_up_days: Mapping[str, int]) -> pd.Dat
         dates = g.groupby("day")["date"].first().sort_index()
         m = mser(mean.to_numpy())
         configured = int(warm_up_days.get(str(scenario), 0))
-        rows.append({
-            "scenario": scenario, "series": series, "label": WARMUP_SERIES.get(str(series), str(series)),
-            "configured_days": configured, "mser5_days": m.truncation,
-            "mser5_date": dates.iloc[min(m.truncation, len(dates) - 1)],
-            "at_limit": m.at_limit, "enough": m.truncation <= configured and not m.at_limit,
-        })
-    return pd.DataFrame(rows, columns=["scenario", "series", "label", "configured_days", "mser5_days",
-                                       "mser5_date", "at_limit", "enough"])
+        rows.append(
+            {
+                "scenario": scenario,
+                "series": series,
+                "label": WARMUP_SERIES.get(str(series), str(series)),
+                "configured_days": configured,
+                "mser5_days": m.truncation,
+                "mser5_date": dates.iloc[min(m.truncation, len(dates) - 1)],
+                "at_limit": m.at_limit,
+                "enough": m.truncation <= configured and not m.at_limit,
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "scenario",
+            "series",
+            "label",
+            "configured_days",
+            "mser5_days",
+            "mser5_date",
+            "at_limit",
+            "enough",
+        ],
+    )

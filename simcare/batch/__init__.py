@@ -13,5 +13,15 @@ from simcare.batch.runner import run_batch
 from simcare.batch.store import Store, StoreError, load_store
 from simcare.batch.task import run_replication
 
-__all__ = ["Backend", "Plan", "PlanError", "Store", "StoreError", "load_plan", "load_store",
-           "make_backend", "run_batch", "run_replication"]
+__all__ = [
+    "Backend",
+    "Plan",
+    "PlanError",
+    "Store",
+    "StoreError",
+    "load_plan",
+    "load_store",
+    "make_backend",
+    "run_batch",
+    "run_replication",
+]

@@ -89,8 +89,9 @@ class ProcessPoolBackend:
 
     def _executor(self) -> cf.ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = cf.ProcessPoolExecutor(max_workers=self.workers,
-                                                mp_context=multiprocessing.get_context("spawn"))
+            self._pool = cf.ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn")
+            )
         return self._pool
 
     def map(self, func: Callable[[T], R], items: Sequence[T]) -> Iterator[tuple[int, R | BaseException]]:
@@ -153,14 +154,14 @@ class DaskBackend:
     simcare``: tasks carry their scenario document, not file paths. ``connect_timeout``:
     seconds to wait for a remote scheduler."""
 
-    def __init__(self, scheduler: str, workers: int | None = None, connect_timeout: float = 30.0
-                 ) -> None:
+    def __init__(self, scheduler: str, workers: int | None = None, connect_timeout: float = 30.0) -> None:
         try:
             import dask
             from distributed import Client, LocalCluster
         except ImportError as exc:  # pragma: no cover - a declared dependency
-            raise SimcareError("the Dask backend needs dask[distributed]: "
-                               "pip install 'dask[distributed]'") from exc
+            raise SimcareError(
+                "the Dask backend needs dask[distributed]: pip install 'dask[distributed]'"
+            ) from exc
         self._cluster: Any = None
         if scheduler == "local":
             n = workers or os.cpu_count() or 1
@@ -176,16 +177,20 @@ class DaskBackend:
             # manager every 2 s: with the task running in the worker's other thread each wake-up
             # is a context switch off a busy core (about 110 per task; 35 with QUIET_CLUSTER).
             with dask.config.set({NANNY_MALLOC_TRIM: None, **QUIET_CLUSTER}):
-                self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                             dashboard_address=None, memory_limit=0,
-                                             silence_logs=logging.CRITICAL)
+                self._cluster = LocalCluster(
+                    n_workers=n,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                    memory_limit=0,
+                    silence_logs=logging.CRITICAL,
+                )
             self._client: Any = Client(self._cluster)
         else:
             try:
                 self._client = Client(scheduler, timeout=f"{connect_timeout}s")
             except (OSError, TimeoutError) as exc:
-                raise SimcareError(f"cannot connect to the Dask scheduler at {scheduler}: {exc}"
-                                   ) from None
+                raise SimcareError(f"cannot connect to the Dask scheduler at {scheduler}: {exc}") from None
         self.scheduler = scheduler
         # A Dask worker holds ~140k long-lived objects of its own, which every full collection
         # of the garbage collector scans again during simcare's pandas work; freezing them

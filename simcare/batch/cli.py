@@ -27,25 +27,35 @@ def _batch(args: argparse.Namespace) -> int:
     from simcare.batch.runner import run_batch
 
     if args.scheduler not in (None, "local") and args.workers is not None:
-        raise SimcareError("--workers is for local runs: with --scheduler ADDRESS the cluster's "
-                           "workers are used")
+        raise SimcareError(
+            "--workers is for local runs: with --scheduler ADDRESS the cluster's workers are used"
+        )
     plan = load_plan(args.plan)
     text = Path(args.plan).read_text(encoding="utf-8")
     n_tasks = sum(v.replications for v in plan.variants)
     backend = make_backend(workers=args.workers, scheduler=args.scheduler)
-    print(f"batch {plan.name!r}: {len(plan.variants)} variant{'s' * (len(plan.variants) != 1)}, "
-          f"{n_tasks} task{'s' * (n_tasks != 1)} on {backend!r} -> {args.out}")
+    print(
+        f"batch {plan.name!r}: {len(plan.variants)} variant{'s' * (len(plan.variants) != 1)}, "
+        f"{n_tasks} task{'s' * (n_tasks != 1)} on {backend!r} -> {args.out}"
+    )
     try:
-        outcome = run_batch(plan, args.out, backend, retry_failed=args.retry_failed,
-                            progress=not args.no_progress, plan_text=text)
+        outcome = run_batch(
+            plan,
+            args.out,
+            backend,
+            retry_failed=args.retry_failed,
+            progress=not args.no_progress,
+            plan_text=text,
+        )
     except KeyboardInterrupt:
-        print(f"interrupted: finished results are kept in {args.out}; run the same command "
-              "again to resume")
+        print(f"interrupted: finished results are kept in {args.out}; run the same command again to resume")
         return 130
     finally:
         backend.close()
-    print(f"ran {outcome.ran} task(s) in {outcome.seconds:,.1f} s ({outcome.failed} failed); "
-          f"{outcome.skipped} already in the store")
+    print(
+        f"ran {outcome.ran} task(s) in {outcome.seconds:,.1f} s ({outcome.failed} failed); "
+        f"{outcome.skipped} already in the store"
+    )
     print(outcome.status.text())
     return 1 if outcome.status.failed else 0
 
@@ -53,19 +63,26 @@ def _batch(args: argparse.Namespace) -> int:
 def add_batch_parser(sub: Any) -> argparse.ArgumentParser:
     """Register ``batch`` on the subparsers of ``simcare``'s parser."""
     ba = sub.add_parser(
-        "batch", help="run a batch plan (scenario variants x replications) into a result store; "
-                      "resumes an interrupted one",
+        "batch",
+        help="run a batch plan (scenario variants x replications) into a result store; "
+        "resumes an interrupted one",
         description="Run every task of PLAN not yet in STORE. Run the same command again after an "
-                    "interruption to finish it. Exit status 1 if any task failed.")
+        "interruption to finish it. Exit status 1 if any task failed.",
+    )
     ba.add_argument("plan", nargs="?", metavar="PLAN", help="batch plan file (YAML; docs/batch.md)")
     ba.add_argument("--out", metavar="STORE", help="result store directory (created if missing)")
-    ba.add_argument("--workers", type=int, default=None, metavar="N",
-                       help="local worker processes (default 1: run here)")
-    ba.add_argument("--scheduler", metavar="ADDRESS",
-                       help="Dask scheduler address (tcp://host:8786), or 'local' for a Dask "
-                            "LocalCluster of --workers processes")
-    ba.add_argument("--retry-failed", action="store_true",
-                    help="run again the tasks that failed in an earlier run")
+    ba.add_argument(
+        "--workers", type=int, default=None, metavar="N", help="local worker processes (default 1: run here)"
+    )
+    ba.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Dask scheduler address (tcp://host:8786), or 'local' for a Dask "
+        "LocalCluster of --workers processes",
+    )
+    ba.add_argument(
+        "--retry-failed", action="store_true", help="run again the tasks that failed in an earlier run"
+    )
     ba.add_argument("--no-progress", action="store_true", help="no progress bar")
     ba.add_argument("--status", metavar="STORE", help="summarise a store and exit")
     ba.set_defaults(func=_batch)

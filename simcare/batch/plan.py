@@ -105,8 +105,7 @@ class ScenarioEntry(_Spec):
 
     file: str = Field(min_length=1, description="scenario file, relative to the plan file")
     name: str | None = Field(default=None, min_length=1, description="label (default: its name)")
-    set: Annotated[dict[str, Any], PathKeys] = Field(default_factory=dict,
-                                                     description="dotted path -> value")
+    set: Annotated[dict[str, Any], PathKeys] = Field(default_factory=dict, description="dotted path -> value")
 
 
 class SampleParameter(_Spec):
@@ -143,11 +142,14 @@ class PlanSpec(_Spec):
     seed: int | None = Field(default=None, ge=0)
     engine: Literal["numba", "simpy"] = "numba"
     grid: Annotated[dict[str, Annotated[list[Any], Field(min_length=1)]], PathKeys] = Field(
-        default_factory=dict)
+        default_factory=dict
+    )
     sample: SampleSpec | None = None
     keep_visits: bool = False
-    parameter_sets: bool = Field(default=False, description="draw one parameter set per "
-                                 "replication from each scenario's parameter_sets")
+    parameter_sets: bool = Field(
+        default=False,
+        description="draw one parameter set per replication from each scenario's parameter_sets",
+    )
 
     @field_validator("scenarios", mode="before")
     @classmethod
@@ -204,21 +206,37 @@ class Plan:
         for v in self.variants:
             for r in range(v.replications):
                 k = set_for(r, len(v.set_hashes)) if v.set_hashes else None
-                out.append(Task(key=task_key(v.index, r), scenario=v.label, document=v.document,
-                                source=v.source, overrides=v.overrides,
-                                scenario_hash=v.scenario_hash if k is None else v.set_hashes[k],
-                                replication=r, seed=v.seed, engine=self.spec.engine,
-                                keep_visits=self.spec.keep_visits, parameter_set=k))
+                out.append(
+                    Task(
+                        key=task_key(v.index, r),
+                        scenario=v.label,
+                        document=v.document,
+                        source=v.source,
+                        overrides=v.overrides,
+                        scenario_hash=v.scenario_hash if k is None else v.set_hashes[k],
+                        replication=r,
+                        seed=v.seed,
+                        engine=self.spec.engine,
+                        keep_visits=self.spec.keep_visits,
+                        parameter_set=k,
+                    )
+                )
         return out
 
     def describe(self) -> list[dict[str, Any]]:
         """One JSON-ready record per task (what the store keeps and compares)."""
         out = []
         for t in self.tasks():
-            record = {"key": t.key, "scenario": t.scenario, "scenario_hash": t.scenario_hash,
-                      "parameters": jsonable(self.variants[int(t.key[1:6])].parameters),
-                      "replication": t.replication, "seed": t.seed, "engine": t.engine,
-                      "keep_visits": t.keep_visits}
+            record = {
+                "key": t.key,
+                "scenario": t.scenario,
+                "scenario_hash": t.scenario_hash,
+                "parameters": jsonable(self.variants[int(t.key[1:6])].parameters),
+                "replication": t.replication,
+                "seed": t.seed,
+                "engine": t.engine,
+                "keep_visits": t.keep_visits,
+            }
             if t.parameter_set is not None:  # absent otherwise: plans without sets keep their digest
                 record["parameter_set"] = t.parameter_set
             out.append(record)
@@ -238,8 +256,14 @@ def task_key(variant: int, replication: int) -> str:
 
 def jsonable(value: Any) -> Any:
     """Plain JSON types: dates as ISO text, tuples as lists, numpy scalars as numbers."""
-    return json.loads(json.dumps(value, default=lambda x: x.isoformat() if hasattr(x, "isoformat")
-                                 else x.item() if hasattr(x, "item") else str(x)))
+    return json.loads(
+        json.dumps(
+            value,
+            default=lambda x: (
+                x.isoformat() if hasattr(x, "isoformat") else x.item() if hasattr(x, "item") else str(x)
+            ),
+        )
+    )
 
 
 def _show_value(value: Any) -> str:
@@ -317,8 +341,9 @@ def plan_from_spec(spec: PlanSpec, file: str = "<plan>", base_dir: str | os.Path
                 continue
             replications = scenario.run.replications if spec.replications is None else spec.replications
             try:
-                set_hashes = _set_hashes(document, overrides, source, scenario, spec.parameter_sets,
-                                         replications)
+                set_hashes = _set_hashes(
+                    document, overrides, source, scenario, spec.parameter_sets, replications
+                )
             except ScenarioError as exc:
                 problems += [(where, f"{p}: {m}" if p else m) for p, m in exc.problems]
                 continue
@@ -327,27 +352,42 @@ def plan_from_spec(spec: PlanSpec, file: str = "<plan>", base_dir: str | os.Path
             if label in labels:
                 label = f"{label}#{len(variants)}"
             labels.add(label)
-            variants.append(Variant(
-                index=len(variants), label=label, source=source, document=document,
-                parameters=point, overrides=overrides, scenario_hash=digest,
-                seed=scenario.run.seed if spec.seed is None else spec.seed,
-                replications=replications, set_hashes=set_hashes,
-            ))
+            variants.append(
+                Variant(
+                    index=len(variants),
+                    label=label,
+                    source=source,
+                    document=document,
+                    parameters=point,
+                    overrides=overrides,
+                    scenario_hash=digest,
+                    seed=scenario.run.seed if spec.seed is None else spec.seed,
+                    replications=replications,
+                    set_hashes=set_hashes,
+                )
+            )
     if problems:
         raise PlanError(file, problems)
     name = spec.name or Path(file).stem
     return Plan(file=file, name=name, spec=spec, variants=tuple(variants))
 
 
-def _set_hashes(document: Mapping[str, Any], overrides: Mapping[str, Any], source: str, scenario: Any,
-                asked: bool, replications: int) -> tuple[str, ...]:
+def _set_hashes(
+    document: Mapping[str, Any],
+    overrides: Mapping[str, Any],
+    source: str,
+    scenario: Any,
+    asked: bool,
+    replications: int,
+) -> tuple[str, ...]:
     """Scenario hash of each parameter set the variant's replications use (() if it does not draw);
     ScenarioError if the plan asks for sets and the scenario has none, or a set is invalid."""
     try:
         n = drawn_sets(scenario, asked)
     except ValueError as exc:
-        raise ScenarioError(source, [("parameter_sets", f"plan key parameter_sets is true, but the "
-                                                        f"scenario {exc}")]) from None
+        raise ScenarioError(
+            source, [("parameter_sets", f"plan key parameter_sets is true, but the scenario {exc}")]
+        ) from None
     return tuple(prepare(document, overrides, source, k)[1] for k in range(min(n, replications)))
 
 
@@ -363,8 +403,16 @@ def load_plan(path: str | os.PathLike[str]) -> Plan:
     except ScenarioError as exc:
         raise PlanError(display, exc.problems) from None
     if not isinstance(data, dict):
-        raise PlanError(display, [("", "expected a mapping with scenarios, replications, seed, "
-                                       f"grid or sample; got {type(data).__name__}")])
+        raise PlanError(
+            display,
+            [
+                (
+                    "",
+                    "expected a mapping with scenarios, replications, seed, "
+                    f"grid or sample; got {type(data).__name__}",
+                )
+            ],
+        )
     try:
         spec = PlanSpec.model_validate(data)
     except ValidationError as exc:

@@ -34,9 +34,15 @@ class BatchOutcome:
     status: StoreStatus
 
 
-def run_batch(plan: Plan, store: str | os.PathLike[str], backend: Backend | None = None, *,
-              retry_failed: bool = False, progress: bool = False, plan_text: str | None = None,
-              ) -> BatchOutcome:
+def run_batch(
+    plan: Plan,
+    store: str | os.PathLike[str],
+    backend: Backend | None = None,
+    *,
+    retry_failed: bool = False,
+    progress: bool = False,
+    plan_text: str | None = None,
+) -> BatchOutcome:
     """Run the tasks of ``plan`` that ``store`` does not hold yet (creating the store if
     needed) on ``backend`` (default: in this process).
 
@@ -53,9 +59,16 @@ def run_batch(plan: Plan, store: str | os.PathLike[str], backend: Backend | None
         todo = st.pending(tasks, retry_failed=retry_failed)
         backend = backend or make_backend()
         earlier = 0 if retry_failed else len(st.failed())  # failures kept from an earlier run
-        for index, result in imap_with_progress(backend, run_task, todo, plan.name, progress,
-                                                keep_failures=True, done=len(tasks) - len(todo),
-                                                failed=earlier):
+        for index, result in imap_with_progress(
+            backend,
+            run_task,
+            todo,
+            plan.name,
+            progress,
+            keep_failures=True,
+            done=len(tasks) - len(todo),
+            failed=earlier,
+        ):
             task = todo[index]
             if isinstance(result, TaskResult):
                 st.record_result(result)
@@ -70,5 +83,10 @@ def run_batch(plan: Plan, store: str | os.PathLike[str], backend: Backend | None
         st.close()
         if own and backend is not None:
             backend.close()
-    return BatchOutcome(skipped=len(tasks) - len(todo), ran=ran, failed=failed,
-                        seconds=time.perf_counter() - started, status=st.status())
+    return BatchOutcome(
+        skipped=len(tasks) - len(todo),
+        ran=ran,
+        failed=failed,
+        seconds=time.perf_counter() - started,
+        status=st.status(),
+    )

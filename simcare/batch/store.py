@@ -93,8 +93,10 @@ def _lock(root: Path) -> int:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
         os.close(fd)
-        raise StoreError(f"{root} is being written by another simcare batch: wait for it to "
-                         "finish (or stop it) before running this one") from None
+        raise StoreError(
+            f"{root} is being written by another simcare batch: wait for it to "
+            "finish (or stop it) before running this one"
+        ) from None
     return fd
 
 
@@ -127,13 +129,17 @@ class StoreStatus:
         return self.total - self.ok - self.failed
 
     def text(self, max_errors: int = 5) -> str:
-        lines = [f"{self.path}: batch {self.name!r}, {self.total} tasks: {self.ok} done, "
-                 f"{self.failed} failed, {self.pending} not run",
-                 f"  compute time {self.seconds:,.1f} s (sum over tasks); simcare "
-                 f"{', '.join(self.versions) or 'n/a'}"]
+        lines = [
+            f"{self.path}: batch {self.name!r}, {self.total} tasks: {self.ok} done, "
+            f"{self.failed} failed, {self.pending} not run",
+            f"  compute time {self.seconds:,.1f} s (sum over tasks); simcare "
+            f"{', '.join(self.versions) or 'n/a'}",
+        ]
         if len(self.codes) > 1:
-            lines.append(f"  warning: results made by {len(self.codes)} different versions of the code "
-                         f"({', '.join(self.codes)}): rerun into a new store for consistent results")
+            lines.append(
+                f"  warning: results made by {len(self.codes)} different versions of the code "
+                f"({', '.join(self.codes)}): rerun into a new store for consistent results"
+            )
         if self.recovered:
             lines.append(f"  {self.recovered} result(s) recovered after an interruption")
         for key, scenario, error in self.errors[:max_errors]:
@@ -169,25 +175,38 @@ class Store:
         """Create the store for ``plan`` (a :class:`~simcare.batch.plan.Plan`) or reopen it to
         resume; refuse a store made by another plan."""
         root = Path(path)
-        record = {"format": FORMAT, "name": plan.name, "plan_file": plan.file, "digest": plan.digest,
-                  "created": _now(), "version": __version__, "tasks": plan.describe()}
+        record = {
+            "format": FORMAT,
+            "name": plan.name,
+            "plan_file": plan.file,
+            "digest": plan.digest,
+            "created": _now(),
+            "version": __version__,
+            "tasks": plan.describe(),
+        }
         plan_json = root / PLAN_FILE
         if plan_json.exists():
             store = cls.read(root)
             if store.plan_record["digest"] != record["digest"]:
-                raise StoreError(f"{root} holds the results of a different plan "
-                                 f"({store.plan_record.get('plan_file')}, digest "
-                                 f"{store.plan_record['digest'][:12]}; this plan: "
-                                 f"{record['digest'][:12]}): {_difference(store.tasks, record['tasks'])}. "
-                                 "Use another --out directory, or rerun the plan that made it.")
+                raise StoreError(
+                    f"{root} holds the results of a different plan "
+                    f"({store.plan_record.get('plan_file')}, digest "
+                    f"{store.plan_record['digest'][:12]}; this plan: "
+                    f"{record['digest'][:12]}): {_difference(store.tasks, record['tasks'])}. "
+                    "Use another --out directory, or rerun the plan that made it."
+                )
             lock = _lock(root)
             store = cls.read(root, repair=True)
             store._lock = lock
             return store
-        if root.exists() and (not root.is_dir() or any(p.name not in _OWN and not p.name.endswith(".tmp")
-                                                       for p in root.iterdir())):
-            raise StoreError(f"{root} exists and is not a batch store (no {PLAN_FILE}): "
-                             "give a new or empty directory to --out")
+        if root.exists() and (
+            not root.is_dir()
+            or any(p.name not in _OWN and not p.name.endswith(".tmp") for p in root.iterdir())
+        ):
+            raise StoreError(
+                f"{root} exists and is not a batch store (no {PLAN_FILE}): "
+                "give a new or empty directory to --out"
+            )
         (root / KPIS).mkdir(parents=True, exist_ok=True)
         lock = _lock(root)
         if plan.spec.keep_visits:
@@ -252,9 +271,18 @@ class Store:
         written = pd.read_parquet(self.kpi_file(key), columns=["version"])
         rows = len(written)
         version = str(written["version"].iloc[0]) if rows else __version__
-        record = {**self._task_fields(self._by_key[key]), "version": version, "code": None,
-                  "status": "ok", "worker": None,
-                  "seconds": None, "finished": _now(), "rows": rows, "error": None, "recovered": True}
+        record = {
+            **self._task_fields(self._by_key[key]),
+            "version": version,
+            "code": None,
+            "status": "ok",
+            "worker": None,
+            "seconds": None,
+            "finished": _now(),
+            "rows": rows,
+            "error": None,
+            "recovered": True,
+        }
         if write:
             self._append(record)
         else:
@@ -292,10 +320,17 @@ class Store:
 
     @staticmethod
     def _task_fields(task: Mapping[str, Any]) -> dict[str, Any]:
-        return {"key": task["key"], "scenario": task["scenario"], "scenario_hash": task["scenario_hash"],
-                "parameters": task["parameters"], "seed": task["seed"],
-                "replication": task["replication"], "engine": task["engine"], "version": __version__,
-                "code": code_digest()}
+        return {
+            "key": task["key"],
+            "scenario": task["scenario"],
+            "scenario_hash": task["scenario_hash"],
+            "parameters": task["parameters"],
+            "seed": task["seed"],
+            "replication": task["replication"],
+            "engine": task["engine"],
+            "version": __version__,
+            "code": code_digest(),
+        }
 
     def _append(self, record: dict[str, Any]) -> None:
         line = (json.dumps(record, sort_keys=True, separators=(",", ":")) + "\n").encode("utf-8")
@@ -313,14 +348,31 @@ class Store:
             (self.path / VISITS).mkdir(exist_ok=True)
             _write_parquet(self.visits_file(result.key), result.visits)
         _write_parquet(self.kpi_file(result.key), result.kpis)
-        self._append({**self._task_fields(self._by_key[result.key]), "status": "ok",
-                      "worker": result.worker, "seconds": round(result.seconds, 4),
-                      "finished": _now(), "rows": len(result.kpis), "error": None})
+        self._append(
+            {
+                **self._task_fields(self._by_key[result.key]),
+                "status": "ok",
+                "worker": result.worker,
+                "seconds": round(result.seconds, 4),
+                "finished": _now(),
+                "rows": len(result.kpis),
+                "error": None,
+            }
+        )
 
     def record_failure(self, key: str, error: BaseException) -> None:
         """Record that a task failed, with its error (the batch carries on)."""
-        self._append({**self._task_fields(self._by_key[key]), "status": "failed", "worker": None,
-                      "seconds": None, "finished": _now(), "rows": 0, "error": _error_text(error)})
+        self._append(
+            {
+                **self._task_fields(self._by_key[key]),
+                "status": "failed",
+                "worker": None,
+                "seconds": None,
+                "finished": _now(),
+                "rows": 0,
+                "error": _error_text(error),
+            }
+        )
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -328,15 +380,23 @@ class Store:
         done = self.done()
         failed = self.failed()
         ok_records = [self.records[k] for k in done]
-        errors = tuple((k, str(self.records[k].get("scenario")), str(self.records[k].get("error")))
-                       for k in sorted(failed))
+        errors = tuple(
+            (k, str(self.records[k].get("scenario")), str(self.records[k].get("error")))
+            for k in sorted(failed)
+        )
         versions = Counter(str(r.get("version")) for r in ok_records)
         return StoreStatus(
-            path=str(self.path), name=str(self.plan_record.get("name")), total=len(self.tasks),
-            ok=len(done), failed=len(failed), recovered=sum(bool(r.get("recovered")) for r in ok_records),
+            path=str(self.path),
+            name=str(self.plan_record.get("name")),
+            total=len(self.tasks),
+            ok=len(done),
+            failed=len(failed),
+            recovered=sum(bool(r.get("recovered")) for r in ok_records),
             seconds=sum(float(r.get("seconds") or 0.0) for r in ok_records),
             versions=tuple(sorted(versions)),
-            codes=tuple(sorted({str(r["code"]) for r in ok_records if r.get("code")})), errors=errors)
+            codes=tuple(sorted({str(r["code"]) for r in ok_records if r.get("code")})),
+            errors=errors,
+        )
 
     def manifest(self) -> pd.DataFrame:
         """The last manifest record of every task that has one, one row per task."""
@@ -348,8 +408,7 @@ class Store:
         wanted = sorted(self.done() if keys is None else set(keys) & self.done())
         columns = [*PROVENANCE_COLUMNS, *KPI_COLUMNS]
         if not wanted:
-            return pd.DataFrame({c: pd.Series(dtype="float64" if c == "value" else object)
-                                 for c in columns})
+            return pd.DataFrame({c: pd.Series(dtype="float64" if c == "value" else object) for c in columns})
         frames = [pd.read_parquet(self.kpi_file(k)) for k in wanted]
         table = pd.concat(frames, ignore_index=True)
         if parameters:
@@ -357,11 +416,13 @@ class Store:
             for t in self.tasks:
                 names += [n for n in t["parameters"] if n not in names]
             for name in names:
-                values = {self._by_key[k]["scenario"]: self._by_key[k]["parameters"].get(name)
-                          for k in wanted}
+                values = {
+                    self._by_key[k]["scenario"]: self._by_key[k]["parameters"].get(name) for k in wanted
+                }
                 table[name] = table["scenario"].map(values)
-        return table.sort_values(["scenario", "replication", "kpi", "group", "period"],
-                                 kind="stable", ignore_index=True)
+        return table.sort_values(
+            ["scenario", "replication", "kpi", "group", "period"], kind="stable", ignore_index=True
+        )
 
 
 def _difference(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> str:
@@ -369,11 +430,21 @@ def _difference(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> str:
     if len(old) != len(new):
         return f"{len(old)} tasks in the store, {len(new)} in this plan"
     for a, b in zip(old, new, strict=True):
-        for field in ("scenario", "scenario_hash", "parameters", "replication", "seed", "engine",
-                      "keep_visits"):
+        for field in (
+            "scenario",
+            "scenario_hash",
+            "parameters",
+            "replication",
+            "seed",
+            "engine",
+            "keep_visits",
+        ):
             if a.get(field) != b.get(field):
-                what = "the scenario's content changed" if field == "scenario_hash" else \
-                    f"{field} {a.get(field)!r} in the store, {b.get(field)!r} in this plan"
+                what = (
+                    "the scenario's content changed"
+                    if field == "scenario_hash"
+                    else f"{field} {a.get(field)!r} in the store, {b.get(field)!r} in this plan"
+                )
                 return f"task {a['key']} ({a['scenario']}): {what}"
     return "the task records differ"
 

@@ -28,10 +28,14 @@ from simcare.pipeline import replicate
 __all__ = ["Task", "TaskResult", "run_replication", "run_task"]
 
 
-def run_replication(scenario: Mapping[str, Any] | str | os.PathLike[str],
-                    overrides: Mapping[str, Any] | None = None, replication: int = 0,
-                    seed: int | None = None, engine: str = "numba", name: str | None = None,
-                    ) -> pd.DataFrame:
+def run_replication(
+    scenario: Mapping[str, Any] | str | os.PathLike[str],
+    overrides: Mapping[str, Any] | None = None,
+    replication: int = 0,
+    seed: int | None = None,
+    engine: str = "numba",
+    name: str | None = None,
+) -> pd.DataFrame:
     """Tidy KPI table of one replication of a scenario document or file with ``overrides``.
 
     ``seed``: the master seed (default: the scenario's ``run.seed``); replication ``r`` draws
@@ -40,8 +44,7 @@ def run_replication(scenario: Mapping[str, Any] | str | os.PathLike[str],
     scenario_hash, seed, engine, version, kpi, group, period, value, unit.
     """
     source = os.fspath(scenario) if isinstance(scenario, (str, Path)) else None
-    return replicate(scenario, replication, seed, engine, overrides=overrides, source=source,
-                     name=name).kpis
+    return replicate(scenario, replication, seed, engine, overrides=overrides, source=source, name=name).kpis
 
 
 @dataclass(frozen=True)
@@ -87,9 +90,19 @@ def run_task(task: Task) -> TaskResult:
     raises (ScenarioError if the variant's hash is not the plan's); the batch runner records it
     as the task's error."""
     started = time.perf_counter()
-    rep = replicate(task.document, task.replication, task.seed, task.engine, overrides=task.overrides,
-                    source=task.source, parameter_set=task.parameter_set,
-                    expected_hash=task.scenario_hash, what=f"the scenario of task {task.key}",
-                    name=task.scenario, visits=task.keep_visits)
-    return TaskResult(task.key, rep.kpis, rep.visits, time.perf_counter() - started,
-                      f"{socket.gethostname()}:{os.getpid()}")
+    rep = replicate(
+        task.document,
+        task.replication,
+        task.seed,
+        task.engine,
+        overrides=task.overrides,
+        source=task.source,
+        parameter_set=task.parameter_set,
+        expected_hash=task.scenario_hash,
+        what=f"the scenario of task {task.key}",
+        name=task.scenario,
+        visits=task.keep_visits,
+    )
+    return TaskResult(
+        task.key, rep.kpis, rep.visits, time.perf_counter() - started, f"{socket.gethostname()}:{os.getpid()}"
+    )

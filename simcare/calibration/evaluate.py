@@ -69,7 +69,12 @@ def simulate_docs(
     tasks = [Task(doc, seed, r, tuple(kpis)) for doc in docs for r in replications]
     n = len(replications)
     flat = map_with_progress(
-        backend, run_task, tasks, label, progress, leave=False,
+        backend,
+        run_task,
+        tasks,
+        label,
+        progress,
+        leave=False,
         describe=lambda i: f"calibration point {i // n}, replication {replications[i % n]}",
     )
-    return [flat[i * n:(i + 1) * n] for i in range(len(docs))]
+    return [flat[i * n : (i + 1) * n] for i in range(len(docs))]

@@ -100,7 +100,8 @@ def calibrate(spec: Spec, backend: Backend, progress: Callable[[str], None] = pr
         # month); a projection continues the recent one
         base = document.merge(base, {"calendar": {"growth": f"{100 * recent:.2f}%"}})
         direct_summary[f"growth per year in the overlay (last {spec.growth_months} months)"] = (
-            f"{100 * recent:.2f} %")
+            f"{100 * recent:.2f} %"
+        )
     calib = document.merge(document.merge(prior, direct), _layer(spec))
     first_day = pd.Timestamp(calib["run"]["start"]) - pd.Timedelta(
         minutes=parse_duration(calib["run"].get("warm_up", "0d"))
@@ -314,8 +315,9 @@ def write_outputs(o: Outcome, overlay: dict[str, Any]) -> None:
         **overlay,
     }
     sets = parameter_sets_section(o.sample, spec.parameters, spec.posterior_sets)
-    atomic_write_text(spec.overlay, header + yaml.safe_dump(doc, sort_keys=False, width=110)
-                      + section_yaml(sets))
+    atomic_write_text(
+        spec.overlay, header + yaml.safe_dump(doc, sort_keys=False, width=110) + section_yaml(sets)
+    )
     atomic_write_text(spec.sample, o.sample.to_csv(index=False, float_format="%.10g"))
     meta = {
         "fit": [spec.fit_from, spec.fit_until],

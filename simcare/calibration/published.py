@@ -91,9 +91,7 @@ def _load(
         raise DataError(path, None, f"cannot be read as CSV ({exc})") from exc
     missing = [c for c in required if c not in df.columns]
     if missing:
-        raise DataError(
-            path, missing[0], f"missing column(s) {missing}; the file has {list(df.columns)}"
-        )
+        raise DataError(path, missing[0], f"missing column(s) {missing}; the file has {list(df.columns)}")
     for col in dates:
         parsed = pd.to_datetime(df[col], format="%Y-%m-%d", errors="coerce")
         bad = parsed.isna()
@@ -250,8 +248,11 @@ def ae_attribution(data_dir: str | Path | None = None) -> pd.DataFrame:
     total = df.groupby("provider")["share"].sum()
     off = total[(total - 1.0).abs() > 1e-6]
     if len(off):
-        raise DataError(path, "proportion_attendances_attributed_to_acute_trust",
-                        f"shares of provider {off.index[0]!r} sum to {off.iloc[0]:g}, not 1")
+        raise DataError(
+            path,
+            "proportion_attendances_attributed_to_acute_trust",
+            f"shares of provider {off.index[0]!r} sum to {off.iloc[0]:g}, not 1",
+        )
     return df[["provider", "trust", "share"]]
 
 
@@ -554,8 +555,13 @@ def ambsys_june2022(data_dir: str | Path | None = None) -> pd.DataFrame:
     df, _ = _load(
         "ambsys_june2022_bnssg.csv",
         data_dir,
-        required=["Trust Code", "Category", "Incident Count", "Total Response Time (h)",
-                  "90th Centile Response Time (min:sec)"],
+        required=[
+            "Trust Code",
+            "Category",
+            "Incident Count",
+            "Total Response Time (h)",
+            "90th Centile Response Time (min:sec)",
+        ],
         counts=["Incident Count", "Total Response Time (h)"],
         text=["Trust Code", "Category"],
     )
@@ -639,8 +645,20 @@ def ipacs_los(data_dir: str | Path | None = None, *, scenario: str | None = "Blo
         }
     )
     df["sd_days"] = df["mean_days"] * np.sqrt(np.expm1(df["sigma"] ** 2))
-    cols = ["node", "pathway", "locality", "local_authority", "scenario", "median_days", "mean_days",
-            "mu", "sigma", "sd_days", "initial_visits_per_day", "final_visits_per_day"]
+    cols = [
+        "node",
+        "pathway",
+        "locality",
+        "local_authority",
+        "scenario",
+        "median_days",
+        "mean_days",
+        "mu",
+        "sigma",
+        "sd_days",
+        "initial_visits_per_day",
+        "final_visits_per_day",
+    ]
     return df[cols].reset_index(drop=True)
 
 
@@ -741,8 +759,11 @@ def monthly_daily_mean(daily: pd.DataFrame, org_col: str, value: str) -> pd.Data
     """Mean over each calendar month of a daily series (NaN days skipped) and days counted."""
     d = daily.assign(month=daily["date"].dt.to_period("M").dt.to_timestamp())
     g = d.groupby(["month", org_col])[value]
-    return g.mean().rename(value).reset_index().merge(
-        g.count().rename("days").reset_index(), on=["month", org_col]
+    return (
+        g.mean()
+        .rename(value)
+        .reset_index()
+        .merge(g.count().rename("days").reset_index(), on=["month", org_col])
     )
 
 
@@ -783,8 +804,9 @@ def targets_apr_nov_2024(data_dir: str | Path | None = None) -> pd.DataFrame:
         ("dta_over_4h", "dta_over_4h", "fraction of emergency admissions"),
     ]
     icb = icb_ae_monthly(data_dir)
-    parts += long_rows(icb[_in_window(icb["month"], window)], "icb", ae_measures,
-                   "england_icb_accidents_emergency_bnssg.csv")
+    parts += long_rows(
+        icb[_in_window(icb["month"], window)], "icb", ae_measures, "england_icb_accidents_emergency_bnssg.csv"
+    )
     trust = trust_ae_monthly(data_dir)
     trust = trust[_in_window(trust["month"], window) & trust["trust"].isin(TRUSTS)]
     parts += long_rows(trust, "trust", ae_measures, "england_trust_accidents_emergency_bnssg.csv")
@@ -803,11 +825,22 @@ def targets_apr_nov_2024(data_dir: str | Path | None = None) -> pd.DataFrame:
     )
 
     for reader_icb, reader_trust, value, measure, unit, files in (
-        (icb_nctr_daily, trust_nctr_daily, "nctr", "nctr", "patients (daily mean over month)",
-         ("england_icb_criteria_to_reside_bnssg.csv", "england_trust_criteria_to_reside_bnssg.csv")),
-        (icb_discharges_daily, trust_discharges_daily, "discharges", "discharges_per_day",
-         "discharges per day (monthly mean)",
-         ("england_icb_discharged_patients_bnssg.csv", "england_trust_discharged_patients_bnssg.csv")),
+        (
+            icb_nctr_daily,
+            trust_nctr_daily,
+            "nctr",
+            "nctr",
+            "patients (daily mean over month)",
+            ("england_icb_criteria_to_reside_bnssg.csv", "england_trust_criteria_to_reside_bnssg.csv"),
+        ),
+        (
+            icb_discharges_daily,
+            trust_discharges_daily,
+            "discharges",
+            "discharges_per_day",
+            "discharges per day (monthly mean)",
+            ("england_icb_discharged_patients_bnssg.csv", "england_trust_discharged_patients_bnssg.csv"),
+        ),
     ):
         for reader, org_col, file in ((reader_icb, "icb", files[0]), (reader_trust, "trust", files[1])):
             daily = reader(data_dir)

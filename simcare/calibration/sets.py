@@ -36,8 +36,9 @@ def _round(x: float) -> float:
     return float(f"{x:.{SIGNIFICANT}g}")
 
 
-def parameter_sets_section(sample: pd.DataFrame, parameters: Sequence[Parameter], n_sets: int,
-                           draw: bool = False) -> dict[str, Any]:
+def parameter_sets_section(
+    sample: pd.DataFrame, parameters: Sequence[Parameter], n_sets: int, draw: bool = False
+) -> dict[str, Any]:
     """The ``parameter_sets`` mapping for the first ``n_sets`` rows of ``sample`` (a frame with
     one column per parameter name, best first); raises ValueError naming a missing column or a
     multiplier that is not positive."""
@@ -51,9 +52,11 @@ def parameter_sets_section(sample: pd.DataFrame, parameters: Sequence[Parameter]
     if not (rows > 0).all():
         raise ValueError("every multiplier of the sample must be positive")
     sets = [[1.0] * len(names)] + [[_round(x) for x in row / rows[0]] for row in rows[1:]]
-    return {"draw": draw,
-            "parameters": [{"name": p.name, "paths": list(p.paths)} for p in parameters],
-            "sets": sets}
+    return {
+        "draw": draw,
+        "parameters": [{"name": p.name, "paths": list(p.paths)} for p in parameters],
+        "sets": sets,
+    }
 
 
 def section_yaml(section: dict[str, Any]) -> str:
@@ -63,13 +66,12 @@ def section_yaml(section: dict[str, Any]) -> str:
         return "[" + ", ".join(f'"{x}"' if isinstance(x, str) else repr(float(x)) for x in items) + "]"
 
     lines = [
-        "parameter_sets:  # the plausible sample as multipliers of this file's values "
-        "(docs/calibration.md)",
+        "parameter_sets:  # the plausible sample as multipliers of this file's values (docs/calibration.md)",
         f"  draw: {'true' if section['draw'] else 'false'}  # true: replication r of every run uses "
         "set r mod n; or ask with --parameter-sets",
         "  parameters:  # what each column multiplies: paths into the merged scenario document",
     ]
-    lines += [f'    - {{name: {p["name"]}, paths: {flow(p["paths"])}}}' for p in section["parameters"]]
+    lines += [f"    - {{name: {p['name']}, paths: {flow(p['paths'])}}}" for p in section["parameters"]]
     lines.append("  sets:  # the first set is this file's values (the most plausible set)")
     lines += [f"    - {flow(row)}" for row in section["sets"]]
     return "\n".join(lines) + "\n"
@@ -87,8 +89,7 @@ def add_to_overlay(spec: Spec, draw: bool = False) -> Path:
     if not spec.sample.is_file():
         raise SpecError(spec.sample, "(file)", "no plausible sample beside the overlay")
     try:
-        section = parameter_sets_section(pd.read_csv(spec.sample), spec.parameters,
-                                         spec.posterior_sets, draw)
+        section = parameter_sets_section(pd.read_csv(spec.sample), spec.parameters, spec.posterior_sets, draw)
     except ValueError as exc:
         raise SpecError(spec.sample, "(columns)", str(exc)) from None
     text = _SECTION.sub("", spec.overlay.read_text(encoding="utf-8"))
@@ -98,15 +99,19 @@ def add_to_overlay(spec: Spec, draw: bool = False) -> Path:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m simcare.calibration.sets SPEC [--fit-from M] [--fit-until M] [--check-until M]``."""
-    ap = argparse.ArgumentParser(prog="python -m simcare.calibration.sets", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        prog="python -m simcare.calibration.sets",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     ap.add_argument("spec", help="calibration specification (calibration/bnssg.yaml)")
     ap.add_argument("--fit-from", metavar="YYYY-MM")
     ap.add_argument("--fit-until", metavar="YYYY-MM")
     ap.add_argument("--check-until", metavar="YYYY-MM")
     args = ap.parse_args(argv)
-    spec = load_spec(args.spec, fit_until=args.fit_until, check_until=args.check_until,
-                     fit_from=args.fit_from)
+    spec = load_spec(
+        args.spec, fit_until=args.fit_until, check_until=args.check_until, fit_from=args.fit_from
+    )
     path = add_to_overlay(spec)
     n = min(spec.posterior_sets, len(pd.read_csv(spec.sample)))
     print(f"{path}: parameter_sets written ({n} set{'s' * (n != 1)} from {spec.sample.name})")

@@ -132,8 +132,9 @@ def _growth_months(value: Any, file: Path) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 12:
-        raise SpecError(file, "direct.growth_months",
-                        f"must be a whole number of months >= 12, got {value!r}")
+        raise SpecError(
+            file, "direct.growth_months", f"must be a whole number of months >= 12, got {value!r}"
+        )
     return value
 
 

@@ -71,8 +71,11 @@ def _check_draws(model: CompiledModel, draws: RunDraws) -> None:
             raise ModelError(f"draws.{name}", f"expected shape {shape} of {np.dtype(dtype)}, got {got}")
     if N == 0:
         return
-    bounds = {"arrival_stream": model.n_streams, "arrival_group": model.n_groups,
-              "arrival_service": model.n_services}
+    bounds = {
+        "arrival_stream": model.n_streams,
+        "arrival_group": model.n_groups,
+        "arrival_service": model.n_services,
+    }
     for name, n in bounds.items():
         arr = getattr(draws, name)
         if arr.min() < 0 or arr.max() >= n:
@@ -90,8 +93,16 @@ def _run_numba(model: CompiledModel, draws: RunDraws) -> dict[str, Any]:
     heap = new_heap(N)
     rows = K.new_rows(_expected_visits(model, N))
     while True:
-        K.simulate_nb(net, draws.arrival_time, draws.arrival_service, draws.arrival_group,
-                      float(model.horizon), st, heap, rows)
+        K.simulate_nb(
+            net,
+            draws.arrival_time,
+            draws.arrival_service,
+            draws.arrival_group,
+            float(model.horizon),
+            st,
+            heap,
+            rows,
+        )
         if st.counters[K.C_STATUS] != K.STATUS_NEED_ROWS:
             break
         n_rows = int(st.counters[K.C_ROWS])
@@ -111,8 +122,7 @@ def _run_numba(model: CompiledModel, draws: RunDraws) -> dict[str, Any]:
         "status": status,
         "end_time": float(model.horizon if status == E.STATUS_OK else st.clock[0]),
         "deadlock_services": (
-            [int(i) for i in np.flatnonzero(st.deadlock_mask)]
-            if status == E.STATUS_DEADLOCK else []
+            [int(i) for i in np.flatnonzero(st.deadlock_mask)] if status == E.STATUS_DEADLOCK else []
         ),
         "wall_seconds": time.perf_counter() - started,
     }
@@ -193,7 +203,9 @@ def run(
             raise DeadlockError(
                 f"blocking deadlock at t={result.end_time:.1f} min: every server of "
                 f"{deadlock_names} is held by a patient blocked waiting for another of them",
-                deadlock_names, result.end_time, result,
+                deadlock_names,
+                result.end_time,
+                result,
             )
         if status == "routing_loop":
             raise EngineError(

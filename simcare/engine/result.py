@@ -103,9 +103,7 @@ class RunResult:
         counts = self.service_counts()
         bad = counts[counts["arrived"] != counts["departed"] + counts["inside"]]
         if len(bad):
-            raise ConservationError(
-                f"patients not conserved at {list(bad.index)}:\n{bad.to_string()}"
-            )
+            raise ConservationError(f"patients not conserved at {list(bad.index)}:\n{bad.to_string()}")
         v = self.visits
         open_rows = np.isnan(v["departure"])
         patients_inside = np.unique(v["patient"][open_rows]).shape[0]

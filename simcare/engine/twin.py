@@ -133,9 +133,14 @@ class _Twin:
         self.env = KeyedClock()
         n_levels = model.n_levels
         self.stations = [
-            Station(s, int(model.capacity0[s]), int(model.queue_limit[s]),
-                    [deque() for _ in range(n_levels)], model.n_hours,
-                    rostered=int(model.capacity0[s]))
+            Station(
+                s,
+                int(model.capacity0[s]),
+                int(model.queue_limit[s]),
+                [deque() for _ in range(n_levels)],
+                model.n_hours,
+                rostered=int(model.capacity0[s]),
+            )
             for s in range(model.n_services)
         ]
         self.route_dest = model.route_dest.copy()  # escalation diverts change a live copy
@@ -153,8 +158,14 @@ class _Twin:
     # --- random draws, keyed exactly as in the kernel ------------------------------------------
     def _key(self, pid: int, purpose: int, visit: Visit) -> np.uint64:
         # numba hands a uint64 back as a Python int: re-wrap it so it is typed uint64 again.
-        return np.uint64(draw_key(self.d.patient_key[pid], self.d.purpose_keys[purpose],
-                                  self.m.service_keys[visit.service], np.int64(visit.occurrence)))
+        return np.uint64(
+            draw_key(
+                self.d.patient_key[pid],
+                self.d.purpose_keys[purpose],
+                self.m.service_keys[visit.service],
+                np.int64(visit.occurrence),
+            )
+        )
 
     def _service_time(self, p: Patient, v: Visit) -> float:
         # R8, R28
@@ -166,8 +177,12 @@ class _Twin:
             law, par = self.m.service_dist[v.service, v.group], self.m.service_par[v.service, v.group]
             day = min(int(self.env.now // 1440.0), self.m.service_scale.shape[1] - 1)
             scale = self.m.service_scale[v.service, day]
-        return float(sample_nb(law, par[0], par[1], par[2], self.m.empirical_values,
-                               self._key(p.pid, E.PURPOSE_SERVICE, v)) * scale)
+        return float(
+            sample_nb(
+                law, par[0], par[1], par[2], self.m.empirical_values, self._key(p.pid, E.PURPOSE_SERVICE, v)
+            )
+            * scale
+        )
 
     def _route_entry(self, pid: int, v: Visit, kind: int, purpose: int) -> int:
         # R33, R34
@@ -264,8 +279,14 @@ class _Twin:
                 law = self.m.patience_dist[service, group]
                 if law != E.DIST_NONE:
                     par = self.m.patience_par[service, group]
-                    patience = sample_nb(law, par[0], par[1], par[2], self.m.empirical_values,
-                                         self._key(p.pid, E.PURPOSE_PATIENCE, v))
+                    patience = sample_nb(
+                        law,
+                        par[0],
+                        par[1],
+                        par[2],
+                        self.m.empirical_values,
+                        self._key(p.pid, E.PURPOSE_PATIENCE, v),
+                    )
                     self.set_alarm(p, now + patience, E.EV_PATIENCE)
                 return v
             v.departure, v.outcome = now, E.OUT_TURNED_AWAY
@@ -379,8 +400,13 @@ class _Twin:
     def fully_held(self, s: int) -> bool:
         # R29
         st = self.stations[s]
-        return (st.busy > 0 and st.busy >= st.capacity and st.holding == st.busy
-                and st.delaying == 0 and not math.isfinite(self.m.block_max[s]))
+        return (
+            st.busy > 0
+            and st.busy >= st.capacity
+            and st.holding == st.busy
+            and st.delaying == 0
+            and not math.isfinite(self.m.block_max[s])
+        )
 
     def deadlocked(self, s: int, d: int) -> bool:
         # R29
@@ -426,21 +452,35 @@ class _Twin:
                     # e.g. the discharge process: still in the bed, counted as blocked
                     here.record(self.env.now)
                     here.serving, here.holding, here.delaying = (
-                        here.serving - 1, here.holding + 1, here.delaying + 1)
+                        here.serving - 1,
+                        here.holding + 1,
+                        here.delaying + 1,
+                    )
                     visit.outcome = E.OUT_BLOCKED
                     par = self.m.route_delay_par[entry]
-                    delay = sample_nb(self.m.route_delay_dist[entry], par[0], par[1], par[2],
-                                      self.m.empirical_values,
-                                      self._key(p.pid, E.PURPOSE_ROUTE_DELAY, visit))
+                    delay = sample_nb(
+                        self.m.route_delay_dist[entry],
+                        par[0],
+                        par[1],
+                        par[2],
+                        self.m.empirical_values,
+                        self._key(p.pid, E.PURPOSE_ROUTE_DELAY, visit),
+                    )
                     self.set_alarm(p, self.env.now + delay, E.EV_END)
                     yield self.sleep(p)  # END of the delay
                     here.record(self.env.now)
                     here.serving, here.holding, here.delaying = (
-                        here.serving + 1, here.holding - 1, here.delaying - 1)
+                        here.serving + 1,
+                        here.holding - 1,
+                        here.delaying - 1,
+                    )
                 nxt, group = self._route(p.pid, visit, E.ROUTE_SERVED, E.PURPOSE_ROUTE)
                 here.record(self.env.now)
-                if (nxt != E.EXIT and self.m.blocks[visit.service]
-                        and not self.stations[nxt].has_free_server()):
+                if (
+                    nxt != E.EXIT
+                    and self.m.blocks[visit.service]
+                    and not self.stations[nxt].has_free_server()
+                ):
                     ahead = self.block(p, visit, nxt, group)
                     what = yield self.sleep(p)  # START at nxt, or BLOCK_TIMEOUT
                     if what == E.EV_START:
@@ -570,8 +610,9 @@ def simulate_twin(model: CompiledModel, draws: RunDraws) -> dict[str, Any]:
     return {
         "visits": visits,
         "areas": areas,
-        "final": np.array([[st.serving, st.holding, st.n_queue, st.n_pending] for st in twin.stations],
-                          dtype=np.int64).reshape(-1, 4),
+        "final": np.array(
+            [[st.serving, st.holding, st.n_queue, st.n_pending] for st in twin.stations], dtype=np.int64
+        ).reshape(-1, 4),
         "arrived": twin.arrived,
         "exited": twin.exited,
         "events": twin.events,

@@ -138,8 +138,14 @@ def ed_occupancy(ctx: Context) -> list[Block]:
     cal = ctx.cal
     return [
         *cal.series_blocks("ed_occupancy", "%", sites, occupied, cubicles, 100.0),
-        *cal.series_blocks("ed_occupancy", "%", ["ICB"], occupied.sum(0, keepdims=True),
-                           cubicles.sum(0, keepdims=True), 100.0),
+        *cal.series_blocks(
+            "ed_occupancy",
+            "%",
+            ["ICB"],
+            occupied.sum(0, keepdims=True),
+            cubicles.sum(0, keepdims=True),
+            100.0,
+        ),
     ]
 
 
@@ -179,81 +185,174 @@ def hub_utilisation(ctx: Context) -> list[Block]:
     busy, staffed = ctx.series("in_service", names), ctx.series("capacity", names)
     return [
         *ctx.cal.series_blocks("hub_utilisation", "%", names, busy, staffed, 100.0),
-        *ctx.cal.series_blocks("hub_utilisation", "%", ["ICB"], busy.sum(0, keepdims=True),
-                               staffed.sum(0, keepdims=True), 100.0),
+        *ctx.cal.series_blocks(
+            "hub_utilisation", "%", ["ICB"], busy.sum(0, keepdims=True), staffed.sum(0, keepdims=True), 100.0
+        ),
     ]
 
 
 _ARRIVAL = "arrival at triage, or at the ED for an ambulance patient"
-_AE_SOURCE = ("NHS England, A&E Attendances and Emergency Admissions: monthly statistics and "
-              "technical guidance")
+_AE_SOURCE = (
+    "NHS England, A&E Attendances and Emergency Admissions: monthly statistics and technical guidance"
+)
 
 KPIS: tuple[KPI, ...] = (
-    KPI("ae_attendances", "attendances", "tally",
+    KPI(
+        "ae_attendances",
+        "attendances",
+        "tally",
         "A&E attendances: type-1 ED attendances (a patient's journey from arrival at triage, or at "
         "the ED for an ambulance patient, until leaving the ED; a handover released to the corridor "
         "is the same attendance) and urgent community hub (UTC/MIU, type 3) visits. `ICB` counts "
         "both types; `type1` and `type3` each.",
-        _AE_SOURCE, _ARRIVAL, ("site", "trust", "hub", "type", "ICB", "acuity", "locality"), ae_attendances,
-        requires=("ed", "hub")),
-    KPI("ae_within_4h", "%", "tally",
+        _AE_SOURCE,
+        _ARRIVAL,
+        ("site", "trust", "hub", "type", "ICB", "acuity", "locality"),
+        ae_attendances,
+        requires=("ed", "hub"),
+    ),
+    KPI(
+        "ae_within_4h",
+        "%",
+        "tally",
         "Percentage of A&E attendances with a total time in A&E (arrival to departure) of 4 hours or "
         "less: the 4-hour standard. Attendances still open at the end of the run count as over 4 "
         "hours once they have passed 4 hours, and are otherwise left out.",
-        _AE_SOURCE, _ARRIVAL, ("site", "trust", "hub", "type", "ICB", "acuity", "locality"), ae_within_4h,
-        requires=("ed", "hub")),
-    KPI("ae_over_12h", "attendances", "tally",
+        _AE_SOURCE,
+        _ARRIVAL,
+        ("site", "trust", "hub", "type", "ICB", "acuity", "locality"),
+        ae_within_4h,
+        requires=("ed", "hub"),
+    ),
+    KPI(
+        "ae_over_12h",
+        "attendances",
+        "tally",
         "Type-1 attendances with a total time in the ED over 12 hours from arrival (including those "
         "still in the ED 12 hours after arrival at the end of the run).",
-        "NHS England, A&E statistics: 12 hours from arrival (ECDS)", _ARRIVAL, ED_GROUPS, ae_over_12h,
-        requires=("ed",)),
-    KPI("dta_over_4h", "patients", "tally",
+        "NHS England, A&E statistics: 12 hours from arrival (ECDS)",
+        _ARRIVAL,
+        ED_GROUPS,
+        ae_over_12h,
+        requires=("ed",),
+    ),
+    KPI(
+        "dta_over_4h",
+        "patients",
+        "tally",
         "Type-1 ED patients waiting more than 4 hours from the decision to admit (the end of their "
         "ED treatment, when they need a G&A bed) to admission (leaving the ED for the bed): "
         "'trolley waits'. Those still boarding at the end count once over 4 hours.",
-        _AE_SOURCE + " (decision to admit to admission)", "decision to admit", ED_GROUPS, dta_over_4h,
-        requires=("ed",)),
-    KPI("dta_over_12h", "patients", "tally",
+        _AE_SOURCE + " (decision to admit to admission)",
+        "decision to admit",
+        ED_GROUPS,
+        dta_over_4h,
+        requires=("ed",),
+    ),
+    KPI(
+        "dta_over_12h",
+        "patients",
+        "tally",
         "As dta_over_4h, over 12 hours from decision to admit to admission (12-hour trolley waits).",
-        _AE_SOURCE + " (decision to admit to admission)", "decision to admit", ED_GROUPS, dta_over_12h,
-        requires=("ed",)),
-    KPI("lwbs", "attendances", "tally",
+        _AE_SOURCE + " (decision to admit to admission)",
+        "decision to admit",
+        ED_GROUPS,
+        dta_over_12h,
+        requires=("ed",),
+    ),
+    KPI(
+        "lwbs",
+        "attendances",
+        "tally",
         "Type-1 attendances that left without being seen: the patient's patience ran out while "
         "waiting for a cubicle (only acuities with `lwbs_patience`).",
-        "ECDS discharge status 'left department before being treated'", _ARRIVAL, ED_GROUPS, lwbs,
-        requires=("ed",)),
-    KPI("time_in_dept_mean", "min", "tally",
+        "ECDS discharge status 'left department before being treated'",
+        _ARRIVAL,
+        ED_GROUPS,
+        lwbs,
+        requires=("ed",),
+    ),
+    KPI(
+        "time_in_dept_mean",
+        "min",
+        "tally",
         "Mean total time in the type-1 ED, arrival to departure, of finished attendances.",
-        "ECDS / A&E clinical quality indicators: time in department", _ARRIVAL, ED_GROUPS, time_in_dept_mean,
-        requires=("ed",)),
-    KPI("time_in_dept_p95", "min", "tally",
+        "ECDS / A&E clinical quality indicators: time in department",
+        _ARRIVAL,
+        ED_GROUPS,
+        time_in_dept_mean,
+        requires=("ed",),
+    ),
+    KPI(
+        "time_in_dept_p95",
+        "min",
+        "tally",
         "95th centile of total time in the type-1 ED (arrival to departure) of finished attendances "
         "(linear interpolation between order statistics).",
-        "ECDS / A&E clinical quality indicators: time in department", _ARRIVAL, ED_GROUPS, time_in_dept_p95,
-        requires=("ed",)),
-    KPI("ed_occupancy", "%", "time-weighted",
+        "ECDS / A&E clinical quality indicators: time in department",
+        _ARRIVAL,
+        ED_GROUPS,
+        time_in_dept_p95,
+        requires=("ed",),
+    ),
+    KPI(
+        "ed_occupancy",
+        "%",
+        "time-weighted",
         "ED cubicles occupied (patients being assessed or treated, plus admitted patients boarding "
         "in a cubicle) as a percentage of cubicles in force; ICB: all sites' occupied over all "
         "sites' cubicles.",
-        "model measure (no national statistic)", "hourly in-service, blocked and capacity of ed:SITE",
-        ("site", "ICB"), ed_occupancy, requires=("ed",)),
-    KPI("ed_boarding", "patients", "time-weighted",
+        "model measure (no national statistic)",
+        "hourly in-service, blocked and capacity of ed:SITE",
+        ("site", "ICB"),
+        ed_occupancy,
+        requires=("ed",),
+    ),
+    KPI(
+        "ed_boarding",
+        "patients",
+        "time-weighted",
         "Admitted patients boarding in the ED (decided to admit, waiting for a G&A bed), mean number "
         "over the period.",
-        "model measure (the stock behind dta_over_4h)", "hourly blocked of ed:SITE", ("site", "ICB"),
-        ed_boarding, requires=("ed",)),
-    KPI("hub_attendances", "attendances", "tally",
+        "model measure (the stock behind dta_over_4h)",
+        "hourly blocked of ed:SITE",
+        ("site", "ICB"),
+        ed_boarding,
+        requires=("ed",),
+    ),
+    KPI(
+        "hub_attendances",
+        "attendances",
+        "tally",
         "Attendances at urgent community hubs (UTC/MIU; type 3 A&E), walk-in and booked by 111.",
-        _AE_SOURCE + " (type 3)", "arrival at the hub", ("hub", "ICB"), hub_attendances,
-        requires=("hub",)),
-    KPI("hub_within_4h", "%", "tally",
+        _AE_SOURCE + " (type 3)",
+        "arrival at the hub",
+        ("hub", "ICB"),
+        hub_attendances,
+        requires=("hub",),
+    ),
+    KPI(
+        "hub_within_4h",
+        "%",
+        "tally",
         "Percentage of hub attendances completed within 4 hours of arrival (type-3 4-hour standard; "
         "open ones as for ae_within_4h).",
-        _AE_SOURCE + " (type 3)", "arrival at the hub", ("hub", "ICB"), hub_within_4h,
-        requires=("hub",)),
-    KPI("hub_utilisation", "%", "time-weighted",
+        _AE_SOURCE + " (type 3)",
+        "arrival at the hub",
+        ("hub", "ICB"),
+        hub_within_4h,
+        requires=("hub",),
+    ),
+    KPI(
+        "hub_utilisation",
+        "%",
+        "time-weighted",
         "Clinician utilisation at the hubs: clinician-hours busy with a patient as a percentage of "
         "clinician-hours rostered (opening hours only).",
-        "model measure", "hourly in-service and capacity of hub:NAME", ("hub", "ICB"), hub_utilisation,
-        requires=("hub",)),
+        "model measure",
+        "hourly in-service and capacity of hub:NAME",
+        ("hub", "ICB"),
+        hub_utilisation,
+        requires=("hub",),
+    ),
 )

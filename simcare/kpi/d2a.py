@@ -27,18 +27,26 @@ def _services(ctx: Context) -> tuple[list[str], list[str], np.ndarray]:
     return names, groups, pathway
 
 
-def _series_blocks(ctx: Context, kpi: str, unit: str, num: np.ndarray, den: np.ndarray | None,
-                   scale: float = 1.0) -> list[Block]:
+def _series_blocks(
+    ctx: Context, kpi: str, unit: str, num: np.ndarray, den: np.ndarray | None, scale: float = 1.0
+) -> list[Block]:
     """Rows per service (no days), per pathway and for the ICB from hourly series (n_services, H)."""
     _, groups, pathway = ctx.cached(_services)
     one_hot = (pathway[None, :] == np.arange(len(PATHWAYS))[:, None]).astype(float)  # (P, n)
     used = one_hot.sum(1) > 0
     p_names = [p for p, u in zip(PATHWAYS, used, strict=True) if u]
     out = ctx.cal.series_blocks(kpi, unit, groups, num, den, scale, daily=False)
-    out += ctx.cal.series_blocks(kpi, unit, p_names, (one_hot @ num)[used],
-                                 None if den is None else (one_hot @ den)[used], scale)
-    out += ctx.cal.series_blocks(kpi, unit, ["ICB"], num.sum(0, keepdims=True),
-                                 None if den is None else den.sum(0, keepdims=True), scale)
+    out += ctx.cal.series_blocks(
+        kpi, unit, p_names, (one_hot @ num)[used], None if den is None else (one_hot @ den)[used], scale
+    )
+    out += ctx.cal.series_blocks(
+        kpi,
+        unit,
+        ["ICB"],
+        num.sum(0, keepdims=True),
+        None if den is None else den.sum(0, keepdims=True),
+        scale,
+    )
     return out
 
 
@@ -53,8 +61,9 @@ def d2a_occupancy(ctx: Context) -> list[Block]:
     names = ctx.cached(_services)[0]
     if not names:
         return []
-    return _series_blocks(ctx, "d2a_occupancy", "%", ctx.series("in_service", names),
-                          ctx.series("capacity", names), 100.0)
+    return _series_blocks(
+        ctx, "d2a_occupancy", "%", ctx.series("in_service", names), ctx.series("capacity", names), 100.0
+    )
 
 
 def d2a_wait(ctx: Context) -> list[Block]:
@@ -81,15 +90,38 @@ def d2a_wait(ctx: Context) -> list[Block]:
 _SOURCE = "DHSC Hospital Discharge Service: Policy and Operating Model (2022); NHS England discharge sitrep"
 
 KPIS: tuple[KPI, ...] = (
-    KPI("d2a_queue", "patients", "time-weighted",
+    KPI(
+        "d2a_queue",
+        "patients",
+        "time-weighted",
         "Patients waiting in an acute bed for a discharge-to-assess place (pathways 1-3), mean number.",
-        _SOURCE, "hourly waiting of d2a:P:LA", GROUPS, d2a_queue, requires=("d2a",)),
-    KPI("d2a_wait", "days", "tally",
+        _SOURCE,
+        "hourly waiting of d2a:P:LA",
+        GROUPS,
+        d2a_queue,
+        requires=("d2a",),
+    ),
+    KPI(
+        "d2a_wait",
+        "days",
+        "tally",
         "Mean wait for a D2A place, from asking for it (the end of the hospital's discharge process) "
         "to starting in it; patients placed by a starting census are left out. Also by the "
         "patient's locality.",
-        _SOURCE, "start in the D2A service", (*GROUPS, "locality"), d2a_wait),
-    KPI("d2a_occupancy", "%", "time-weighted",
+        _SOURCE,
+        "start in the D2A service",
+        (*GROUPS, "locality"),
+        d2a_wait,
+    ),
+    KPI(
+        "d2a_occupancy",
+        "%",
+        "time-weighted",
         "D2A places occupied as a percentage of places in force.",
-        _SOURCE, "hourly in-service and capacity of d2a:P:LA", GROUPS, d2a_occupancy, requires=("d2a",)),
+        _SOURCE,
+        "hourly in-service and capacity of d2a:P:LA",
+        GROUPS,
+        d2a_occupancy,
+        requires=("d2a",),
+    ),
 )

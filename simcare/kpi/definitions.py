@@ -67,6 +67,8 @@ class KPI:
     def warm_up(self) -> str:
         """How the warm-up is cut, in words."""
         if self.kind == "tally":
-            return (f"counted only if its moment, {self.counted_at}, is on or after the reported "
-                    "start; warm-up days are not reported")
+            return (
+                f"counted only if its moment, {self.counted_at}, is on or after the reported "
+                "start; warm-up days are not reported"
+            )
         return "only the hours from the reported start count; warm-up days are not reported"

@@ -49,8 +49,9 @@ def nhs111_answered_60s(ctx: Context) -> list[Block]:
     wait = v.start[rows] - v.arrival[rows]
     answered = ~np.isnan(wait)
     fast = (answered & (wait <= ANSWER_TARGET)).astype(float)
-    return ctx.cal.tally_blocks("nhs111_answered_60s", "%", levels, v.arrival[rows], fast,
-                                answered.astype(float), 100.0)
+    return ctx.cal.tally_blocks(
+        "nhs111_answered_60s", "%", levels, v.arrival[rows], fast, answered.astype(float), 100.0
+    )
 
 
 def nhs111_answer_mean(ctx: Context) -> list[Block]:
@@ -86,8 +87,15 @@ def nhs111_online(ctx: Context) -> list[Block]:
 
 def nhs111_online_share(ctx: Context) -> list[Block]:
     rows, online = ctx.cached(_first_contacts)
-    return ctx.cal.tally_blocks("nhs111_online_share", "%", _levels(ctx, rows), ctx.visits.arrival[rows],
-                                online, np.ones_like(online), 100.0)
+    return ctx.cal.tally_blocks(
+        "nhs111_online_share",
+        "%",
+        _levels(ctx, rows),
+        ctx.visits.arrival[rows],
+        online,
+        np.ones_like(online),
+        100.0,
+    )
 
 
 def nhs111_dispositions(ctx: Context) -> list[Block]:
@@ -128,33 +136,86 @@ _SOURCE = "NHS England, Integrated Urgent Care Aggregate Data Collection (IUC AD
 _CALL = "call joining the queue for a call handler"
 
 KPIS: tuple[KPI, ...] = (
-    KPI("nhs111_calls", "calls", "tally",
+    KPI(
+        "nhs111_calls",
+        "calls",
+        "tally",
         "NHS 111 calls received (offered) by the call handlers, repeat calls included.",
-        _SOURCE, _CALL, ("ICB", "acuity", "locality"), nhs111_calls, requires=(PHONE,)),
-    KPI("nhs111_answered_60s", "%", "tally",
+        _SOURCE,
+        _CALL,
+        ("ICB", "acuity", "locality"),
+        nhs111_calls,
+        requires=(PHONE,),
+    ),
+    KPI(
+        "nhs111_answered_60s",
+        "%",
+        "tally",
         "Percentage of answered 111 calls answered within 60 seconds of joining the queue.",
-        _SOURCE, _CALL, ("ICB", "acuity", "locality"), nhs111_answered_60s, requires=(PHONE,)),
-    KPI("nhs111_answer_mean", "s", "tally",
+        _SOURCE,
+        _CALL,
+        ("ICB", "acuity", "locality"),
+        nhs111_answered_60s,
+        requires=(PHONE,),
+    ),
+    KPI(
+        "nhs111_answer_mean",
+        "s",
+        "tally",
         "Mean time to answer a 111 call, in seconds, from joining the queue to a call handler "
         "answering (answered calls).",
-        _SOURCE, _CALL, ("ICB", "acuity", "locality"), nhs111_answer_mean, requires=(PHONE,)),
-    KPI("nhs111_abandoned", "%", "tally",
+        _SOURCE,
+        _CALL,
+        ("ICB", "acuity", "locality"),
+        nhs111_answer_mean,
+        requires=(PHONE,),
+    ),
+    KPI(
+        "nhs111_abandoned",
+        "%",
+        "tally",
         "Percentage of 111 calls abandoned (the caller hung up before being answered), of calls "
         "answered or abandoned.",
-        _SOURCE, _CALL, ("ICB", "acuity", "locality"), nhs111_abandoned, requires=(PHONE,)),
-    KPI("nhs111_online", "contacts", "tally",
+        _SOURCE,
+        _CALL,
+        ("ICB", "acuity", "locality"),
+        nhs111_abandoned,
+        requires=(PHONE,),
+    ),
+    KPI(
+        "nhs111_online",
+        "contacts",
+        "tally",
         "NHS 111 online assessments started (patients using 111 online, some of whom then call).",
-        _SOURCE + " (111 online)", "start of the online assessment", ("ICB", "acuity", "locality"),
-        nhs111_online, requires=(ONLINE,)),
-    KPI("nhs111_online_share", "%", "tally",
+        _SOURCE + " (111 online)",
+        "start of the online assessment",
+        ("ICB", "acuity", "locality"),
+        nhs111_online,
+        requires=(ONLINE,),
+    ),
+    KPI(
+        "nhs111_online_share",
+        "%",
+        "tally",
         "Percentage of patients' first 111 contacts made online rather than by phone.",
-        "model measure (digital-first lever)", "first 111 contact", ("ICB", "acuity", "locality"),
-        nhs111_online_share, requires=(PHONE, ONLINE)),
-    KPI("nhs111_dispositions", "%", "tally",
+        "model measure (digital-first lever)",
+        "first 111 contact",
+        ("ICB", "acuity", "locality"),
+        nhs111_online_share,
+        requires=(PHONE, ONLINE),
+    ),
+    KPI(
+        "nhs111_dispositions",
+        "%",
+        "tally",
         "Disposition mix: share of patients leaving 111 (phone, online or the clinical assessment "
         "service) for each outcome: `disposition:ambulance`, `disposition:ed`, `disposition:hub`, "
         "`disposition:sdec`, `disposition:home_or_primary_care` (self-care, pharmacy or GP; the model "
         "does not separate them) and `disposition:abandoned` (hung up and did not call again).",
-        _SOURCE + " (dispositions)", "leaving 111", ("disposition",), nhs111_dispositions,
-        requires=(PHONE, ONLINE)),
+        _SOURCE + " (dispositions)",
+        "leaving 111",
+        ("disposition",),
+        nhs111_dispositions,
+        requires=(PHONE, ONLINE),
+    ),
 )

@@ -287,8 +287,12 @@ class CompiledModel:
             raise ModelError("service_dist", "every (service, group) needs a service-time law")
         if not (np.isfinite(self.service_scale).all() and (self.service_scale > 0).all()):
             raise ModelError("service_scale", "service-time multipliers must be finite and > 0")
-        laws = {"service_dist": self.service_dist, "patience_dist": self.patience_dist,
-                "route_delay_dist": self.route_delay_dist, "stream_first_dist": self.stream_first_dist}
+        laws = {
+            "service_dist": self.service_dist,
+            "patience_dist": self.patience_dist,
+            "route_delay_dist": self.route_delay_dist,
+            "stream_first_dist": self.stream_first_dist,
+        }
         for name, dist in laws.items():
             if not np.isin(dist, (E.DIST_NONE, *kinds)).all():
                 raise ModelError(name, "unknown distribution code")
@@ -303,14 +307,18 @@ class CompiledModel:
         if ((self.route_group < E.KEEP_GROUP) | (self.route_group >= G)).any():
             raise ModelError("route_group", "a route names an unknown group")
         nonempty = self.route_stop > self.route_start
-        if ((self.route_start < 0).any() or (self.route_stop < self.route_start).any()
-                or (self.route_stop > R).any()):
+        if (
+            (self.route_start < 0).any()
+            or (self.route_stop < self.route_start).any()
+            or (self.route_stop > R).any()
+        ):
             raise ModelError("route_start", "route slices out of range")
         if nonempty.any() and not np.allclose(self.route_cum[self.route_stop[nonempty] - 1], 1.0):
             raise ModelError("route_cum", "route probabilities must sum to 1")
         for s in np.flatnonzero((self.overflow < 0) & np.isfinite(self.block_max)):
-            dests = self.route_dest[self.route_start[E.ROUTE_SERVED, s].min():
-                                    self.route_stop[E.ROUTE_SERVED, s].max()]
+            dests = self.route_dest[
+                self.route_start[E.ROUTE_SERVED, s].min() : self.route_stop[E.ROUTE_SERVED, s].max()
+            ]
             dests = dests[dests >= 0]
             if (self.release_to[dests] < 0).any():
                 raise ModelError(

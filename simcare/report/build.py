@@ -55,8 +55,10 @@ def warmup_text(warmup: pd.DataFrame, base: str) -> str:
     cells = ", ".join(f"{r['series']} {r['mser5_days']} d" for _, r in w.iterrows())
     configured = int(w["configured_days"].iloc[0])
     ok = bool(w["enough"].all())
-    return (f"  warm-up: {configured} days configured; MSER-5 on daily series (days from the first "
-            f"simulated day): {cells} -> {'enough' if ok else 'check the early weeks'}")
+    return (
+        f"  warm-up: {configured} days configured; MSER-5 on daily series (days from the first "
+        f"simulated day): {cells} -> {'enough' if ok else 'check the early weeks'}"
+    )
 
 
 def parse_half_width(text: str) -> dict[str, float]:
@@ -65,8 +67,10 @@ def parse_half_width(text: str) -> dict[str, float]:
     try:
         value = float(t[:-1]) / 100.0 if t.endswith("%") else float(t)
     except ValueError:
-        raise SimcareError(f"--half-width {text!r}: write a percentage of the mean ('2%') or a number "
-                           "in the measure's unit ('1.5')") from None
+        raise SimcareError(
+            f"--half-width {text!r}: write a percentage of the mean ('2%') or a number "
+            "in the measure's unit ('1.5')"
+        ) from None
     if not value > 0:
         raise SimcareError(f"--half-width {text!r}: must be positive")
     return {"relative": value} if t.endswith("%") else {"absolute": value}
@@ -94,17 +98,21 @@ def advice_text(table: pd.DataFrame, advise: str, half_width: str, level: float 
     frames = []
     for item in (a.strip() for a in advise.split(",") if a.strip()):
         kpi, _, group = item.partition("@")
-        frames.append(precision_advice(table, [kpi], groups=[group or "ICB"], level=level,
-                                       **target))  # type: ignore[arg-type]
+        frames.append(precision_advice(table, [kpi], groups=[group or "ICB"], level=level, **target))  # type: ignore[arg-type]
     adv = pd.concat(frames, ignore_index=True)
-    asked = f"{100 * target['relative']:g} % of the mean" if "relative" in target else \
-        f"{target['absolute']:g} in the measure's unit"
+    asked = (
+        f"{100 * target['relative']:g} % of the mean"
+        if "relative" in target
+        else f"{target['absolute']:g} in the measure's unit"
+    )
     lines = [f"  replications for a {100 * level:g} % half-width of {asked}:"]
     for _, r in adv.iterrows():
         needed = "over 10,000" if pd.isna(r["needed"]) else f"{int(r['needed'])}"
-        lines.append(f"    {r['scenario']:<32} {r['kpi'] + '@' + r['group']:<28} "
-                     f"mean {r['mean']:,.2f} {r['unit']}, half-width now {r['half_width']:,.3g} "
-                     f"with {int(r['n'])}: need {needed}")
+        lines.append(
+            f"    {r['scenario']:<32} {r['kpi'] + '@' + r['group']:<28} "
+            f"mean {r['mean']:,.2f} {r['unit']}, half-width now {r['half_width']:,.3g} "
+            f"with {int(r['n'])}: need {needed}"
+        )
     return "\n".join(lines)
 
 
@@ -130,8 +138,9 @@ def summary_text(cs: CompiledScenario, table: pd.DataFrame) -> str:
         rows = t[t["kpi"] == kpi]
         if rows.empty:
             continue
-        values = {g: v / days if kpi in PER_DAY else v for g, v in zip(rows["group"], rows["value"],
-                                                                         strict=True)}
+        values = {
+            g: v / days if kpi in PER_DAY else v for g, v in zip(rows["group"], rows["value"], strict=True)
+        }
         order = sorted(values, key=lambda g: (g != "ICB", g))
         cells = "  ".join(f"{g} {values[g]:,.1f}" for g in order)
         lines.append(f"  {label:<36} {cells}")
@@ -162,9 +171,12 @@ def interval_summary(table: pd.DataFrame, level: float = 0.95) -> str:
 
 def sets_text(rs: RunSet) -> str:
     """One line per scenario that drew parameter sets ("" when none did)."""
-    lines = [f"  {i.name}: parameter uncertainty included: replication r uses parameter set r mod "
-             f"{i.parameter_sets} of the scenario's {i.parameter_sets} plausible sets"
-             for i in rs.scenarios if i.parameter_sets]
+    lines = [
+        f"  {i.name}: parameter uncertainty included: replication r uses parameter set r mod "
+        f"{i.parameter_sets} of the scenario's {i.parameter_sets} plausible sets"
+        for i in rs.scenarios
+        if i.parameter_sets
+    ]
     return "\n".join(lines)
 
 
@@ -179,23 +191,35 @@ def spread_text(table: pd.DataFrame, scenarios: Sequence[ScenarioInfo]) -> str:
         s = split[split["scenario"] == scenario]
         first = s.iloc[0]
         if first["needed"]:
-            lines.append(f"    {scenario}: {int(first['replications'])} replications over "
-                         f"{int(first['sets'])} sets: too few to split (each set needs 2: run "
-                         f"--reps {int(first['needed'])} or more)")
+            lines.append(
+                f"    {scenario}: {int(first['replications'])} replications over "
+                f"{int(first['sets'])} sets: too few to split (each set needs 2: run "
+                f"--reps {int(first['needed'])} or more)"
+            )
             continue
         lines.append(f"    {scenario} ({int(first['sets'])} sets, {int(first['replications'])} replications)")
         for _, r in s.iterrows():
             share = "no spread" if pd.isna(r["parameter_share"]) else f"{100 * r['parameter_share']:5.1f} %"
-            lines.append(f"      {r['label']:<48} parameter {share:>9}  "
-                         f"(sd between sets {np.sqrt(r['between']):,.3g}, within a set "
-                         f"{np.sqrt(r['within']):,.3g} {r['unit']})")
+            lines.append(
+                f"      {r['label']:<48} parameter {share:>9}  "
+                f"(sd between sets {np.sqrt(r['between']):,.3g}, within a set "
+                f"{np.sqrt(r['within']):,.3g} {r['unit']})"
+            )
     return "\n".join(lines)
 
 
-def write_outputs(table: pd.DataFrame, base: str, out_dir: str | Path, *,
-                  report_path: str | Path | None = None, scenarios: Sequence[ScenarioInfo] = (),
-                  warmup: pd.DataFrame | None = None, daily: pd.DataFrame | None = None,
-                  level: float = 0.95, highlight: str | None = None) -> Outputs:
+def write_outputs(
+    table: pd.DataFrame,
+    base: str,
+    out_dir: str | Path,
+    *,
+    report_path: str | Path | None = None,
+    scenarios: Sequence[ScenarioInfo] = (),
+    warmup: pd.DataFrame | None = None,
+    daily: pd.DataFrame | None = None,
+    level: float = 0.95,
+    highlight: str | None = None,
+) -> Outputs:
     """Write measures.csv.gz/.parquet, comparison.csv (with 2+ scenarios) and the HTML report
     (``report_path``, default ``out_dir/report.html``); return the paths and a summary text."""
     names = [str(n) for n in pd.unique(table["scenario"])]
@@ -210,9 +234,16 @@ def write_outputs(table: pd.DataFrame, base: str, out_dir: str | Path, *,
     if warmup is not None:
         lines.append(warmup_text(warmup, base))
     lines.append(spread_text(table, scenarios))
-    report = build_report(table, base, scenarios=scenarios, warmup=warmup, daily=daily,
-                          published=published_for(names),
-                          level=level, highlight=highlight)
+    report = build_report(
+        table,
+        base,
+        scenarios=scenarios,
+        warmup=warmup,
+        daily=daily,
+        published=published_for(names),
+        level=level,
+        highlight=highlight,
+    )
     paths = write_results(out_dir, table, comparison)
     target = Path(report_path) if report_path is not None else Path(out_dir) / "report.html"
     paths.append(write_text(target, report.html))
@@ -221,11 +252,26 @@ def write_outputs(table: pd.DataFrame, base: str, out_dir: str | Path, *,
     return Outputs(paths=paths, report=target, text="\n".join(t for t in lines if t), missing=report.missing)
 
 
-def write_run_set(rs: RunSet, out_dir: str | Path, *, report_path: str | Path | None = None,
-                  level: float = 0.95, highlight: str | None = None) -> Outputs:
+def write_run_set(
+    rs: RunSet,
+    out_dir: str | Path,
+    *,
+    report_path: str | Path | None = None,
+    level: float = 0.95,
+    highlight: str | None = None,
+) -> Outputs:
     """:func:`write_outputs` for fresh replications, with the MSER-5 warm-up check."""
-    warmup = warmup_table(rs.daily, {i.name: i.warm_up_days for i in rs.scenarios}) if not rs.daily.empty \
-        else None
-    return write_outputs(rs.table, rs.scenarios[0].name, out_dir, report_path=report_path,
-                         scenarios=rs.scenarios, warmup=warmup, daily=rs.daily, level=level,
-                         highlight=highlight)
+    warmup = (
+        warmup_table(rs.daily, {i.name: i.warm_up_days for i in rs.scenarios}) if not rs.daily.empty else None
+    )
+    return write_outputs(
+        rs.table,
+        rs.scenarios[0].name,
+        out_dir,
+        report_path=report_path,
+        scenarios=rs.scenarios,
+        warmup=warmup,
+        daily=rs.daily,
+        level=level,
+        highlight=highlight,
+    )

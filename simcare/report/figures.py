@@ -22,6 +22,7 @@ def daily_profile_figure(result: RunResult, warmup_hours: int = 24) -> Figure:
     keep = hours >= warmup_hours
     hod = hours[keep] % 24
     for s, ax in enumerate(axes):
+
         def by_hour(series: np.ndarray, s: int = s) -> np.ndarray:
             x = series[s, keep]
             return np.array([x[hod == h].mean() for h in range(24)])
@@ -32,8 +33,14 @@ def daily_profile_figure(result: RunResult, warmup_hours: int = 24) -> Figure:
         ax.bar(range(24), waiting, bottom=in_service, color="#dd8452", label="waiting")
         capacity = by_hour(result.capacity)
         if np.isfinite(capacity).all():
-            ax.step(np.arange(25) - 0.5, np.append(capacity, capacity[-1]), where="post",
-                    color="black", lw=1.5, label="servers")
+            ax.step(
+                np.arange(25) - 0.5,
+                np.append(capacity, capacity[-1]),
+                where="post",
+                color="black",
+                lw=1.5,
+                label="servers",
+            )
         ax.set_title(result.service_names[s])
         ax.set_xlabel("hour of day")
         ax.set_xticks(range(0, 24, 4))
@@ -41,6 +48,8 @@ def daily_profile_figure(result: RunResult, warmup_hours: int = 24) -> Figure:
             ax.set_ylabel("patients (mean over the run)")
     axes[-1].legend(loc="upper left", fontsize=8)
     days = (result.in_service.shape[1] - warmup_hours) / 24
-    fig.suptitle(f"Average patients by hour of day over {days:.0f} days "
-                 f"(seed {result.provenance.get('seed')}, {result.provenance.get('engine')} engine)")
+    fig.suptitle(
+        f"Average patients by hour of day over {days:.0f} days "
+        f"(seed {result.provenance.get('seed')}, {result.provenance.get('engine')} engine)"
+    )
     return fig

@@ -61,8 +61,11 @@ def check_out_dir(out_dir: str | Path) -> None:
         raise SimcareError(f"--out {out}: exists and is not a directory")
 
 
-def write_results(out_dir: str | Path, table: pd.DataFrame, comparison: pd.DataFrame | None = None,
-                  ) -> list[Path]:
+def write_results(
+    out_dir: str | Path,
+    table: pd.DataFrame,
+    comparison: pd.DataFrame | None = None,
+) -> list[Path]:
     """``measures.csv.gz`` (gzip-compressed CSV: a winter's daily rows run to hundreds of MB
     uncompressed) and ``measures.parquet`` (the tidy table) and, if given, ``comparison.csv``
     (paired differences) in ``out_dir``; returns the paths written."""

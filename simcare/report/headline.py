@@ -69,12 +69,41 @@ def impact_table(differences: pd.DataFrame, headlines: list[Headline] | None = N
             if m.empty:
                 continue
             r = m.iloc[0]
-            rows.append({"scenario": scenario, "kpi": h.kpi, "group": h.group, "label": h.label,
-                         "unit": h.unit, "digits": h.digits, "base": r["base_mean"], "value": r["mean"],
-                         "difference": r["difference"], "low": r["low"], "high": r["high"], "n": r["n"],
-                         "verdict": verdict(r["difference"], r["low"], r["high"], h.higher_is_better)})
-    return pd.DataFrame(rows, columns=["scenario", "kpi", "group", "label", "unit", "digits", "base",
-                                       "value", "difference", "low", "high", "n", "verdict"])
+            rows.append(
+                {
+                    "scenario": scenario,
+                    "kpi": h.kpi,
+                    "group": h.group,
+                    "label": h.label,
+                    "unit": h.unit,
+                    "digits": h.digits,
+                    "base": r["base_mean"],
+                    "value": r["mean"],
+                    "difference": r["difference"],
+                    "low": r["low"],
+                    "high": r["high"],
+                    "n": r["n"],
+                    "verdict": verdict(r["difference"], r["low"], r["high"], h.higher_is_better),
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "scenario",
+            "kpi",
+            "group",
+            "label",
+            "unit",
+            "digits",
+            "base",
+            "value",
+            "difference",
+            "low",
+            "high",
+            "n",
+            "verdict",
+        ],
+    )
 
 
 def _num(x: float, digits: int) -> str:
@@ -98,8 +127,10 @@ def impact_text(impacts: pd.DataFrame, level: float = 0.95) -> str:
     for scenario, g in impacts.groupby("scenario", sort=False):
         lines.append(f"  {scenario}")
         for _, r in g.iterrows():
-            lines.append(f"    {r['label']:<{width}} {_num(r['base'], r['digits']):>9} -> "
-                         f"{_num(r['value'], r['digits']):>9} {r['unit']:<9} "
-                         f"{interval_text(r['difference'], r['low'], r['high'], r['digits']):<30} "
-                         f"{r['verdict']}")
+            lines.append(
+                f"    {r['label']:<{width}} {_num(r['base'], r['digits']):>9} -> "
+                f"{_num(r['value'], r['digits']):>9} {r['unit']:<9} "
+                f"{interval_text(r['difference'], r['low'], r['high'], r['digits']):<30} "
+                f"{r['verdict']}"
+            )
     return "\n".join(lines)

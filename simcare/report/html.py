@@ -33,8 +33,12 @@ from simcare.report.headline import Headline, available_headlines, headline_spre
 from simcare.report.published_context import PANELS, winter_context
 
 GROUP_LABELS = {
-    "ICB": "whole ICB", "type1": "type 1 EDs", "bri": "Bristol Royal Infirmary", "southmead": "Southmead",
-    "weston": "Weston General", "rvj": "North Bristol NHS Trust (RVJ)",
+    "ICB": "whole ICB",
+    "type1": "type 1 EDs",
+    "bri": "Bristol Royal Infirmary",
+    "southmead": "Southmead",
+    "weston": "Weston General",
+    "rvj": "North Bristol NHS Trust (RVJ)",
     "ra7": "University Hospitals Bristol and Weston (RA7)",
 }
 
@@ -67,8 +71,10 @@ def figure_html(fig: Figure, fig_id: str, alt: str, caption: str, dpi: int = 100
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
     data = base64.b64encode(buf.getvalue()).decode("ascii")
-    return (f'<figure id="{fig_id}"><img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
-            f"<figcaption>{caption}</figcaption></figure>")
+    return (
+        f'<figure id="{fig_id}"><img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+        f"<figcaption>{caption}</figcaption></figure>"
+    )
 
 
 def _table(frame: pd.DataFrame, numeric: Sequence[str] = ()) -> str:
@@ -84,8 +90,10 @@ def _table(frame: pd.DataFrame, numeric: Sequence[str] = ()) -> str:
             text = value if isinstance(value, str) and value.startswith("<") else html.escape(str(value))
             cells.append(f"<td{cls}>{text}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    return (f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody>'
-            "</table></div>")
+    return (
+        f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody>'
+        "</table></div>"
+    )
 
 
 def _note(text: str) -> str:
@@ -117,94 +125,134 @@ def short_names(names: Sequence[str]) -> dict[str, str]:
             while not n.startswith(common):
                 common = common[:-1]
         prefix = common[: common.rfind("_") + 1] if "_" in common else ""
-    short = {n: n[len(prefix):].replace("_", " ") or n for n in names}
+    short = {n: n[len(prefix) :].replace("_", " ") or n for n in names}
     return short if len(set(short.values())) == len(short) else {n: n for n in names}
 
 
 WARMUP_ENOUGH = "configured warm-up is long enough"
-WARMUP_AT_LIMIT = ("no steady level within the run: the season keeps moving this series, so MSER-5 cannot "
-                   "separate the start-up from the winter itself (see the chart)")
+WARMUP_AT_LIMIT = (
+    "no steady level within the run: the season keeps moving this series, so MSER-5 cannot "
+    "separate the start-up from the winter itself (see the chart)"
+)
 WARMUP_LONGER = "longer than the configured warm-up: the first weeks reported may still be filling up"
 
 
-def _what_was_run(table: pd.DataFrame, base: str, infos: Sequence[ScenarioInfo],
-                  warmup: pd.DataFrame | None, daily: pd.DataFrame | None, label: dict[str, str]) -> str:
+def _what_was_run(
+    table: pd.DataFrame,
+    base: str,
+    infos: Sequence[ScenarioInfo],
+    warmup: pd.DataFrame | None,
+    daily: pd.DataFrame | None,
+    label: dict[str, str],
+) -> str:
     reps = int(table["replication"].nunique())
     seeds = sorted({int(s) for s in pd.unique(table["seed"])})
     engines = sorted(str(e) for e in pd.unique(table["engine"]))
     versions = sorted(str(v) for v in pd.unique(table["version"]))
     out = ['<section id="what-was-run"><h2>What was run</h2>']
     if infos:
-        rows = pd.DataFrame({
-            "scenario": [f"<b>{html.escape(label.get(i.name, i.name))}</b>"
-                         f"{' (base)' if i.name == base else ''}<br><small>{html.escape(i.name)}</small>"
-                         for i in infos],
-            "file": [i.file for i in infos],
-            "what it is": [i.description or "(no description)" for i in infos],
-            "levers changed": [_levers(i.levers) for i in infos],
-            "scenario hash": [i.scenario_hash[:12] for i in infos],
-        })
+        rows = pd.DataFrame(
+            {
+                "scenario": [
+                    f"<b>{html.escape(label.get(i.name, i.name))}</b>"
+                    f"{' (base)' if i.name == base else ''}<br><small>{html.escape(i.name)}</small>"
+                    for i in infos
+                ],
+                "file": [i.file for i in infos],
+                "what it is": [i.description or "(no description)" for i in infos],
+                "levers changed": [_levers(i.levers) for i in infos],
+                "scenario hash": [i.scenario_hash[:12] for i in infos],
+            }
+        )
         out.append(_table(rows))
         first = infos[0]
-        start = (f"a warm-up of {first.warm_up_days} days before the reported window, which is cut "
-                 "from every figure" if not first.census else
-                 "a census of the system (patients already in beds, delayed discharges and "
-                 "discharge-to-assess services on the first day) instead of a warm-up")
-        out.append(f"<p>Reported window: <b>{first.start:%d %B %Y} to {first.end:%d %B %Y}</b>, "
-                   f"started from {start}.</p>")
+        start = (
+            f"a warm-up of {first.warm_up_days} days before the reported window, which is cut "
+            "from every figure"
+            if not first.census
+            else "a census of the system (patients already in beds, delayed discharges and "
+            "discharge-to-assess services on the first day) instead of a warm-up"
+        )
+        out.append(
+            f"<p>Reported window: <b>{first.start:%d %B %Y} to {first.end:%d %B %Y}</b>, "
+            f"started from {start}.</p>"
+        )
     else:
         hashes = table.groupby("scenario")["scenario_hash"].first()
-        out.append(_table(pd.DataFrame({"scenario": hashes.index,
-                                        "scenario hash": hashes.str[:12].to_numpy()})))
+        out.append(
+            _table(pd.DataFrame({"scenario": hashes.index, "scenario hash": hashes.str[:12].to_numpy()}))
+        )
     drew = [i for i in infos if i.parameter_sets]
-    sets_item = "" if not drew else (
-        "<li><b>Parameter uncertainty:</b> "
-        + "; ".join(f"{html.escape(label.get(i.name, i.name))} drew one of its {i.parameter_sets} "
-                    "plausible parameter sets per replication (replication <i>r</i> uses set <i>r</i> "
-                    f"mod {i.parameter_sets})" for i in drew)
-        + ", so the intervals and bands include parameter as well as stochastic uncertainty "
-        "(see <a href='#parameter-uncertainty'>where the spread comes from</a>).</li>")
+    sets_item = (
+        ""
+        if not drew
+        else (
+            "<li><b>Parameter uncertainty:</b> "
+            + "; ".join(
+                f"{html.escape(label.get(i.name, i.name))} drew one of its {i.parameter_sets} "
+                "plausible parameter sets per replication (replication <i>r</i> uses set <i>r</i> "
+                f"mod {i.parameter_sets})"
+                for i in drew
+            )
+            + ", so the intervals and bands include parameter as well as stochastic uncertainty "
+            "(see <a href='#parameter-uncertainty'>where the spread comes from</a>).</li>"
+        )
+    )
     out.append(
         f"<ul><li><b>Replications:</b> {reps} per scenario; replication <i>r</i> of every scenario "
         "uses the same random numbers for the same patients (common random numbers), so "
-        "differences between scenarios are paired.</li>" + sets_item +
-        f"<li><b>Master seed:</b> {', '.join(map(str, seeds))}</li>"
+        "differences between scenarios are paired.</li>"
+        + sets_item
+        + f"<li><b>Master seed:</b> {', '.join(map(str, seeds))}</li>"
         f"<li><b>Engine:</b> {', '.join(engines)}; <b>simcare version:</b> {', '.join(versions)}</li>"
         "<li><b>Reproduce:</b> the same scenario files, seed, replications and version give the "
-        "same numbers.</li></ul>")
+        "same numbers.</li></ul>"
+    )
     out.append('<h3 id="warm-up">Warm-up</h3>')
     if warmup is None or warmup.empty:
         out.append(_note("No warm-up check was run (the results were read from a table)."))
     else:
         w = warmup[warmup["scenario"] == base] if (warmup["scenario"] == base).any() else warmup
-        rows = pd.DataFrame({
-            "daily series": w["label"],
-            "warm-up in the scenario (days)": w["configured_days"],
-            "MSER-5 suggests (days)": w["mser5_days"],
-            "settled by": w["mser5_date"],
-            "verdict": [WARMUP_ENOUGH if e else (WARMUP_AT_LIMIT if a else WARMUP_LONGER)
-                        for e, a in zip(w["enough"], w["at_limit"], strict=True)],
-        })
+        rows = pd.DataFrame(
+            {
+                "daily series": w["label"],
+                "warm-up in the scenario (days)": w["configured_days"],
+                "MSER-5 suggests (days)": w["mser5_days"],
+                "settled by": w["mser5_date"],
+                "verdict": [
+                    WARMUP_ENOUGH if e else (WARMUP_AT_LIMIT if a else WARMUP_LONGER)
+                    for e, a in zip(w["enough"], w["at_limit"], strict=True)
+                ],
+            }
+        )
         out.append(
             "<p>The model starts empty (or from a census) and needs time to fill up before its "
             "figures mean anything. MSER-5 looks at each day of the run, warm-up included, "
             "averaged over replications, and finds the point after which the series is steadiest "
             "(it cuts the start that most inflates the uncertainty of the average). Shown for the "
-            f"base scenario, <b>{html.escape(base)}</b>:</p>")
+            f"base scenario, <b>{html.escape(base)}</b>:</p>"
+        )
         out.append(_table(rows, numeric=["warm-up in the scenario (days)", "MSER-5 suggests (days)"]))
         if daily is not None and not daily.empty:
             from simcare.analysis.warmup import WARMUP_SERIES
 
             base_name = w["scenario"].iloc[0]
-            out.append(figure_html(
-                wf.warmup_chart(daily, base_name, w, WARMUP_SERIES), "fig-warmup",
-                "Daily series used to check the warm-up",
-                "Each panel is one daily series of the base scenario from its first simulated day, averaged "
-                "over replications. The grey span, if any, is the warm-up, which no figure in this report "
-                "includes; the dashed line is where MSER-5 would start counting. A winter is not steady "
-                "(demand and delayed discharges rise towards the new year), so a series that keeps rising "
-                "pushes the MSER-5 cut late because of the season, not because the model is still "
-                "filling up."))
+            out.append(
+                figure_html(
+                    wf.warmup_chart(daily, base_name, w, WARMUP_SERIES),
+                    "fig-warmup",
+                    "Daily series used to check the warm-up",
+                    "Each panel is one daily series of the base scenario from its first simulated day, "
+                    "averaged "
+                    "over replications. The grey span, if any, is the warm-up, which no figure in this "
+                    "report "
+                    "includes; the dashed line is where MSER-5 would start counting. A winter is not steady "
+                    "(demand and delayed discharges rise towards the new year), so a series that keeps "
+                    "rising "
+                    "pushes the MSER-5 cut late because of the season, not because the model is still "
+                    "filling up.",
+                )
+            )
     out.append("</section>")
     return "".join(out)
 
@@ -215,8 +263,9 @@ def _verdict_tag(v: str) -> str:
     return f'span class="{cls}"'
 
 
-def _headline_section(table: pd.DataFrame, base: str, impacts: pd.DataFrame, heads: list[Headline],
-                      level: float) -> str:
+def _headline_section(
+    table: pd.DataFrame, base: str, impacts: pd.DataFrame, heads: list[Headline], level: float
+) -> str:
     out = [f'<section id="headline"><h2>Headline {"figures" if impacts.empty else "impacts"}</h2>']
     pct = f"{100 * level:g} %"
     if impacts.empty:
@@ -224,13 +273,24 @@ def _headline_section(table: pd.DataFrame, base: str, impacts: pd.DataFrame, hea
         rows = []
         for h in heads:
             for _, r in ci[(ci["kpi"] == h.kpi) & (ci["group"] == h.group)].iterrows():
-                interval = ("no interval (1 replication)" if pd.isna(r["half_width"])
-                            else f"{r['low']:,.{h.digits}f} to {r['high']:,.{h.digits}f}")
-                rows.append({"scenario": r["scenario"], "measure": h.label, "unit": h.unit,
-                             "mean over replications": f"{r['mean']:,.{h.digits}f}",
-                             f"{pct} interval": interval})
-        out.append(f"<p>Each figure is the mean over replications of the whole reported window, "
-                   f"with its {pct} confidence interval.</p>")
+                interval = (
+                    "no interval (1 replication)"
+                    if pd.isna(r["half_width"])
+                    else f"{r['low']:,.{h.digits}f} to {r['high']:,.{h.digits}f}"
+                )
+                rows.append(
+                    {
+                        "scenario": r["scenario"],
+                        "measure": h.label,
+                        "unit": h.unit,
+                        "mean over replications": f"{r['mean']:,.{h.digits}f}",
+                        f"{pct} interval": interval,
+                    }
+                )
+        out.append(
+            f"<p>Each figure is the mean over replications of the whole reported window, "
+            f"with its {pct} confidence interval.</p>"
+        )
         out.append(_table(pd.DataFrame(rows), numeric=["mean over replications", f"{pct} interval"]))
     else:
         out.append(
@@ -240,24 +300,31 @@ def _headline_section(table: pd.DataFrame, base: str, impacts: pd.DataFrame, hea
             "not include zero the change is clear (<span class='better'>better</span> or "
             "<span class='worse'>worse</span>); otherwise the runs cannot tell it from chance. "
             "Counts are totals over the window. Every measure, group and month is in "
-            "<code>comparison.csv</code>.</p>")
+            "<code>comparison.csv</code>.</p>"
+        )
         scenarios = list(dict.fromkeys(impacts["scenario"]))
         rows = []
         for label in dict.fromkeys(impacts["label"]):
             g = impacts[impacts["label"] == label].set_index("scenario")
             first = g.iloc[0]
-            row = {"measure": label, "unit": first["unit"],
-                   f"base ({base})": f"{first['base']:,.{first['digits']}f}"}
+            row = {
+                "measure": label,
+                "unit": first["unit"],
+                f"base ({base})": f"{first['base']:,.{first['digits']}f}",
+            }
             for sc in scenarios:
                 if sc not in g.index:
                     row[sc] = ""
                     continue
                 r = g.loc[sc]
                 d = int(r["digits"])
-                interval = ("no interval" if pd.isna(r["low"])
-                            else f"{r['low']:+,.{d}f} to {r['high']:+,.{d}f}")
-                row[sc] = (f"<{_verdict_tag(str(r['verdict']))}>{r['difference']:+,.{d}f}</span><br>"
-                           f"<small>({interval})<br>{html.escape(str(r['verdict']))}</small>")
+                interval = (
+                    "no interval" if pd.isna(r["low"]) else f"{r['low']:+,.{d}f} to {r['high']:+,.{d}f}"
+                )
+                row[sc] = (
+                    f"<{_verdict_tag(str(r['verdict']))}>{r['difference']:+,.{d}f}</span><br>"
+                    f"<small>({interval})<br>{html.escape(str(r['verdict']))}</small>"
+                )
             rows.append(row)
         out.append(_table(pd.DataFrame(rows), numeric=[f"base ({base})", *scenarios]))
     out.append("</section>")
@@ -272,20 +339,37 @@ def _ordered_groups(table: pd.DataFrame, kpi: str, exclude: Sequence[str] = ()) 
     return sorted((g for g in groups if ":" not in g), key=lambda g: (g != "ICB", g))
 
 
-DAILY_KPIS = ("ae_within_4h", "ga_occupancy", "ga_beds", "ga_beds_occupied", "nctr", "handover_mean",
-              "handover_over_60", "crews_at_handover", "nhs111_answered_60s", "nhs111_answer_mean")
+DAILY_KPIS = (
+    "ae_within_4h",
+    "ga_occupancy",
+    "ga_beds",
+    "ga_beds_occupied",
+    "nctr",
+    "handover_mean",
+    "handover_over_60",
+    "crews_at_handover",
+    "nhs111_answered_60s",
+    "nhs111_answer_mean",
+)
 
 
-def _daily_section(table: pd.DataFrame, shown: list[str], modelled: set[str] | None,
-                   missing: list[str]) -> str:
+def _daily_section(
+    table: pd.DataFrame, shown: list[str], modelled: set[str] | None, missing: list[str]
+) -> str:
     # the day rows the charts need, cut once from the (millions of rows of the) whole table
-    table = table[table["scenario"].isin(shown) & table["kpi"].isin(DAILY_KPIS)
-                  & (table["period"].str.len() == 10) & ~table["group"].str.contains(":", regex=False)]
-    out = ['<section id="daily"><h2>Day by day through the winter</h2>',
-           "<p>Each chart shows a measure for every day of the reported window. The line is the "
-           "middle replication; the shaded band shows how much the day varies between "
-           "replications (the spread of days a real winter could bring), not the uncertainty of "
-           "the average. Colours are scenarios.</p>"]
+    table = table[
+        table["scenario"].isin(shown)
+        & table["kpi"].isin(DAILY_KPIS)
+        & (table["period"].str.len() == 10)
+        & ~table["group"].str.contains(":", regex=False)
+    ]
+    out = [
+        '<section id="daily"><h2>Day by day through the winter</h2>',
+        "<p>Each chart shows a measure for every day of the reported window. The line is the "
+        "middle replication; the shaded band shows how much the day varies between "
+        "replications (the spread of days a real winter could bring), not the uncertainty of "
+        "the average. Colours are scenarios.</p>",
+    ]
     names = ", ".join(shown)
 
     def absent(fig_id: str, what: str, kpis: Sequence[str], service: str) -> None:
@@ -300,85 +384,167 @@ def _daily_section(table: pd.DataFrame, shown: list[str], modelled: set[str] | N
         return _ordered_groups(table, kpi, ("ICB",))
 
     if wf.has_daily(table, "ae_within_4h") and sites("ae_within_4h"):
-        fig = wf.fan_chart(table, "ae_within_4h", sites("ae_within_4h"), shown, "% within 4 hours",
-                           "A&E: % of attendances leaving within 4 hours of arrival, by site",
-                           group_labels=GROUP_LABELS, reference=((78.0, "78 % national standard 2025/26"),))
-        out.append(figure_html(fig, "fig-ed4h", "Daily percentage within 4 hours at each ED",
-                           f"The share of each day's A&E attendances that left within 4 hours, at each "
-                           f"emergency department ({names}). Higher is better; the dashed line is the "
-                           "78 % standard for March 2026."))
+        fig = wf.fan_chart(
+            table,
+            "ae_within_4h",
+            sites("ae_within_4h"),
+            shown,
+            "% within 4 hours",
+            "A&E: % of attendances leaving within 4 hours of arrival, by site",
+            group_labels=GROUP_LABELS,
+            reference=((78.0, "78 % national standard 2025/26"),),
+        )
+        out.append(
+            figure_html(
+                fig,
+                "fig-ed4h",
+                "Daily percentage within 4 hours at each ED",
+                f"The share of each day's A&E attendances that left within 4 hours, at each "
+                f"emergency department ({names}). Higher is better; the dashed line is the "
+                "78 % standard for March 2026.",
+            )
+        )
     else:
         absent("fig-ed4h", "A&E % within 4 hours by site", ["ae_within_4h"], "ed")
-    if (wf.has_daily(table, "ga_occupancy") or wf.has_daily(table, "ga_beds_occupied")) \
-            and wf.has_daily(table, "ga_beds"):
+    if (wf.has_daily(table, "ga_occupancy") or wf.has_daily(table, "ga_beds_occupied")) and wf.has_daily(
+        table, "ga_beds"
+    ):
         trusts = _ordered_groups(table, "ga_beds", ("ICB",))
         fig = wf.occupancy_chart(table, trusts, shown, GROUP_LABELS)
-        out.append(figure_html(fig, "fig-occupancy", "Daily G&A beds occupied and beds open per trust",
-                           "How many general and acute beds were occupied each day (solid line and band) "
-                           "against the beds open that day (dashed). When the lines meet, the hospital "
-                           "is full: ambulances queue and A&E patients wait for a bed."))
+        out.append(
+            figure_html(
+                fig,
+                "fig-occupancy",
+                "Daily G&A beds occupied and beds open per trust",
+                "How many general and acute beds were occupied each day (solid line and band) "
+                "against the beds open that day (dashed). When the lines meet, the hospital "
+                "is full: ambulances queue and A&E patients wait for a bed.",
+            )
+        )
     else:
         absent("fig-occupancy", "G&A beds occupied against beds open", ["ga_occupancy", "ga_beds"], "beds")
     if wf.has_daily(table, "nctr"):
-        fig = wf.fan_chart(table, "nctr", _ordered_groups(table, "nctr"), shown, "patients",
-                           "Patients in hospital with no criteria to reside", group_labels=GROUP_LABELS,
-                           sharey=False)
-        out.append(figure_html(fig, "fig-nctr", "Daily count of patients with no criteria to reside",
-                           "Patients who are well enough to leave hospital but are still in a bed, usually "
-                           "waiting for care at home or in a care home (discharge to assess). Lower is "
-                           "better: each one holds a bed another patient needs."))
+        fig = wf.fan_chart(
+            table,
+            "nctr",
+            _ordered_groups(table, "nctr"),
+            shown,
+            "patients",
+            "Patients in hospital with no criteria to reside",
+            group_labels=GROUP_LABELS,
+            sharey=False,
+        )
+        out.append(
+            figure_html(
+                fig,
+                "fig-nctr",
+                "Daily count of patients with no criteria to reside",
+                "Patients who are well enough to leave hospital but are still in a bed, usually "
+                "waiting for care at home or in a care home (discharge to assess). Lower is "
+                "better: each one holds a bed another patient needs.",
+            )
+        )
     else:
         absent("fig-nctr", "No criteria to reside stock", ["nctr"], "beds")
     if wf.has_daily(table, "handover_mean"):
         standard = ((15.0, "15 min standard"),)
-        panels = [wf.Panel("handover_mean", g, GROUP_LABELS.get(g, g), "minutes", standard)
-                  for g in _ordered_groups(table, "handover_mean")]
+        panels = [
+            wf.Panel("handover_mean", g, GROUP_LABELS.get(g, g), "minutes", standard)
+            for g in _ordered_groups(table, "handover_mean")
+        ]
         crews = wf.has_daily(table, "crews_at_handover")
         if crews:
             panels.append(wf.Panel("crews_at_handover", "ICB", "crews waiting to hand over (ICB)", "crews"))
-        fig = wf.fan_panels(table, panels, shown, "Ambulance handover: mean time from arrival to handover"
-                            + (", and crews waiting" if crews else ""))
-        out.append(figure_html(fig, "fig-handover", "Daily mean ambulance handover time",
-                           "The average time an ambulance crew waited at hospital to hand over its "
-                           "patient, day by day, for the whole ICB and at each hospital"
-                           + ("; the last panel counts the crews standing at EDs waiting (on average over "
-                              "the day) instead of answering 999 calls" if crews else "")
-                           + ". The national standard is 15 minutes. Each panel has its own scale."))
+        fig = wf.fan_panels(
+            table,
+            panels,
+            shown,
+            "Ambulance handover: mean time from arrival to handover"
+            + (", and crews waiting" if crews else ""),
+        )
+        out.append(
+            figure_html(
+                fig,
+                "fig-handover",
+                "Daily mean ambulance handover time",
+                "The average time an ambulance crew waited at hospital to hand over its "
+                "patient, day by day, for the whole ICB and at each hospital"
+                + (
+                    "; the last panel counts the crews standing at EDs waiting (on average over "
+                    "the day) instead of answering 999 calls"
+                    if crews
+                    else ""
+                )
+                + ". The national standard is 15 minutes. Each panel has its own scale.",
+            )
+        )
     elif wf.has_daily(table, "handover_over_60"):
-        fig = wf.fan_chart(table, "handover_over_60", _ordered_groups(table, "handover_over_60"), shown,
-                           "handovers", "Ambulance handovers over 60 minutes per day",
-                           group_labels=GROUP_LABELS)
-        out.append(figure_html(fig, "fig-handover", "Daily handovers over 60 minutes",
-                           "How many ambulance handovers took longer than an hour each day. "
-                           "Lower is better."))
+        fig = wf.fan_chart(
+            table,
+            "handover_over_60",
+            _ordered_groups(table, "handover_over_60"),
+            shown,
+            "handovers",
+            "Ambulance handovers over 60 minutes per day",
+            group_labels=GROUP_LABELS,
+        )
+        out.append(
+            figure_html(
+                fig,
+                "fig-handover",
+                "Daily handovers over 60 minutes",
+                "How many ambulance handovers took longer than an hour each day. Lower is better.",
+            )
+        )
     else:
-        absent("fig-handover", "Ambulance handover delays", ["handover_mean", "handover_over_60"],
-               "ambulance")
+        absent(
+            "fig-handover", "Ambulance handover delays", ["handover_mean", "handover_over_60"], "ambulance"
+        )
     if wf.has_daily(table, "nhs111_answered_60s"):
-        panels = [wf.Panel("nhs111_answered_60s", "ICB", "% of calls answered within 60 seconds",
-                           "% answered within 60 s")]
+        panels = [
+            wf.Panel(
+                "nhs111_answered_60s",
+                "ICB",
+                "% of calls answered within 60 seconds",
+                "% answered within 60 s",
+            )
+        ]
         mean = wf.has_daily(table, "nhs111_answer_mean")
         if mean:
             panels.append(wf.Panel("nhs111_answer_mean", "ICB", "mean time to answer", "seconds"))
         fig = wf.fan_panels(table, panels, shown, "NHS 111 answer times, whole ICB", ncols=2)
-        out.append(figure_html(fig, "fig-111", "Daily NHS 111 answer times",
-                           "Left: the share of each day's NHS 111 calls answered within a minute (higher is "
-                           "better)" + ("; right: the average wait before a call is answered, in seconds "
-                                        "(lower is better)" if mean else "")
-                           + ". Calls not answered quickly are more often abandoned, and the caller may go "
-                           "to A&E instead."))
+        out.append(
+            figure_html(
+                fig,
+                "fig-111",
+                "Daily NHS 111 answer times",
+                "Left: the share of each day's NHS 111 calls answered within a minute (higher is "
+                "better)"
+                + (
+                    "; right: the average wait before a call is answered, in seconds (lower is better)"
+                    if mean
+                    else ""
+                )
+                + ". Calls not answered quickly are more often abandoned, and the caller may go "
+                "to A&E instead.",
+            )
+        )
     else:
         absent("fig-111", "NHS 111 answer times", ["nhs111_answered_60s"], "111")
     out.append("</section>")
     return "".join(out)
 
 
-def _published_section(table: pd.DataFrame, base: str, published: pd.DataFrame | None, level: float,
-                       missing: list[str]) -> str:
+def _published_section(
+    table: pd.DataFrame, base: str, published: pd.DataFrame | None, level: float, missing: list[str]
+) -> str:
     out = ['<section id="published"><h2>The model beside published figures</h2>']
     if published is None or published.empty:
-        out.append(_note("No published figures are available for this system, so the model is not "
-                         "shown beside them."))
+        out.append(
+            _note(
+                "No published figures are available for this system, so the model is not shown beside them."
+            )
+        )
         out.append("</section>")
         return "".join(out)
     monthly = table[(table["scenario"] == base) & table["period"].astype(str).str.match(r"^\d{4}-\d{2}$")]
@@ -394,14 +560,21 @@ def _published_section(table: pd.DataFrame, base: str, published: pd.DataFrame |
     context = winter_context(published, months)
     winters = ", ".join(dict.fromkeys(context["label"])) or "none"
     fig = wf.published_chart(ci, context, panels, base)
-    out.append(figure_html(
-        fig, "fig-published", "Monthly model figures beside published figures",
-        f"Filled dots: the base scenario, month by month (mean over replications, bars: {100 * level:g} % "
-        f"interval). Open markers: the published figures for the same calendar months of earlier winters "
-        f"({html.escape(winters)}). The model runs a future winter, so no published figures exist yet for "
-        "its months: the markers are context (what recent winters looked like), not a test of the model. "
-        "The model's baseline is uncalibrated; its comparison with April-November 2024 is in "
-        "<code>tests/regression/</code>."))
+    out.append(
+        figure_html(
+            fig,
+            "fig-published",
+            "Monthly model figures beside published figures",
+            "Filled dots: the base scenario, month by month (mean over replications, bars: "
+            f"{100 * level:g} % "
+            f"interval). Open markers: the published figures for the same calendar months of earlier winters "
+            f"({html.escape(winters)}). The model runs a future winter, so no published figures exist yet "
+            "for "
+            "its months: the markers are context (what recent winters looked like), not a test of the model. "
+            "The model's baseline is uncalibrated; its comparison with April-November 2024 is in "
+            "<code>tests/regression/</code>.",
+        )
+    )
     out.append("</section>")
     return "".join(out)
 
@@ -410,8 +583,9 @@ def _precision_section(table: pd.DataFrame, heads: list[Headline], level: float)
     out = ['<section id="precision"><h2>How precise are these numbers?</h2>']
     reps = int(table["replication"].nunique())
     if reps < 2:
-        out.append(_note("One replication gives no measure of precision: run at least 2 (10 or more "
-                         "for reporting)."))
+        out.append(
+            _note("One replication gives no measure of precision: run at least 2 (10 or more for reporting).")
+        )
         out.append("</section>")
         return "".join(out)
     rows = []
@@ -422,17 +596,23 @@ def _precision_section(table: pd.DataFrame, heads: list[Headline], level: float)
         adv = precision_advice(table, [h.kpi], level=level, **kwargs)  # type: ignore[arg-type]
         for _, r in adv.iterrows():
             needed = "over 10,000" if pd.isna(r["needed"]) else f"{int(r['needed'])}"
-            rows.append({"scenario": r["scenario"], "measure": h.label,
-                         "mean": f"{r['mean']:,.{h.digits}f} {h.unit}",
-                         "half-width now": f"{r['half_width']:,.{h.digits + 1}f}",
-                         "asked for": ("1 percentage point" if h.unit == "%" else "5 % of the mean"),
-                         "replications needed": needed})
+            rows.append(
+                {
+                    "scenario": r["scenario"],
+                    "measure": h.label,
+                    "mean": f"{r['mean']:,.{h.digits}f} {h.unit}",
+                    "half-width now": f"{r['half_width']:,.{h.digits + 1}f}",
+                    "asked for": ("1 percentage point" if h.unit == "%" else "5 % of the mean"),
+                    "replications needed": needed,
+                }
+            )
     out.append(
         f"<p>With {reps} replications, each average above is known to within its half-width "
         f"({100 * level:g} % confidence). The last column says how many replications would bring the "
         "half-width within the precision asked for, using the spread seen in this run "
         "(<code>precision_advice</code>; Law, Simulation Modeling and Analysis, 9.4.1). Differences "
-        "between scenarios are usually more precise than this, because the runs are paired.</p>")
+        "between scenarios are usually more precise than this, because the runs are paired.</p>"
+    )
     out.append(_table(pd.DataFrame(rows), numeric=["half-width now", "replications needed"]))
     out.append("</section>")
     return "".join(out)
@@ -447,29 +627,38 @@ def _sets_section(table: pd.DataFrame, infos: Sequence[ScenarioInfo], label: dic
     split = headline_spread(table, infos)
     if split.empty:
         return ""
-    out = ['<section id="parameter-uncertainty"><h2>Where the spread comes from: parameters or chance</h2>',
-           "<p>These runs drew one plausible parameter set of the calibration per replication, so "
-           "replications differ for two reasons: the set they used (parameter uncertainty) and "
-           "chance (stochastic uncertainty). A one-way random-effects analysis of variance over the "
-           "set splits the spread of each headline measure over the whole window: the variance "
-           "within a set is chance; the variance of the set means beyond what chance explains is "
-           "the parameters' share (<code>simcare.analysis.variance</code>).</p>"]
+    out = [
+        '<section id="parameter-uncertainty"><h2>Where the spread comes from: parameters or chance</h2>',
+        "<p>These runs drew one plausible parameter set of the calibration per replication, so "
+        "replications differ for two reasons: the set they used (parameter uncertainty) and "
+        "chance (stochastic uncertainty). A one-way random-effects analysis of variance over the "
+        "set splits the spread of each headline measure over the whole window: the variance "
+        "within a set is chance; the variance of the set means beyond what chance explains is "
+        "the parameters' share (<code>simcare.analysis.variance</code>).</p>",
+    ]
     for scenario in dict.fromkeys(split["scenario"]):
         s = split[split["scenario"] == scenario]
         first = s.iloc[0]
         name = html.escape(label.get(scenario, scenario))
         if first["needed"]:
-            out.append(_note(f"{name}: {int(first['replications'])} replications over "
-                             f"{int(first['sets'])} parameter sets are too few to split the spread: "
-                             f"each set needs at least 2 replications, so run at least "
-                             f"{int(first['needed'])}."))
+            out.append(
+                _note(
+                    f"{name}: {int(first['replications'])} replications over "
+                    f"{int(first['sets'])} parameter sets are too few to split the spread: "
+                    f"each set needs at least 2 replications, so run at least "
+                    f"{int(first['needed'])}."
+                )
+            )
             continue
-        rows = pd.DataFrame({
-            "measure": s["label"], "unit": s["unit"],
-            "parameter share": [_share(x) for x in s["parameter_share"]],
-            "sd between sets": [f"{x ** 0.5:,.3g}" for x in s["between"]],
-            "sd within a set (chance)": [f"{x ** 0.5:,.3g}" for x in s["within"]],
-        })
+        rows = pd.DataFrame(
+            {
+                "measure": s["label"],
+                "unit": s["unit"],
+                "parameter share": [_share(x) for x in s["parameter_share"]],
+                "sd between sets": [f"{x**0.5:,.3g}" for x in s["between"]],
+                "sd within a set (chance)": [f"{x**0.5:,.3g}" for x in s["within"]],
+            }
+        )
         out.append(f"<h3>{name}: {int(first['sets'])} sets, {int(first['replications'])} replications</h3>")
         out.append(_table(rows, numeric=["parameter share", "sd between sets", "sd within a set (chance)"]))
     out.append("</section>")
@@ -480,8 +669,11 @@ def _notes_section(infos: Sequence[ScenarioInfo], reps: int, seeds: Sequence[int
     files = " ".join(i.file for i in infos) if infos else "BASE OTHER..."
     seed = f" --seed {seeds[0]}" if len(seeds) == 1 else ""
     seed += " --parameter-sets" if any(i.parameter_sets for i in infos) else ""
-    command = f"simcare compare {files} --reps {reps}{seed} --out DIR" if len(infos) != 1 else \
-        f"simcare run {files} --reps {reps}{seed} --out DIR"
+    command = (
+        f"simcare compare {files} --reps {reps}{seed} --out DIR"
+        if len(infos) != 1
+        else f"simcare run {files} --reps {reps}{seed} --out DIR"
+    )
     return (
         '<section id="notes"><h2>About the model and this report</h2><ul>'
         "<li>simcare is a discrete-event simulation: it follows each patient through NHS 111, ambulance, "
@@ -497,13 +689,22 @@ def _notes_section(infos: Sequence[ScenarioInfo], reps: int, seeds: Sequence[int
         f"<li>Reproduce this report with <code>{html.escape(command)}</code>. Every measure, by group "
         "and by day, month and the whole window, is written beside it (<code>measures.parquet</code>, "
         "<code>measures.csv.gz</code>), with the paired differences in <code>comparison.csv</code>."
-        "</li></ul></section>")
+        "</li></ul></section>"
+    )
 
 
-def build_report(table: pd.DataFrame, base: str, *, scenarios: Sequence[ScenarioInfo] = (),
-                 warmup: pd.DataFrame | None = None, daily: pd.DataFrame | None = None,
-                 published: pd.DataFrame | None = None,
-                 level: float = 0.95, highlight: str | None = None, title: str | None = None) -> Report:
+def build_report(
+    table: pd.DataFrame,
+    base: str,
+    *,
+    scenarios: Sequence[ScenarioInfo] = (),
+    warmup: pd.DataFrame | None = None,
+    daily: pd.DataFrame | None = None,
+    published: pd.DataFrame | None = None,
+    level: float = 0.95,
+    highlight: str | None = None,
+    title: str | None = None,
+) -> Report:
     """The HTML report of a tidy KPI table (see the module docstring).
 
     ``base``: the scenario others are compared with (the only one for a single run);
@@ -534,26 +735,37 @@ def build_report(table: pd.DataFrame, base: str, *, scenarios: Sequence[Scenario
     title = title or (f"Winter scenarios compared with {short_base}" if others else f"Winter scenario {base}")
     reps = int(table["replication"].nunique())
     seeds = sorted({int(x) for x in full["seed"].unique()})
-    parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-             f"<style>{CSS}</style></head><body><h1>{html.escape(title)}</h1>"]
-    lede = (f"{len(others)} scenario{'s' if len(others) != 1 else ''} compared with the base "
-            f"<b>{html.escape(short_base)}</b>, {reps} replication{'s' if reps != 1 else ''} each."
-            if others else f"One scenario, <b>{html.escape(base)}</b>, {reps} replication"
-            f"{'s' if reps != 1 else ''}.")
-    parts.append(f"<p class='lede'>{lede} Sections: what was run, headline impacts, a chart of impacts, "
-                 "day-by-day charts, the model beside published figures, and how precise the numbers are."
-                 "</p>")
+    parts = [
+        f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+        f"<style>{CSS}</style></head><body><h1>{html.escape(title)}</h1>"
+    ]
+    lede = (
+        f"{len(others)} scenario{'s' if len(others) != 1 else ''} compared with the base "
+        f"<b>{html.escape(short_base)}</b>, {reps} replication{'s' if reps != 1 else ''} each."
+        if others
+        else f"One scenario, <b>{html.escape(base)}</b>, {reps} replication{'s' if reps != 1 else ''}."
+    )
+    parts.append(
+        f"<p class='lede'>{lede} Sections: what was run, headline impacts, a chart of impacts, "
+        "day-by-day charts, the model beside published figures, and how precise the numbers are."
+        "</p>"
+    )
     parts.append(_what_was_run(full, base, scenarios, warmup, daily, label))
     parts.append(_headline_section(table, short_base, impacts, heads, level))
     parts.append('<section id="impacts"><h2>Impacts at a glance</h2>')
     if impacts.empty:
         parts.append(_note("Only one scenario was run, so there are no impacts to chart."))
     else:
-        parts.append(figure_html(
-            wf.impact_chart(impacts, level), "fig-impacts", "Chart of each scenario's impact with intervals",
-            "Each dot is a scenario's average difference from the base; the bar is its "
-            f"{100 * level:g} % interval. Green: a clear improvement; red: a clear deterioration; grey: "
-            "the interval includes no change. Read each panel on its own scale."))
+        parts.append(
+            figure_html(
+                wf.impact_chart(impacts, level),
+                "fig-impacts",
+                "Chart of each scenario's impact with intervals",
+                "Each dot is a scenario's average difference from the base; the bar is its "
+                f"{100 * level:g} % interval. Green: a clear improvement; red: a clear deterioration; grey: "
+                "the interval includes no change. Read each panel on its own scale.",
+            )
+        )
     parts.append("</section>")
     parts.append(_daily_section(table, shown, modelled, missing))
     parts.append(_published_section(table, short_base, published, level, missing))

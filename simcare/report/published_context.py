@@ -43,21 +43,48 @@ def published_monthly(data_dir: str | Path | None = None) -> pd.DataFrame:
     parts = []
     icb = pub.icb_ae_monthly(data_dir)
     for kpi, column, scale in (("ae_attendances", "attendances", 1.0), ("ae_within_4h", "within_4h", 100.0)):
-        parts.append(pd.DataFrame({"kpi": kpi, "group": icb["icb"].map(GROUPS), "month": icb["month"],
-                                   "value": icb[column] * scale,
-                                   "source": "england_icb_accidents_emergency_bnssg.csv"}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "kpi": kpi,
+                    "group": icb["icb"].map(GROUPS),
+                    "month": icb["month"],
+                    "value": icb[column] * scale,
+                    "source": "england_icb_accidents_emergency_bnssg.csv",
+                }
+            )
+        )
     beds = pub.ga_beds_monthly(data_dir)
     beds = beds[beds["trust"].isin(["RVJ", "RA7"])]
-    parts.append(pd.DataFrame({"kpi": "ga_occupancy", "group": beds["trust"].map(GROUPS),
-                               "month": beds["month"], "value": beds["occupancy"] * 100.0,
-                               "source": "england_critical_general_acute_beds_bnssg.csv"}))
-    for reader, org, file in ((pub.icb_nctr_daily, "icb", "england_icb_criteria_to_reside_bnssg.csv"),
-                              (pub.trust_nctr_daily, "trust", "england_trust_criteria_to_reside_bnssg.csv")):
+    parts.append(
+        pd.DataFrame(
+            {
+                "kpi": "ga_occupancy",
+                "group": beds["trust"].map(GROUPS),
+                "month": beds["month"],
+                "value": beds["occupancy"] * 100.0,
+                "source": "england_critical_general_acute_beds_bnssg.csv",
+            }
+        )
+    )
+    for reader, org, file in (
+        (pub.icb_nctr_daily, "icb", "england_icb_criteria_to_reside_bnssg.csv"),
+        (pub.trust_nctr_daily, "trust", "england_trust_criteria_to_reside_bnssg.csv"),
+    ):
         daily = reader(data_dir)
         daily = daily.assign(month=daily["date"].dt.to_period("M").dt.to_timestamp())
         monthly = daily.groupby(["month", org])["nctr"].mean().reset_index()
-        parts.append(pd.DataFrame({"kpi": "nctr", "group": monthly[org].map(GROUPS),
-                                   "month": monthly["month"], "value": monthly["nctr"], "source": file}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "kpi": "nctr",
+                    "group": monthly[org].map(GROUPS),
+                    "month": monthly["month"],
+                    "value": monthly["nctr"],
+                    "source": file,
+                }
+            )
+        )
     out = pd.concat(parts, ignore_index=True).dropna(subset=["group", "value"])
     out["winter"] = [winter_of(m) for m in out["month"]]
     out["month"] = out["month"].dt.strftime("%Y-%m")
@@ -72,8 +99,11 @@ def winter_context(published: pd.DataFrame, model_months: Sequence[str], winters
         return published.iloc[0:0].assign(label=[])
     first = min(model_months)
     calendar = {m[5:7] for m in model_months}
-    p = published[(published["winter"] != "") & (published["month"] < first)
-                  & published["month"].str[5:7].isin(calendar)]
+    p = published[
+        (published["winter"] != "")
+        & (published["month"] < first)
+        & published["month"].str[5:7].isin(calendar)
+    ]
     recent = sorted(set(p["winter"]))[-winters:]
     p = p[p["winter"].isin(recent)]
     return p.assign(label="published " + p["winter"])

@@ -85,8 +85,15 @@ class Panel:
     reference: tuple[tuple[float, str], ...] = ()
 
 
-def fan_panels(table: pd.DataFrame, panels: Sequence[Panel], scenarios: Sequence[str], title: str, *,
-               ncols: int = 3, sharey: bool = False) -> Figure:
+def fan_panels(
+    table: pd.DataFrame,
+    panels: Sequence[Panel],
+    scenarios: Sequence[str],
+    title: str,
+    *,
+    ncols: int = 3,
+    sharey: bool = False,
+) -> Figure:
     """A fan chart per panel: for each of ``scenarios`` a band and median line over replications of
     the panel's daily KPI. ``sharey``: one vertical scale for every panel (for like groups)."""
     n = len(panels)
@@ -114,17 +121,31 @@ def fan_panels(table: pd.DataFrame, panels: Sequence[Panel], scenarios: Sequence
     return fig
 
 
-def fan_chart(table: pd.DataFrame, kpi: str, groups: Sequence[str], scenarios: Sequence[str],
-              ylabel: str, title: str, *, group_labels: dict[str, str] | None = None,
-              reference: Sequence[tuple[float, str]] = (), ncols: int = 3, sharey: bool = True) -> Figure:
+def fan_chart(
+    table: pd.DataFrame,
+    kpi: str,
+    groups: Sequence[str],
+    scenarios: Sequence[str],
+    ylabel: str,
+    title: str,
+    *,
+    group_labels: dict[str, str] | None = None,
+    reference: Sequence[tuple[float, str]] = (),
+    ncols: int = 3,
+    sharey: bool = True,
+) -> Figure:
     """:func:`fan_panels` of one daily ``kpi``, a panel for each of ``groups``."""
     labels = group_labels or {}
     panels = [Panel(kpi, g, labels.get(g, g), ylabel, tuple(reference)) for g in groups]
     return fan_panels(table, panels, scenarios, title, ncols=ncols, sharey=sharey)
 
 
-def occupancy_chart(table: pd.DataFrame, trusts: Sequence[str], scenarios: Sequence[str],
-                    trust_labels: dict[str, str] | None = None) -> Figure:
+def occupancy_chart(
+    table: pd.DataFrame,
+    trusts: Sequence[str],
+    scenarios: Sequence[str],
+    trust_labels: dict[str, str] | None = None,
+) -> Figure:
     """G&A beds occupied (``ga_beds_occupied``, or ga_occupancy x ga_beds / 100 where the table has
     no such rows; per replication and day) against the beds in force (dashed, median over
     replications) per trust."""
@@ -142,8 +163,9 @@ def occupancy_chart(table: pd.DataFrame, trusts: Sequence[str], scenarios: Seque
                 continue
             colour = COLOURS[j % len(COLOURS)]
             _band(ax, occupied, colour, f"{scenario}: beds occupied")
-            ax.plot(beds.index, beds.median(axis=1), color=colour, lw=1.2, ls="--",
-                    label=f"{scenario}: beds open")
+            ax.plot(
+                beds.index, beds.median(axis=1), color=colour, lw=1.2, ls="--", label=f"{scenario}: beds open"
+            )
         ax.set_title(labels.get(trust, trust), fontsize=11)
         ax.set_ylabel("G&A beds", fontsize=10)
         _date_axis(ax)
@@ -172,8 +194,13 @@ def warmup_chart(daily: pd.DataFrame, scenario: str, warmup: pd.DataFrame, label
         if not w.empty:
             configured = int(w["configured_days"].iloc[0])
             if configured > 0:
-                ax.axvspan(x[0], x[min(configured, len(x) - 1)], color="#cccccc", alpha=0.5,
-                           label="warm-up (not reported)")
+                ax.axvspan(
+                    x[0],
+                    x[min(configured, len(x) - 1)],
+                    color="#cccccc",
+                    alpha=0.5,
+                    label="warm-up (not reported)",
+                )
             cut = int(w["mser5_days"].iloc[0])
             ax.axvline(x[min(cut, len(x) - 1)], color="black", ls="--", lw=1.2, label="MSER-5 cut")
         ax.set_title(labels.get(name, name), fontsize=10)
@@ -217,16 +244,20 @@ def impact_chart(impacts: pd.DataFrame, level: float = 0.95) -> Figure:
         ax.tick_params(axis="x", labelsize=9)
     for k in range(len(labels), nrows * ncols):
         axes[k // ncols][k % ncols].set_visible(False)
-    fig.suptitle(f"Impact of each scenario against the base ({100 * level:g} % intervals; "
-                 "green: better, red: worse, grey: no clear change)", fontsize=12)
+    fig.suptitle(
+        f"Impact of each scenario against the base ({100 * level:g} % intervals; "
+        "green: better, red: worse, grey: no clear change)",
+        fontsize=12,
+    )
     return fig
 
 
 MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def published_chart(model: pd.DataFrame, published: pd.DataFrame,
-                    panels: Sequence[tuple[str, str, str]], scenario_label: str) -> Figure:
+def published_chart(
+    model: pd.DataFrame, published: pd.DataFrame, panels: Sequence[tuple[str, str, str]], scenario_label: str
+) -> Figure:
     """Monthly model figures (dots with interval bars) beside published ones (open markers), by
     calendar month.
 
@@ -245,18 +276,35 @@ def published_chart(model: pd.DataFrame, published: pd.DataFrame,
         months = list(m["period"])
         x = np.arange(len(months))
         err = np.vstack([m["mean"] - m["low"], m["high"] - m["mean"]])
-        ax.errorbar(x, m["mean"], yerr=None if np.isnan(err).all() else err, fmt="o-", color=COLOURS[0],
-                    capsize=3, label=f"model: {scenario_label}")
+        ax.errorbar(
+            x,
+            m["mean"],
+            yerr=None if np.isnan(err).all() else err,
+            fmt="o-",
+            color=COLOURS[0],
+            capsize=3,
+            label=f"model: {scenario_label}",
+        )
         cal = [p[5:7] for p in months]
         for j, label in enumerate(series_labels):
-            p = published[(published["kpi"] == kpi) & (published["group"] == group)
-                          & (published["label"] == label)]
+            p = published[
+                (published["kpi"] == kpi) & (published["group"] == group) & (published["label"] == label)
+            ]
             if p.empty:
                 continue
             by_month = dict(zip(p["month"].str[5:7], p["value"], strict=True))
             y = [by_month.get(c, np.nan) for c in cal]
-            ax.plot(x, y, ls="none", marker=markers[j % len(markers)], mfc="none", ms=7,
-                    color=COLOURS[(j + 1) % len(COLOURS)], mew=1.5, label=label)
+            ax.plot(
+                x,
+                y,
+                ls="none",
+                marker=markers[j % len(markers)],
+                mfc="none",
+                ms=7,
+                color=COLOURS[(j + 1) % len(COLOURS)],
+                mew=1.5,
+                label=label,
+            )
         ax.set_xticks(x, [f"{MONTH_NAMES[int(p[5:7]) - 1]}\n{p[:4]}" for p in months], fontsize=9)
         ax.set_title(title, fontsize=10)
         ax.grid(True, color="#dddddd", lw=0.6)
@@ -266,4 +314,3 @@ def published_chart(model: pd.DataFrame, published: pd.DataFrame,
     axes[0][0].legend(loc="best", fontsize=8, framealpha=0.9)
     fig.suptitle("Model by month beside published figures for the same calendar months", fontsize=12)
     return fig
-

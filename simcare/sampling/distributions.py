@@ -125,9 +125,14 @@ DISTRIBUTIONS: dict[str, DistributionKind] = {}
 _D = TypeVar("_D", bound=type[Distribution])
 
 
-def distribution(name: str, code: int, parameters: tuple[Parameter, ...],
-                 build: Callable[..., Distribution], summary: str, kernel: str
-                 ) -> Callable[[_D], _D]:
+def distribution(
+    name: str,
+    code: int,
+    parameters: tuple[Parameter, ...],
+    build: Callable[..., Distribution],
+    summary: str,
+    kernel: str,
+) -> Callable[[_D], _D]:
     """Class decorator: register a Distribution class in :data:`DISTRIBUTIONS` and give it its
     ``kind`` code and ``name``."""
 
@@ -163,9 +168,14 @@ _LOW = Parameter("low", "minimum duration", positive=False)
 _HIGH = Parameter("high", "maximum duration", positive=False)
 
 
-@distribution("exponential", 1, (Parameter("mean", "mean duration, e.g. '9min'"),),
-              build=lambda mean: Exponential(mean), summary="",
-              kernel="p0 = mean")
+@distribution(
+    "exponential",
+    1,
+    (Parameter("mean", "mean duration, e.g. '9min'"),),
+    build=lambda mean: Exponential(mean),
+    summary="",
+    kernel="p0 = mean",
+)
 @dataclass(frozen=True)
 class Exponential(Distribution):
     mean_minutes: float
@@ -185,11 +195,14 @@ class Exponential(Distribution):
         return (self.mean_minutes, 0.0, 0.0)
 
 
-@distribution("lognormal", 2, (Parameter("mean", "mean duration, e.g. '9min'"),
-                               Parameter("sd", "standard deviation, e.g. '5min'")),
-              build=lambda mean, sd: Lognormal(mean, sd),
-              summary=": the lognormal's own mean and standard deviation",
-              kernel="p0 = mu, p1 = sigma of the underlying normal (compiled from mean, sd)")
+@distribution(
+    "lognormal",
+    2,
+    (Parameter("mean", "mean duration, e.g. '9min'"), Parameter("sd", "standard deviation, e.g. '5min'")),
+    build=lambda mean, sd: Lognormal(mean, sd),
+    summary=": the lognormal's own mean and standard deviation",
+    kernel="p0 = mu, p1 = sigma of the underlying normal (compiled from mean, sd)",
+)
 @dataclass(frozen=True)
 class Lognormal(Distribution):
     """Lognormal by its own mean and standard deviation (minutes), not the normal's."""
@@ -215,8 +228,14 @@ class Lognormal(Distribution):
         return (mu, math.sqrt(sigma2), 0.0)
 
 
-@distribution("gamma", 3, (_MEAN, _SD), build=lambda mean, sd: Gamma.from_mean_sd(mean, sd),
-              summary="", kernel="p0 = shape k, p1 = scale theta")
+@distribution(
+    "gamma",
+    3,
+    (_MEAN, _SD),
+    build=lambda mean, sd: Gamma.from_mean_sd(mean, sd),
+    summary="",
+    kernel="p0 = shape k, p1 = scale theta",
+)
 @dataclass(frozen=True)
 class Gamma(Distribution):
     shape: float
@@ -244,11 +263,17 @@ class Gamma(Distribution):
         return (self.shape, self.scale_minutes, 0.0)
 
 
-@distribution("weibull", 4, (Parameter("shape", "shape k (a number, no unit)", unit="number"),
-                             Parameter("scale", "scale, a duration")),
-              build=lambda shape, scale: Weibull(shape, scale),
-              summary=": shape is a plain number, scale a duration",
-              kernel="p0 = shape k, p1 = scale lambda")
+@distribution(
+    "weibull",
+    4,
+    (
+        Parameter("shape", "shape k (a number, no unit)", unit="number"),
+        Parameter("scale", "scale, a duration"),
+    ),
+    build=lambda shape, scale: Weibull(shape, scale),
+    summary=": shape is a plain number, scale a duration",
+    kernel="p0 = shape k, p1 = scale lambda",
+)
 @dataclass(frozen=True)
 class Weibull(Distribution):
     shape: float
@@ -271,10 +296,14 @@ class Weibull(Distribution):
         return (self.shape, self.scale_minutes, 0.0)
 
 
-@distribution("triangular", 5,
-              (_LOW, Parameter("mode", "most likely duration", positive=False), _HIGH),
-              build=lambda low, mode, high: Triangular(low, mode, high), summary="",
-              kernel="p0 = low, p1 = mode, p2 = high")
+@distribution(
+    "triangular",
+    5,
+    (_LOW, Parameter("mode", "most likely duration", positive=False), _HIGH),
+    build=lambda low, mode, high: Triangular(low, mode, high),
+    summary="",
+    kernel="p0 = low, p1 = mode, p2 = high",
+)
 @dataclass(frozen=True)
 class Triangular(Distribution):
     low: float
@@ -284,9 +313,12 @@ class Triangular(Distribution):
     def __post_init__(self) -> None:
         _positive("triangular.low", self.low, allow_zero=True)
         if not (self.low <= self.mode <= self.high and self.low < self.high):
-            raise ModelError("triangular", f"needs low <= mode <= high and low < high, got low "
-                                           f"{_g(self.low)}, mode {_g(self.mode)}, high "
-                                           f"{_g(self.high)} minutes")
+            raise ModelError(
+                "triangular",
+                f"needs low <= mode <= high and low < high, got low "
+                f"{_g(self.low)}, mode {_g(self.mode)}, high "
+                f"{_g(self.high)} minutes",
+            )
 
     @property
     def mean(self) -> float:
@@ -301,8 +333,14 @@ class Triangular(Distribution):
         return (self.low, self.mode, self.high)
 
 
-@distribution("uniform", 6, (_LOW, _HIGH), build=lambda low, high: Uniform(low, high),
-              summary="", kernel="p0 = low, p1 = high")
+@distribution(
+    "uniform",
+    6,
+    (_LOW, _HIGH),
+    build=lambda low, high: Uniform(low, high),
+    summary="",
+    kernel="p0 = low, p1 = high",
+)
 @dataclass(frozen=True)
 class Uniform(Distribution):
     low: float
@@ -311,8 +349,9 @@ class Uniform(Distribution):
     def __post_init__(self) -> None:
         _positive("uniform.low", self.low, allow_zero=True)
         if not self.high > self.low:
-            raise ModelError("uniform", f"needs high > low, got low {_g(self.low)} and high "
-                                        f"{_g(self.high)} minutes")
+            raise ModelError(
+                "uniform", f"needs high > low, got low {_g(self.low)} and high {_g(self.high)} minutes"
+            )
 
     @property
     def mean(self) -> float:
@@ -326,9 +365,14 @@ class Uniform(Distribution):
         return (self.low, self.high, 0.0)
 
 
-@distribution("fixed", 7, (Parameter("value", "the duration", positive=False),),
-              build=lambda value: Fixed(value),
-              summary=" (also written as a plain duration, ``'30min'``)", kernel="p0 = value")
+@distribution(
+    "fixed",
+    7,
+    (Parameter("value", "the duration", positive=False),),
+    build=lambda value: Fixed(value),
+    summary=" (also written as a plain duration, ``'30min'``)",
+    kernel="p0 = value",
+)
 @dataclass(frozen=True)
 class Fixed(Distribution):
     value: float
@@ -348,11 +392,14 @@ class Fixed(Distribution):
         return (self.value, 0.0, 0.0)
 
 
-@distribution("empirical", 8,
-              (Parameter("values", "observed durations", positive=False, many=True),),
-              build=lambda values: Empirical(tuple(values)),
-              summary=": resamples the observed durations",
-              kernel="p0 = offset into CompiledModel.empirical_values, p1 = count")
+@distribution(
+    "empirical",
+    8,
+    (Parameter("values", "observed durations", positive=False, many=True),),
+    build=lambda values: Empirical(tuple(values)),
+    summary=": resamples the observed durations",
+    kernel="p0 = offset into CompiledModel.empirical_values, p1 = count",
+)
 @dataclass(frozen=True)
 class Empirical(Distribution):
     """Resamples observed durations (minutes) with equal probability."""
@@ -424,9 +471,14 @@ def _cut_moments(mu: float, sigma: float, a: float, b: float) -> tuple[float, fl
     return mu + sigma * lam, sigma * sigma * max(1.0 + (a * pa - bpb) / z - lam * lam, 0.0)
 
 
-@distribution("normal", 9, (_MEAN, _SD), build=lambda mean, sd: Normal(mean, sd),
-              summary=": normal, needs mean >= 3 sd; the <= 0.135 % below 0 is cut off",
-              kernel="p0 = mean, p1 = sd, p2 = Phi(-mean / sd) (the part below 0, cut off)")
+@distribution(
+    "normal",
+    9,
+    (_MEAN, _SD),
+    build=lambda mean, sd: Normal(mean, sd),
+    summary=": normal, needs mean >= 3 sd; the <= 0.135 % below 0 is cut off",
+    kernel="p0 = mean, p1 = sd, p2 = Phi(-mean / sd) (the part below 0, cut off)",
+)
 @dataclass(frozen=True)
 class Normal(Distribution):
     """A normal duration (minutes) of this mean and standard deviation, never negative.
@@ -446,37 +498,46 @@ class Normal(Distribution):
         _positive("normal.mean", self.mean_minutes)
         _positive("normal.sd", self.sd_minutes)
         if self.mean_minutes < NORMAL_MIN_MEAN_SDS * self.sd_minutes:
-            raise ModelError("normal", f"needs mean >= 3 sd, else more than 0.135% of it is below "
-                                       f"0, got mean {_g(self.mean_minutes)} and sd "
-                                       f"{_g(self.sd_minutes)} minutes: use truncated_normal, "
-                                       f"lognormal or gamma")
+            raise ModelError(
+                "normal",
+                f"needs mean >= 3 sd, else more than 0.135% of it is below "
+                f"0, got mean {_g(self.mean_minutes)} and sd "
+                f"{_g(self.sd_minutes)} minutes: use truncated_normal, "
+                f"lognormal or gamma",
+            )
 
     @property
     def mean(self) -> float:
-        return _cut_moments(self.mean_minutes, self.sd_minutes, -self.mean_minutes / self.sd_minutes,
-                            math.inf)[0]
+        return _cut_moments(
+            self.mean_minutes, self.sd_minutes, -self.mean_minutes / self.sd_minutes, math.inf
+        )[0]
 
     @property
     def variance(self) -> float:
-        return _cut_moments(self.mean_minutes, self.sd_minutes, -self.mean_minutes / self.sd_minutes,
-                            math.inf)[1]
+        return _cut_moments(
+            self.mean_minutes, self.sd_minutes, -self.mean_minutes / self.sd_minutes, math.inf
+        )[1]
 
     def params(self) -> tuple[float, float, float]:
         return (self.mean_minutes, self.sd_minutes, normal_cdf(-self.mean_minutes / self.sd_minutes))
 
 
-@distribution("truncated_normal", 10,
-              (Parameter("mean", "mean of the normal before truncation", positive=False),
-               Parameter("sd", "standard deviation of the normal before truncation"),
-               Parameter("low", "shortest duration (default 0min)", positive=False,
-                         optional=True, default=0.0),
-               Parameter("high", "longest duration (default none: no upper bound)",
-                         positive=False, optional=True)),
-              build=lambda mean, sd, low=0.0, high=None: TruncatedNormal(
-                  mean, sd, low, math.inf if high is None else high),
-              summary=": the normal of this mean and sd restricted to [low, high]",
-              kernel="p0 = offset into CompiledModel.empirical_values of (sign, c_lo, c_hi), "
-                     "p1 = mean, p2 = sd (before truncation)")
+@distribution(
+    "truncated_normal",
+    10,
+    (
+        Parameter("mean", "mean of the normal before truncation", positive=False),
+        Parameter("sd", "standard deviation of the normal before truncation"),
+        Parameter("low", "shortest duration (default 0min)", positive=False, optional=True, default=0.0),
+        Parameter("high", "longest duration (default none: no upper bound)", positive=False, optional=True),
+    ),
+    build=lambda mean, sd, low=0.0, high=None: TruncatedNormal(
+        mean, sd, low, math.inf if high is None else high
+    ),
+    summary=": the normal of this mean and sd restricted to [low, high]",
+    kernel="p0 = offset into CompiledModel.empirical_values of (sign, c_lo, c_hi), "
+    "p1 = mean, p2 = sd (before truncation)",
+)
 @dataclass(frozen=True)
 class TruncatedNormal(Distribution):
     """The normal of mean ``mean_minutes`` and standard deviation ``sd_minutes`` restricted to
@@ -495,19 +556,26 @@ class TruncatedNormal(Distribution):
         _positive("truncated_normal.sd", self.sd_minutes)
         _positive("truncated_normal.low", self.low, allow_zero=True)
         if not self.high > self.low:
-            raise ModelError("truncated_normal", f"needs high > low, got low {_g(self.low)} and "
-                                                 f"high {_g(self.high)} minutes")
+            raise ModelError(
+                "truncated_normal",
+                f"needs high > low, got low {_g(self.low)} and high {_g(self.high)} minutes",
+            )
         _, lo, hi = _cut(*self._bounds())
         if not hi - lo >= _MIN_MASS:
-            raise ModelError("truncated_normal", f"low {_g(self.low)} to high {_g(self.high)} "
-                                                 f"minutes holds less than {_MIN_MASS:g} of the "
-                                                 f"normal of mean {_g(self.mean_minutes)} and "
-                                                 f"sd {_g(self.sd_minutes)}")
+            raise ModelError(
+                "truncated_normal",
+                f"low {_g(self.low)} to high {_g(self.high)} "
+                f"minutes holds less than {_MIN_MASS:g} of the "
+                f"normal of mean {_g(self.mean_minutes)} and "
+                f"sd {_g(self.sd_minutes)}",
+            )
 
     def _bounds(self) -> tuple[float, float]:
         """The interval in standard units: ((low - mean) / sd, (high - mean) / sd)."""
-        return ((self.low - self.mean_minutes) / self.sd_minutes,
-                (self.high - self.mean_minutes) / self.sd_minutes)
+        return (
+            (self.low - self.mean_minutes) / self.sd_minutes,
+            (self.high - self.mean_minutes) / self.sd_minutes,
+        )
 
     @property
     def mean(self) -> float:
@@ -525,8 +593,7 @@ class TruncatedNormal(Distribution):
         return np.asarray(_cut(*self._bounds()), dtype=np.float64)
 
 
-DIST_NAMES: dict[int, str] = {E.DIST_NONE: "none",
-                              **{k.code: k.name for k in DISTRIBUTIONS.values()}}
+DIST_NAMES: dict[int, str] = {E.DIST_NONE: "none", **{k.code: k.name for k in DISTRIBUTIONS.values()}}
 """Code -> name of every distribution code (``none``: no draw)."""
 
 # The codes sample_nb branches on (numba reads module-level ints as constants).
@@ -556,37 +623,125 @@ def ndtri_nb(p: float) -> float:
     q = p - 0.5
     if abs(q) <= 0.425:
         r = 0.180625 - q * q
-        num = (((((((2509.0809287301226727 * r + 33430.575583588128105) * r
-                    + 67265.770927008700853) * r + 45921.953931549871457) * r
-                  + 13731.693765509461125) * r + 1971.5909503065514427) * r
-                + 133.14166789178437745) * r + 3.387132872796366608)
-        den = (((((((5226.495278852545925 * r + 28729.085735721942674) * r
-                    + 39307.89580009271061) * r + 21213.794301586595867) * r
-                  + 5394.1960214247511077) * r + 687.1870074920579083) * r
-                + 42.313330701600911252) * r + 1.0)
+        num = (
+            (
+                (
+                    (
+                        ((2509.0809287301226727 * r + 33430.575583588128105) * r + 67265.770927008700853) * r
+                        + 45921.953931549871457
+                    )
+                    * r
+                    + 13731.693765509461125
+                )
+                * r
+                + 1971.5909503065514427
+            )
+            * r
+            + 133.14166789178437745
+        ) * r + 3.387132872796366608
+        den = (
+            (
+                (
+                    (
+                        ((5226.495278852545925 * r + 28729.085735721942674) * r + 39307.89580009271061) * r
+                        + 21213.794301586595867
+                    )
+                    * r
+                    + 5394.1960214247511077
+                )
+                * r
+                + 687.1870074920579083
+            )
+            * r
+            + 42.313330701600911252
+        ) * r + 1.0
         return q * num / den
     r = p if q < 0 else 1.0 - p
     r = math.sqrt(-math.log(r))
     if r <= 5.0:
         r -= 1.6
-        num = (((((((7.7454501427834140764e-4 * r + 0.0227238449892691845833) * r
-                    + 0.24178072517745061177) * r + 1.27045825245236838258) * r
-                  + 3.64784832476320460504) * r + 5.7694972214606914055) * r
-                + 4.6303378461565452959) * r + 1.42343711074968357734)
-        den = (((((((1.05075007164441684324e-9 * r + 5.475938084995344946e-4) * r
-                    + 0.0151986665636164571966) * r + 0.14810397642748007459) * r
-                  + 0.68976733498510000455) * r + 1.6763848301838038494) * r
-                + 2.05319162663775882187) * r + 1.0)
+        num = (
+            (
+                (
+                    (
+                        (
+                            (7.7454501427834140764e-4 * r + 0.0227238449892691845833) * r
+                            + 0.24178072517745061177
+                        )
+                        * r
+                        + 1.27045825245236838258
+                    )
+                    * r
+                    + 3.64784832476320460504
+                )
+                * r
+                + 5.7694972214606914055
+            )
+            * r
+            + 4.6303378461565452959
+        ) * r + 1.42343711074968357734
+        den = (
+            (
+                (
+                    (
+                        (
+                            (1.05075007164441684324e-9 * r + 5.475938084995344946e-4) * r
+                            + 0.0151986665636164571966
+                        )
+                        * r
+                        + 0.14810397642748007459
+                    )
+                    * r
+                    + 0.68976733498510000455
+                )
+                * r
+                + 1.6763848301838038494
+            )
+            * r
+            + 2.05319162663775882187
+        ) * r + 1.0
     else:
         r -= 5.0
-        num = (((((((2.01033439929228813265e-7 * r + 2.71155556874348757815e-5) * r
-                    + 0.0012426609473880784386) * r + 0.026532189526576123093) * r
-                  + 0.29656057182850489123) * r + 1.7848265399172913358) * r
-                + 5.4637849111641143699) * r + 6.6579046435011037772)
-        den = (((((((2.04426310338993978564e-15 * r + 1.4215117583164458887e-7) * r
-                    + 1.8463183175100546818e-5) * r + 7.868691311456132591e-4) * r
-                  + 0.0148753612908506148525) * r + 0.13692988092273580531) * r
-                + 0.59983220655588793769) * r + 1.0)
+        num = (
+            (
+                (
+                    (
+                        (
+                            (2.01033439929228813265e-7 * r + 2.71155556874348757815e-5) * r
+                            + 0.0012426609473880784386
+                        )
+                        * r
+                        + 0.026532189526576123093
+                    )
+                    * r
+                    + 0.29656057182850489123
+                )
+                * r
+                + 1.7848265399172913358
+            )
+            * r
+            + 5.4637849111641143699
+        ) * r + 6.6579046435011037772
+        den = (
+            (
+                (
+                    (
+                        (
+                            (2.04426310338993978564e-15 * r + 1.4215117583164458887e-7) * r
+                            + 1.8463183175100546818e-5
+                        )
+                        * r
+                        + 7.868691311456132591e-4
+                    )
+                    * r
+                    + 0.0148753612908506148525
+                )
+                * r
+                + 0.13692988092273580531
+            )
+            * r
+            + 0.59983220655588793769
+        ) * r + 1.0
     x = num / den
     return -x if q < 0 else x
 
@@ -622,8 +777,7 @@ def _triangular_nb(low: float, mode: float, high: float, u: float) -> float:
 
 
 @kernel_jit
-def _cut_normal_nb(mu: float, sigma: float, sign: float, c_lo: float, c_hi: float,
-                   u: float) -> float:
+def _cut_normal_nb(mu: float, sigma: float, sign: float, c_lo: float, c_hi: float, u: float) -> float:
     """normal(mu, sigma) restricted by (sign, c_lo, c_hi) (see ``_cut``), by inversion of u;
     never below 0."""
     v = c_lo + u * (c_hi - c_lo)
@@ -634,9 +788,7 @@ def _cut_normal_nb(mu: float, sigma: float, sign: float, c_lo: float, c_hi: floa
 
 
 @kernel_jit
-def sample_nb(
-    kind: int, p0: float, p1: float, p2: float, empirical: np.ndarray, key: np.uint64
-) -> float:
+def sample_nb(kind: int, p0: float, p1: float, p2: float, empirical: np.ndarray, key: np.uint64) -> float:
     """One variate (minutes) of distribution ``kind`` with parameters (p0, p1, p2) from ``key``
     (the meaning of p0, p1, p2 per kind: ``DISTRIBUTIONS[name].kernel``)."""
     if kind == _EXPONENTIAL:
@@ -663,8 +815,7 @@ def sample_nb(
         return _cut_normal_nb(p0, p1, 1.0, p2, 1.0, uniform(key, 0))
     if kind == _TRUNCATED_NORMAL:
         k = int(p0)
-        return _cut_normal_nb(p1, p2, empirical[k], empirical[k + 1], empirical[k + 2],
-                              uniform(key, 0))
+        return _cut_normal_nb(p1, p2, empirical[k], empirical[k + 1], empirical[k + 2], uniform(key, 0))
     return math.inf  # DIST_NONE: never happens (e.g. a patient with no patience)
 
 
@@ -683,10 +834,12 @@ def check_pools(model: CompiledModel) -> None:
     ``model.empirical_values`` (its p0 must be a whole offset, its values inside the pool): the
     kernel reads the pool without bounds checks."""
     V = model.empirical_values.shape[0]
-    laws = {"service_dist": (model.service_dist, model.service_par),
-            "patience_dist": (model.patience_dist, model.patience_par),
-            "route_delay_dist": (model.route_delay_dist, model.route_delay_par),
-            "stream_first_dist": (model.stream_first_dist, model.stream_first_par)}
+    laws = {
+        "service_dist": (model.service_dist, model.service_par),
+        "patience_dist": (model.patience_dist, model.patience_par),
+        "route_delay_dist": (model.route_delay_dist, model.route_delay_par),
+        "stream_first_dist": (model.stream_first_dist, model.stream_first_par),
+    }
     for name, (dist, par) in laws.items():
         for kind in DISTRIBUTIONS.values():
             chosen = par[dist == kind.code]  # (n, 3)
@@ -694,7 +847,11 @@ def check_pools(model: CompiledModel) -> None:
             if count is None or not len(chosen):
                 continue
             offset = chosen[:, 0]
-            if not ((offset == np.floor(offset)) & (count == np.floor(count)) & (offset >= 0)
-                    & (count >= 1) & (offset + count <= V)).all():
+            if not (
+                (offset == np.floor(offset))
+                & (count == np.floor(count))
+                & (offset >= 0)
+                & (count >= 1)
+                & (offset + count <= V)
+            ).all():
                 raise ModelError(name, f"a {kind.name} law points outside empirical_values")
-

@@ -61,8 +61,11 @@ def draw(model: CompiledModel, seed: int, replication: int = 0) -> RunDraws:
         if model.stream_count[k] >= 0:  # a census: a fixed number of patients at one time
             t = np.full(int(model.stream_count[k]), float(model.stream_at[k]))
         else:
-            t = nhpp_times(model.stream_rate[k], model.horizon,
-                           seeds.generator(seed, replication, seeds.KIND_ARRIVAL_TIMES, key))
+            t = nhpp_times(
+                model.stream_rate[k],
+                model.horizon,
+                seeds.generator(seed, replication, seeds.KIND_ARRIVAL_TIMES, key),
+            )
         times.append(t)
     return _assemble(model, seed, replication, times, [None] * model.n_streams)
 
@@ -94,14 +97,20 @@ def draws_from_arrivals(
     def stream_index(where: str, stream: str | int) -> int:
         if isinstance(stream, str):
             if stream not in index_of:
-                raise ModelError(where, f"unknown arrival stream {stream!r}; known: "
-                                 f"{list(model.stream_names)}")
+                raise ModelError(
+                    where, f"unknown arrival stream {stream!r}; known: {list(model.stream_names)}"
+                )
             return index_of[stream]
-        if isinstance(stream, (int, np.integer)) and not isinstance(stream, bool) \
-                and 0 <= int(stream) < model.n_streams:
+        if (
+            isinstance(stream, (int, np.integer))
+            and not isinstance(stream, bool)
+            and 0 <= int(stream) < model.n_streams
+        ):
             return int(stream)
-        raise ModelError(where, f"must name an arrival stream or give its index (0..."
-                         f"{model.n_streams - 1}), got {stream!r}")
+        raise ModelError(
+            where,
+            f"must name an arrival stream or give its index (0...{model.n_streams - 1}), got {stream!r}",
+        )
 
     times: list[np.ndarray] = [np.zeros(0) for _ in range(model.n_streams)]
     given_groups: list[np.ndarray | None] = [None] * model.n_streams
@@ -114,8 +123,11 @@ def draws_from_arrivals(
         if not np.isfinite(t).all():
             raise ModelError(where, "arrival times must be finite")
         if t.size and (t[0] < 0 or t[-1] >= model.horizon):
-            raise ModelError(where, f"arrival times must be in [0, {model.horizon:g}) minutes "
-                             f"(the horizon), got {t.min():g} to {t.max():g}")
+            raise ModelError(
+                where,
+                f"arrival times must be in [0, {model.horizon:g}) minutes "
+                f"(the horizon), got {t.min():g} to {t.max():g}",
+            )
         if (np.diff(t) < 0).any():
             raise ModelError(where, "arrival times must be sorted (non-decreasing)")
         times[k] = t
@@ -124,8 +136,7 @@ def draws_from_arrivals(
         where = f"groups.{model.stream_names[k]}"
         g = np.asarray(values)
         if g.shape != times[k].shape:
-            raise ModelError(where, f"needs one group per arrival ({times[k].shape[0]}), "
-                             f"got shape {g.shape}")
+            raise ModelError(where, f"needs one group per arrival ({times[k].shape[0]}), got shape {g.shape}")
         if g.dtype.kind in "iu":
             if g.size and (g.min() < 0 or g.max() >= model.n_groups):
                 raise ModelError(where, f"group indices must be in 0...{model.n_groups - 1}")
@@ -139,8 +150,13 @@ def draws_from_arrivals(
     return _assemble(model, seed, replication, times, given_groups)
 
 
-def _assemble(model: CompiledModel, seed: int, replication: int, times: list[np.ndarray],
-              given_groups: list[np.ndarray | None]) -> RunDraws:
+def _assemble(
+    model: CompiledModel,
+    seed: int,
+    replication: int,
+    times: list[np.ndarray],
+    given_groups: list[np.ndarray | None],
+) -> RunDraws:
     """RunDraws from arrival times per stream (float64 (n_k,) minutes, sorted) and, per stream,
     the arrivals' groups (int32 (n_k,)) or None to draw them from the stream's probabilities."""
     streams, indices, groups = [], [], []
@@ -149,8 +165,9 @@ def _assemble(model: CompiledModel, seed: int, replication: int, times: list[np.
         if g is None:
             key = int(model.stream_keys[k])
             u = seeds.generator(seed, replication, seeds.KIND_ARRIVAL_GROUPS, key).random(t.shape[0])
-            g = np.minimum(np.searchsorted(model.stream_group_cum[k], u, side="right"),
-                           model.n_groups - 1).astype(np.int32)
+            g = np.minimum(
+                np.searchsorted(model.stream_group_cum[k], u, side="right"), model.n_groups - 1
+            ).astype(np.int32)
         streams.append(np.full(t.shape[0], k, dtype=np.int32))
         indices.append(np.arange(t.shape[0], dtype=np.int64))
         groups.append(g)

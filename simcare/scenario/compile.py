@@ -314,8 +314,11 @@ class _Compiler:
             trend = beds.length_of_stay_trend
             scale = None if trend is None else [trend.factor(day) for day in self.timeline.days()]
             net.add_service(
-                f"beds:{trust}", servers=self.roster(beds.beds, f"{path}.beds"), service_time=los,
-                blocks=True, time_scale=scale,
+                f"beds:{trust}",
+                servers=self.roster(beds.beds, f"{path}.beds"),
+                service_time=los,
+                blocks=True,
+                time_scale=scale,
             )
             shares = {k: float(v) for k, v in beds.pathway.items()}
             process = {k: self.law(v) for k, v in beds.discharge_process.items()}

@@ -35,8 +35,22 @@ from typing import Any, TypeGuard
 
 from simcare.scenario.units import HOURS_PER_YEAR, parse_duration, parse_per_capita_rate
 
-__all__ = ["Part", "PathError", "Wildcard", "apply_overrides", "diff", "format_path", "get",
-           "match", "merge", "parse_path", "scale", "scale_at", "set_value", "strip_nulls"]
+__all__ = [
+    "Part",
+    "PathError",
+    "Wildcard",
+    "apply_overrides",
+    "diff",
+    "format_path",
+    "get",
+    "match",
+    "merge",
+    "parse_path",
+    "scale",
+    "scale_at",
+    "set_value",
+    "strip_nulls",
+]
 
 
 class Wildcard(enum.Enum):
@@ -58,7 +72,7 @@ class PathError(ValueError):
 
 
 _TOKEN = re.compile(r'\.?(?:"([^"]+)"|([^.\[\]"]+))|\[(\d+|\*)\]')
-_NEEDS_QUOTES = re.compile(r'[.\[\]]')
+_NEEDS_QUOTES = re.compile(r"[.\[\]]")
 
 
 def parse_path(path: str) -> tuple[Part, ...]:
@@ -71,8 +85,10 @@ def parse_path(path: str) -> tuple[Part, ...]:
     while pos < len(path):
         m = _TOKEN.match(path, pos)
         if m is None or m.end() == pos or (pos == 0 and path.startswith(".")):
-            raise PathError(f"malformed override path {path!r} at character {pos + 1} "
-                            "(write keys joined by '.', list items as [0])")
+            raise PathError(
+                f"malformed override path {path!r} at character {pos + 1} "
+                "(write keys joined by '.', list items as [0])"
+            )
         quoted, plain, index = m.groups()
         if index is not None:
             parts.append(Wildcard.ITEM if index == "*" else int(index))
@@ -180,7 +196,7 @@ def get(document: Mapping[str, Any], path: str | Sequence[Part]) -> Any:
         elif not isinstance(cur, Mapping):
             raise PathError(f"{text}: {where or 'the document'} is not a mapping")
         elif part not in cur:
-            raise PathError(f"{text}: {format_path(parts[:depth + 1])} is not in the scenario")
+            raise PathError(f"{text}: {format_path(parts[: depth + 1])} is not in the scenario")
         cur = cur[part]
     return cur
 
@@ -200,8 +216,7 @@ def set_value(document: dict[str, Any], path: str | Sequence[Part], value: Any) 
             if not isinstance(cur, list):
                 raise PathError(f"{text}: {format_path(parts[:depth]) or 'the document'} is not a list")
             if not 0 <= part < len(cur):
-                raise PathError(f"{text}: {format_path(parts[:depth])} has {_entries(len(cur))}, "
-                                f"no [{part}]")
+                raise PathError(f"{text}: {format_path(parts[:depth])} has {_entries(len(cur))}, no [{part}]")
             if not isinstance(cur[part], (dict, list)):
                 raise PathError(f"{text}: {where} is a value, not a mapping or list")
             cur = cur[part]
@@ -290,8 +305,9 @@ def scale_at(document: dict[str, Any], path: str | Sequence[Part], factor: float
 # --- merging ------------------------------------------------------------------------------------
 
 
-def _merge(base: dict[Any, Any], child: Mapping[Any, Any], loc: Concrete, replaced: set[Concrete]
-           ) -> dict[Any, Any]:
+def _merge(
+    base: dict[Any, Any], child: Mapping[Any, Any], loc: Concrete, replaced: set[Concrete]
+) -> dict[Any, Any]:
     out = dict(base)
     for key, value in child.items():
         here = (*loc, key)
@@ -308,16 +324,18 @@ def _merge(base: dict[Any, Any], child: Mapping[Any, Any], loc: Concrete, replac
     return out
 
 
-def merge(base: Mapping[Any, Any], child: Mapping[Any, Any],
-          replaced: set[Concrete] | None = None) -> dict[Any, Any]:
+def merge(
+    base: Mapping[Any, Any], child: Mapping[Any, Any], replaced: set[Concrete] | None = None
+) -> dict[Any, Any]:
     """``child`` merged over ``base`` as ``extends`` merges a file over the one it extends:
     mappings key by key, anything else (numbers, text, lists) replaced, a null removes the key.
     Neither input is changed (the result shares nothing with them).
 
     ``replaced``: if given, receives the concrete path of every value of ``base`` that ``child``
     replaced or removed (the loader forgets where those were written)."""
-    return _merge(copy.deepcopy(dict(base)), copy.deepcopy(dict(child)), (),
-                  set() if replaced is None else replaced)
+    return _merge(
+        copy.deepcopy(dict(base)), copy.deepcopy(dict(child)), (), set() if replaced is None else replaced
+    )
 
 
 def diff(base: Mapping[str, Any], changed: Mapping[str, Any]) -> dict[str, Any]:

@@ -27,8 +27,9 @@ class ScenarioError(SimcareError):
           run.end: must not be before run.start (2025-10-01), got 2025-09-01 (line 5)
     """
 
-    def __init__(self, file: str, problems: Sequence[tuple[str, str]],
-                 locations: Sequence[str] | None = None) -> None:
+    def __init__(
+        self, file: str, problems: Sequence[tuple[str, str]], locations: Sequence[str] | None = None
+    ) -> None:
         self.file = str(file)
         self.problems: list[tuple[str, str]] = [(str(p), str(m)) for p, m in problems]
         locs = list(locations) if locations is not None else []

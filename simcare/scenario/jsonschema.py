@@ -74,8 +74,7 @@ def scenario_json_schema() -> dict[str, Any]:
     required = schema.pop("required", [])
     schema["properties"]["extends"] = {
         "type": "string",
-        "description": "file this one extends (relative to this file); this file is "
-                       "deep-merged over it",
+        "description": "file this one extends (relative to this file); this file is deep-merged over it",
     }
     schema["if"] = {"required": ["extends"]}
     schema["then"] = {}

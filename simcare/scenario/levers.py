@@ -44,7 +44,8 @@ class IntegratedUrgentCare(_Lever):
 
     validated: Fraction = Field(description="share of ED and ambulance dispositions reviewed")
     downgraded: dict[str, Fraction] | None = Field(
-        default=None, description="outcome -> share of the reviewed sent elsewhere")
+        default=None, description="outcome -> share of the reviewed sent elsewhere"
+    )
     extra_clinicians: int = Field(default=0, ge=0, description="CAS clinicians added to every shift")
 
 
@@ -65,8 +66,9 @@ class HighIntensityUsers(_Lever):
     """Targeted support for high-intensity users or frailty cohorts reduces their demand."""
 
     reduction: Fraction = Field(description="fall in demand on the named channels")
-    channels: list[str] = Field(default_factory=lambda: ["ed_walk_in", "call_999"],
-                                description="demand channels affected")
+    channels: list[str] = Field(
+        default_factory=lambda: ["ed_walk_in", "call_999"], description="demand channels affected"
+    )
 
 
 class DischargeCapacity(_Lever):
@@ -238,8 +240,11 @@ def apply_levers(scenario: Scenario, file: str = "<scenario>") -> Scenario:
                 message = err["msg"]
                 if err["type"] == "extra_forbidden":
                     close = difflib.get_close_matches(str(err["loc"][-1]), list(model.model_fields), n=1)
-                    message = "unknown setting" + (f"; did you mean {close[0]!r}?" if close else
-                                                   f"; settings: {sorted(model.model_fields)}")
+                    message = "unknown setting" + (
+                        f"; did you mean {close[0]!r}?"
+                        if close
+                        else f"; settings: {sorted(model.model_fields)}"
+                    )
                 elif err["type"] == "missing":
                     message = "required setting is missing"
                 problems.append((f"levers.{name}" + (f".{path}" if path else ""), message))

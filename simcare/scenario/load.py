@@ -39,7 +39,6 @@ from simcare.scenario.validate import Where, validate_document
 __all__ = ["load_scenario", "load_scenario_data"]
 
 
-
 # --- YAML ---------------------------------------------------------------------------------------
 
 
@@ -50,15 +49,16 @@ class _Loader(yaml.SafeLoader):
         if isinstance(node, yaml.MappingNode):
             seen: dict[tuple[str, str], int] = {}
             for key_node, _ in node.value:
-                if key_node.tag == "tag:yaml.org,2002:merge" or not isinstance(
-                        key_node, yaml.ScalarNode):
+                if key_node.tag == "tag:yaml.org,2002:merge" or not isinstance(key_node, yaml.ScalarNode):
                     continue
                 ident = (key_node.tag, key_node.value)
                 if ident in seen:
                     raise yaml.constructor.ConstructorError(
-                        "while reading a mapping", node.start_mark,
-                        f"duplicate key '{key_node.value}' (first written at line "
-                        f"{seen[ident] + 1})", key_node.start_mark)
+                        "while reading a mapping",
+                        node.start_mark,
+                        f"duplicate key '{key_node.value}' (first written at line {seen[ident] + 1})",
+                        key_node.start_mark,
+                    )
                 seen[ident] = key_node.start_mark.line
         return super().construct_mapping(node, deep=deep)  # type: ignore[arg-type]
 
@@ -68,15 +68,19 @@ _Loader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag not in _PLAIN_TAGS]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
-_Loader.add_implicit_resolver("tag:yaml.org,2002:bool",
-                              re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
-_Loader.add_implicit_resolver("tag:yaml.org,2002:int",
-                              re.compile(r"^(?:[-+]?(?:0|[1-9][0-9_]*)|0x[0-9a-fA-F_]+)$"),
-                              list("-+0123456789"))
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:int",
+    re.compile(r"^(?:[-+]?(?:0|[1-9][0-9_]*)|0x[0-9a-fA-F_]+)$"),
+    list("-+0123456789"),
+)
 _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:float",
     re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)(?:[eE][-+]?[0-9]+)?$"),
-    list("-+0123456789."))
+    list("-+0123456789."),
+)
 
 
 def _construct_timestamp(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
@@ -153,8 +157,7 @@ def _read_yaml(path: Path, display: str) -> tuple[Any, dict[Loc, int]]:
 # --- extends and merging ------------------------------------------------------------------------
 
 
-def _resolve(path: Path, display: str, chain: list[tuple[Path, str]]
-             ) -> tuple[dict[Any, Any], Where]:
+def _resolve(path: Path, display: str, chain: list[tuple[Path, str]]) -> tuple[dict[Any, Any], Where]:
     real = path.resolve()
     for i, (seen, _) in enumerate(chain):
         if seen == real:
@@ -162,29 +165,52 @@ def _resolve(path: Path, display: str, chain: list[tuple[Path, str]]
             raise ScenarioError(chain[0][1], [("extends", f"circular extends: {cycle}")])
     data, lines = _read_yaml(path, display)
     if data is None:
-        raise ScenarioError(display, [("", "the file is empty: expected a mapping of sections "
-                                           "(name, run, localities, demand, ed, beds, ...)")])
+        raise ScenarioError(
+            display,
+            [
+                (
+                    "",
+                    "the file is empty: expected a mapping of sections "
+                    "(name, run, localities, demand, ed, beds, ...)",
+                )
+            ],
+        )
     if not isinstance(data, dict):
-        raise ScenarioError(display, [("", "expected a mapping of sections (name, run, "
-                                           f"localities, ...) at the top level, got {_show(data)}")])
+        raise ScenarioError(
+            display,
+            [
+                (
+                    "",
+                    "expected a mapping of sections (name, run, "
+                    f"localities, ...) at the top level, got {_show(data)}",
+                )
+            ],
+        )
     where: Where = {loc: (display, line) for loc, line in lines.items()}
     parent = data.pop("extends", None)
     if parent is None:
         return data, where
     if not isinstance(parent, str) or not parent.strip():
-        raise ScenarioError(display, [("extends", f"must be a file name, got {_show(parent)}")],
-                            [f"line {lines.get(('extends',), 0)}"])
+        raise ScenarioError(
+            display,
+            [("extends", f"must be a file name, got {_show(parent)}")],
+            [f"line {lines.get(('extends',), 0)}"],
+        )
     parent_path = path.parent / parent
     parent_display = os.path.normpath(os.path.join(os.path.dirname(display), parent))
     if not parent_path.is_file():
         what = "is a directory" if parent_path.is_dir() else "not found"
-        raise ScenarioError(display, [("extends", f"{parent_display}: {what}")],
-                            [f"line {lines.get(('extends',), 0)}"])
+        raise ScenarioError(
+            display, [("extends", f"{parent_display}: {what}")], [f"line {lines.get(('extends',), 0)}"]
+        )
     base, base_where = _resolve(parent_path, parent_display, [*chain, (real, display)])
     replaced: set[tuple[Any, ...]] = set()
     merged = merge(base, data, replaced)
-    kept = {loc: w for loc, w in base_where.items()
-            if not any(loc[:i] in replaced for i in range(1, len(loc) + 1))}
+    kept = {
+        loc: w
+        for loc, w in base_where.items()
+        if not any(loc[:i] in replaced for i in range(1, len(loc) + 1))
+    }
     kept.update(where)
     return merged, kept
 
@@ -195,9 +221,16 @@ def _load(path: str | os.PathLike[str]) -> tuple[dict[Any, Any], Where, str]:
         data, where = _resolve(Path(display), display, [])
         return strip_nulls(data), where, display
     except RecursionError:
-        raise ScenarioError(display, [("", "the document refers to itself (a YAML alias used "
-                                           "inside its own definition) or is nested too deeply")]
-                            ) from None
+        raise ScenarioError(
+            display,
+            [
+                (
+                    "",
+                    "the document refers to itself (a YAML alias used "
+                    "inside its own definition) or is nested too deeply",
+                )
+            ],
+        ) from None
 
 
 def load_scenario_data(path: str | os.PathLike[str]) -> dict[str, Any]:

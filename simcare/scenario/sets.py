@@ -23,8 +23,15 @@ from simcare.scenario.document import PathError, match, scale_at
 from simcare.scenario.errors import ScenarioError
 from simcare.scenario.schema import Loc, ParameterSetsSpec, Scenario
 
-__all__ = ["Multiplier", "apply_multipliers", "apply_parameter_set", "drawn_sets", "is_identity",
-           "path_problems", "set_for"]
+__all__ = [
+    "Multiplier",
+    "apply_multipliers",
+    "apply_parameter_set",
+    "drawn_sets",
+    "is_identity",
+    "path_problems",
+    "set_for",
+]
 
 
 class Multiplier(Protocol):
@@ -53,8 +60,10 @@ def drawn_sets(scenario: Scenario, asked: bool = False) -> int:
     spec = scenario.parameter_sets
     if spec is None:
         if asked:
-            raise ValueError("has no parameter_sets section to draw from (a fitted overlay "
-                             "such as calibration/fitted/bnssg_fitted.yaml holds one)")
+            raise ValueError(
+                "has no parameter_sets section to draw from (a fitted overlay "
+                "such as calibration/fitted/bnssg_fitted.yaml holds one)"
+            )
         return 0
     return len(spec.sets) if (spec.draw or asked) else 0
 
@@ -81,8 +90,9 @@ def path_problems(document: Mapping[str, Any], spec: ParameterSetsSpec) -> list[
     return out
 
 
-def apply_multipliers(document: Mapping[str, Any], parameters: Sequence[Multiplier],
-                      factors: Iterable[float]) -> dict[str, Any]:
+def apply_multipliers(
+    document: Mapping[str, Any], parameters: Sequence[Multiplier], factors: Iterable[float]
+) -> dict[str, Any]:
     """A copy of ``document`` with every value at each parameter's paths multiplied by its
     factor (``factors`` in ``parameters`` order, dimensionless; :func:`scale_at`).
 
@@ -98,8 +108,9 @@ def apply_multipliers(document: Mapping[str, Any], parameters: Sequence[Multipli
     return out
 
 
-def apply_parameter_set(document: Mapping[str, Any], spec: ParameterSetsSpec, index: int,
-                        source: str = "<scenario>") -> dict[str, Any]:
+def apply_parameter_set(
+    document: Mapping[str, Any], spec: ParameterSetsSpec, index: int, source: str = "<scenario>"
+) -> dict[str, Any]:
     """A copy of ``document`` with set ``index``'s multipliers applied at every parameter's
     paths (an unchanged copy when the set is all ones).
 
@@ -107,8 +118,7 @@ def apply_parameter_set(document: Mapping[str, Any], spec: ParameterSetsSpec, in
     out of range, a path matches nothing, or a value there cannot be scaled (e.g. a yes/no)."""
     n = len(spec.sets)
     if not 0 <= index < n:
-        raise ScenarioError(source, [("parameter_sets.sets", f"has {n} set{'s' * (n != 1)}: "
-                                                             f"no set {index}")])
+        raise ScenarioError(source, [("parameter_sets.sets", f"has {n} set{'s' * (n != 1)}: no set {index}")])
     row = spec.sets[index]
     if is_identity(row):
         return copy.deepcopy(dict(document))

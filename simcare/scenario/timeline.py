@@ -75,4 +75,3 @@ def weekly_from_shifts(
                     weekly[h] += value
                     covered[h] = True
     return [weekly[h] if covered[h] else default for h in range(HOURS_PER_WEEK)]
-

@@ -85,17 +85,27 @@ _NUMBER_PATTERN = r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?"
 
 
 def _string_schema(pattern: str, description: str, examples: list[str], kind: str) -> WithJsonSchema:
-    return WithJsonSchema({"type": "string", "pattern": pattern, "description": description,
-                           "examples": examples, "x-simcare-unit": kind})
+    return WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": pattern,
+            "description": description,
+            "examples": examples,
+            "x-simcare-unit": kind,
+        }
+    )
 
 
 Duration = Annotated[
     float,
     BeforeValidator(parse_duration),
     PlainSerializer(format_duration, return_type=str),
-    _string_schema(rf"^\s*{_NUMBER_PATTERN}\s*(s|min|h|d|w)\s*$",
-                   "duration with its unit: s, min, h, d or w (e.g. '90s', '8min', '4h', '2.5d')",
-                   ["8min", "4h", "2.5d"], "duration"),
+    _string_schema(
+        rf"^\s*{_NUMBER_PATTERN}\s*(s|min|h|d|w)\s*$",
+        "duration with its unit: s, min, h, d or w (e.g. '90s', '8min', '4h', '2.5d')",
+        ["8min", "4h", "2.5d"],
+        "duration",
+    ),
 ]
 """A duration: ``'8min'`` in the file, float minutes in Python."""
 
@@ -103,9 +113,12 @@ Rate = Annotated[
     float,
     BeforeValidator(parse_rate),
     PlainSerializer(format_rate, return_type=str),
-    _string_schema(rf"^\s*{_NUMBER_PATTERN}\s*/\s*(h|hour|d|day|w|week|year)\s*$",
-                   "rate with its unit: per h, day, week or year (e.g. '120/day', '5/h')",
-                   ["120/day", "5/h", "40000/year"], "rate"),
+    _string_schema(
+        rf"^\s*{_NUMBER_PATTERN}\s*/\s*(h|hour|d|day|w|week|year)\s*$",
+        "rate with its unit: per h, day, week or year (e.g. '120/day', '5/h')",
+        ["120/day", "5/h", "40000/year"],
+        "rate",
+    ),
 ]
 """A rate: ``'120/day'`` in the file, float events per hour in Python."""
 
@@ -116,39 +129,58 @@ PerCapitaRate = Annotated[
     _string_schema(
         rf"^\s*{_NUMBER_PATTERN}\s*/\s*{_NUMBER_PATTERN}\s*/\s*(h|hour|d|day|w|week|year)\s*$",
         "rate per head of population: events / population / time unit (e.g. '350/1000/year')",
-        ["350/1000/year", "2/1000/day"], "per-capita rate"),
+        ["350/1000/year", "2/1000/day"],
+        "per-capita rate",
+    ),
 ]
 """A rate per person: ``'350/1000/year'`` in the file, float events per person per hour."""
 
 Fraction = Annotated[
     float,
     BeforeValidator(parse_fraction),
-    WithJsonSchema({"anyOf": [{"type": "number", "minimum": 0, "maximum": 1},
-                              {"type": "string", "pattern": rf"^\s*{_NUMBER_PATTERN}\s*%\s*$"}],
-                    "description": "fraction: a number in [0, 1] or a percentage such as '30%'",
-                    "x-simcare-unit": "fraction"}),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0, "maximum": 1},
+                {"type": "string", "pattern": rf"^\s*{_NUMBER_PATTERN}\s*%\s*$"},
+            ],
+            "description": "fraction: a number in [0, 1] or a percentage such as '30%'",
+            "x-simcare-unit": "fraction",
+        }
+    ),
 ]
 """A fraction: ``0.3`` or ``'30%'``, float in [0, 1]."""
 
 SignedFraction = Annotated[
     float,
     BeforeValidator(parse_signed_fraction),
-    WithJsonSchema({"anyOf": [{"type": "number", "minimum": -1, "maximum": 1},
-                              {"type": "string", "pattern": rf"^\s*{_NUMBER_PATTERN}\s*%\s*$"}],
-                    "description": "fraction that may be negative: a number in [-1, 1] or a "
-                                   "percentage such as '2%'",
-                    "x-simcare-unit": "signed fraction"}),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": -1, "maximum": 1},
+                {"type": "string", "pattern": rf"^\s*{_NUMBER_PATTERN}\s*%\s*$"},
+            ],
+            "description": "fraction that may be negative: a number in [-1, 1] or a percentage such as '2%'",
+            "x-simcare-unit": "signed fraction",
+        }
+    ),
 ]
 """A fraction that may be negative (growth): ``0.02`` or ``'2%'``, float in [-1, 1]."""
 
 Level = Annotated[
     float,
     BeforeValidator(parse_level),
-    WithJsonSchema({"anyOf": [{"type": "number", "minimum": 0},
-                              {"type": "string", "pattern": rf"^\s*{_NUMBER_PATTERN}\s*%\s*$"}],
-                    "description": "threshold: a number >= 0 (patients waiting) or a "
-                                   "percentage (occupancy, e.g. '95%')",
-                    "x-simcare-unit": "level"}),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0},
+                {"type": "string", "pattern": rf"^\s*{_NUMBER_PATTERN}\s*%\s*$"},
+            ],
+            "description": "threshold: a number >= 0 (patients waiting) or a "
+            "percentage (occupancy, e.g. '95%')",
+            "x-simcare-unit": "level",
+        }
+    ),
 ]
 """An escalation threshold: a number >= 0 or a percentage."""
 
@@ -156,16 +188,20 @@ TimeOfDay = Annotated[
     int,
     BeforeValidator(parse_time_of_day),
     PlainSerializer(format_time_of_day, return_type=str),
-    _string_schema(r"^\s*([01]?\d|2[0-3]):[0-5]\d\s*$|^\s*24:00\s*$",
-                   "time of day \"HH:MM\", 24-hour clock (\"24:00\" allowed as an end)",
-                   ["08:00", "20:00", "24:00"], "time of day"),
+    _string_schema(
+        r"^\s*([01]?\d|2[0-3]):[0-5]\d\s*$|^\s*24:00\s*$",
+        'time of day "HH:MM", 24-hour clock ("24:00" allowed as an end)',
+        ["08:00", "20:00", "24:00"],
+        "time of day",
+    ),
 ]
 """A time of day: ``"08:00"`` in the file, int minutes after midnight (0..1440) in Python."""
 
 Date = Annotated[
     dt.date,
     BeforeValidator(parse_date),
-    WithJsonSchema({"type": "string", "format": "date", "description": "date YYYY-MM-DD",
-                    "x-simcare-unit": "date"}),
+    WithJsonSchema(
+        {"type": "string", "format": "date", "description": "date YYYY-MM-DD", "x-simcare-unit": "date"}
+    ),
 ]
 """A calendar date ``2025-10-01`` (datetime.date)."""

@@ -50,8 +50,13 @@ def scenario_hash(scenario: Scenario) -> str:
     same hash whatever units, key order or ``extends`` it was written with."""
     # a scenario without parameter sets hashes as it did before the section existed
     exclude = {"parameter_sets"} if scenario.parameter_sets is None else None
-    canonical = json.dumps(scenario.model_dump(mode="json", exclude=exclude), sort_keys=True,
-                           separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    canonical = json.dumps(
+        scenario.model_dump(mode="json", exclude=exclude),
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        allow_nan=False,
+    )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -89,12 +94,14 @@ def validate_document(data: Any, file: str, where: Where) -> Scenario:
     else:
         if scenario.parameter_sets is None:
             return scenario
-        found = [(_origin(loc, where), loc, msg)
-                 for loc, msg in path_problems(data, scenario.parameter_sets)]
+        found = [(_origin(loc, where), loc, msg) for loc, msg in path_problems(data, scenario.parameter_sets)]
         if not found:
             return scenario
-        raise ScenarioError(file, [(format_path(loc), msg) for _, loc, msg in found],
-                            [_describe(origin, file) for origin, _, _ in found])
+        raise ScenarioError(
+            file,
+            [(format_path(loc), msg) for _, loc, msg in found],
+            [_describe(origin, file) for origin, _, _ in found],
+        )
     problems: list[tuple[Loc, str]] = []
     for err in errors:
         problems.append(_problem(err, data))
@@ -105,10 +112,12 @@ def validate_document(data: Any, file: str, where: Where) -> Scenario:
     unique = list(dict.fromkeys(problems))
     found = [(_origin(loc, where), loc, msg) for loc, msg in unique]
     # in file order: this file first, line by line; then the files it extends
-    found.sort(key=lambda f: (f[0] is None, f[0] is not None and f[0][0] != file,
-                              f[0] or ("", 0)))
-    raise ScenarioError(file, [(format_path(loc), msg) for _, loc, msg in found],
-                        [_describe(origin, file) for origin, _, _ in found])
+    found.sort(key=lambda f: (f[0] is None, f[0] is not None and f[0][0] != file, f[0] or ("", 0)))
+    raise ScenarioError(
+        file,
+        [(format_path(loc), msg) for _, loc, msg in found],
+        [_describe(origin, file) for origin, _, _ in found],
+    )
 
 
 def _origin(loc: Loc, where: Where) -> tuple[str, int] | None:
@@ -154,8 +163,12 @@ def _clean_loc(raw: Loc, data: Any) -> Loc:
     out: list[str | int] = []
     cur = data
     for i, part in enumerate(raw):
-        if isinstance(cur, dict) and isinstance(part, int) and isinstance(cur.get("shifts"), list) \
-                and len(cur) == 1:  # opening hours written as {shifts: [...]}
+        if (
+            isinstance(cur, dict)
+            and isinstance(part, int)
+            and isinstance(cur.get("shifts"), list)
+            and len(cur) == 1
+        ):  # opening hours written as {shifts: [...]}
             out.append("shifts")
             cur = cur["shifts"]
         if isinstance(cur, dict):
@@ -222,11 +235,12 @@ def _message(err: Any, raw: Loc, on_key: bool, written: Any) -> str:
     if kind == "union_tag_invalid":
         tags = _quoted_choices(str(ctx.get("expected_tags", "")))
         tag = ctx.get("tag")
-        return (f"unknown distribution '{tag}'{_did_you_mean(tag, tags)} "
-                f"(one of: {', '.join(tags)})")
+        return f"unknown distribution '{tag}'{_did_you_mean(tag, tags)} (one of: {', '.join(tags)})"
     if kind == "union_tag_not_found":
-        return ("needs a 'dist' key: one of exponential, lognormal, gamma, weibull, triangular, "
-                "uniform, fixed, empirical")
+        return (
+            "needs a 'dist' key: one of exponential, lognormal, gamma, weibull, triangular, "
+            "uniform, fixed, empirical"
+        )
     if kind in ("int_type", "int_from_float", "int_parsing"):
         message = f"must be a whole number, got {got}"
     elif kind in ("float_type", "float_parsing", "finite_number"):
@@ -295,8 +309,11 @@ def _step(tp: Any, part: str | int) -> Any:
     if origin in (Union, types.UnionType):  # a distribution: the part is its tag
         for arm in get_args(tp):
             arm = _strip(arm)
-            if _is_model(arm) and "dist" in arm.model_fields \
-                    and part in get_args(arm.model_fields["dist"].annotation):
+            if (
+                _is_model(arm)
+                and "dist" in arm.model_fields
+                and part in get_args(arm.model_fields["dist"].annotation)
+            ):
                 return arm
     return None
 

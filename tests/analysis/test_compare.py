@@ -12,8 +12,18 @@ from simcare.errors import SimcareError
 
 
 def tidy(scenario: str, values: list[float], kpi: str = "ae_within_4h", seed: int = 2025) -> pd.DataFrame:
-    return pd.DataFrame({"scenario": scenario, "replication": range(len(values)), "kpi": kpi, "group": "ICB",
-                         "period": "run", "value": values, "unit": "%", "seed": seed})
+    return pd.DataFrame(
+        {
+            "scenario": scenario,
+            "replication": range(len(values)),
+            "kpi": kpi,
+            "group": "ICB",
+            "period": "run",
+            "value": values,
+            "unit": "%",
+            "seed": seed,
+        }
+    )
 
 
 def test_identical_scenario_gives_exactly_zero() -> None:
@@ -31,8 +41,9 @@ def test_known_difference_and_paired_t_interval() -> None:
     rng = np.random.default_rng(np.random.SeedSequence(4202))
     base = rng.normal(70, 10, 10)
     e = rng.normal(0, 0.5, 10)
-    d = paired_differences(pd.concat([tidy("base", list(base)), tidy("other", list(base + 3 + e))]),
-                           "base").iloc[0]
+    d = paired_differences(
+        pd.concat([tidy("base", list(base)), tidy("other", list(base + 3 + e))]), "base"
+    ).iloc[0]
     diffs = (base + 3 + e) - base
     low, high = stats.t.interval(0.95, 9, loc=diffs.mean(), scale=stats.sem(diffs))
     assert d["difference"] == pytest.approx(diffs.mean(), rel=1e-12)

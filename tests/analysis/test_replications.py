@@ -16,16 +16,20 @@ from simcare.errors import SimcareError
 
 
 def tidy(values: dict[tuple[str, str], list[float]]) -> pd.DataFrame:
-    rows = [{"scenario": s, "replication": r, "kpi": k, "group": "ICB", "period": "run", "value": v,
-             "unit": "%"} for (s, k), vs in values.items() for r, v in enumerate(vs)]
+    rows = [
+        {"scenario": s, "replication": r, "kpi": k, "group": "ICB", "period": "run", "value": v, "unit": "%"}
+        for (s, k), vs in values.items()
+        for r, v in enumerate(vs)
+    ]
     return pd.DataFrame(rows)
 
 
 def test_half_widths_match_scipy_t_interval() -> None:
     rng = np.random.default_rng(np.random.SeedSequence(4101))
     a, b = rng.normal(70, 3, 7), rng.normal(95, 0.5, 12)
-    ci = replication_intervals(tidy({("base", "ae_within_4h"): list(a), ("base", "ga_occupancy"): list(b)}),
-                               level=0.95).set_index("kpi")
+    ci = replication_intervals(
+        tidy({("base", "ae_within_4h"): list(a), ("base", "ga_occupancy"): list(b)}), level=0.95
+    ).set_index("kpi")
     for kpi, x in (("ae_within_4h", a), ("ga_occupancy", b)):
         low, high = stats.t.interval(0.95, len(x) - 1, loc=x.mean(), scale=stats.sem(x))
         assert ci.loc[kpi, "n"] == len(x)

@@ -33,7 +33,7 @@ def test_noisy_step_transient() -> None:
         rng = np.random.default_rng(np.random.SeedSequence([4103, i]))
         x = np.concatenate([20 + rng.normal(size=30), rng.normal(size=270)])
         m = mser(x)
-        kept = x[m.truncation:]
+        kept = x[m.truncation :]
         bound = stats.t.ppf(0.9995, kept.size - 1) / np.sqrt(kept.size)
         assert m.truncation >= 30, (i, m.truncation)
         assert abs(kept.mean()) <= bound, (i, m.truncation)
@@ -63,10 +63,30 @@ def test_warmup_table_judges_the_configured_warm_up() -> None:
     rows = []
     for scenario in ("long", "short"):
         for r in range(2):
-            rows.append(pd.DataFrame({"scenario": scenario, "replication": r, "series": "nctr", "day": days,
-                                      "date": [f"d{d}" for d in days], "value": ramp + r}))
-    rows.append(pd.DataFrame({"scenario": "trend", "replication": 0, "series": "nctr", "day": days,
-                              "date": [f"d{d}" for d in days], "value": days * 1.0}))
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "scenario": scenario,
+                        "replication": r,
+                        "series": "nctr",
+                        "day": days,
+                        "date": [f"d{d}" for d in days],
+                        "value": ramp + r,
+                    }
+                )
+            )
+    rows.append(
+        pd.DataFrame(
+            {
+                "scenario": "trend",
+                "replication": 0,
+                "series": "nctr",
+                "day": days,
+                "date": [f"d{d}" for d in days],
+                "value": days * 1.0,
+            }
+        )
+    )
     t = warmup_table(pd.concat(rows), {"long": 40, "short": 10, "trend": 40}).set_index("scenario")
     assert t.loc["long", "mser5_days"] == 30 and bool(t.loc["long", "enough"])
     assert t.loc["short", "mser5_days"] == 30 and not t.loc["short", "enough"]

@@ -101,8 +101,11 @@ def test_tasks_in_flight_are_bounded(kind: str, request: pytest.FixtureRequest) 
     """Memory stays flat with the number of items: a backend reads an item only when it has room
     for it (at most 3 per worker ahead of the results it has yielded)."""
     items = _Watched(float(i) for i in range(40))
-    backend: Backend = (request.getfixturevalue("dask_backend") if kind == "dask"
-                        else make_backend(workers=1 if kind == "in_process" else 2))
+    backend: Backend = (
+        request.getfixturevalue("dask_backend")
+        if kind == "dask"
+        else make_backend(workers=1 if kind == "in_process" else 2)
+    )
     try:
         yielded = 0
         for _ in backend.map(math.sqrt, items):

@@ -22,18 +22,27 @@ def test_batch_then_status(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert out.startswith(f"{store}: batch 'small', 4 tasks: 4 done, 0 failed, 0 not run")
 
 
-@pytest.mark.parametrize(("argv", "message"), [
-    (["batch"], "batch needs a PLAN file and --out STORE"),
-    (["batch", "--status", "nowhere"], "nowhere does not exist"),
-    (["batch", "plan.yaml", "--status", "x"], "either a PLAN to run or --status STORE"),
-    (["batch", "missing.yaml", "--out", "s"], "missing.yaml: 1 problem:\n  file not found"),
-    (["batch", "p.yaml", "--out", "s", "--scheduler", "tcp://h:1", "--workers", "2"],
-     "--workers is for local runs"),
-    (["batch", "p.yaml", "--out", "s", "--workers", "0"], "--workers must be at least 1"),
-])
-def test_bad_input_is_one_clear_error(argv: list[str], message: str, tmp_path: Path,
-                                      monkeypatch: pytest.MonkeyPatch,
-                                      capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["batch"], "batch needs a PLAN file and --out STORE"),
+        (["batch", "--status", "nowhere"], "nowhere does not exist"),
+        (["batch", "plan.yaml", "--status", "x"], "either a PLAN to run or --status STORE"),
+        (["batch", "missing.yaml", "--out", "s"], "missing.yaml: 1 problem:\n  file not found"),
+        (
+            ["batch", "p.yaml", "--out", "s", "--scheduler", "tcp://h:1", "--workers", "2"],
+            "--workers is for local runs",
+        ),
+        (["batch", "p.yaml", "--out", "s", "--workers", "0"], "--workers must be at least 1"),
+    ],
+)
+def test_bad_input_is_one_clear_error(
+    argv: list[str],
+    message: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "p.yaml").write_text(f"scenarios: [{DATA / 'short.yaml'}]\n")
     assert main(argv) == 2

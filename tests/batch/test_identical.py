@@ -24,8 +24,10 @@ def test_same_bytes_on_every_backend(tmp_path: Path, dask_backend: DaskBackend) 
     finally:
         pool.close()
     run_batch(plan, stores["dask"], dask_backend)
-    workers = {name: {json.loads(line)["worker"] for line in (path / "manifest.jsonl").open()}
-               for name, path in stores.items()}
+    workers = {
+        name: {json.loads(line)["worker"] for line in (path / "manifest.jsonl").open()}
+        for name, path in stores.items()
+    }
     assert len(workers["in_process"]) == 1 and workers["pool"].isdisjoint(workers["in_process"])
 
     def files(store: Path) -> dict[str, bytes]:
@@ -34,8 +36,10 @@ def test_same_bytes_on_every_backend(tmp_path: Path, dask_backend: DaskBackend) 
     reference = files(stores["in_process"])
     assert len(reference) == 4
     table = load_store(stores["in_process"])
-    by_variant = [t.drop(columns=["scenario", "scenario_hash"]).reset_index(drop=True)
-                  for _, t in table.groupby("scenario")]
+    by_variant = [
+        t.drop(columns=["scenario", "scenario_hash"]).reset_index(drop=True)
+        for _, t in table.groupby("scenario")
+    ]
     assert not by_variant[0].equals(by_variant[1])  # the variants differ, so a mix-up would show
     tables = {name: load_store(path).to_csv(index=False).encode() for name, path in stores.items()}
     for name in ("pool", "dask"):

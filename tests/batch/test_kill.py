@@ -30,12 +30,16 @@ def _command(plan: Path, store: Path) -> list[str]:
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL (POSIX)")
 def test_resume_after_sigkill(tmp_path: Path) -> None:
     plan_file = tmp_path / "plan.yaml"
-    plan_file.write_text(f"name: killed\nseed: 8\nreplications: 3\nscenarios: [{DATA / 'short.yaml'}]\n"
-                         "grid:\n  calendar.growth: [0%, 3%, 6%]\n", encoding="utf-8")
+    plan_file.write_text(
+        f"name: killed\nseed: 8\nreplications: 3\nscenarios: [{DATA / 'short.yaml'}]\n"
+        "grid:\n  calendar.growth: [0%, 3%, 6%]\n",
+        encoding="utf-8",
+    )
     store = tmp_path / "store"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(_command(plan_file, store), cwd=tmp_path, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        _command(plan_file, store), cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     kpis = store / "kpis"
     deadline = time.monotonic() + 240
     try:
@@ -53,8 +57,15 @@ def test_resume_after_sigkill(tmp_path: Path) -> None:
     before = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in kpis.glob("*.parquet")}
     assert 2 <= len(before) < 9
 
-    resumed = subprocess.run(_command(plan_file, store), cwd=tmp_path, env=env, capture_output=True,
-                             text=True, timeout=240, check=False)
+    resumed = subprocess.run(
+        _command(plan_file, store),
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
     assert resumed.returncode == 0, resumed.stderr
     assert f"{len(before)} already in the store" in resumed.stdout, (sorted(before), resumed.stdout)
     assert "9 tasks: 9 done, 0 failed, 0 not run" in resumed.stdout, resumed.stdout
@@ -70,5 +81,6 @@ def test_resume_after_sigkill(tmp_path: Path) -> None:
     reference = tmp_path / "reference"
     run_batch(load_plan(plan_file), reference)
     assert load_store(store).equals(load_store(reference))
-    assert {p.name: p.read_bytes() for p in kpis.glob("*.parquet")} == \
-        {p.name: p.read_bytes() for p in (reference / "kpis").glob("*.parquet")}
+    assert {p.name: p.read_bytes() for p in kpis.glob("*.parquet")} == {
+        p.name: p.read_bytes() for p in (reference / "kpis").glob("*.parquet")
+    }

@@ -59,7 +59,8 @@ def test_run_then_resume_runs_nothing_twice(plan: Plan, tmp_path: Path) -> None:
 
 
 def test_a_failing_replication_is_recorded_and_the_batch_carries_on(
-        plan: Plan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    plan: Plan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     real = P.run
 
     def flaky(model, seed, replication, engine):  # type: ignore[no-untyped-def]
@@ -73,8 +74,11 @@ def test_a_failing_replication_is_recorded_and_the_batch_carries_on(
     assert (outcome.ran, outcome.failed) == (4, 2)
     status = outcome.status
     assert (status.ok, status.failed, status.pending) == (2, 2, 0)
-    assert status.errors[0] == ("p00000-r0001", plan.variants[0].label,
-                                "EngineError: deadlock at ed:bri after 3 days")
+    assert status.errors[0] == (
+        "p00000-r0001",
+        plan.variants[0].label,
+        "EngineError: deadlock at ed:bri after 3 days",
+    )
     assert "failed p00000-r0001" in status.text()
     assert sorted(set(load_store(store)["replication"])) == [0]
     # failures stay failures unless asked to retry
@@ -91,8 +95,11 @@ def test_a_store_of_another_plan_is_refused(plan: Plan, tmp_path: Path) -> None:
     text = PLAN.read_text().replace("seed: 5", "seed: 6")
     changed = tmp_path / "changed.yaml"
     changed.write_text(text.replace("short.yaml", str(DATA / "short.yaml")))
-    with pytest.raises(StoreError, match=r"holds the results of a different plan .*task p00000-r0000 "
-                                         r"\(batch_test_short.*\): seed 5 in the store, 6 in this plan"):
+    with pytest.raises(
+        StoreError,
+        match=r"holds the results of a different plan .*task p00000-r0000 "
+        r"\(batch_test_short.*\): seed 5 in the store, 6 in this plan",
+    ):
         run_batch(load_plan(changed), store)
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "notes.txt").write_text("x")

@@ -27,8 +27,7 @@ def test_run_replication_is_the_plain_run_with_provenance() -> None:
     assert list(table.columns) == [*PROVENANCE_COLUMNS, *KPI_COLUMNS]
     cs = compile_scenario(load_scenario(SHORT), str(SHORT))
     direct = uec_measures(run(cs.model, seed=9, replication=1), cs)
-    pd.testing.assert_frame_equal(table[list(KPI_COLUMNS)], direct[list(KPI_COLUMNS)],
-                                  check_dtype=False)
+    pd.testing.assert_frame_equal(table[list(KPI_COLUMNS)], direct[list(KPI_COLUMNS)], check_dtype=False)
     assert set(table["scenario"]) == {"batch_test_short"} and set(table["replication"]) == {1}
     assert set(table["seed"]) == {9} and set(table["version"]) == {__version__}
     assert set(table["engine"]) == {"numba"}
@@ -39,8 +38,10 @@ def test_overrides_change_the_run_and_its_hash() -> None:
     base = run_replication(doc, seed=9, name="base")
     more = run_replication(doc, {"levers.acute_capacity.beds": {"rvj": 200, "ra7": 200}}, seed=9, name="more")
     assert base["scenario_hash"].iloc[0] != more["scenario_hash"].iloc[0]
-    occ = {name: t[(t.kpi == "ga_occupancy") & (t.period == "run")]["value"].mean()
-           for name, t in (("base", base), ("more", more))}
+    occ = {
+        name: t[(t.kpi == "ga_occupancy") & (t.period == "run")]["value"].mean()
+        for name, t in (("base", base), ("more", more))
+    }
     assert occ["more"] < occ["base"]  # 400 more beds, same demand and random numbers
 
 
@@ -56,8 +57,16 @@ def test_compiled_once_per_scenario_per_process(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(P, "_CACHE", type(P._CACHE)())
     doc = load_scenario_data(SHORT)
     sc, digest = prepare(doc, {"calendar.growth": "1%"}, "short")
-    task = Task(key="p00000-r0000", scenario="s", document=doc, source="short",
-                overrides={"calendar.growth": "1%"}, scenario_hash=digest, replication=0, seed=1)
+    task = Task(
+        key="p00000-r0000",
+        scenario="s",
+        document=doc,
+        source="short",
+        overrides={"calendar.growth": "1%"},
+        scenario_hash=digest,
+        replication=0,
+        seed=1,
+    )
     first = run_task(task)
     second = run_task(dataclasses.replace(task, key="p00000-r0001", replication=1))
     assert calls == ["short"]
@@ -70,8 +79,16 @@ def test_compiled_once_per_scenario_per_process(monkeypatch: pytest.MonkeyPatch)
 
 def test_task_refuses_a_scenario_that_changed() -> None:
     doc = load_scenario_data(SHORT)
-    task = Task(key="p00000-r0000", scenario="s", document=doc, source="short.yaml", overrides={},
-                scenario_hash="0" * 64, replication=0, seed=1)
+    task = Task(
+        key="p00000-r0000",
+        scenario="s",
+        document=doc,
+        source="short.yaml",
+        overrides={},
+        scenario_hash="0" * 64,
+        replication=0,
+        seed=1,
+    )
     with pytest.raises(ScenarioError, match="the scenario of task p00000-r0000 changed"):
         run_task(task)
 

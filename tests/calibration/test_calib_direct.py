@@ -79,8 +79,9 @@ def test_recent_growth_follows_the_last_months_not_the_whole_window() -> None:
     months = pd.date_range("2022-04-01", "2024-11-01", freq="MS")
     years = (months - months[0]).days.to_numpy() / 365.25
     knot = years[14]
-    log_level = np.where(years <= knot, np.log(1.15) * years,
-                         np.log(1.15) * knot + np.log(1.04) * (years - knot))
+    log_level = np.where(
+        years <= knot, np.log(1.15) * years, np.log(1.15) * knot + np.log(1.04) * (years - knot)
+    )
     per_day = 1000.0 * np.exp(log_level) * factors[months.month - 1]
     series = pd.DataFrame({"month": months, "value": per_day * months.days_in_month.to_numpy()})
     keys = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]

@@ -37,9 +37,17 @@ STOCKS = {"ga_occupancy", "nctr"}
 def _target(name: str) -> Target:
     e = ERRORS["targets"][name]
     div = e["divide_by"]
-    return Target(e["measure"], e["org"], tuple(e["kpis"]), tuple(e["groups"]), 0.0, False,
-                  observed_scale=e["observed_scale"], per_day=e["per_day"],
-                  divide_by=None if div is None else (div[0], tuple(div[1])))
+    return Target(
+        e["measure"],
+        e["org"],
+        tuple(e["kpis"]),
+        tuple(e["groups"]),
+        0.0,
+        False,
+        observed_scale=e["observed_scale"],
+        per_day=e["per_day"],
+        divide_by=None if div is None else (div[0], tuple(div[1])),
+    )
 
 
 def stated_error(name: str) -> float:
@@ -54,8 +62,10 @@ def stated_error(name: str) -> float:
 @pytest.fixture(scope="module")
 def model_and_published() -> tuple[pd.DataFrame, pd.DataFrame]:
     path = ROOT / "scenarios" / "bnssg" / "validation_2024.yaml"
-    table = pd.concat([replicate(path, r, seed=2025).kpis for r in range(ERRORS["regression_replications"])],
-                      ignore_index=True)
+    table = pd.concat(
+        [replicate(path, r, seed=2025).kpis for r in range(ERRORS["regression_replications"])],
+        ignore_index=True,
+    )
     monthly = table[table["period"].isin(MONTHS)]
     model = monthly.groupby(["kpi", "group", "period"])["value"].mean().reset_index()
     published, _ = monthly_observations(MONTHS[0], MONTHS[-1])
@@ -87,4 +97,5 @@ def test_april_november_2024_within_the_stated_error(model_and_published, name: 
     worst = int(np.abs(error).argmax())
     assert np.abs(error).max() <= tolerance, (
         f"{name}: {MONTHS[worst]} simulated {simulated[worst]:.1f} vs published {observed[worst]:.1f} "
-        f"(tolerance {tolerance:.1f})")
+        f"(tolerance {tolerance:.1f})"
+    )

@@ -19,8 +19,12 @@ def test_the_bnssg_spec_loads() -> None:
     assert (spec.fit_from, spec.fit_until, spec.check_until) == ("2022-04", "2024-11", None)
     assert spec.scenario.is_file() and spec.data.is_dir()
     assert spec.overlay.name == "bnssg_fitted.yaml"
-    assert {p.name for p in spec.parameters} >= {"ed_treatment", "discharge_process", "d2a_capacity",
-                                                 "los_trend_rvj"}
+    assert {p.name for p in spec.parameters} >= {
+        "ed_treatment",
+        "discharge_process",
+        "d2a_capacity",
+        "los_trend_rvj",
+    }
     assert all(0 < p.low < 1 <= p.high for p in spec.parameters)  # 1: the uncalibrated value
     checked = load_spec(SPEC, fit_until="2024-05", check_until="2024-11")
     assert checked.overlay.name == "bnssg_fitted_check_2024-05.yaml"
@@ -107,7 +111,12 @@ def test_calibrate_is_a_subcommand() -> None:
     argv = "calibrate calibration/bnssg.yaml --fit-from 2022-04 --fit-until 2024-05 --check-until 2024-11"
     args = build_parser().parse_args([*argv.split(), "--workers", "2"])
     assert (args.spec, args.fit_from, args.fit_until, args.check_until, args.workers) == (
-        "calibration/bnssg.yaml", "2022-04", "2024-05", "2024-11", 2)
+        "calibration/bnssg.yaml",
+        "2022-04",
+        "2024-05",
+        "2024-11",
+        2,
+    )
 
 
 @pytest.mark.parametrize("bad", [6, "18", 12.5, True])

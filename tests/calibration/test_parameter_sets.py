@@ -32,8 +32,11 @@ OVERLAYS = [  # (overlay, load_spec arguments)
     ("bnssg_fitted_check_2024-05.yaml", {"fit_until": "2024-05", "check_until": "2024-11"}),
 ]
 # a set that doubles BRI's cubicles (and a set of ones): set 1 changes only replications 1, 3, ...
-DOUBLE_BRI = {"draw": True, "parameters": [{"name": "bri_cubicles", "paths": ["ed.bri.cubicles"]}],
-              "sets": [[1.0], [2.0]]}
+DOUBLE_BRI = {
+    "draw": True,
+    "parameters": [{"name": "bri_cubicles", "paths": ["ed.bri.cubicles"]}],
+    "sets": [[1.0], [2.0]],
+}
 
 
 def _scenario(tmp_path: Path, name: str, **sections: object) -> Path:
@@ -46,23 +49,36 @@ def _scenario(tmp_path: Path, name: str, **sections: object) -> Path:
 # --- the section ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("section", "field", "words"), [
-    ({**DOUBLE_BRI, "sets": [[1.0], [1.0, 2.0]]}, "parameter_sets.sets[1]", "needs one per parameter (1"),
-    ({**DOUBLE_BRI, "sets": [[1.0], [-2.0]]}, "parameter_sets.sets[1][0]", "must be > 0"),
-    ({**DOUBLE_BRI, "sets": [[1.0], [".nan"]]}, "parameter_sets.sets[1][0]", "number"),
-    ({**DOUBLE_BRI, "sets": []}, "parameter_sets.sets", "at least 1"),
-    ({**DOUBLE_BRI, "parameters": []}, "parameter_sets.parameters", "at least 1"),
-    ({**DOUBLE_BRI, "draw": "yes"}, "parameter_sets.draw", "true or false"),
-    ({**DOUBLE_BRI, "drew": True}, "parameter_sets.drew", "unknown key"),
-    ({**DOUBLE_BRI, "parameters": [{"name": "x", "paths": ["ed.nowhere.cubicles"]}]},
-     "parameter_sets.parameters[0].paths[0]", "matches nothing"),
-    ({**DOUBLE_BRI, "parameters": [{"name": "x", "paths": ["ed..cubicles"]}]},
-     "parameter_sets.parameters[0].paths[0]", "'ed..cubicles' (parameter x): malformed"),
-    ({**DOUBLE_BRI, "parameters": [{"name": "x", "paths": []}]},
-     "parameter_sets.parameters[0].paths", "at least 1"),
-])
-def test_errors_name_the_file_and_field(tmp_path: Path, section: dict[str, object], field: str,
-                                        words: str) -> None:
+@pytest.mark.parametrize(
+    ("section", "field", "words"),
+    [
+        ({**DOUBLE_BRI, "sets": [[1.0], [1.0, 2.0]]}, "parameter_sets.sets[1]", "needs one per parameter (1"),
+        ({**DOUBLE_BRI, "sets": [[1.0], [-2.0]]}, "parameter_sets.sets[1][0]", "must be > 0"),
+        ({**DOUBLE_BRI, "sets": [[1.0], [".nan"]]}, "parameter_sets.sets[1][0]", "number"),
+        ({**DOUBLE_BRI, "sets": []}, "parameter_sets.sets", "at least 1"),
+        ({**DOUBLE_BRI, "parameters": []}, "parameter_sets.parameters", "at least 1"),
+        ({**DOUBLE_BRI, "draw": "yes"}, "parameter_sets.draw", "true or false"),
+        ({**DOUBLE_BRI, "drew": True}, "parameter_sets.drew", "unknown key"),
+        (
+            {**DOUBLE_BRI, "parameters": [{"name": "x", "paths": ["ed.nowhere.cubicles"]}]},
+            "parameter_sets.parameters[0].paths[0]",
+            "matches nothing",
+        ),
+        (
+            {**DOUBLE_BRI, "parameters": [{"name": "x", "paths": ["ed..cubicles"]}]},
+            "parameter_sets.parameters[0].paths[0]",
+            "'ed..cubicles' (parameter x): malformed",
+        ),
+        (
+            {**DOUBLE_BRI, "parameters": [{"name": "x", "paths": []}]},
+            "parameter_sets.parameters[0].paths",
+            "at least 1",
+        ),
+    ],
+)
+def test_errors_name_the_file_and_field(
+    tmp_path: Path, section: dict[str, object], field: str, words: str
+) -> None:
     path = _scenario(tmp_path, "bad", parameter_sets=section)
     with pytest.raises(ScenarioError) as err:
         load_scenario(path)
@@ -121,12 +137,15 @@ def test_set_for_is_replication_mod_n() -> None:
 
 def test_section_from_a_sample_is_relative_to_the_best_row() -> None:
     params = [Parameter("a", ("x.*",), 0.5, 2.0), Parameter("b", ("y",), 0.5, 2.0)]
-    sample = pd.DataFrame({"wave": [3, 3, 2], "implausibility": [0.5, 0.7, 0.9],
-                           "a": [1.2, 0.6, 2.4], "b": [0.9, 0.9, 1.0]})
+    sample = pd.DataFrame(
+        {"wave": [3, 3, 2], "implausibility": [0.5, 0.7, 0.9], "a": [1.2, 0.6, 2.4], "b": [0.9, 0.9, 1.0]}
+    )
     section = parameter_sets_section(sample, params, n_sets=2)
-    assert section == {"draw": False, "parameters": [{"name": "a", "paths": ["x.*"]},
-                                                     {"name": "b", "paths": ["y"]}],
-                       "sets": [[1.0, 1.0], [0.5, 1.0]]}
+    assert section == {
+        "draw": False,
+        "parameters": [{"name": "a", "paths": ["x.*"]}, {"name": "b", "paths": ["y"]}],
+        "sets": [[1.0, 1.0], [0.5, 1.0]],
+    }
     assert len(parameter_sets_section(sample, params, n_sets=10)["sets"]) == 3
     assert parameter_sets_section(sample, params, 3)["sets"][2] == [2.0, 1.11111]  # 6 significant figures
     ParameterSetsSpec.model_validate(section)
@@ -171,11 +190,18 @@ def test_drawing_run_uses_set_r_mod_n(tmp_path: Path) -> None:
     """draw: true with sets [1] and [2] (BRI cubicles doubled): replications 0 and 2 are
     byte-identical to the run without drawing (same random streams), 1 and 3 differ, and only
     there does BRI wait less."""
-    plain = run_files([_scenario(tmp_path, "plain", parameter_sets={**DOUBLE_BRI, "draw": False})],
-                      replications=4, backend=InProcessBackend(),
-                      progress=False)
-    drew = run_files([_scenario(tmp_path, "drew", parameter_sets=DOUBLE_BRI)], replications=4,
-                     backend=InProcessBackend(), progress=False)
+    plain = run_files(
+        [_scenario(tmp_path, "plain", parameter_sets={**DOUBLE_BRI, "draw": False})],
+        replications=4,
+        backend=InProcessBackend(),
+        progress=False,
+    )
+    drew = run_files(
+        [_scenario(tmp_path, "drew", parameter_sets=DOUBLE_BRI)],
+        replications=4,
+        backend=InProcessBackend(),
+        progress=False,
+    )
     assert plain.scenarios[0].parameter_sets == 0 and drew.scenarios[0].parameter_sets == 2
     for r in range(4):
         a = _values(plain.table[plain.table["replication"] == r])
@@ -216,8 +242,12 @@ def test_report_splits_the_spread_with_two_replications_per_set(tmp_path: Path) 
     from simcare.report.headline import headline_spread
     from simcare.report.html import _sets_section
 
-    rs = run_files([_scenario(tmp_path, "drew", parameter_sets=DOUBLE_BRI)], replications=4,
-                   backend=InProcessBackend(), progress=False)
+    rs = run_files(
+        [_scenario(tmp_path, "drew", parameter_sets=DOUBLE_BRI)],
+        replications=4,
+        backend=InProcessBackend(),
+        progress=False,
+    )
     split = headline_spread(rs.table, rs.scenarios)
     row = split[(split["kpi"] == "ae_within_4h") & (split["group"] == "type1")].iloc[0]
     assert row["sets"] == 2 and row["needed"] == 0 and 0 <= row["parameter_share"] <= 1
@@ -230,8 +260,10 @@ def test_report_splits_the_spread_with_two_replications_per_set(tmp_path: Path) 
 
 def test_batch_plan_key(tmp_path: Path) -> None:
     plan_path = tmp_path / "plan.yaml"
-    plan_path.write_text(yaml.safe_dump({"seed": 5, "replications": 3, "parameter_sets": True,
-                                         "scenarios": [str(SHORT)]}), encoding="utf-8")
+    plan_path.write_text(
+        yaml.safe_dump({"seed": 5, "replications": 3, "parameter_sets": True, "scenarios": [str(SHORT)]}),
+        encoding="utf-8",
+    )
     plan = load_plan(plan_path)
     tasks = plan.tasks()
     assert [t.parameter_set for t in tasks] == [0, 1, 2]
@@ -241,20 +273,19 @@ def test_batch_plan_key(tmp_path: Path) -> None:
     result = run_task(tasks[1])  # the worker re-derives set 1's hash and checks it
     assert set(result.kpis["scenario_hash"]) == {tasks[1].scenario_hash}
 
-    plan_path.write_text(yaml.safe_dump({"seed": 5, "replications": 3, "scenarios": [str(SHORT)]}),
-                         encoding="utf-8")
+    plan_path.write_text(
+        yaml.safe_dump({"seed": 5, "replications": 3, "scenarios": [str(SHORT)]}), encoding="utf-8"
+    )
     plain = load_plan(plan_path)
     assert {t.parameter_set for t in plain.tasks()} == {None}
     assert "parameter_set" not in plain.describe()[0]  # digests of plans without sets unchanged
 
     bare = _scenario(tmp_path, "bare", parameter_sets=None)
-    plan_path.write_text(yaml.safe_dump({"parameter_sets": True, "scenarios": [str(bare)]}),
-                         encoding="utf-8")
+    plan_path.write_text(yaml.safe_dump({"parameter_sets": True, "scenarios": [str(bare)]}), encoding="utf-8")
     with pytest.raises(PlanError) as err:
         load_plan(plan_path)
     assert err.value.problems[0][0] == "scenarios[0]"
     assert "parameter_sets: plan key parameter_sets is true" in err.value.problems[0][1]
-
 
 
 def test_drawing_plan_gives_the_same_bytes_in_process_and_on_a_pool(tmp_path: Path) -> None:
@@ -265,8 +296,10 @@ def test_drawing_plan_gives_the_same_bytes_in_process_and_on_a_pool(tmp_path: Pa
     from simcare.batch.store import load_store
 
     plan_path = tmp_path / "plan.yaml"
-    plan_path.write_text(yaml.safe_dump({"seed": 5, "replications": 3, "parameter_sets": True,
-                                         "scenarios": [str(SHORT)]}), encoding="utf-8")
+    plan_path.write_text(
+        yaml.safe_dump({"seed": 5, "replications": 3, "parameter_sets": True, "scenarios": [str(SHORT)]}),
+        encoding="utf-8",
+    )
     plan = load_plan(plan_path)
     run_batch(plan, tmp_path / "one", progress=False)
     pool = ProcessPoolBackend(2)

@@ -23,8 +23,17 @@ from simcare.scenario.compile import CompiledScenario
 from simcare.scenario.timeline import Timeline
 
 NAN = float("nan")
-SERVICES = ("111_phone", "111_online", "ambulance", "hub:h", "ed_triage:a", "ed:a", "ed_corridor:a",
-            "beds:t", "d2a:P1:la")
+SERVICES = (
+    "111_phone",
+    "111_online",
+    "ambulance",
+    "hub:h",
+    "ed_triage:a",
+    "ed:a",
+    "ed_corridor:a",
+    "beds:t",
+    "d2a:P1:la",
+)
 GROUPS = ("major@north", "minor@south", "major+adm@north", "minor+adm@south")
 S_ = {name: i for i, name in enumerate(SERVICES)}
 G_ = {name: i for i, name in enumerate(GROUPS)}
@@ -105,28 +114,51 @@ def _series() -> dict[str, np.ndarray]:
     return z
 
 
-def tiny_result(rows: list[tuple[Any, ...]] = ROWS, end: float = END, hours: int = H,
-                series: dict[str, np.ndarray] | None = None) -> RunResult:
+def tiny_result(
+    rows: list[tuple[Any, ...]] = ROWS,
+    end: float = END,
+    hours: int = H,
+    series: dict[str, np.ndarray] | None = None,
+) -> RunResult:
     visits = np.array(
         [(p, G_[g], S_[s], a, st, e, d, o) for p, g, s, a, st, e, d, o in rows], dtype=E.VISIT_DTYPE
     )
     z = series if series is not None else _series()
     zeros = np.zeros(len(SERVICES), dtype=np.int64)
     return RunResult(
-        service_names=SERVICES, group_names=GROUPS, visits=visits,
-        in_service=z["in_service"][:, :hours], waiting=z["waiting"][:, :hours],
-        blocked=z["blocked"][:, :hours], capacity=z["capacity"][:, :hours],
-        final_in_service=zeros, final_holding=zeros, final_queue=zeros, final_pending=zeros,
-        arrived=int(visits["patient"].max()) + 1, exited=0, events=0, status="ok", end_time=end,
+        service_names=SERVICES,
+        group_names=GROUPS,
+        visits=visits,
+        in_service=z["in_service"][:, :hours],
+        waiting=z["waiting"][:, :hours],
+        blocked=z["blocked"][:, :hours],
+        capacity=z["capacity"][:, :hours],
+        final_in_service=zeros,
+        final_holding=zeros,
+        final_queue=zeros,
+        final_pending=zeros,
+        arrived=int(visits["patient"].max()) + 1,
+        exited=0,
+        events=0,
+        status="ok",
+        end_time=end,
     )
 
 
 def tiny_scenario(timeline: Timeline | None = None) -> CompiledScenario:
     tl = timeline or Timeline(dt.date(2025, 1, 30), dt.date(2025, 1, 31), dt.date(2025, 2, 1))
     return CompiledScenario(
-        name="tiny", model=cast(Any, None), timeline=tl, localities=("north", "south"),
-        acuities=("major", "minor"), ed_sites=("a",), ed_trust={"a": "t"}, trusts=("t",), hubs=("h",),
-        replications=1, seed=1,
+        name="tiny",
+        model=cast(Any, None),
+        timeline=tl,
+        localities=("north", "south"),
+        acuities=("major", "minor"),
+        ed_sites=("a",),
+        ed_trust={"a": "t"},
+        trusts=("t",),
+        hubs=("h",),
+        replications=1,
+        seed=1,
     )
 
 

@@ -73,7 +73,8 @@ def test_the_table_adds_up(bnssg: Bnssg) -> None:
     assert occ.between(0, 100).all()
     days = table[(table["kpi"] == "emergency_admissions") & (table["period"].str.len() == 10)]
     assert days.groupby("group")["value"].sum().to_dict() == {
-        g: v for g, v in _run(table, "emergency_admissions").items() if g in set(days["group"])}
+        g: v for g, v in _run(table, "emergency_admissions").items() if g in set(days["group"])
+    }
     nctr, lost = _run(table, "nctr")["ICB"], _run(table, "lost_bed_days")["ICB"]
     assert lost == pytest.approx(nctr * 182)  # mean stock x days in the winter
 

@@ -25,8 +25,10 @@ Released = tuple[CompiledScenario, RunResult]
 @pytest.fixture(scope="module")
 def released(tmp_path_factory: pytest.TempPathFactory) -> Released:
     f = tmp_path_factory.mktemp("kpi") / "release.yaml"
-    f.write_text(f"extends: {BNSSG / 'baseline_winter.yaml'}\nname: release\n"
-                 "levers:\n  handover_release: {after: 45min}\n")
+    f.write_text(
+        f"extends: {BNSSG / 'baseline_winter.yaml'}\nname: release\n"
+        "levers:\n  handover_release: {after: 45min}\n"
+    )
     cs = compile_scenario(load_scenario(f))
     return cs, run(cs.model, seed=5)
 
@@ -72,10 +74,16 @@ def test_journeys_match_a_patient_by_patient_reading(released: Released) -> None
     ctx = Context(result, cs)
     j, c = ed_journeys(ctx), conveyances(ctx)
     sites, chosen = cs.ed_sites, set(sample.tolist())
-    got_att = {(p, sites[s], a, e) for p, s, a, e in zip(j.patient, j.site, j.start, j.end, strict=True)
-               if p in chosen}
-    got_conv = {(p, sites[s], a, h) for p, s, a, h in zip(c.patient, c.site, c.arrival, c.handover,
-                                                           strict=True) if p in chosen}
+    got_att = {
+        (p, sites[s], a, e)
+        for p, s, a, e in zip(j.patient, j.site, j.start, j.end, strict=True)
+        if p in chosen
+    }
+    got_conv = {
+        (p, sites[s], a, h)
+        for p, s, a, h in zip(c.patient, c.site, c.arrival, c.handover, strict=True)
+        if p in chosen
+    }
     assert len(want_att) > 1000 and len(want_conv) > 300
     assert _nan_free(got_att) == _nan_free(want_att)
     assert _nan_free(got_conv) == _nan_free(want_conv)
@@ -83,8 +91,12 @@ def test_journeys_match_a_patient_by_patient_reading(released: Released) -> None
 
 def test_release_after_45_minutes_caps_every_handover(released: Released) -> None:
     cs, result = released
-    t = uec_measures(result, cs, periods=("run",),
-                     kpis=["handover_over_30", "handover_over_60", "handover_mean", "conveyances"])
+    t = uec_measures(
+        result,
+        cs,
+        periods=("run",),
+        kpis=["handover_over_30", "handover_over_60", "handover_mean", "conveyances"],
+    )
     icb = t[t["group"] == "ICB"].set_index("kpi")["value"]
     assert icb["handover_over_60"] == 0 and icb["handover_over_30"] > 0
     assert 0 < icb["handover_mean"] <= 45.0

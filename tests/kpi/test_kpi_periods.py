@@ -44,9 +44,16 @@ def test_ratio_rows_per_day_month_and_run_and_none_for_an_empty_denominator() ->
     den = cal.day_sums(level, minutes)
     blocks = cal.ratio_blocks("k", "%", level, num, den, 100.0)
     rows = {(g, p): v for b in blocks for g, p, v in zip(b.groups, b.periods, b.values, strict=True)}
-    assert rows == {("x", "2025-01-31"): 100.0, ("x", "2025-02-01"): 0.0, ("y", "2025-02-01"): 100.0,
-                    ("x", "2025-01"): 100.0, ("x", "2025-02"): 0.0, ("y", "2025-02"): 100.0,
-                    ("x", "run"): 50.0, ("y", "run"): 100.0}
+    assert rows == {
+        ("x", "2025-01-31"): 100.0,
+        ("x", "2025-02-01"): 0.0,
+        ("y", "2025-02-01"): 100.0,
+        ("x", "2025-01"): 100.0,
+        ("x", "2025-02"): 0.0,
+        ("y", "2025-02"): 100.0,
+        ("x", "run"): 50.0,
+        ("y", "run"): 100.0,
+    }
 
 
 def test_hourly_series_are_cut_at_the_reported_start() -> None:

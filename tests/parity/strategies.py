@@ -81,8 +81,7 @@ class RosterSpec:
     overrides: tuple[tuple[float, float, int], ...] = ()
 
     def roster(self) -> Roster:
-        return Roster(list(self.pattern) * (HOURS_PER_WEEK // len(self.pattern)),
-                      list(self.overrides))
+        return Roster(list(self.pattern) * (HOURS_PER_WEEK // len(self.pattern)), list(self.overrides))
 
     def code(self) -> str:
         weekly = f"{list(self.pattern)} * {HOURS_PER_WEEK // len(self.pattern)}"
@@ -171,26 +170,53 @@ class NetSpec:
             net.add_group(name, priority=priority)
         for s in self.services:
             servers = s.servers.roster() if isinstance(s.servers, RosterSpec) else s.servers
-            net.add_service(s.name, servers=servers, service_time=s.service_time,
-                            queue_limit=s.queue_limit, patience=s.patience, blocks=s.blocks,
-                            block_max=s.block_max, overflow=s.overflow,
-                            release_to=s.release_to)
+            net.add_service(
+                s.name,
+                servers=servers,
+                service_time=s.service_time,
+                queue_limit=s.queue_limit,
+                patience=s.patience,
+                blocks=s.blocks,
+                block_max=s.block_max,
+                overflow=s.overflow,
+                release_to=s.release_to,
+            )
         for r in self.routes:
             net.add_route(r.service, [_short(e) for e in r.entries], group=r.group, kind=r.kind)
         for a in self.streams:
-            how = (None if a.hour_of_week is None
-                   else list(a.hour_of_week) * (HOURS_PER_WEEK // len(a.hour_of_week)))
-            net.add_arrivals(a.name, to=a.to, rate_per_hour=a.rate_per_hour, groups=a.groups,
-                             hour_of_week=how, daily=None if a.daily is None else list(a.daily))
+            how = (
+                None
+                if a.hour_of_week is None
+                else list(a.hour_of_week) * (HOURS_PER_WEEK // len(a.hour_of_week))
+            )
+            net.add_arrivals(
+                a.name,
+                to=a.to,
+                rate_per_hour=a.rate_per_hour,
+                groups=a.groups,
+                hour_of_week=how,
+                daily=None if a.daily is None else list(a.daily),
+            )
         for c in self.census:
-            net.add_census(c.name, to=c.to, count=c.count, groups=c.groups, remaining=c.remaining,
-                           at_minutes=c.at_minutes)
+            net.add_census(
+                c.name,
+                to=c.to,
+                count=c.count,
+                groups=c.groups,
+                remaining=c.remaining,
+                at_minutes=c.at_minutes,
+            )
         for rule in self.rules:
-            net.add_escalation(rule.name, watch=rule.watch, measure=rule.measure,
-                               above=rule.above, below=rule.below,
-                               sustain_minutes=rule.sustain_minutes,
-                               add_servers=rule.add_servers,
-                               divert=rule.divert)  # type: ignore[arg-type]  # None: out
+            net.add_escalation(
+                rule.name,
+                watch=rule.watch,
+                measure=rule.measure,
+                above=rule.above,
+                below=rule.below,
+                sustain_minutes=rule.sustain_minutes,
+                add_servers=rule.add_servers,
+                divert=rule.divert,
+            )  # type: ignore[arg-type]  # None: out
         return net
 
     def compile(self) -> CompiledModel:
@@ -198,8 +224,10 @@ class NetSpec:
 
     def with_servers(self, service: str, servers: Servers) -> NetSpec:
         """The same network with the capacity of ``service`` replaced."""
-        return replace(self, services=tuple(replace(s, servers=servers) if s.name == service
-                                            else s for s in self.services))
+        return replace(
+            self,
+            services=tuple(replace(s, servers=servers) if s.name == service else s for s in self.services),
+        )
 
     def escalated_services(self) -> set[str]:
         """Services whose capacity escalation rules may change."""
@@ -254,8 +282,9 @@ class NetSpec:
             if a.groups is not None:
                 args.append(f"groups={dict(a.groups)!r}")
             if a.hour_of_week is not None:
-                args.append(f"hour_of_week={list(a.hour_of_week)!r} * "
-                            f"{HOURS_PER_WEEK // len(a.hour_of_week)}")
+                args.append(
+                    f"hour_of_week={list(a.hour_of_week)!r} * {HOURS_PER_WEEK // len(a.hour_of_week)}"
+                )
             if a.daily is not None:
                 args.append(f"daily={list(a.daily)!r}")
             lines.append(f"net.add_arrivals({', '.join(args)})")
@@ -269,8 +298,13 @@ class NetSpec:
                 args.append(f"at_minutes={c.at_minutes!r}")
             lines.append(f"net.add_census({', '.join(args)})")
         for rule in self.rules:
-            args = [repr(rule.name), f"watch={rule.watch!r}", f"measure={rule.measure!r}",
-                    f"above={rule.above!r}", f"below={rule.below!r}"]
+            args = [
+                repr(rule.name),
+                f"watch={rule.watch!r}",
+                f"measure={rule.measure!r}",
+                f"above={rule.above!r}",
+                f"below={rule.below!r}",
+            ]
             if rule.sustain_minutes:
                 args.append(f"sustain_minutes={rule.sustain_minutes!r}")
             if rule.add_servers is not None:
@@ -332,8 +366,7 @@ def continuous_laws() -> st.SearchStrategy[Distribution]:
         _triangular(),
         _uniform(),
         st.builds(Fixed, _quarters(0.25, 120)),
-        st.builds(lambda v: Empirical(tuple(v)),
-                  st.lists(_quarters(0, 120), min_size=1, max_size=5)),
+        st.builds(lambda v: Empirical(tuple(v)), st.lists(_quarters(0, 120), min_size=1, max_size=5)),
     )
 
 
@@ -343,16 +376,16 @@ def tie_laws(zero: bool = True) -> st.SearchStrategy[Distribution]:
     steps = [15, 30, 30, 60, 60, 60, 120] + ([0] if zero else [])
     return st.one_of(
         st.builds(Fixed, st.sampled_from(steps)),
-        st.builds(lambda v: Empirical(tuple(v)),
-                  st.lists(st.sampled_from(steps), min_size=1, max_size=4)),
+        st.builds(lambda v: Empirical(tuple(v)), st.lists(st.sampled_from(steps), min_size=1, max_size=4)),
         st.builds(Fixed, st.integers(1 if not zero else 0, 90)),
         continuous_laws(),
     )
 
 
 @st.composite
-def _law_for(draw: st.DrawFn, groups: Sequence[str], laws: st.SearchStrategy[Distribution],
-             need_default: bool = True) -> Law:
+def _law_for(
+    draw: st.DrawFn, groups: Sequence[str], laws: st.SearchStrategy[Distribution], need_default: bool = True
+) -> Law:
     """One law for all groups, or a mapping with a ``"*"`` default and some per-group laws."""
     if len(groups) == 1 or draw(st.booleans()):
         return draw(laws)
@@ -403,9 +436,13 @@ def _servers(ties: bool, horizon_min: float, entry: bool) -> st.SearchStrategy[S
 
 
 @st.composite
-def _entries(draw: st.DrawFn, forward: Sequence[str], back: Sequence[str],
-             groups: Sequence[str], delays: st.SearchStrategy[Distribution] | None = None,
-             ) -> tuple[Entry, ...]:
+def _entries(
+    draw: st.DrawFn,
+    forward: Sequence[str],
+    back: Sequence[str],
+    groups: Sequence[str],
+    delays: st.SearchStrategy[Distribution] | None = None,
+) -> tuple[Entry, ...]:
     """A route table: forward destinations (later services or out) and optional back-edges
     (the same or earlier services) with total probability <= 1/2; probabilities are multiples
     of 1/20; each entry may change the patient's group and, given ``delays``, keep the patient
@@ -421,8 +458,15 @@ def _entries(draw: st.DrawFn, forward: Sequence[str], back: Sequence[str],
         units_back[units_back.index(max(units_back))] -= 1
     left = 20 - sum(units_back)
     # split ``left`` units among the forward entries, each getting at least one
-    cuts = sorted(draw(st.lists(st.integers(1, left - 1), min_size=len(fwd) - 1,
-                                max_size=len(fwd) - 1, unique=True))) if len(fwd) > 1 else []
+    cuts = (
+        sorted(
+            draw(
+                st.lists(st.integers(1, left - 1), min_size=len(fwd) - 1, max_size=len(fwd) - 1, unique=True)
+            )
+        )
+        if len(fwd) > 1
+        else []
+    )
     bounds = [0, *cuts, left]
     units = [bounds[i + 1] - bounds[i] for i in range(len(fwd))] + units_back
     dests = fwd + bk
@@ -442,22 +486,23 @@ def _entries(draw: st.DrawFn, forward: Sequence[str], back: Sequence[str],
 
 
 @st.composite
-def _stream(draw: st.DrawFn, name: str, to: str, groups: Sequence[str], horizon_hours: float,
-            budget: float) -> StreamSpec:
+def _stream(
+    draw: st.DrawFn, name: str, to: str, groups: Sequence[str], horizon_hours: float, budget: float
+) -> StreamSpec:
     """A stream expected to bring at most ``budget`` patients over the horizon."""
     probs = _group_probs(draw, groups)
     how: tuple[float, ...] | None = None
     if draw(st.booleans()):
         period = draw(st.sampled_from(list(_PERIODS)))
-        how = tuple(draw(st.lists(st.sampled_from([0.0, 0.5, 1.0, 1.5, 2.0]),
-                                  min_size=period, max_size=period)))
+        how = tuple(
+            draw(st.lists(st.sampled_from([0.0, 0.5, 1.0, 1.5, 2.0]), min_size=period, max_size=period))
+        )
         if max(how) == 0:
             how = None
     daily: tuple[float, ...] | None = None
     n_days = math.ceil(math.ceil(horizon_hours) / 24)
     if draw(st.booleans()):
-        daily = tuple(draw(st.lists(st.sampled_from([0.5, 1.0, 1.5]), min_size=n_days,
-                                    max_size=n_days)))
+        daily = tuple(draw(st.lists(st.sampled_from([0.5, 1.0, 1.5]), min_size=n_days, max_size=n_days)))
     mean = (sum(how) / len(how) if how else 1.0) * (sum(daily) / len(daily) if daily else 1.0)
     target = draw(st.integers(int(budget) // 5, int(budget)))  # expected patients
     rate = min(30.0, max(0.25, math.floor(4 * target / (horizon_hours * mean)) / 4))
@@ -477,22 +522,37 @@ def _group_probs(draw: st.DrawFn, groups: Sequence[str]) -> dict[str, float] | N
 
 
 @st.composite
-def _census(draw: st.DrawFn, name: str, names: Sequence[str], groups: Sequence[str],
-            laws: st.SearchStrategy[Distribution], tie: bool, horizon_min: float) -> CensusSpec:
+def _census(
+    draw: st.DrawFn,
+    name: str,
+    names: Sequence[str],
+    groups: Sequence[str],
+    laws: st.SearchStrategy[Distribution],
+    tie: bool,
+    horizon_min: float,
+) -> CensusSpec:
     """Patients present at the start (or at a later minute), possibly with their own law for
     the first service time (the remaining stay; Fixed(0): finished at once)."""
     at = 0.0
     if draw(st.booleans()):
-        at = (60.0 * draw(st.integers(0, max(0, int(horizon_min // 60) - 1))) if tie
-              else draw(_quarters(0, max(0.25, horizon_min - 1))))
+        at = (
+            60.0 * draw(st.integers(0, max(0, int(horizon_min // 60) - 1)))
+            if tie
+            else draw(_quarters(0, max(0.25, horizon_min - 1)))
+        )
     remaining = draw(st.one_of(st.none(), st.just(Fixed(0)), laws))
-    return CensusSpec(name, draw(st.sampled_from(list(names))), draw(st.integers(0, 40)),
-                      _group_probs(draw, groups), remaining, at)
+    return CensusSpec(
+        name,
+        draw(st.sampled_from(list(names))),
+        draw(st.integers(0, 40)),
+        _group_probs(draw, groups),
+        remaining,
+        at,
+    )
 
 
 @st.composite
-def _rule(draw: st.DrawFn, name: str, names: Sequence[str], routes: Sequence[RouteSpec]
-          ) -> RuleSpec:
+def _rule(draw: st.DrawFn, name: str, names: Sequence[str], routes: Sequence[RouteSpec]) -> RuleSpec:
     """An escalation rule: add (or remove) servers, or divert a service's leavers from one
     destination to another, always a later service or out (a divert backwards could turn a
     route of probability one into a loop that never lets time pass)."""
@@ -512,12 +572,26 @@ def _rule(draw: st.DrawFn, name: str, names: Sequence[str], routes: Sequence[Rou
         r = draw(st.sampled_from(leaving))
         i = names.index(r.service)
         dest = draw(st.sampled_from([e[0] for e in r.entries]))
-        choices: list[str | None] = [*names[i + 1:], None]
-        return RuleSpec(name, watch, measure, above, below, sustain,
-                        divert=(r.service, dest, draw(st.sampled_from(choices))))
+        choices: list[str | None] = [*names[i + 1 :], None]
+        return RuleSpec(
+            name,
+            watch,
+            measure,
+            above,
+            below,
+            sustain,
+            divert=(r.service, dest, draw(st.sampled_from(choices))),
+        )
     target = draw(st.sampled_from(list(names)))
-    return RuleSpec(name, watch, measure, above, below, sustain,
-                    add_servers=(target, draw(st.sampled_from([1, 2, 3, -1, -2]))))
+    return RuleSpec(
+        name,
+        watch,
+        measure,
+        above,
+        below,
+        sustain,
+        add_servers=(target, draw(st.sampled_from([1, 2, 3, -1, -2]))),
+    )
 
 
 @st.composite
@@ -553,51 +627,66 @@ def networks(
     services = []
     routes: list[RouteSpec] = []
     for i, name in enumerate(names):
-        later, earlier = names[i + 1:], names[: i + 1]
+        later, earlier = names[i + 1 :], names[: i + 1]
         blocks = bool(later) and not draw(st.booleans())  # (minimal examples block)
         block_max = overflow = None
         if blocks and draw(st.booleans()):
-            block_max = float(draw(st.sampled_from([15, 30, 60, 90]) if tie
-                                   else _quarters(1, 120)))
-            overflow = draw(st.sampled_from(names) if not extras
-                            else st.one_of(st.sampled_from(names), st.none()))
+            block_max = float(draw(st.sampled_from([15, 30, 60, 90]) if tie else _quarters(1, 120)))
+            overflow = draw(
+                st.sampled_from(names) if not extras else st.one_of(st.sampled_from(names), st.none())
+            )
         release_to = None
         if extras and i > 0 and draw(st.integers(0, 3)) == 0:
             release_to = draw(st.sampled_from(names))
-        patience = draw(st.one_of(_law_for(groups, patience_laws, need_default=False),
-                                  st.none()))
+        patience = draw(st.one_of(_law_for(groups, patience_laws, need_default=False), st.none()))
         queue_limit = draw(st.one_of(st.integers(1, 4), st.none(), st.just(0)))
-        services.append(ServiceSpec(
-            name=name,
-            servers=draw(_servers(tie, horizon_min, entry=i == 0)),
-            service_time=draw(_law_for(groups, laws)),
-            queue_limit=queue_limit,
-            patience=patience,
-            blocks=blocks,
-            block_max=block_max,
-            overflow=overflow,
-            release_to=release_to,
-        ))
+        services.append(
+            ServiceSpec(
+                name=name,
+                servers=draw(_servers(tie, horizon_min, entry=i == 0)),
+                service_time=draw(_law_for(groups, laws)),
+                queue_limit=queue_limit,
+                patience=patience,
+                blocks=blocks,
+                block_max=block_max,
+                overflow=overflow,
+                release_to=release_to,
+            )
+        )
         back = earlier if (not blocks or allow_deadlock) else []
         if i == 0 or draw(st.integers(0, 5)) < 5:  # otherwise everyone leaves after it
             routes.append(RouteSpec(name, draw(_entries(later, back, groups, delays))))
             if G > 1 and draw(st.integers(0, 2)) == 0:
-                routes.append(RouteSpec(name, draw(_entries(later, back, groups, delays)),
-                                        group=draw(st.sampled_from(groups))))
-        for kind, present in (("abandoned", patience is not None),
-                              ("turned_away", queue_limit is not None)):
+                routes.append(
+                    RouteSpec(
+                        name, draw(_entries(later, back, groups, delays)), group=draw(st.sampled_from(groups))
+                    )
+                )
+        for kind, present in (("abandoned", patience is not None), ("turned_away", queue_limit is not None)):
             if present and not draw(st.booleans()):
                 routes.append(RouteSpec(name, draw(_entries(later, earlier, groups)), kind=kind))
                 if G > 1 and draw(st.integers(0, 2)) == 0:
-                    routes.append(RouteSpec(name, draw(_entries(later, earlier, groups)),
-                                            kind=kind, group=draw(st.sampled_from(groups))))
+                    routes.append(
+                        RouteSpec(
+                            name,
+                            draw(_entries(later, earlier, groups)),
+                            kind=kind,
+                            group=draw(st.sampled_from(groups)),
+                        )
+                    )
 
     # A maximum blocked time without an overflow needs a release_to at every destination.
-    needs = {e[0] for r in routes if r.kind == "served" for e in r.entries
-             if any(x.name == r.service and x.block_max is not None and x.overflow is None
-                    for x in services)}
-    services = [replace(x, release_to=draw(st.sampled_from(names)))
-                if x.name in needs and x.release_to is None else x for x in services]
+    needs = {
+        e[0]
+        for r in routes
+        if r.kind == "served"
+        for e in r.entries
+        if any(x.name == r.service and x.block_max is not None and x.overflow is None for x in services)
+    }
+    services = [
+        replace(x, release_to=draw(st.sampled_from(names))) if x.name in needs and x.release_to is None else x
+        for x in services
+    ]
 
     n_streams = draw(st.integers(1, 3))
     streams = []
@@ -608,11 +697,12 @@ def networks(
     rules: list[RuleSpec] = []
     check_every = 15.0
     if extras:
-        census = [draw(_census(f"c{k}", names, groups, plain_laws, tie, horizon_min))
-                  for k in range(draw(st.integers(0, 2)))]
+        census = [
+            draw(_census(f"c{k}", names, groups, plain_laws, tie, horizon_min))
+            for k in range(draw(st.integers(0, 2)))
+        ]
         served = [r for r in routes if r.kind == "served"]
-        rules = [draw(_rule(f"r{k}", names, served))
-                 for k in range(draw(st.integers(0, 2)))]
+        rules = [draw(_rule(f"r{k}", names, served)) for k in range(draw(st.integers(0, 2)))]
         check_every = float(draw(st.sampled_from([15, 30, 60, 7.5, 20])))
 
     return NetSpec(

@@ -69,9 +69,14 @@ def run_differences(a: RunResult, b: RunResult) -> list[str]:
         differs |= ~same
     if differs.any():
         i = int(np.flatnonzero(differs)[0])
-        fields = [f for f in va.dtype.names or ()
-                  if not (va[f][i] == vb[f][i] or (va[f].dtype.kind == "f"
-                                                   and np.isnan(va[f][i]) and np.isnan(vb[f][i])))]
+        fields = [
+            f
+            for f in va.dtype.names or ()
+            if not (
+                va[f][i] == vb[f][i]
+                or (va[f].dtype.kind == "f" and np.isnan(va[f][i]) and np.isnan(vb[f][i]))
+            )
+        ]
         p = va["patient"][i]
         earlier = np.flatnonzero(va["patient"][:i] == p)[-3:]
         history = "".join(f"\n    row {j}: {_row(va, int(j))}" for j in earlier)
@@ -111,8 +116,7 @@ def assert_same_run(a: RunResult, b: RunResult) -> None:
 def run_both(m: CompiledModel, seed: int = 0, replication: int = 0) -> tuple[RunResult, RunResult]:
     """Run both engines on the same draws without the engine's own checks."""
     d = draw(m, seed, replication)
-    return (run(m, draws=d, engine="numba", check=False),
-            run(m, draws=d, engine="simpy", check=False))
+    return (run(m, draws=d, engine="numba", check=False), run(m, draws=d, engine="simpy", check=False))
 
 
 def assert_parity(m: CompiledModel, seed: int = 0, replication: int = 0) -> RunResult:
@@ -145,20 +149,18 @@ def net_priorities_and_groups() -> CompiledModel:
     net.add_group("standard", priority=1)
     net.add_group("admitted", priority=1)
     net.add_group("routine", priority=0)
-    net.add_service("triage", servers=2,
-                    service_time={"urgent": Fixed(4), "*": Triangular(3, 6, 15)})
-    net.add_service("minors", servers=2,
-                    service_time={"routine": Lognormal(35, 20), "*": Gamma(2, 15)})
+    net.add_service("triage", servers=2, service_time={"urgent": Fixed(4), "*": Triangular(3, 6, 15)})
+    net.add_service("minors", servers=2, service_time={"routine": Lognormal(35, 20), "*": Gamma(2, 15)})
     net.add_service("majors", servers=3, service_time=Weibull(1.5, 60))
     net.add_service("ward", servers=4, service_time=Uniform(120, 480))
     net.add_route("triage", [("minors", 0.7), ("majors", 0.25, "urgent"), (None, 0.05)])
     net.add_route("triage", [("majors", 0.8, "resus"), ("majors", 0.2)], group="urgent")
     net.add_route("minors", [(None, 0.85), ("majors", 0.15, "standard")])
     net.add_route("majors", [("ward", 0.4, "admitted"), (None, 0.6)])
-    net.add_arrivals("walk_in", to="triage", rate_per_hour=6,
-                     groups={"urgent": 0.15, "standard": 0.35, "routine": 0.5})
-    net.add_arrivals("ambulance", to="majors", rate_per_hour=1.5,
-                     groups={"resus": 0.3, "urgent": 0.7})
+    net.add_arrivals(
+        "walk_in", to="triage", rate_per_hour=6, groups={"urgent": 0.15, "standard": 0.35, "routine": 0.5}
+    )
+    net.add_arrivals("ambulance", to="majors", rate_per_hour=1.5, groups={"resus": 0.3, "urgent": 0.7})
     return net.compile()
 
 
@@ -168,14 +170,22 @@ def net_roster_zero_and_overrides() -> CompiledModel:
     hour-of-week and daily arrival multipliers."""
     net = Network(horizon_hours=96, start_hour_of_week=5)
     weekly = [2, 0, 1, 3] * 42
-    net.add_service("ed", servers=Roster(weekly, overrides=[(300, 720, 0), (1000.5, 1500.25, 5),
-                                                            (1200, 1300, 1)]),
-                    service_time=Exponential(25))
-    net.add_service("ward", servers=Roster([1] * 8 + [0] * 4 + [2] * 12 + [3] * 144),
-                    service_time=Exponential(90))
+    net.add_service(
+        "ed",
+        servers=Roster(weekly, overrides=[(300, 720, 0), (1000.5, 1500.25, 5), (1200, 1300, 1)]),
+        service_time=Exponential(25),
+    )
+    net.add_service(
+        "ward", servers=Roster([1] * 8 + [0] * 4 + [2] * 12 + [3] * 144), service_time=Exponential(90)
+    )
     net.add_route("ed", [("ward", 0.3), (None, 0.7)])
-    net.add_arrivals("walk_in", to="ed", rate_per_hour=4,
-                     hour_of_week=[0.5, 1.0, 1.5, 0.0] * 42, daily=[1.0, 1.5, 0.5, 1.2])
+    net.add_arrivals(
+        "walk_in",
+        to="ed",
+        rate_per_hour=4,
+        hour_of_week=[0.5, 1.0, 1.5, 0.0] * 42,
+        daily=[1.0, 1.5, 0.5, 1.2],
+    )
     return net.compile()
 
 
@@ -216,15 +226,19 @@ def net_patience() -> CompiledModel:
     net.add_group("urgent", priority=1)
     net.add_group("routine", priority=0)
     net.add_group("patient", priority=0)
-    net.add_service("call", servers=2, service_time=Exponential(14),
-                    patience={"urgent": Fixed(5), "routine": Exponential(10)})
-    net.add_service("callback", servers=1, service_time=Exponential(8),
-                    patience={"*": Weibull(0.8, 30)})
+    net.add_service(
+        "call",
+        servers=2,
+        service_time=Exponential(14),
+        patience={"urgent": Fixed(5), "routine": Exponential(10)},
+    )
+    net.add_service("callback", servers=1, service_time=Exponential(8), patience={"*": Weibull(0.8, 30)})
     net.add_route("call", [("callback", 0.6), (None, 0.4)], kind="abandoned")
     net.add_route("call", [("callback", 1.0, "routine")], kind="abandoned", group="urgent")
     net.add_route("callback", [(None, 1.0)], kind="abandoned")
-    net.add_arrivals("calls", to="call", rate_per_hour=9,
-                     groups={"urgent": 0.2, "routine": 0.5, "patient": 0.3})
+    net.add_arrivals(
+        "calls", to="call", rate_per_hour=9, groups={"urgent": 0.2, "routine": 0.5, "patient": 0.3}
+    )
     return net.compile()
 
 
@@ -248,10 +262,10 @@ def net_blocking_with_overflow() -> CompiledModel:
     """Blocking with a maximum blocked time and an overflow service (the overflow itself a
     finite service with a queue limit and a turned-away route)."""
     net = Network(horizon_hours=120)
-    net.add_service("ed", servers=3, service_time=Exponential(30), blocks=True, block_max=45,
-                    overflow="corridor")
-    net.add_service("ward", servers=Roster([2] * 12 + [1] * 12 + [2] * 144),
-                    service_time=Exponential(150))
+    net.add_service(
+        "ed", servers=3, service_time=Exponential(30), blocks=True, block_max=45, overflow="corridor"
+    )
+    net.add_service("ward", servers=Roster([2] * 12 + [1] * 12 + [2] * 144), service_time=Exponential(150))
     net.add_service("corridor", servers=2, service_time=Exponential(60), queue_limit=3)
     net.add_service("other_site", servers=math.inf, service_time=Fixed(20))
     net.add_route("ed", [("ward", 0.5), (None, 0.5)])
@@ -267,8 +281,14 @@ def net_tie_fixed60_hourly_roster() -> CompiledModel:
     net = Network(horizon_hours=72)
     net.add_group("hi", priority=1)
     net.add_group("lo", priority=0)
-    net.add_service("assess", servers=Roster([0, 1, 2, 1] * 42), service_time=Fixed(60),
-                    blocks=True, block_max=60, overflow="lounge")
+    net.add_service(
+        "assess",
+        servers=Roster([0, 1, 2, 1] * 42),
+        service_time=Fixed(60),
+        blocks=True,
+        block_max=60,
+        overflow="lounge",
+    )
     net.add_service("treat", servers=Roster([1, 0] * 84), service_time=Fixed(60), blocks=True)
     net.add_service("lounge", servers=Roster([1, 2, 0] * 56), service_time=Fixed(30))
     net.add_service("ward", servers=Roster([2, 1, 1, 0, 2, 2] * 28), service_time=Fixed(120))
@@ -285,9 +305,11 @@ def net_two_streams_fixed() -> CompiledModel:
     net = Network(horizon_hours=48)
     net.add_group("ambulance", priority=1)
     net.add_group("walk_in", priority=0)
-    net.add_service("ed", servers=Roster.constant(1, overrides=[(90, 150, 2), (600, 630, 0),
-                                                                (1230, 1290, 3)]),
-                    service_time=Fixed(30))
+    net.add_service(
+        "ed",
+        servers=Roster.constant(1, overrides=[(90, 150, 2), (600, 630, 0), (1230, 1290, 3)]),
+        service_time=Fixed(30),
+    )
     net.add_service("xray", servers=1, service_time=Fixed(30), queue_limit=1)
     net.add_route("ed", [("xray", 0.5), (None, 0.5)])
     net.add_arrivals("amb", to="ed", rate_per_hour=1.0, groups={"ambulance": 1.0})
@@ -300,8 +322,7 @@ def net_patience_equals_service() -> CompiledModel:
     a patience expiry and the service end that would free a server coincide (the end, an
     earlier kind, wins)."""
     net = Network(horizon_hours=60)
-    net.add_service("ed", servers=Roster([1, 2, 0, 1] * 42), service_time=Fixed(30),
-                    patience=Fixed(30))
+    net.add_service("ed", servers=Roster([1, 2, 0, 1] * 42), service_time=Fixed(30), patience=Fixed(30))
     net.add_service("retry", servers=1, service_time=Fixed(30), patience=Fixed(60))
     net.add_route("ed", [("retry", 1.0)], kind="abandoned")
     net.add_arrivals("walk_in", to="ed", rate_per_hour=3)
@@ -312,8 +333,7 @@ def net_block_max_equals_service() -> CompiledModel:
     """Maximum blocked time equal to the downstream service time (Fixed(30)): the downstream
     end and the block timeout coincide (the end, an earlier kind, wins)."""
     net = Network(horizon_hours=60)
-    net.add_service("ed", servers=2, service_time=Fixed(15), blocks=True, block_max=30,
-                    overflow="corridor")
+    net.add_service("ed", servers=2, service_time=Fixed(15), blocks=True, block_max=30, overflow="corridor")
     net.add_service("ward", servers=1, service_time=Fixed(30))
     net.add_service("corridor", servers=math.inf, service_time=Fixed(30))
     net.add_route("ed", [("ward", 1.0)])
@@ -342,8 +362,9 @@ def net_capacity_rise_frees_blocked() -> CompiledModel:
     not deadlocks while a capacity increase is still scheduled."""
     net = Network(horizon_hours=72)
     net.add_service("a", servers=1, service_time=Exponential(20), blocks=True)
-    net.add_service("b", servers=Roster([1, 1, 2] * 56, overrides=[(4310, 4320, 3)]),
-                    service_time=Fixed(20), blocks=True)
+    net.add_service(
+        "b", servers=Roster([1, 1, 2] * 56, overrides=[(4310, 4320, 3)]), service_time=Fixed(20), blocks=True
+    )
     net.add_route("a", [("b", 0.9), (None, 0.1)])
     net.add_route("b", [("a", 0.5), (None, 0.5)])
     net.add_arrivals("walk_in", to="a", rate_per_hour=3)
@@ -378,8 +399,9 @@ def net_route_delays() -> CompiledModel:
     net.add_service("care_home", servers=math.inf, service_time=Fixed(60))
     net.add_route("ed", [("ward", 0.4), (None, 0.6, None, Fixed(10))])
     net.add_route("ward", [(None, 0.7, None, Lognormal(120, 60)), ("care_home", 0.3)])
-    net.add_route("ward", [("care_home", 0.6, None, Fixed(0)), (None, 0.4, None, Uniform(60, 600))],
-                  group="frail")
+    net.add_route(
+        "ward", [("care_home", 0.6, None, Fixed(0)), (None, 0.4, None, Uniform(60, 600))], group="frail"
+    )
     net.add_arrivals("walk_in", to="ed", rate_per_hour=2.5, groups={"frail": 0.3, "other": 0.7})
     return net.compile()
 
@@ -391,8 +413,13 @@ def net_census_and_release_to() -> CompiledModel:
     patients go to the ED's corridor (release_to)."""
     net = Network(horizon_hours=48)
     net.add_service("handover", servers=2, service_time=Fixed(15), blocks=True, block_max=30)
-    net.add_service("ed", servers=Roster([2] * 10 + [3] * 14 + [2] * 144), service_time=Exponential(60),
-                    blocks=True, release_to="corridor")
+    net.add_service(
+        "ed",
+        servers=Roster([2] * 10 + [3] * 14 + [2] * 144),
+        service_time=Exponential(60),
+        blocks=True,
+        release_to="corridor",
+    )
     net.add_service("corridor", servers=math.inf, service_time=Exponential(90))
     net.add_service("ward", servers=6, service_time=Exponential(600))
     net.add_route("handover", [("ed", 1.0)])
@@ -411,8 +438,7 @@ def net_time_scaled_stays() -> CompiledModel:
     a ward that blocks the ED."""
     net = Network(horizon_hours=24 * 6)
     net.add_service("ed", servers=3, service_time=Exponential(60), blocks=True)
-    net.add_service("ward", servers=5, service_time=Gamma(2, 300),
-                    time_scale=[1.6, 1.4, 1.2, 1.0, 0.8])
+    net.add_service("ward", servers=5, service_time=Gamma(2, 300), time_scale=[1.6, 1.4, 1.2, 1.0, 0.8])
     net.add_route("ed", [("ward", 0.4), (None, 0.6)])
     net.add_census("inpatients", to="ward", count=4, remaining=Exponential(600))
     net.add_arrivals("walk_in", to="ed", rate_per_hour=2)
@@ -429,12 +455,19 @@ def net_escalation_add_servers() -> CompiledModel:
     net.add_service("escalation_beds", servers=math.inf, service_time=Fixed(120))
     net.add_route("ed", [("ward", 0.3), (None, 0.7)])
     net.add_route("ward", [("escalation_beds", 1.0)], kind="turned_away")
-    net.add_escalation("surge", watch="ed", measure="occupancy", above=1.5, below=1.0,
-                       sustain_minutes=40, add_servers=("ed", 2))
-    net.add_escalation("ward_full", watch="ward", measure="waiting", above=3, below=1,
-                       add_servers=("ward", 1))
-    net.add_escalation("cut", watch="ed", measure="waiting", above=8, below=2,
-                       add_servers=("ward", -1))
+    net.add_escalation(
+        "surge",
+        watch="ed",
+        measure="occupancy",
+        above=1.5,
+        below=1.0,
+        sustain_minutes=40,
+        add_servers=("ed", 2),
+    )
+    net.add_escalation(
+        "ward_full", watch="ward", measure="waiting", above=3, below=1, add_servers=("ward", 1)
+    )
+    net.add_escalation("cut", watch="ed", measure="waiting", above=8, below=2, add_servers=("ward", -1))
     net.add_arrivals("walk_in", to="ed", rate_per_hour=4)
     return net.compile()
 
@@ -452,11 +485,18 @@ def net_escalation_divert_ties() -> CompiledModel:
     net.add_service("ward", servers=2, service_time=Fixed(120))
     net.add_route("triage", [("miu", 0.6), ("ed", 0.4)])
     net.add_route("ed", [("ward", 0.5), (None, 0.5)])
-    net.add_escalation("miu_closed", watch="miu", measure="closed", above=0.5, below=0.5,
-                       divert=("triage", "miu", "ed"))
-    net.add_escalation("ed_full", watch="ed", measure="waiting", above=2, below=0,
-                       sustain_minutes=60,
-                       divert=("ed", "ward", None))  # type: ignore[arg-type]  # None: out
+    net.add_escalation(
+        "miu_closed", watch="miu", measure="closed", above=0.5, below=0.5, divert=("triage", "miu", "ed")
+    )
+    net.add_escalation(
+        "ed_full",
+        watch="ed",
+        measure="waiting",
+        above=2,
+        below=0,
+        sustain_minutes=60,
+        divert=("ed", "ward", None),
+    )  # type: ignore[arg-type]  # None: out
     net.add_arrivals("walk_in", to="triage", rate_per_hour=3)
     return net.compile()
 
@@ -532,6 +572,7 @@ def test_hand_written_network(name: str, seed: int) -> None:
 def test_hand_written_networks_exercise_their_feature() -> None:
     """Guards the tests above against silently testing nothing: each feature network really
     produces the outcome it is about (seed 0)."""
+
     def outcomes(name: str) -> set[str]:
         a, _ = run_both(NETWORKS[name]())
         names = {0: "served", 1: "abandoned", 2: "turned_away", 3: "released"}
@@ -614,7 +655,8 @@ def _fully_held(m: CompiledModel, v: np.ndarray, s: int, t: np.ndarray) -> np.nd
     blocked = ((rows["end"][:, None] <= t) & (t < dep)).sum(axis=0)
     mine = m.cap_service == s
     cap = np.concatenate(([m.capacity0[s]], m.cap_value[mine]))[
-        np.searchsorted(m.cap_time[mine], t, side="right")]
+        np.searchsorted(m.cap_time[mine], t, side="right")
+    ]
     return (holding > 0) & (holding == blocked) & (holding >= cap)
 
 
@@ -641,8 +683,12 @@ def test_row_buffer_growth_really_happens() -> None:
 def test_many_events_share_timestamps_in_tie_networks() -> None:
     """The tie-heavy networks really are tie-heavy: most service starts coincide in time with
     another event (so the kind and id tie-breaks decide the order)."""
-    for name in ("tie_fixed60_hourly_roster", "patience_equals_service",
-                 "block_max_equals_service", "zero_durations_and_revisits"):
+    for name in (
+        "tie_fixed60_hourly_roster",
+        "patience_equals_service",
+        "block_max_equals_service",
+        "zero_durations_and_revisits",
+    ):
         a, _ = run_both(NETWORKS[name]())
         v = a.visits
         times = np.concatenate([v["arrival"], v["start"], v["end"], v["departure"]])
@@ -730,7 +776,9 @@ def check_spec(spec: NetSpec) -> RunResult:
         with pytest.raises(DeadlockError) as simpy_err:
             run(m, draws=d, engine="simpy")
         assert (numba_err.value.time, numba_err.value.services) == (
-            simpy_err.value.time, simpy_err.value.services)
+            simpy_err.value.time,
+            simpy_err.value.services,
+        )
     return a
 
 

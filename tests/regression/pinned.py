@@ -65,8 +65,9 @@ def _compiled_models() -> str:
 def _replicate(parameter_set: int | None) -> str:
     from simcare.pipeline import TIDY_COLUMNS, replicate
 
-    rep = replicate(str(BNSSG / "baseline_winter.yaml"), 0, SEED, "numba", parameter_set=parameter_set,
-                    daily=True)
+    rep = replicate(
+        str(BNSSG / "baseline_winter.yaml"), 0, SEED, "numba", parameter_set=parameter_set, daily=True
+    )
     return _sha((frame_digest(rep.kpis[TIDY_COLUMNS]) + frame_digest(rep.daily)).encode())
 
 
@@ -75,8 +76,7 @@ def _batch() -> str:
     from simcare.scenario.load import load_scenario_data
 
     doc = load_scenario_data(BNSSG / "discharge_capacity.yaml")
-    table = run_replication(doc, {"ed.bri.cubicles": 40},
-                            replication=1, seed=SEED)
+    table = run_replication(doc, {"ed.bri.cubicles": 40}, replication=1, seed=SEED)
     return frame_digest(table)
 
 

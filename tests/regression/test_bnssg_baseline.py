@@ -33,20 +33,21 @@ REPLICATIONS = 2
 @pytest.fixture(scope="module")
 def comparison() -> tuple[pd.DataFrame, pd.DataFrame]:
     path = ROOT / "scenarios" / "bnssg" / "validation_2024_uncalibrated.yaml"
-    table = pd.concat([replicate(path, r, seed=2025).kpis for r in range(REPLICATIONS)],
-                      ignore_index=True)
+    table = pd.concat([replicate(path, r, seed=2025).kpis for r in range(REPLICATIONS)], ignore_index=True)
     model = table.groupby(["kpi", "group", "period"])["value"].mean().reset_index()
     published = targets_apr_nov_2024()
     published["period"] = pd.to_datetime(published["month"]).dt.strftime("%Y-%m")
     return model, published
 
 
-def _monthly(model: pd.DataFrame, published: pd.DataFrame, kpi: str, group: str, measure: str,
-             org: str) -> pd.DataFrame:
+def _monthly(
+    model: pd.DataFrame, published: pd.DataFrame, kpi: str, group: str, measure: str, org: str
+) -> pd.DataFrame:
     a = model[(model.kpi == kpi) & (model.group == group) & (model.period != "run")]
     b = published[(published.measure == measure) & (published.org == org)]
-    both = pd.DataFrame({"model": a.set_index("period")["value"],
-                         "published": b.set_index("period")["value"]}).dropna()
+    both = pd.DataFrame(
+        {"model": a.set_index("period")["value"], "published": b.set_index("period")["value"]}
+    ).dropna()
     assert len(both) == 8, f"expected April-November 2024, got {list(both.index)}"
     return both
 
@@ -67,8 +68,9 @@ def test_monthly_four_hour_performance_within_10_points(comparison) -> None:  # 
 def test_bed_occupancy_per_trust_within_5_points(comparison, group: str, org: str) -> None:  # type: ignore[no-untyped-def]
     both = _monthly(*comparison, "ga_occupancy", group, "ga_occupancy", org)
     gap = both["model"].mean() - 100 * both["published"].mean()
-    assert abs(gap) <= 5, f"{org}: model {both['model'].mean():.1f} % vs published " \
-                          f"{100 * both['published'].mean():.1f} %"
+    assert abs(gap) <= 5, (
+        f"{org}: model {both['model'].mean():.1f} % vs published {100 * both['published'].mean():.1f} %"
+    )
 
 
 def test_nctr_stock_within_25_percent(comparison) -> None:  # type: ignore[no-untyped-def]

@@ -41,7 +41,17 @@ def synthetic_table(scenarios: dict[str, float], reps: int = 3, drop: tuple[str,
                     month = day.groupby(day["period"].str[:7])["value"].mean().reset_index()
                     run = pd.DataFrame({"period": ["run"], "value": [v.mean()]})
                     f = pd.concat([day, month, run], ignore_index=True)
-                    frames.append(f.assign(scenario=scenario, replication=r, kpi=kpi, group=g, unit=unit,
-                                           scenario_hash=f"hash-{scenario}", seed=2025, engine="numba",
-                                           version="test"))
+                    frames.append(
+                        f.assign(
+                            scenario=scenario,
+                            replication=r,
+                            kpi=kpi,
+                            group=g,
+                            unit=unit,
+                            scenario_hash=f"hash-{scenario}",
+                            seed=2025,
+                            engine="numba",
+                            version="test",
+                        )
+                    )
     return pd.concat(frames, ignore_index=True)

@@ -25,8 +25,21 @@ def compared(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
-        code = main(["compare", str(SHORT), str(SAME), str(DISCHARGE), "--reps", "2", "--workers", "2",
-                     "--out", str(out), "--quiet"])
+        code = main(
+            [
+                "compare",
+                str(SHORT),
+                str(SAME),
+                str(DISCHARGE),
+                "--reps",
+                "2",
+                "--workers",
+                "2",
+                "--out",
+                str(out),
+                "--quiet",
+            ]
+        )
     assert code == 0
     return out, buf.getvalue()
 
@@ -43,8 +56,16 @@ def test_compare_writes_tables_and_report(compared: tuple[Path, str]) -> None:
     for s in SECTIONS:
         assert f'id="{s}"' in report, s
     # every figure is drawn for BNSSG, which models every service: none is replaced by a note
-    for fig in ("fig-warmup", "fig-impacts", "fig-ed4h", "fig-occupancy", "fig-nctr", "fig-handover",
-                "fig-111", "fig-published"):
+    for fig in (
+        "fig-warmup",
+        "fig-impacts",
+        "fig-ed4h",
+        "fig-occupancy",
+        "fig-nctr",
+        "fig-handover",
+        "fig-111",
+        "fig-published",
+    ):
         assert f'<figure id="{fig}">' in report, fig
     assert "not shown" not in report
     for words in ("bnssg_short_same", "% within 4 hours", "warm-up: 21 days configured", "report: "):
@@ -71,8 +92,24 @@ def test_process_pool_gives_the_same_numbers_as_one_process(compared: tuple[Path
 
 
 def test_run_writes_a_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["run", str(SHORT), "--reps", "2", "--out", str(tmp_path / "one"), "--quiet",
-                 "--advise", "ae_within_4h,nctr@rvj", "--half-width", "1.5"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                str(SHORT),
+                "--reps",
+                "2",
+                "--out",
+                str(tmp_path / "one"),
+                "--quiet",
+                "--advise",
+                "ae_within_4h,nctr@rvj",
+                "--half-width",
+                "1.5",
+            ]
+        )
+        == 0
+    )
     text = capsys.readouterr().out
     assert "bnssg_short_winter: 2025-12-15 to 2026-01-11" in text and "% within 4 hours" in text
     assert "half-width of 1.5 in the measure's unit" in text

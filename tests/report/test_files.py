@@ -40,6 +40,8 @@ def test_tables_round_trip(tmp_path: Path) -> None:
 
 def test_short_names_drop_the_shared_prefix() -> None:
     assert short_names(["bnssg_baseline_winter", "bnssg_flu_surge"]) == {
-        "bnssg_baseline_winter": "baseline winter", "bnssg_flu_surge": "flu surge"}
+        "bnssg_baseline_winter": "baseline winter",
+        "bnssg_flu_surge": "flu surge",
+    }
     assert short_names(["only_one"]) == {"only_one": "only one"}
     assert short_names(["x_a", "x_a_b"]) == {"x_a": "a", "x_a_b": "a b"}

@@ -13,29 +13,69 @@ from simcare.report.html import build_report
 from simcare.report.published_context import published_monthly, winter_context
 
 SECTIONS = ("what-was-run", "warm-up", "headline", "impacts", "daily", "published", "precision", "notes")
-FIGURES = ("fig-warmup", "fig-impacts", "fig-ed4h", "fig-occupancy", "fig-nctr", "fig-handover", "fig-111",
-           "fig-published")
+FIGURES = (
+    "fig-warmup",
+    "fig-impacts",
+    "fig-ed4h",
+    "fig-occupancy",
+    "fig-nctr",
+    "fig-handover",
+    "fig-111",
+    "fig-published",
+)
 
 
 ALL = ("111", "ambulance", "hubs", "ed", "beds", "d2a")
 
 
 def info(name: str, modelled: tuple[str, ...] = ALL) -> ScenarioInfo:
-    return ScenarioInfo(file=f"{name}.yaml", name=name, description=f"the {name} scenario",
-                        levers={"digital_first": {"online_shift": "20%"}}, start=dt.date(2025, 12, 15),
-                        end=dt.date(2026, 1, 11), warm_up_days=21, census=False, seed=2025,
-                        scenario_hash="0123456789abcdef", modelled=modelled)
+    return ScenarioInfo(
+        file=f"{name}.yaml",
+        name=name,
+        description=f"the {name} scenario",
+        levers={"digital_first": {"online_shift": "20%"}},
+        start=dt.date(2025, 12, 15),
+        end=dt.date(2026, 1, 11),
+        warm_up_days=21,
+        census=False,
+        seed=2025,
+        scenario_hash="0123456789abcdef",
+        modelled=modelled,
+    )
 
 
 def test_report_has_every_section_and_figure(table: pd.DataFrame) -> None:
-    warmup = pd.DataFrame({"scenario": ["bnssg_base"], "series": ["nctr"], "label": ["NCTR (ICB)"],
-                           "configured_days": [21], "mser5_days": [15], "mser5_date": ["2025-12-09"],
-                           "at_limit": [False], "enough": [True]})
+    warmup = pd.DataFrame(
+        {
+            "scenario": ["bnssg_base"],
+            "series": ["nctr"],
+            "label": ["NCTR (ICB)"],
+            "configured_days": [21],
+            "mser5_days": [15],
+            "mser5_date": ["2025-12-09"],
+            "at_limit": [False],
+            "enough": [True],
+        }
+    )
     days = pd.date_range("2025-11-24", periods=49).strftime("%Y-%m-%d")
-    daily = pd.DataFrame({"scenario": "bnssg_base", "replication": 0, "series": "nctr", "day": range(49),
-                          "date": days, "value": [min(d, 20) * 30.0 for d in range(49)]})
-    report = build_report(table, "bnssg_base", scenarios=[info(n) for n in table["scenario"].unique()],
-                          warmup=warmup, daily=daily, published=published_monthly())
+    daily = pd.DataFrame(
+        {
+            "scenario": "bnssg_base",
+            "replication": 0,
+            "series": "nctr",
+            "day": range(49),
+            "date": days,
+            "value": [min(d, 20) * 30.0 for d in range(49)],
+        }
+    )
+    report = build_report(
+        table,
+        "bnssg_base",
+        scenarios=[info(n) for n in table["scenario"].unique()],
+        warmup=warmup,
+        daily=daily,
+        published=published_monthly(),
+    )
     text = report.html
     assert report.missing == []
     for s in SECTIONS:
@@ -44,10 +84,15 @@ def test_report_has_every_section_and_figure(table: pd.DataFrame) -> None:
         pattern = f'<figure id="{f}"><img alt="[^"]+" src="data:image/png;base64,[A-Za-z0-9+/=]{{1000,}}"'
         assert re.search(pattern, text), f
     assert text.count("<figcaption>") == len(FIGURES)
-    assert "src=\"http" not in text and "<script" not in text  # self-contained, no scripts
+    assert 'src="http' not in text and "<script" not in text  # self-contained, no scripts
     # what was run: levers, seed, replications, version, warm-up result
-    for words in ("digital first: online shift 20%", "Master seed:</b> 2025", "3 per scenario",
-                  "simcare version:</b> test", "configured warm-up is long enough"):
+    for words in (
+        "digital first: online shift 20%",
+        "Master seed:</b> 2025",
+        "3 per scenario",
+        "simcare version:</b> test",
+        "configured warm-up is long enough",
+    ):
         assert words in text, words
     # headline: the shifted scenario is clearly better on 4-hour performance, the copy identical
     assert "<th>combined</th>" in text and "no difference" in text and 'class="better"' in text
@@ -60,8 +105,9 @@ def test_missing_daily_kpi_is_a_visible_note_unless_not_modelled() -> None:
     assert [m.split(":")[0] for m in modelled.missing] == ["fig-111"]
     assert "no daily values of nhs111_answered_60s" in modelled.html
     no_111 = ("ambulance", "hubs", "ed", "beds", "d2a")
-    unmodelled = build_report(t, "bnssg_base",
-                              scenarios=[info("bnssg_base", no_111), info("bnssg_other", no_111)])
+    unmodelled = build_report(
+        t, "bnssg_base", scenarios=[info("bnssg_base", no_111), info("bnssg_other", no_111)]
+    )
     assert unmodelled.missing == []
     assert "does not model 111" in unmodelled.html
     assert "No published figures are available" in unmodelled.html

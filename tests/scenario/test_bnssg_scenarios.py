@@ -20,9 +20,17 @@ FILES = sorted(BNSSG.glob("*.yaml"))
 
 def test_the_expected_scenarios_are_shipped() -> None:
     names = {f.stem for f in FILES}
-    assert {"baseline_winter", "digital_first", "integrated_urgent_care", "community_capacity",
-            "discharge_capacity", "combined", "flu_surge", "validation_2024",
-            "validation_2024_uncalibrated"} <= names
+    assert {
+        "baseline_winter",
+        "digital_first",
+        "integrated_urgent_care",
+        "community_capacity",
+        "discharge_capacity",
+        "combined",
+        "flu_surge",
+        "validation_2024",
+        "validation_2024_uncalibrated",
+    } <= names
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
@@ -30,19 +38,31 @@ def test_scenario_validates_and_compiles(path: Path) -> None:
     cs, digest = compiled(path)
     assert len(digest) == 64
     cs.model.validate()
-    assert {"111_phone", "ambulance", "beds:rvj", "beds:ra7", "ed:southmead", "ed:bri",
-            "ed:weston"} <= set(cs.model.service_names)
+    assert {"111_phone", "ambulance", "beds:rvj", "beds:ra7", "ed:southmead", "ed:bri", "ed:weston"} <= set(
+        cs.model.service_names
+    )
 
 
 def test_baseline_structure_matches_the_issue() -> None:
     sc = load_scenario(BNSSG / "baseline_winter.yaml")
     assert {k: v.population for k, v in sc.localities.items()} == {
-        "woodspring": 102000, "weston_worle": 81200, "south_gloucestershire": 270000,
-        "bristol_north_west": 195460, "bristol_inner_city_east": 158637, "bristol_south": 137773}
+        "woodspring": 102000,
+        "weston_worle": 81200,
+        "south_gloucestershire": 270000,
+        "bristol_north_west": 195460,
+        "bristol_inner_city_east": 158637,
+        "bristol_south": 137773,
+    }
     assert {v.local_authority for v in sc.localities.values()} == {
-        "bristol", "north_somerset", "south_gloucestershire"}
+        "bristol",
+        "north_somerset",
+        "south_gloucestershire",
+    }
     assert {site: ed.trust for site, ed in sc.ed.items()} == {
-        "southmead": "rvj", "bri": "ra7", "weston": "ra7"}
+        "southmead": "rvj",
+        "bri": "ra7",
+        "weston": "ra7",
+    }
 
 
 def model_of(name: str):  # type: ignore[no-untyped-def]
@@ -70,18 +90,25 @@ def test_discharge_capacity_adds_fifteen_percent_of_d2a_slots() -> None:
 
 def test_levers_compose_through_extends() -> None:
     sc = load_scenario(BNSSG / "combined.yaml")
-    assert set(sc.levers) == {"discharge_capacity", "digital_first", "integrated_urgent_care",
-                              "community_capacity", "booked_slots"}
+    assert set(sc.levers) == {
+        "discharge_capacity",
+        "digital_first",
+        "integrated_urgent_care",
+        "community_capacity",
+        "booked_slots",
+    }
     assert sc.nhs111 is not None and sc.nhs111.cas is not None
     assert sc.nhs111.cas.validated == pytest.approx(0.8)
 
 
 def test_lever_mistakes_are_reported_with_paths(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
-    bad.write_text(f"extends: {BNSSG / 'baseline_winter.yaml'}\nname: bad\nlevers:\n"
-                   "  digital_frist: {online_shift: 20%}\n"
-                   "  handover_release: {after: 45}\n"
-                   "  acute_capacity: {beds: {xyz: 3}}\n")
+    bad.write_text(
+        f"extends: {BNSSG / 'baseline_winter.yaml'}\nname: bad\nlevers:\n"
+        "  digital_frist: {online_shift: 20%}\n"
+        "  handover_release: {after: 45}\n"
+        "  acute_capacity: {beds: {xyz: 3}}\n"
+    )
     with pytest.raises(ScenarioError) as info:
         load_scenario(bad)
     text = str(info.value)
@@ -92,8 +119,10 @@ def test_lever_mistakes_are_reported_with_paths(tmp_path: Path) -> None:
 
 def test_handover_release_lever_sets_the_ambulance_limit(tmp_path: Path) -> None:
     f = tmp_path / "release.yaml"
-    f.write_text(f"extends: {BNSSG / 'baseline_winter.yaml'}\nname: release\n"
-                 "levers:\n  handover_release: {after: 45min}\n")
+    f.write_text(
+        f"extends: {BNSSG / 'baseline_winter.yaml'}\nname: release\n"
+        "levers:\n  handover_release: {after: 45min}\n"
+    )
     model = compile_scenario(load_scenario(f)).model
     assert model.block_max[model.service_index("ambulance")] == 45.0
 
@@ -127,10 +156,10 @@ def test_cli_run_prints_the_headline(capsys: pytest.CaptureFixture[str], tmp_pat
 
 
 def test_cli_run_reports_a_broken_file_without_traceback(
-        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     bad = tmp_path / "bad.yaml"
-    bad.write_text(f"extends: {BNSSG / 'baseline_winter.yaml'}\nname: bad\n"
-                   "ed: {bri: {cubicles: -2}}\n")
+    bad.write_text(f"extends: {BNSSG / 'baseline_winter.yaml'}\nname: bad\ned: {{bri: {{cubicles: -2}}}}\n")
     assert main(["run", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "ed.bri.cubicles" in err and "Traceback" not in err
@@ -154,8 +183,10 @@ def test_census_start_puts_the_counted_patients_in_place() -> None:
 
 def test_census_mistakes_are_named(tmp_path: Path) -> None:
     f = tmp_path / "c.yaml"
-    f.write_text(f"extends: {BNSSG / 'baseline_winter.yaml'}\nname: c\n"
-                 "run: {warm_up: 0d, census: {beds:xyz: 3, d2a:P9:bristol: 2, ward:rvj: 1}}\n")
+    f.write_text(
+        f"extends: {BNSSG / 'baseline_winter.yaml'}\nname: c\n"
+        "run: {warm_up: 0d, census: {beds:xyz: 3, d2a:P9:bristol: 2, ward:rvj: 1}}\n"
+    )
     with pytest.raises(ScenarioError) as info:
         compiled(f)
     text = str(info.value)

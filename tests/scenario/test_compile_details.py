@@ -29,8 +29,11 @@ def test_ed_sites_split_a_localitys_walk_ins(tmp_path: Path) -> None:
     cs = compiled(tmp_path)
     m = cs.model
     total = rates(cs, "ed_walk_in@south_gloucestershire").sum()
-    to_bri = sum(m.stream_rate[k].sum() for k, n in enumerate(m.stream_names)
-                 if n.startswith("ed_walk_in@south_gloucestershire>bri"))
+    to_bri = sum(
+        m.stream_rate[k].sum()
+        for k, n in enumerate(m.stream_names)
+        if n.startswith("ed_walk_in@south_gloucestershire>bri")
+    )
     assert to_bri / total == pytest.approx(0.20, rel=1e-9)
 
 
@@ -39,8 +42,8 @@ def test_bank_holidays_use_the_sunday_profile_and_factor(tmp_path: Path) -> None
     r = rates(cs, "ed_walk_in@bristol_south")
     day = cs.timeline.day_index(cs.timeline.start.replace(year=2025, month=12, day=25))
     sunday = cs.timeline.day_index(cs.timeline.start.replace(year=2025, month=12, day=21))
-    christmas = r[day * 24:(day + 1) * 24]
-    sun = r[sunday * 24:(sunday + 1) * 24]
+    christmas = r[day * 24 : (day + 1) * 24]
+    sun = r[sunday * 24 : (sunday + 1) * 24]
     # same hourly shape as the Sunday before; level = 0.9 x (growth and season barely move)
     assert np.allclose(christmas / christmas.sum(), sun / sun.sum(), rtol=1e-9)
     assert christmas.sum() / sun.sum() == pytest.approx(0.9, rel=0.01)
@@ -73,13 +76,16 @@ def test_rosters_become_hourly_servers(tmp_path: Path) -> None:
 
 def test_weston_closure_diverts_ambulances_and_111(tmp_path: Path) -> None:
     cs = compiled(tmp_path)
-    assert {"weston_closed_ambulance", "weston_closed_111_phone", "weston_closed_111_online",
-            "weston_closed_cas"} <= set(cs.model.esc_names)
+    assert {
+        "weston_closed_ambulance",
+        "weston_closed_111_phone",
+        "weston_closed_111_online",
+        "weston_closed_cas",
+    } <= set(cs.model.esc_names)
 
 
 def test_ambulance_acuity_is_used_for_999_calls(tmp_path: Path) -> None:
-    text = ("demand: {call_999: {acuity: null}}\n"
-            "ambulance: {acuity: {resus: 0.5, major: 0.5, minor: 0.0}}\n")
+    text = "demand: {call_999: {acuity: null}}\nambulance: {acuity: {resus: 0.5, major: 0.5, minor: 0.0}}\n"
     cs = compiled(tmp_path, text)
     m = cs.model
     k = m.stream_names.index("call_999@bristol_south")

@@ -29,26 +29,34 @@ from simcare.scenario.units import parse_duration, parse_per_capita_rate
 from simcare.scenario.validate import validate_scenario
 
 PRIOR = Path(__file__).resolve().parents[2] / "scenarios" / "bnssg" / "uncalibrated_winter.yaml"
-DOC: dict[str, Any] = {"calendar": {"growth": "5%", "surges": [{"name": "flu", "height": "8%"},
-                                              {"name": "rsv", "height": "3%"}]},
-       "beds": {"rvj": {"beds": 1000}, "ra7": {"beds": 500}}, "ed": {"site.a": {"cubicles": 10}}}
+DOC: dict[str, Any] = {
+    "calendar": {
+        "growth": "5%",
+        "surges": [{"name": "flu", "height": "8%"}, {"name": "rsv", "height": "3%"}],
+    },
+    "beds": {"rvj": {"beds": 1000}, "ra7": {"beds": 500}},
+    "ed": {"site.a": {"cubicles": 10}},
+}
 
 
 # --- parse and format ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("path", "parts"), [
-    ("calendar.growth", ("calendar", "growth")),
-    ("calendar.surges[0].height", ("calendar", "surges", 0, "height")),
-    ('ed."site.a".cubicles', ("ed", "site.a", "cubicles")),
-    ("d2a.bristol.P1.servers", ("d2a", "bristol", "P1", "servers")),
-    ("beds.nbt.pathway send patients on P3", ("beds", "nbt", "pathway send patients on P3")),
-    ("ed.*.acuity.*.mean", ("ed", Wildcard.KEY, "acuity", Wildcard.KEY, "mean")),
-    ("calendar.surges[*].height", ("calendar", "surges", Wildcard.ITEM, "height")),
-    ('ed."*".cubicles', ("ed", "*", "cubicles")),  # a key named '*', not a wildcard
-    ("*.x", (Wildcard.KEY, "x")),
-    ("a[0][1]", ("a", 0, 1)),
-])
+@pytest.mark.parametrize(
+    ("path", "parts"),
+    [
+        ("calendar.growth", ("calendar", "growth")),
+        ("calendar.surges[0].height", ("calendar", "surges", 0, "height")),
+        ('ed."site.a".cubicles', ("ed", "site.a", "cubicles")),
+        ("d2a.bristol.P1.servers", ("d2a", "bristol", "P1", "servers")),
+        ("beds.nbt.pathway send patients on P3", ("beds", "nbt", "pathway send patients on P3")),
+        ("ed.*.acuity.*.mean", ("ed", Wildcard.KEY, "acuity", Wildcard.KEY, "mean")),
+        ("calendar.surges[*].height", ("calendar", "surges", Wildcard.ITEM, "height")),
+        ('ed."*".cubicles', ("ed", "*", "cubicles")),  # a key named '*', not a wildcard
+        ("*.x", (Wildcard.KEY, "x")),
+        ("a[0][1]", ("a", 0, 1)),
+    ],
+)
 def test_parse_and_format_round_trip(path: str, parts: tuple[Any, ...]) -> None:
     assert parse_path(path) == parts
     assert format_path(parts) == path
@@ -62,20 +70,23 @@ def test_format_path_quotes_only_keys_that_need_it() -> None:
     assert format_path(()) == ""
 
 
-@pytest.mark.parametrize(("path", "words"), [
-    ("", "must be text"),
-    ("   ", "must be text"),
-    ("a..b", "at character 2"),
-    ("a.", "at character 2"),
-    (".a", "at character 1"),
-    ("[0].a", "must start with a section name"),
-    ("[*].a", "must start with a section name"),
-    ("a[x]", "at character 2"),
-    ("a[0", "at character 2"),
-    ("a[-1]", "at character 2"),
-    ('a."b', "at character 2"),
-    ('a.""', "at character 2"),
-])
+@pytest.mark.parametrize(
+    ("path", "words"),
+    [
+        ("", "must be text"),
+        ("   ", "must be text"),
+        ("a..b", "at character 2"),
+        ("a.", "at character 2"),
+        (".a", "at character 1"),
+        ("[0].a", "must start with a section name"),
+        ("[*].a", "must start with a section name"),
+        ("a[x]", "at character 2"),
+        ("a[0", "at character 2"),
+        ("a[-1]", "at character 2"),
+        ('a."b', "at character 2"),
+        ('a.""', "at character 2"),
+    ],
+)
 def test_malformed_paths(path: str, words: str) -> None:
     with pytest.raises(PathError, match=words):
         parse_path(path)
@@ -86,8 +97,10 @@ def test_malformed_paths(path: str, words: str) -> None:
 def test_malformed_path_message() -> None:
     with pytest.raises(PathError) as err:
         parse_path("calendar..growth")
-    assert str(err.value) == ("malformed override path 'calendar..growth' at character 9 "
-                              "(write keys joined by '.', list items as [0])")
+    assert str(err.value) == (
+        "malformed override path 'calendar..growth' at character 9 "
+        "(write keys joined by '.', list items as [0])"
+    )
 
 
 # --- match and get ------------------------------------------------------------------------------
@@ -95,16 +108,27 @@ def test_malformed_path_message() -> None:
 
 def test_match_expands_wildcards_in_document_order() -> None:
     assert match(DOC, "beds.*.beds") == [("beds", "rvj", "beds"), ("beds", "ra7", "beds")]
-    assert match(DOC, "calendar.surges[*].name") == [("calendar", "surges", 0, "name"),
-                                                      ("calendar", "surges", 1, "name")]
+    assert match(DOC, "calendar.surges[*].name") == [
+        ("calendar", "surges", 0, "name"),
+        ("calendar", "surges", 1, "name"),
+    ]
     assert match(DOC, 'ed."site.a".cubicles') == [("ed", "site.a", "cubicles")]
     assert match(DOC, "calendar.surges[1]") == [("calendar", "surges", 1)]
     assert match(DOC, ("beds", Wildcard.KEY)) == [("beds", "rvj"), ("beds", "ra7")]
 
 
-@pytest.mark.parametrize("path", [
-    "beds.nowhere.beds", "calendar.surges[2]", "calendar.surges.*",  # '*' is for mappings
-    "beds[*]", "beds[0]", "calendar.growth.x", "calendar.growth.*"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "beds.nowhere.beds",
+        "calendar.surges[2]",
+        "calendar.surges.*",  # '*' is for mappings
+        "beds[*]",
+        "beds[0]",
+        "calendar.growth.x",
+        "calendar.growth.*",
+    ],
+)
 def test_match_finds_nothing(path: str) -> None:
     assert match(DOC, path) == []
 
@@ -122,13 +146,16 @@ def test_get() -> None:
     assert get(DOC, "beds") is DOC["beds"]
 
 
-@pytest.mark.parametrize(("path", "message"), [
-    ("beds.nowhere.beds", "beds.nowhere.beds: beds.nowhere is not in the scenario"),
-    ("calendar.surges[2]", "calendar.surges[2]: calendar.surges has 2 entries, no [2]"),
-    ("beds[0]", "beds[0]: beds is not a list"),
-    ("calendar.growth.x", "calendar.growth.x: calendar.growth is not a mapping"),
-    ("beds.*.beds", "beds.*.beds: a wildcard ('*', '[*]') selects several places; name one"),
-])
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("beds.nowhere.beds", "beds.nowhere.beds: beds.nowhere is not in the scenario"),
+        ("calendar.surges[2]", "calendar.surges[2]: calendar.surges has 2 entries, no [2]"),
+        ("beds[0]", "beds[0]: beds is not a list"),
+        ("calendar.growth.x", "calendar.growth.x: calendar.growth is not a mapping"),
+        ("beds.*.beds", "beds.*.beds: a wildcard ('*', '[*]') selects several places; name one"),
+    ],
+)
 def test_get_names_what_does_not_fit(path: str, message: str) -> None:
     with pytest.raises(PathError) as err:
         get(DOC, path)
@@ -150,9 +177,15 @@ def test_set_value_in_place_creating_mappings() -> None:
 
 def test_apply_overrides_sets_values_and_leaves_the_original_alone() -> None:
     value = {"increase": "10%"}
-    out = apply_overrides(DOC, {"calendar.surges[0].height": 0.2, "beds.rvj.beds": 900,
-                                'ed."site.a".cubicles': 12,
-                                "levers.discharge_capacity": value})
+    out = apply_overrides(
+        DOC,
+        {
+            "calendar.surges[0].height": 0.2,
+            "beds.rvj.beds": 900,
+            'ed."site.a".cubicles': 12,
+            "levers.discharge_capacity": value,
+        },
+    )
     assert out["calendar"]["surges"][0] == {"name": "flu", "height": 0.2}
     assert out["beds"]["rvj"]["beds"] == 900
     assert out["ed"]["site.a"]["cubicles"] == 12
@@ -161,20 +194,30 @@ def test_apply_overrides_sets_values_and_leaves_the_original_alone() -> None:
     assert DOC["calendar"]["surges"][0]["height"] == "8%" and "levers" not in DOC
 
 
-@pytest.mark.parametrize(("overrides", "message"), [
-    ({"calendar.surges[3].height": 1}, "calendar.surges[3].height: calendar.surges has 2 entries, no [3]"),
-    ({"calendar.growth.rate": 1}, "calendar.growth.rate: calendar.growth is a value ('5%'), "
-                                  "not a mapping or list"),
-    ({"calendar.surges[0].name.x": 1}, "calendar.surges[0].name.x: calendar.surges[0].name is a "
-                                       "value ('flu'), not a mapping or list"),
-    ({"calendar.surges[0][1]": 1}, "calendar.surges[0][1]: calendar.surges[0] has no item [1]"),
-    ({"beds[0]": 1}, "beds[0]: beds has no item [0]"),
-    ({"beds[0].x": 1}, "beds[0].x: beds is not a list"),
-    ({"missing[0].x": 1}, "missing[0].x: missing is not in the scenario, so it has no [0]"),
-    ({"calendar[0]": 1}, "calendar[0]: calendar has no item [0]"),
-    ({"ed.*.cubicles": 1}, "ed.*.cubicles: a wildcard ('*', '[*]') selects several places; name one"),
-    ({"calendar..growth": 1}, "malformed override path 'calendar..growth' at character 9"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (
+            {"calendar.surges[3].height": 1},
+            "calendar.surges[3].height: calendar.surges has 2 entries, no [3]",
+        ),
+        (
+            {"calendar.growth.rate": 1},
+            "calendar.growth.rate: calendar.growth is a value ('5%'), not a mapping or list",
+        ),
+        (
+            {"calendar.surges[0].name.x": 1},
+            "calendar.surges[0].name.x: calendar.surges[0].name is a value ('flu'), not a mapping or list",
+        ),
+        ({"calendar.surges[0][1]": 1}, "calendar.surges[0][1]: calendar.surges[0] has no item [1]"),
+        ({"beds[0]": 1}, "beds[0]: beds has no item [0]"),
+        ({"beds[0].x": 1}, "beds[0].x: beds is not a list"),
+        ({"missing[0].x": 1}, "missing[0].x: missing is not in the scenario, so it has no [0]"),
+        ({"calendar[0]": 1}, "calendar[0]: calendar has no item [0]"),
+        ({"ed.*.cubicles": 1}, "ed.*.cubicles: a wildcard ('*', '[*]') selects several places; name one"),
+        ({"calendar..growth": 1}, "malformed override path 'calendar..growth' at character 9"),
+    ],
+)
 def test_paths_that_do_not_fit_the_document(overrides: dict[str, int], message: str) -> None:
     with pytest.raises(PathError) as err:
         apply_overrides(DOC, overrides)
@@ -194,7 +237,8 @@ def test_scale_keeps_the_unit() -> None:
     assert parse_duration(scale("3.5h", 1.2)) == pytest.approx(3.5 * 60 * 1.2)
     assert scale("200/1000/year", 1.1) == "220/1000/year"
     assert parse_per_capita_rate(scale("200/1000/year", 1.1)) == pytest.approx(
-        parse_per_capita_rate("220/1000/year"))
+        parse_per_capita_rate("220/1000/year")
+    )
     assert scale(150, 1.1) == 165 and scale(1, 0.1) == 1  # counts stay >= 1
     assert scale(2.0, 0.5) == 1.0
     shift = {"days": "all", "from": "08:00", "to": "24:00", "servers": 36}
@@ -203,9 +247,15 @@ def test_scale_keeps_the_unit() -> None:
     assert scale({"default": 4}, 2.0) == {"default": 8}
 
 
-@pytest.mark.parametrize(("value", "words"), [
-    (True, "yes/no"), ("ra7", "'ra7' is not a duration"), ([1, 2], "not a duration, rate, number"),
-    ({"dist": "fixed"}, "not a duration, rate, number or roster")])
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        (True, "yes/no"),
+        ("ra7", "'ra7' is not a duration"),
+        ([1, 2], "not a duration, rate, number"),
+        ({"dist": "fixed"}, "not a duration, rate, number or roster"),
+    ],
+)
 def test_scale_refuses_other_values(value: Any, words: str) -> None:
     with pytest.raises(ValueError, match=words):
         scale(value, 2.0)
@@ -223,8 +273,11 @@ def test_scale_at_scales_every_match_in_place() -> None:
 
 def test_apply_multipliers_scales_every_match_and_the_result_validates() -> None:
     doc = load_scenario_data(PRIOR)
-    out = apply_multipliers(doc, [_P("ed", ("ed.*.acuity.*.treatment_time.mean",)),
-                                  _P("cap", ("discharge.d2a.*.*.capacity",))], [1.1, 0.9])
+    out = apply_multipliers(
+        doc,
+        [_P("ed", ("ed.*.acuity.*.treatment_time.mean",)), _P("cap", ("discharge.d2a.*.*.capacity",))],
+        [1.1, 0.9],
+    )
     before = parse_duration(doc["ed"]["bri"]["acuity"]["minor"]["treatment_time"]["mean"])
     after = parse_duration(out["ed"]["bri"]["acuity"]["minor"]["treatment_time"]["mean"])
     assert after == pytest.approx(1.1 * before)
@@ -269,8 +322,7 @@ def test_merge_as_extends_merges() -> None:
 
 def test_overlay_diff_merged_back_gives_the_changed_document() -> None:
     doc = load_scenario_data(PRIOR)
-    changed = apply_multipliers(doc, [_P("d", ("demand.*.rate", "beds.*.discharge_process.*.mean"))],
-                                [1.05])
+    changed = apply_multipliers(doc, [_P("d", ("demand.*.rate", "beds.*.discharge_process.*.mean"))], [1.05])
     delta = diff(doc, changed)
     assert set(delta) == {"demand", "beds"}
     assert set(delta["beds"]["rvj"]) == {"discharge_process"}  # only changed leaves

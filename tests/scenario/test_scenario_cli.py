@@ -17,11 +17,16 @@ def test_validate_ok(valid_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert capsys.readouterr().out == f"{valid_path}: ok\n"
 
 
-def test_validate_lists_problems_of_every_file(valid_path: Path, tmp_path: Path,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_validate_lists_problems_of_every_file(
+    valid_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     bad = tmp_path / "bad.yaml"
-    bad.write_text(valid_path.read_text(encoding="utf-8").replace("cubicles: 40", "cubicles: -2")
-                   .replace("retry: 40%", "retry: 140%"), encoding="utf-8")
+    bad.write_text(
+        valid_path.read_text(encoding="utf-8")
+        .replace("cubicles: 40", "cubicles: -2")
+        .replace("retry: 40%", "retry: 140%"),
+        encoding="utf-8",
+    )
     missing = tmp_path / "missing.yaml"
     assert main(["validate", str(valid_path), str(bad), str(missing)]) == 1
     out = capsys.readouterr().out
@@ -55,7 +60,8 @@ def test_schema_to_an_unwritable_place(tmp_path: Path, capsys: pytest.CaptureFix
 def test_python_dash_m_validate_exit_status(valid_path: Path, tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: [\n", encoding="utf-8")
-    done = subprocess.run([sys.executable, "-m", "simcare", "validate", str(bad)],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "simcare", "validate", str(bad)], capture_output=True, text=True, check=False
+    )
     assert done.returncode == 1
     assert "YAML error" in done.stdout and "Traceback" not in done.stderr

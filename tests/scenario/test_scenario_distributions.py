@@ -39,12 +39,15 @@ def test_normal_laws_are_read_and_compiled(valid_data: dict[str, Any], write: Wr
     """``{dist: normal, mean, sd}`` and ``{dist: truncated_normal, mean, sd, low, high}``
     become Normal and TruncatedNormal (low defaults to 0, high to none: no upper bound); the
     compiled model keeps the truncated normals' constants in its pool."""
-    valid_data["hubs"]["cossham_miu"]["treatment_time"] = {
-        "dist": "normal", "mean": "30min", "sd": "5min"}
-    valid_data["nhs111"]["phone"]["patience"] = {"dist": "truncated_normal", "mean": "10min",
-                                                 "sd": "8min"}
-    valid_data["ed"]["bri"]["triage_time"] = {"dist": "truncated_normal", "mean": "8min",
-                                              "sd": "4min", "low": "2min", "high": "20min"}
+    valid_data["hubs"]["cossham_miu"]["treatment_time"] = {"dist": "normal", "mean": "30min", "sd": "5min"}
+    valid_data["nhs111"]["phone"]["patience"] = {"dist": "truncated_normal", "mean": "10min", "sd": "8min"}
+    valid_data["ed"]["bri"]["triage_time"] = {
+        "dist": "truncated_normal",
+        "mean": "8min",
+        "sd": "4min",
+        "low": "2min",
+        "high": "20min",
+    }
     valid_data["escalation"] = []  # valid.yaml's rules name services the compiler spells otherwise
     scenario = load_scenario(write("normal.yaml", valid_data))
     assert scenario.nhs111 is not None and scenario.nhs111.phone.patience is not None
@@ -59,21 +62,30 @@ def test_normal_laws_are_read_and_compiled(valid_data: dict[str, Any], write: Wr
     assert chunks == {tuple(TruncatedNormal(10.0, 8.0).empirical()), tuple(triage.empirical())}
 
 
-@pytest.mark.parametrize(("law", "message"), [
-    ({"dist": "normal", "mean": "20min", "sd": "10min"},
-     "needs mean >= 3 sd, else more than 0.135% of it is below 0, got mean 20 and sd 10 "
-     "minutes: use truncated_normal, lognormal or gamma"),
-    ({"dist": "normal", "mean": "20min"}, "required, but missing"),
-    ({"dist": "normal", "mean": "20min", "sd": "0min"}, "must be longer than 0"),
-    ({"dist": "truncated_normal", "mean": "20min", "sd": "5min", "low": "30min",
-      "high": "25min"}, "needs high > low, got low 30 and high 25 minutes"),
-    ({"dist": "truncated_normal", "mean": "20min", "sd": "1min", "low": "2h"},
-     "low 120 to high inf minutes holds less than 1e-12 of the normal of mean 20 and sd 1"),
-    ({"dist": "truncated_normal", "mean": "20min", "sd": "5min", "lo": "1min"},
-     "unknown key"),
-])
-def test_bad_normal_laws_are_refused(valid_data: dict[str, Any], write: Write,
-                                     law: dict[str, str], message: str) -> None:
+@pytest.mark.parametrize(
+    ("law", "message"),
+    [
+        (
+            {"dist": "normal", "mean": "20min", "sd": "10min"},
+            "needs mean >= 3 sd, else more than 0.135% of it is below 0, got mean 20 and sd 10 "
+            "minutes: use truncated_normal, lognormal or gamma",
+        ),
+        ({"dist": "normal", "mean": "20min"}, "required, but missing"),
+        ({"dist": "normal", "mean": "20min", "sd": "0min"}, "must be longer than 0"),
+        (
+            {"dist": "truncated_normal", "mean": "20min", "sd": "5min", "low": "30min", "high": "25min"},
+            "needs high > low, got low 30 and high 25 minutes",
+        ),
+        (
+            {"dist": "truncated_normal", "mean": "20min", "sd": "1min", "low": "2h"},
+            "low 120 to high inf minutes holds less than 1e-12 of the normal of mean 20 and sd 1",
+        ),
+        ({"dist": "truncated_normal", "mean": "20min", "sd": "5min", "lo": "1min"}, "unknown key"),
+    ],
+)
+def test_bad_normal_laws_are_refused(
+    valid_data: dict[str, Any], write: Write, law: dict[str, str], message: str
+) -> None:
     valid_data["hubs"]["cossham_miu"]["treatment_time"] = law
     found = problems_of(write("bad.yaml", valid_data))
     where = "hubs.cossham_miu.treatment_time"

@@ -37,40 +37,83 @@ def only_problem(path: Path) -> tuple[str, str]:
 # --- wrong types --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("where", "value", "path", "message"), [
-    (("localities", "bristol_central", "population"), "many",
-     "localities.bristol_central.population", "must be a whole number, got 'many'"),
-    (("localities", "bristol_central", "population"), 2.5,
-     "localities.bristol_central.population", "must be a whole number, got 2.5"),
-    (("run", "replications"), True, "run.replications", "must be a whole number, got true"),
-    (("ed", "bri", "acuity"), [1, 2], "ed.bri.acuity", "must be a mapping (key: value), got a list"),
-    (("calendar", "bank_holidays"), "2025-12-25", "calendar.bank_holidays",
-     "must be a list, got '2025-12-25'"),
-    (("ed", "bri", "trust"), 7, "ed.bri.trust", "must be text, got 7"),
-    (("run", "warm_up"), 14, "run.warm_up", "'14' has no unit: write e.g. '14h' or '14min'"),
-    (("ed", "bri", "triage_time"), {"mean": "8min"}, "ed.bri.triage_time",
-     "needs a 'dist' key: one of exponential"),
-    (("ed", "bri", "triage_time"), {"dist": "lognorm", "mean": "8min"}, "ed.bri.triage_time",
-     "unknown distribution 'lognorm'; did you mean 'lognormal'?"),
-    (("ed", "bri", "triage_time"), {"dist": "exponential", "mean": 8}, "ed.bri.triage_time.mean",
-     "'8' has no unit"),
-    (("ed", "bri", "cubicles"), "lots", "ed.bri.cubicles", "must be a number of servers or a roster"),
-    (("ed", "bri", "cubicles"), 2.5, "ed.bri.cubicles", "servers must be a whole number, got 2.5"),
-    (("hubs", "cossham_miu", "closed_divert"), "maybe", "hubs.cossham_miu.closed_divert",
-     "unknown value 'maybe' (one of: ed, none)"),
-    (("escalation", 0, "when", "measure"), "occupancy_rate", "escalation[0].when.measure",
-     "unknown value 'occupancy_rate'; did you mean 'occupancy'?"),
-    (("run", "start"), "1 October 2025", "run.start", "must be a date written YYYY-MM-DD"),
-    (("run", "start"), "2025-02-30", "run.start", "'2025-02-30' is not a valid date"),
-    (("ed", "bri", "cubicles", "shifts", 0, "from"), 800, "ed.bri.cubicles.shifts[0].from",
-     "in quotes"),
-    (("ed", "bri", "cubicles", "shifts", 0, "days"), ["mon", "fry"],
-     "ed.bri.cubicles.shifts[0].days[1]", "unknown value 'fry'; did you mean 'fri'?"),
-    (("profiles", "calls", "weekday"), [1, 1, 1], "profiles.calls.weekday",
-     "needs 7 weights (mon ... sun), got 3"),
-])
-def test_wrong_types(valid_data: dict[str, Any], write: Write, where: tuple[Any, ...], value: Any,
-                     path: str, message: str) -> None:
+@pytest.mark.parametrize(
+    ("where", "value", "path", "message"),
+    [
+        (
+            ("localities", "bristol_central", "population"),
+            "many",
+            "localities.bristol_central.population",
+            "must be a whole number, got 'many'",
+        ),
+        (
+            ("localities", "bristol_central", "population"),
+            2.5,
+            "localities.bristol_central.population",
+            "must be a whole number, got 2.5",
+        ),
+        (("run", "replications"), True, "run.replications", "must be a whole number, got true"),
+        (("ed", "bri", "acuity"), [1, 2], "ed.bri.acuity", "must be a mapping (key: value), got a list"),
+        (
+            ("calendar", "bank_holidays"),
+            "2025-12-25",
+            "calendar.bank_holidays",
+            "must be a list, got '2025-12-25'",
+        ),
+        (("ed", "bri", "trust"), 7, "ed.bri.trust", "must be text, got 7"),
+        (("run", "warm_up"), 14, "run.warm_up", "'14' has no unit: write e.g. '14h' or '14min'"),
+        (
+            ("ed", "bri", "triage_time"),
+            {"mean": "8min"},
+            "ed.bri.triage_time",
+            "needs a 'dist' key: one of exponential",
+        ),
+        (
+            ("ed", "bri", "triage_time"),
+            {"dist": "lognorm", "mean": "8min"},
+            "ed.bri.triage_time",
+            "unknown distribution 'lognorm'; did you mean 'lognormal'?",
+        ),
+        (
+            ("ed", "bri", "triage_time"),
+            {"dist": "exponential", "mean": 8},
+            "ed.bri.triage_time.mean",
+            "'8' has no unit",
+        ),
+        (("ed", "bri", "cubicles"), "lots", "ed.bri.cubicles", "must be a number of servers or a roster"),
+        (("ed", "bri", "cubicles"), 2.5, "ed.bri.cubicles", "servers must be a whole number, got 2.5"),
+        (
+            ("hubs", "cossham_miu", "closed_divert"),
+            "maybe",
+            "hubs.cossham_miu.closed_divert",
+            "unknown value 'maybe' (one of: ed, none)",
+        ),
+        (
+            ("escalation", 0, "when", "measure"),
+            "occupancy_rate",
+            "escalation[0].when.measure",
+            "unknown value 'occupancy_rate'; did you mean 'occupancy'?",
+        ),
+        (("run", "start"), "1 October 2025", "run.start", "must be a date written YYYY-MM-DD"),
+        (("run", "start"), "2025-02-30", "run.start", "'2025-02-30' is not a valid date"),
+        (("ed", "bri", "cubicles", "shifts", 0, "from"), 800, "ed.bri.cubicles.shifts[0].from", "in quotes"),
+        (
+            ("ed", "bri", "cubicles", "shifts", 0, "days"),
+            ["mon", "fry"],
+            "ed.bri.cubicles.shifts[0].days[1]",
+            "unknown value 'fry'; did you mean 'fri'?",
+        ),
+        (
+            ("profiles", "calls", "weekday"),
+            [1, 1, 1],
+            "profiles.calls.weekday",
+            "needs 7 weights (mon ... sun), got 3",
+        ),
+    ],
+)
+def test_wrong_types(
+    valid_data: dict[str, Any], write: Write, where: tuple[Any, ...], value: Any, path: str, message: str
+) -> None:
     target = valid_data
     for part in where[:-1]:
         target = target[part]
@@ -105,10 +148,10 @@ def test_unknown_key_in_opening_hours(valid_data: dict[str, Any], write: Write) 
     valid_data["hubs"]["south_bristol_utc"]["opening_hours"][0]["servers"] = 3  # a list
     valid_data["hubs"]["cossham_miu"]["opening_hours"]["shifts"][0]["to"] = "5pm"  # {shifts}
     assert problems_of(write("oh.yaml", valid_data)) == {
-        "hubs.south_bristol_utc.opening_hours[0].servers":
-            "unknown key 'servers' (allowed: days, from, to)",
-        "hubs.cossham_miu.opening_hours.shifts[0].to":
-            "'5pm' is not a time of day: write \"HH:MM\", e.g. \"08:00\"",
+        "hubs.south_bristol_utc.opening_hours[0].servers": "unknown key 'servers' (allowed: days, from, to)",
+        "hubs.cossham_miu.opening_hours.shifts[0].to": (
+            '\'5pm\' is not a time of day: write "HH:MM", e.g. "08:00"'
+        ),
     }
 
 
@@ -139,7 +182,9 @@ def test_a_channel_without_its_service(valid_data: dict[str, Any], write: Write)
     valid_data["nhs111"]["dispositions"] = {"ed": 1}
     valid_data["nhs111"]["online_dispositions"] = {"ed": 1}
     assert only_problem(write("no_ambulance.yaml", valid_data)) == (
-        "demand.call_999", "needs an ambulance section")
+        "demand.call_999",
+        "needs an ambulance section",
+    )
 
 
 # --- negative capacities ------------------------------------------------------------------------
@@ -183,14 +228,11 @@ def test_fractions_must_sum_to_one(valid_data: dict[str, Any], write: Write) -> 
     found = problems_of(write("sums.yaml", valid_data))
     assert found == {
         "nhs111.dispositions": "fractions must sum to 1, got 1.1 (self_care 0.2 + primary_care "
-                               "0.35 + hub 0.15 + sdec 0.05 + ed 0.25 + ambulance 0.1)",
-        "ed.bri.acuity_mix": "fractions must sum to 1, got 0.9 (resus 0.05 + majors 0.55 + "
-                             "minors 0.3)",
+        "0.35 + hub 0.15 + sdec 0.05 + ed 0.25 + ambulance 0.1)",
+        "ed.bri.acuity_mix": "fractions must sum to 1, got 0.9 (resus 0.05 + majors 0.55 + minors 0.3)",
         "beds.nbt.pathway": "fractions must sum to 1, got 0.85 (P0 0.5 + P1 0.2 + P2 0.1 + P3 0.05)",
-        "ambulance.conveyance.bristol_central": "fractions must sum to 1, got 0.9 (bri 0.8 + "
-                                                "southmead 0.1)",
-        "demand.call_999.acuity": "fractions must sum to 1, got 0.95 (resus 0.1 + majors 0.65 + "
-                                  "minors 0.2)",
+        "ambulance.conveyance.bristol_central": "fractions must sum to 1, got 0.9 (bri 0.8 + southmead 0.1)",
+        "demand.call_999.acuity": "fractions must sum to 1, got 0.95 (resus 0.1 + majors 0.65 + minors 0.2)",
     }
 
 
@@ -208,7 +250,7 @@ def test_partial_fractions(valid_data: dict[str, Any], write: Write) -> None:
         "ed.bri.acuity.majors.to_sdec": "admitted + to_sdec must be at most 1, got 1.1",
         "ambulance.see_and_treat": "hear_and_treat + see_and_treat must be at most 1, got 1.02",
         "nhs111.cas.downgraded": "fractions must sum to at most 1, got 1.2 (self_care 0.9 + "
-                                 "primary_care 0.2 + hub 0.1)",
+        "primary_care 0.2 + hub 0.1)",
     }
 
 
@@ -226,22 +268,22 @@ def test_names_must_exist(valid_data: dict[str, Any], write: Write) -> None:
     valid_data["ambulance"]["conveyance"]["bristol"] = {"bri": 1}
     found = problems_of(write("names.yaml", valid_data))
     assert found == {
-        "localities.bristol_central.ed_site":
-            "unknown ED site 'brl'; did you mean 'bri'? (ED sites: bri, southmead)",
+        "localities.bristol_central.ed_site": "unknown ED site 'brl'; did you mean 'bri'? (ED sites: bri, "
+        "southmead)",
         "localities.bristol_central.hub": "unknown hub 'south_bristol'; did you mean "
-                                          "'south_bristol_utc'? (hubs: south_bristol_utc, "
-                                          "cossham_miu)",
-        "localities.north_south_glos.local_authority":
-            "unknown local authority 's_glos' in discharge.d2a; did you mean 'south_glos'? "
-            "(local authorities: bristol, south_glos)",
+        "'south_bristol_utc'? (hubs: south_bristol_utc, "
+        "cossham_miu)",
+        "localities.north_south_glos.local_authority": "unknown local authority 's_glos' in "
+        "discharge.d2a; did you mean 'south_glos'? "
+        "(local authorities: bristol, south_glos)",
         "ed.southmead.trust": "unknown trust 'NBT' in beds; did you mean 'nbt'? (trusts: uhbw, nbt)",
-        "demand.phone_111.profile":
-            "unknown profile 'call'; did you mean 'calls'? (profiles: ed_arrivals, calls)",
+        "demand.phone_111.profile": "unknown profile 'call'; did you mean 'calls'? (profiles: "
+        "ed_arrivals, calls)",
         "escalation[1].then.divert.to_site": "unknown ED site 'weston' (ED sites: bri, southmead)",
         "sdec.weston": "unknown ED site 'weston' (ED sites: bri, southmead)",
-        "ambulance.conveyance.bristol":
-            "unknown locality 'bristol'; did you mean 'bristol_central'? (localities: "
-            "bristol_central, north_south_glos)",
+        "ambulance.conveyance.bristol": "unknown locality 'bristol'; did you mean 'bristol_central'? "
+        "(localities: "
+        "bristol_central, north_south_glos)",
     }
 
 
@@ -251,16 +293,20 @@ def test_acuity_names_must_be_defined_by_every_ed(valid_data: dict[str, Any], wr
     valid_data["ed"]["southmead"]["acuity_mix"] = {"majors": 0.6, "minors": 0.4}
     found = problems_of(write("acuity.yaml", valid_data))
     assert found["demand.hub_walk_in.acuity.minor"].startswith(
-        "acuity 'minor' is not defined in ed.bri.acuity")
+        "acuity 'minor' is not defined in ed.bri.acuity"
+    )
     assert found["demand.call_999.acuity.resus"].startswith(
-        "acuity 'resus' is not defined in ed.southmead.acuity")
+        "acuity 'resus' is not defined in ed.southmead.acuity"
+    )
 
 
 def test_pathways_need_discharge_capacity(valid_data: dict[str, Any], write: Write) -> None:
     del valid_data["discharge"]["d2a"]["bristol"]["P3"]
     found = problems_of(write("d2a.yaml", valid_data))
-    assert found == {"discharge.d2a.bristol": "has no P3 capacity, but beds.uhbw.pathway and "
-                                              "beds.nbt.pathway send patients on P3"}
+    assert found == {
+        "discharge.d2a.bristol": "has no P3 capacity, but beds.uhbw.pathway and "
+        "beds.nbt.pathway send patients on P3"
+    }
 
 
 # --- dates and the run window -------------------------------------------------------------------
@@ -268,7 +314,8 @@ def test_pathways_need_discharge_capacity(valid_data: dict[str, Any], write: Wri
 
 def test_dates_outside_the_run_window(valid_data: dict[str, Any], write: Write) -> None:
     valid_data["ed"]["bri"]["cubicles"]["overrides"] = [
-        {"from": dt.date(2024, 12, 24), "to": dt.date(2024, 12, 27), "servers": 3}]
+        {"from": dt.date(2024, 12, 24), "to": dt.date(2024, 12, 27), "servers": 3}
+    ]
     valid_data["calendar"]["bank_holidays"].append(dt.date(2026, 4, 3))
     valid_data["calendar"]["surges"][1]["peak"] = dt.date(2025, 9, 1)
     valid_data["calendar"]["shocks"][0]["to"] = dt.date(2026, 4, 21)
@@ -291,7 +338,9 @@ def test_dates_in_the_warm_up_are_inside(valid_data: dict[str, Any], write: Writ
 def test_end_must_be_after_start(valid_data: dict[str, Any], write: Write) -> None:
     valid_data["run"]["end"] = dt.date(2025, 9, 30)
     assert only_problem(write("end.yaml", valid_data)) == (
-        "run.end", "must be after run.start (2025-10-01), got 2025-09-30")
+        "run.end",
+        "must be after run.start (2025-10-01), got 2025-09-30",
+    )
 
 
 def test_ranges_must_be_in_order(valid_data: dict[str, Any], write: Write) -> None:
@@ -301,10 +350,9 @@ def test_ranges_must_be_in_order(valid_data: dict[str, Any], write: Write) -> No
     found = problems_of(write("order.yaml", valid_data))
     assert found == {
         "calendar.christmas.to": "2025-12-01 is before from (2025-12-24)",
-        "ed.bri.cubicles.shifts[0].to":
-            'equals from: for a whole day write from "00:00" to "24:00"',
+        "ed.bri.cubicles.shifts[0].to": 'equals from: for a whole day write from "00:00" to "24:00"',
         "nhs111.online.completion_time": "needs low <= mode <= high and low < high, got low 3, "
-                                         "mode 30, high 20 minutes",
+        "mode 30, high 20 minutes",
     }
 
 
@@ -327,20 +375,27 @@ def test_yaml_bad_indentation(write: Write) -> None:
 def test_duplicate_keys_are_errors(write: Write) -> None:
     path = write("dup.yaml", "name: x\nrun: {}\nname: y\n")
     _, message = only_problem(path)
-    assert message == "line 3, column 1: YAML error: duplicate key 'name' (first written at " \
-                      "line 1) (while reading a mapping)"
+    assert (
+        message == "line 3, column 1: YAML error: duplicate key 'name' (first written at "
+        "line 1) (while reading a mapping)"
+    )
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("", "the file is empty"),
-    ("# only a comment\n", "the file is empty"),
-    ("- a\n- b\n", "expected a mapping of sections (name, run, localities, ...) at the top level, "
-                   "got a list"),
-    ("just text\n", "got 'just text'"),
-    ("a: 1\n---\nb: 2\n", "expected a single document"),
-    ("a: !!python/object:os.system x\n", "YAML error"),
-    ("a: &x [*x]\n", "refers to itself"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "the file is empty"),
+        ("# only a comment\n", "the file is empty"),
+        (
+            "- a\n- b\n",
+            "expected a mapping of sections (name, run, localities, ...) at the top level, got a list",
+        ),
+        ("just text\n", "got 'just text'"),
+        ("a: 1\n---\nb: 2\n", "expected a single document"),
+        ("a: !!python/object:os.system x\n", "YAML error"),
+        ("a: &x [*x]\n", "refers to itself"),
+    ],
+)
 def test_wrong_documents(write: Write, text: str, message: str) -> None:
     _, got = only_problem(write("doc.yaml", text))
     assert message in got
@@ -362,8 +417,10 @@ def test_circular_extends_names_the_cycle(write: Write) -> None:
     a = write("a.yaml", "extends: b.yaml\nname: a\n")
     write("b.yaml", "extends: sub/c.yaml\n")
     write("sub/c.yaml", "extends: ../a.yaml\n")
-    assert only_problem(a) == ("extends", f"circular extends: {a} -> {a.parent / 'b.yaml'} -> "
-                                          f"{a.parent / 'sub' / 'c.yaml'} -> {a}")
+    assert only_problem(a) == (
+        "extends",
+        f"circular extends: {a} -> {a.parent / 'b.yaml'} -> {a.parent / 'sub' / 'c.yaml'} -> {a}",
+    )
 
 
 def test_a_file_that_extends_itself(write: Write) -> None:
@@ -397,19 +454,23 @@ def test_syntax_error_in_an_extended_file_names_that_file(write: Write) -> None:
 
 
 def test_every_problem_is_reported_at_once(valid_data: dict[str, Any], write: Write) -> None:
-    valid_data["ed"]["bri"]["cubicles"] = -2                       # field error
-    valid_data["ed"]["bri"]["cubicle"] = 3                         # unknown key
-    valid_data["nhs111"]["dispositions"]["ed"] = 0.5               # sum
-    valid_data["localities"]["bristol_central"]["hub"] = "nohub"   # name (cross-section)
+    valid_data["ed"]["bri"]["cubicles"] = -2  # field error
+    valid_data["ed"]["bri"]["cubicle"] = 3  # unknown key
+    valid_data["nhs111"]["dispositions"]["ed"] = 0.5  # sum
+    valid_data["localities"]["bristol_central"]["hub"] = "nohub"  # name (cross-section)
     valid_data["calendar"]["bank_holidays"].append(dt.date(2027, 1, 1))  # date (cross-section)
-    del valid_data["run"]["seed"]                                  # fine: has a default
+    del valid_data["run"]["seed"]  # fine: has a default
     path = write("many.yaml", valid_data)
     with pytest.raises(ScenarioError) as info:
         load_scenario(path)
     err = info.value
     assert {p for p, _ in err.problems} == {
-        "ed.bri.cubicles", "ed.bri.cubicle", "nhs111.dispositions",
-        "localities.bristol_central.hub", "calendar.bank_holidays[3]"}
+        "ed.bri.cubicles",
+        "ed.bri.cubicle",
+        "nhs111.dispositions",
+        "localities.bristol_central.hub",
+        "calendar.bank_holidays[3]",
+    }
     text = str(err)
     assert text.startswith(f"{path}: 5 problems:\n  ")
     assert "  ed.bri.cubicles: servers must be >= 0, got -2 (line " in text
@@ -419,8 +480,7 @@ def test_every_problem_is_reported_at_once(valid_data: dict[str, Any], write: Wr
 
 
 def test_problems_in_an_extended_file_name_it(write: Write, valid_path: Path) -> None:
-    base_text = valid_path.read_text(encoding="utf-8").replace(
-        "    cubicles: 40\n", "    cubicles: -40\n")
+    base_text = valid_path.read_text(encoding="utf-8").replace("    cubicles: 40\n", "    cubicles: -40\n")
     base = write("base.yaml", base_text)
     child = write("child.yaml", "extends: base.yaml\nname: child\nrun: {replications: 0}\n")
     with pytest.raises(ScenarioError) as info:
@@ -435,8 +495,7 @@ def test_problems_in_an_extended_file_name_it(write: Write, valid_path: Path) ->
 
 
 def test_keys_that_are_not_text(write: Write) -> None:
-    path = write("keys.yaml", "name: k\n5: x\ncalendar:\n  monthly: {true: 1}\n"
-                              "profiles:\n  2025-01-01: {}\n")
+    path = write("keys.yaml", "name: k\n5: x\ncalendar:\n  monthly: {true: 1}\nprofiles:\n  2025-01-01: {}\n")
     found = problems_of(path)
     assert found["5"] == "key 5 must be text: write it in quotes"
     assert found["calendar.monthly.true"].startswith("unknown key 'true' (one of: jan, feb,")
@@ -445,10 +504,12 @@ def test_keys_that_are_not_text(write: Write) -> None:
 
 def test_anchors_and_merge_keys_are_allowed(valid_path: Path, write: Write) -> None:
     text = valid_path.read_text(encoding="utf-8").replace(
-        "  southmead:\n    trust: nbt\n", "  southmead:\n    <<: {trust: uhbw, cubicle: 1}\n"
-                                          "    trust: nbt\n")
+        "  southmead:\n    trust: nbt\n", "  southmead:\n    <<: {trust: uhbw, cubicle: 1}\n    trust: nbt\n"
+    )
     assert only_problem(write("merge.yaml", text)) == (
-        "ed.southmead.cubicle", "unknown key 'cubicle'; did you mean 'cubicles'?")
+        "ed.southmead.cubicle",
+        "unknown key 'cubicle'; did you mean 'cubicles'?",
+    )
 
 
 @pytest.mark.parametrize("document", [[1, 2], None, "text", 5])

@@ -29,7 +29,9 @@ def test_a_child_that_changes_nothing_is_the_same_scenario(base: Path, write: Wr
 
 
 def test_maps_merge_key_by_key(base: Path, write: Write) -> None:
-    child = write("scenarios/more_cubicles.yaml", """
+    child = write(
+        "scenarios/more_cubicles.yaml",
+        """
 extends: baseline.yaml
 name: more_cubicles
 ed:
@@ -37,7 +39,8 @@ ed:
     cubicles: 40
     acuity:
       minors: {admitted: 0.1}
-""")
+""",
+    )
     parent, s = load_scenario(base), load_scenario(child)
     assert s.name == "more_cubicles"
     assert s.ed["bri"].cubicles.default == 40 and s.ed["bri"].cubicles.is_constant
@@ -49,7 +52,9 @@ ed:
 
 
 def test_lists_and_scalars_are_replaced(base: Path, write: Write) -> None:
-    child = write("scenarios/child.yaml", """
+    child = write(
+        "scenarios/child.yaml",
+        """
 extends: baseline.yaml
 calendar:
   bank_holidays: [2025-12-25]
@@ -57,7 +62,8 @@ calendar:
 nhs111:
   phone:
     handlers: {shifts: [{from: "00:00", to: "24:00", servers: 9}]}
-""")
+""",
+    )
     s = load_scenario(child)
     assert s.calendar.bank_holidays == [dt.date(2025, 12, 25)]
     assert s.calendar.growth == pytest.approx(0.03)
@@ -70,21 +76,26 @@ nhs111:
 
 
 def test_a_mapping_replaces_a_scalar_and_back(base: Path, write: Write) -> None:
-    child = write("scenarios/child.yaml", """
+    child = write(
+        "scenarios/child.yaml",
+        """
 extends: baseline.yaml
 ed:
   southmead:
     cubicles: {default: 38, shifts: [{days: weekends, from: "10:00", to: "22:00", servers: 44}]}
   bri:
     cubicles: 31
-""")
+""",
+    )
     s = load_scenario(child)
     assert s.ed["southmead"].cubicles.shifts[0].servers == 44
     assert s.ed["bri"].cubicles.is_constant and s.ed["bri"].cubicles.default == 31
 
 
 def test_null_removes_a_key(base: Path, write: Write) -> None:
-    child = write("scenarios/child.yaml", """
+    child = write(
+        "scenarios/child.yaml",
+        """
 extends: baseline.yaml
 calendar:
   christmas: null
@@ -94,7 +105,8 @@ demand:
   hub_walk_in: ~
 ed:
   southmead: {opening_hours: null, closed_divert: null}
-""")
+""",
+    )
     s = load_scenario(child)
     assert s.calendar.christmas is None
     assert s.localities["bristol_central"].hub is None
@@ -105,16 +117,22 @@ ed:
 
 
 def test_extends_chains_and_relative_paths(base: Path, write: Write) -> None:
-    write("scenarios/levers/digital.yaml", """
+    write(
+        "scenarios/levers/digital.yaml",
+        """
 extends: ../baseline.yaml
 name: digital
 levers: {digital_first: {online_shift: 40%}}
-""")
-    leaf = write("other/leaf.yaml", """
+""",
+    )
+    leaf = write(
+        "other/leaf.yaml",
+        """
 extends: ../scenarios/levers/digital.yaml
 name: leaf
 run: {replications: 5}
-""")
+""",
+    )
     s = load_scenario(leaf)
     assert s.name == "leaf"
     assert s.run.replications == 5 and s.run.start == dt.date(2025, 10, 1)
@@ -131,12 +149,15 @@ def test_a_child_can_remove_a_required_section_and_is_told(base: Path, write: Wr
 
 
 def test_locations_follow_the_file_that_wrote_the_value(base: Path, write: Write) -> None:
-    child = write("scenarios/child.yaml", """
+    child = write(
+        "scenarios/child.yaml",
+        """
 extends: baseline.yaml
 ed:
   bri:
     cubicles: -3
-""")
+""",
+    )
     with pytest.raises(ScenarioError) as info:
         load_scenario(child)
     assert info.value.problems == [("ed.bri.cubicles", "servers must be >= 0, got -3")]
@@ -145,12 +166,15 @@ ed:
 
 def test_replaced_values_forget_the_base_locations(base: Path, write: Write) -> None:
     # the base's list had three bank holidays; the child's one is bad and is reported at the child
-    child = write("scenarios/child.yaml", """
+    child = write(
+        "scenarios/child.yaml",
+        """
 extends: baseline.yaml
 calendar:
   bank_holidays:
     - 2030-01-01
-""")
+""",
+    )
     with pytest.raises(ScenarioError) as info:
         load_scenario(child)
     assert info.value.problems[0][0] == "calendar.bank_holidays[0]"

@@ -38,8 +38,27 @@ PATHS = [p for p, _ in ALL]
 MAPS = [()] + [p for p, v in ALL if isinstance(v, dict)]
 NUMBERS = [p for p, v in ALL if isinstance(v, (int, float)) and not isinstance(v, bool)]
 UNITS = [p for p, v in ALL if isinstance(v, str) and re.match(r"^[\d.]+\s*[a-z/%]", v)]
-VALUES = [None, 7, -3, 0, 2.5, 1e9, True, "text", "4", "", [], [1, "a"], {}, {"x": 1},
-          "2025-13-45", "08:00", "30%", "-5min", "nan"]
+VALUES = [
+    None,
+    7,
+    -3,
+    0,
+    2.5,
+    1e9,
+    True,
+    "text",
+    "4",
+    "",
+    [],
+    [1, "a"],
+    {},
+    {"x": 1},
+    "2025-13-45",
+    "08:00",
+    "30%",
+    "-5min",
+    "nan",
+]
 UNIT_TEXTS = ["", "m", "hr", "min", "h", "d", "w", "/day", "/h", "/1000/year", "%", " parsecs"]
 
 
@@ -70,7 +89,7 @@ def mutations(draw: st.DrawFn) -> dict[str, Any]:
                 keys = [k for k in target if isinstance(k, str)] or ["key"]
                 key = draw(st.sampled_from(keys))
                 i = draw(st.integers(0, len(key)))
-                typo = key[:i] + draw(st.sampled_from(["x", "_", ""])) + key[i + 1:]
+                typo = key[:i] + draw(st.sampled_from(["x", "_", ""])) + key[i + 1 :]
                 target[typo] = copy.deepcopy(target.get(key, 1))
             elif kind == "negate":
                 path = draw(st.sampled_from(NUMBERS))
@@ -87,12 +106,11 @@ def mutations(draw: st.DrawFn) -> dict[str, Any]:
     return doc
 
 
-@settings(derandomize=True, max_examples=100, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(derandomize=True, max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(doc=mutations())
-def test_mutated_files_load_or_raise_scenario_error(doc: dict[str, Any],
-                                                     tmp_path_factory: pytest.TempPathFactory
-                                                     ) -> None:
+def test_mutated_files_load_or_raise_scenario_error(
+    doc: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
+) -> None:
     path = tmp_path_factory.mktemp("fuzz") / "mutated.yaml"
     path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
     try:

@@ -42,8 +42,15 @@ def test_every_section_is_used_by_the_fixture(scenario: Scenario) -> None:
         value = getattr(scenario, name)
         default = None if field.is_required() else field.get_default(call_default_factory=True)
         assert value != default, f"the fixture should set {name}"
-    assert set(scenario.demand) == {"phone_111", "online_111", "call_999", "ed_walk_in",
-                                    "hub_walk_in", "gp_referral_sdec", "gp_referral_admission"}
+    assert set(scenario.demand) == {
+        "phone_111",
+        "online_111",
+        "call_999",
+        "ed_walk_in",
+        "hub_walk_in",
+        "gp_referral_sdec",
+        "gp_referral_admission",
+    }
 
 
 def test_values_are_in_simcare_units(scenario: Scenario) -> None:
@@ -97,7 +104,8 @@ def test_distributions_become_simcare_distributions(scenario: Scenario) -> None:
     got = {
         "lognormal": scenario.nhs111.phone.handling_time.to_distribution(),
         "exponential": scenario.nhs111.phone.patience.to_distribution()
-        if scenario.nhs111.phone.patience else None,
+        if scenario.nhs111.phone.patience
+        else None,
         "uniform": scenario.ed["southmead"].acuity["minors"].treatment_time.to_distribution(),
         "triangular": scenario.nhs111.online.completion_time.to_distribution(),
         "gamma": scenario.nhs111.cas.assessment_time.to_distribution(),
@@ -121,16 +129,20 @@ def test_distributions_become_simcare_distributions(scenario: Scenario) -> None:
 
 
 def test_roster_semantics() -> None:
-    roster = RosterSpec.model_validate({
-        "default": 2,
-        "shifts": [
-            {"days": "weekdays", "from": "08:00", "to": "20:00", "servers": 6},
-            {"days": ["mon"], "from": "12:00", "to": "14:00", "servers": 1},
-            {"days": ["sun"], "from": "20:00", "to": "08:00", "servers": 3},
-        ],
-        "overrides": [{"from": "2025-12-24", "to": "2025-12-27", "servers": 3},
-                      {"from": "2025-12-25", "to": "2025-12-25", "servers": 1}],
-    })
+    roster = RosterSpec.model_validate(
+        {
+            "default": 2,
+            "shifts": [
+                {"days": "weekdays", "from": "08:00", "to": "20:00", "servers": 6},
+                {"days": ["mon"], "from": "12:00", "to": "14:00", "servers": 1},
+                {"days": ["sun"], "from": "20:00", "to": "08:00", "servers": 3},
+            ],
+            "overrides": [
+                {"from": "2025-12-24", "to": "2025-12-27", "servers": 3},
+                {"from": "2025-12-25", "to": "2025-12-25", "servers": 1},
+            ],
+        }
+    )
     day = 1440
     assert roster.servers_at(day + 7 * 60) == 2  # Tuesday 07:00: no shift, default
     assert roster.servers_at(9 * 60) == 6
@@ -168,9 +180,11 @@ def test_hash_ignores_units_and_key_order(valid_path: Path, write: Callable[...,
     text = valid_path.read_text(encoding="utf-8")
     base = scenario_hash(load_scenario(valid_path))
     assert len(base) == 64
-    rewritten = (text.replace("warm_up: 14d", "warm_up: 2w")
-                 .replace("handover_release: 45min", "handover_release: 0.75h")
-                 .replace("retry: 40%", "retry: 0.4"))
+    rewritten = (
+        text.replace("warm_up: 14d", "warm_up: 2w")
+        .replace("handover_release: 45min", "handover_release: 0.75h")
+        .replace("retry: 40%", "retry: 0.4")
+    )
     assert scenario_hash(load_scenario(write("same.yaml", rewritten))) == base
     changed = text.replace("handover_release: 45min", "handover_release: 46min")
     assert scenario_hash(load_scenario(write("changed.yaml", changed))) != base

@@ -44,18 +44,24 @@ def network(horizon_h: float) -> Network:
     net.add_group("urgent", priority=1)
     net.add_group("routine", priority=0)
     day = [1.0 + 0.6 * math.sin(2 * math.pi * (h - 8) / 24) for h in range(24)]
-    net.add_arrivals("calls", to="phone", rate_per_hour=12.0, hour_of_week=day * 7,
-                     groups={"urgent": 0.2, "routine": 0.8})
-    net.add_arrivals("walk_in", to="triage", rate_per_hour=3.0,
-                     groups={"urgent": 0.3, "routine": 0.7})
+    net.add_arrivals(
+        "calls", to="phone", rate_per_hour=12.0, hour_of_week=day * 7, groups={"urgent": 0.2, "routine": 0.8}
+    )
+    net.add_arrivals("walk_in", to="triage", rate_per_hour=3.0, groups={"urgent": 0.3, "routine": 0.7})
     staff = [4 if 8 <= h % 24 < 20 else 2 for h in range(WEEK)]
-    net.add_service("phone", servers=Roster(staff), service_time=Exponential(8.0),
-                    queue_limit=6, patience={"routine": Exponential(15.0)})  # urgent: no patience
+    net.add_service(
+        "phone",
+        servers=Roster(staff),
+        service_time=Exponential(8.0),
+        queue_limit=6,
+        patience={"routine": Exponential(15.0)},
+    )  # urgent: no patience
     net.add_route("phone", [("triage", 0.5), (None, 0.5)])
     net.add_route("phone", [("triage", 1.0)], kind="turned_away")
     net.add_route("phone", [(None, 1.0)], kind="abandoned")
-    net.add_service("triage", servers=2, service_time=Exponential(10.0), blocks=True,
-                    block_max=20.0, overflow="corridor")
+    net.add_service(
+        "triage", servers=2, service_time=Exponential(10.0), blocks=True, block_max=20.0, overflow="corridor"
+    )
     net.add_route("triage", [("majors", 0.7), (None, 0.3)])
     net.add_service("corridor", servers=math.inf, service_time=Uniform(20.0, 60.0))
     net.add_route("corridor", [("majors", 1.0)])
@@ -101,7 +107,8 @@ def test_little_sample_path_identity(engine: EngineName, horizon_h: float) -> No
         }
         for key in area:
             assert area[key] == pytest.approx(paths[key], rel=1e-9, abs=1e-6), (
-                f"{name}: hourly {key} area {area[key]:.6f} != visit total {paths[key]:.6f}")
+                f"{name}: hourly {key} area {area[key]:.6f} != visit total {paths[key]:.6f}"
+            )
         assert area["present"] > 0
 
 

@@ -39,8 +39,7 @@ STAY = Lognormal(150.0, 100.0)
 def network(horizon_h: int) -> Network:
     net = Network(horizon_hours=horizon_h)
     net.add_service("observation", servers=math.inf, service_time=STAY)
-    net.add_arrivals("arrivals", to="observation", rate_per_hour=BASE,
-                     hour_of_week=np.tile(DAY, 7).tolist())
+    net.add_arrivals("arrivals", to="observation", rate_per_hour=BASE, hour_of_week=np.tile(DAY, 7).tolist())
     return net
 
 

@@ -43,8 +43,7 @@ def theory(case: str) -> np.ndarray:
     if case == "M/G/1-cobham":
         per_min = [lam / 60.0 for lam in lams]
         laws_k = [URGENT_LAW, ROUTINE_LAW]
-        return mg1_priority_mean_waits(per_min, [d.mean for d in laws_k],
-                                       [d.variance for d in laws_k])
+        return mg1_priority_mean_waits(per_min, [d.mean for d in laws_k], [d.variance for d in laws_k])
     return 60.0 * mmc_priority_mean_waits(lams, 2.0, c)
 
 

@@ -30,8 +30,14 @@ def script_folder_on_path(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 def test_the_scripts_are_found() -> None:
-    assert {p.stem for p in SCRIPTS} >= {"winter_diagnosis", "winter_published", "winter_sensitivity",
-                                         "winter_surge", "winter_warmup", "winter_window"}
+    assert {p.stem for p in SCRIPTS} >= {
+        "winter_diagnosis",
+        "winter_published",
+        "winter_sensitivity",
+        "winter_surge",
+        "winter_warmup",
+        "winter_window",
+    }
 
 
 @pytest.mark.parametrize("path", SCRIPTS, ids=[p.stem for p in SCRIPTS])

@@ -47,8 +47,7 @@ def _samples(kind: int, p0: float, p1: float, p2: float, pool: np.ndarray, n: in
     """sample_nb for the first-visit keys of patients 0..n-1 of one stream."""
     out = np.empty(n)
     for i in range(n):
-        out[i] = sample_nb(kind, p0, p1, p2, pool,
-                           draw_key(patient_key(STREAM, i), PURPOSE, SERVICE, 0))
+        out[i] = sample_nb(kind, p0, p1, p2, pool, draw_key(patient_key(STREAM, i), PURPOSE, SERVICE, 0))
     return out
 
 
@@ -79,8 +78,9 @@ def test_ndtri_matches_scipy() -> None:
     """ndtri_nb (Wichura's AS 241) against scipy.stats.norm.ppf: relative error below 2e-15 (1.1e-15 measured)
     (absolute 1e-15 near p = 0.5, where the quantile is near 0) over p from 1e-300 to
     1 - 1e-16, both tails and the central region included."""
-    p = np.concatenate([np.logspace(-300, -1, 3000), np.linspace(0.01, 0.99, 9801),
-                        1 - np.logspace(-16, -1, 1500)])
+    p = np.concatenate(
+        [np.logspace(-300, -1, 3000), np.linspace(0.01, 0.99, 9801), 1 - np.logspace(-16, -1, 1500)]
+    )
     got = np.array([ndtri_nb(float(x)) for x in p])
     want = stats.norm.ppf(p)
     err = np.abs(got - want) / np.maximum(np.abs(want), 0.25)
@@ -144,15 +144,15 @@ def test_pooled_laws_share_the_pool() -> None:
     offset (p0), and a truncated normal cannot be a route delay."""
     net = Network(horizon_hours=24)
     net.add_service("a", servers=1, service_time=Empirical((5, 10)))
-    net.add_service("b", servers=1, service_time=TruncatedNormal(20, 5, 10, 40),
-                    patience=TruncatedNormal(30, 10))
+    net.add_service(
+        "b", servers=1, service_time=TruncatedNormal(20, 5, 10, 40), patience=TruncatedNormal(30, 10)
+    )
     net.add_arrivals("walk_in", to="a", rate_per_hour=1)
     net.add_route("a", [("b", 1.0)])
     m = net.compile()
     b = m.service_names.index("b")
     assert m.service_par[b, 0, 0] == 2.0 and m.patience_par[b, 0, 0] == 5.0
-    np.testing.assert_array_equal(m.empirical_values[2:5],
-                                  TruncatedNormal(20, 5, 10, 40).empirical())
+    np.testing.assert_array_equal(m.empirical_values[2:5], TruncatedNormal(20, 5, 10, 40).empirical())
     bad = Network(horizon_hours=24)
     bad.add_service("a", servers=1, service_time=Exponential(5))
     bad.add_route("a", [(None, 1.0, None, TruncatedNormal(10, 2))])
@@ -168,12 +168,14 @@ def test_numba_and_twin_agree_on_normal_laws() -> None:
     net.add_group("urgent", priority=1)
     net.add_group("routine", priority=0)
     net.add_service("triage", servers=1, service_time=Normal(6, 1.5))
-    net.add_service("clinic", servers=2,
-                    service_time={"urgent": TruncatedNormal(40, 25, 10, 90), "*": Normal(25, 6)},
-                    patience={"routine": TruncatedNormal(60, 40)})
+    net.add_service(
+        "clinic",
+        servers=2,
+        service_time={"urgent": TruncatedNormal(40, 25, 10, 90), "*": Normal(25, 6)},
+        patience={"routine": TruncatedNormal(60, 40)},
+    )
     net.add_route("triage", [("clinic", 0.8), (None, 0.2)])
-    net.add_arrivals("walk_in", to="triage", rate_per_hour=5,
-                     groups={"urgent": 0.3, "routine": 0.7})
+    net.add_arrivals("walk_in", to="triage", rate_per_hour=5, groups={"urgent": 0.3, "routine": 0.7})
     m = net.compile()
     d = draw(m, 7, 0)
     a = run(m, draws=d, engine="numba")

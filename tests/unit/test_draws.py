@@ -44,8 +44,9 @@ PURPOSES_REP1 = seeds.purpose_keys(20240601, 1)
 
 
 @njit(cache=False)
-def _uniforms(stream: np.uint64, purpose: np.uint64, service: np.uint64, n: int, first: int,
-              occ: int, j: int) -> np.ndarray:
+def _uniforms(
+    stream: np.uint64, purpose: np.uint64, service: np.uint64, n: int, first: int, occ: int, j: int
+) -> np.ndarray:
     """uniform(draw_key(patient first+i of the stream, purpose, service, occ), j), i < n."""
     out = np.empty(n)
     for i in range(n):
@@ -54,8 +55,7 @@ def _uniforms(stream: np.uint64, purpose: np.uint64, service: np.uint64, n: int,
 
 
 @njit(cache=False)
-def _occurrence_uniforms(pkey: np.uint64, purpose: np.uint64, service: np.uint64,
-                         n: int) -> np.ndarray:
+def _occurrence_uniforms(pkey: np.uint64, purpose: np.uint64, service: np.uint64, n: int) -> np.ndarray:
     """The first uniform of one patient's occurrences 0..n-1 of one (purpose, service)."""
     out = np.empty(n)
     for i in range(n):
@@ -64,13 +64,21 @@ def _occurrence_uniforms(pkey: np.uint64, purpose: np.uint64, service: np.uint64
 
 
 @njit(cache=False)
-def _samples(kind: int, p0: float, p1: float, p2: float, pool: np.ndarray, stream: np.uint64,
-             purpose: np.uint64, service: np.uint64, n: int) -> np.ndarray:
+def _samples(
+    kind: int,
+    p0: float,
+    p1: float,
+    p2: float,
+    pool: np.ndarray,
+    stream: np.uint64,
+    purpose: np.uint64,
+    service: np.uint64,
+    n: int,
+) -> np.ndarray:
     """sample_nb for the first-visit service-time keys of patients 0..n-1 of a stream."""
     out = np.empty(n)
     for i in range(n):
-        out[i] = sample_nb(kind, p0, p1, p2, pool,
-                           draw_key(patient_key(stream, i), purpose, service, 0))
+        out[i] = sample_nb(kind, p0, p1, p2, pool, draw_key(patient_key(stream, i), purpose, service, 0))
     return out
 
 
@@ -83,8 +91,9 @@ def chi2_uniform_bins(u: np.ndarray, bins: int = 64) -> float:
 def chi2_independent_grid(u: np.ndarray, w: np.ndarray, bins: int = 8) -> float:
     """p-value of the chi-square test that (u, w) is uniform on a bins x bins grid of the unit
     square (uniform margins and independence together)."""
-    cell = (np.minimum((u * bins).astype(np.int64), bins - 1) * bins
-            + np.minimum((w * bins).astype(np.int64), bins - 1))
+    cell = np.minimum((u * bins).astype(np.int64), bins - 1) * bins + np.minimum(
+        (w * bins).astype(np.int64), bins - 1
+    )
     return float(stats.chisquare(np.bincount(cell, minlength=bins * bins)).pvalue)
 
 
@@ -134,8 +143,10 @@ def _pair(kind: str) -> tuple[np.ndarray, np.ndarray]:
     return a, b
 
 
-@pytest.mark.parametrize("kind", ["purpose", "service", "occurrence", "next_patient",
-                                  "other_stream", "second_uniform", "replication"])
+@pytest.mark.parametrize(
+    "kind",
+    ["purpose", "service", "occurrence", "next_patient", "other_stream", "second_uniform", "replication"],
+)
 def test_keyed_uniforms_independent_across_keys(kind: str) -> None:
     """Uniforms whose keys differ in one component (purpose, service, occurrence, patient,
     stream, the uniform's index j, or the replication) are independent: Pearson and Spearman
@@ -174,8 +185,8 @@ def _poisson_gof(counts: np.ndarray, mean: float) -> float:
     expected[-1] = n * stats.poisson.sf(k_max - 1, mean)
     lo = int(np.argmax(np.cumsum(expected) >= 5))  # pool the left tail into class lo
     hi = int(len(expected) - 1 - np.argmax(np.cumsum(expected[::-1]) >= 5))
-    obs = np.concatenate(([observed[: lo + 1].sum()], observed[lo + 1: hi], [observed[hi:].sum()]))
-    exp = np.concatenate(([expected[: lo + 1].sum()], expected[lo + 1: hi], [expected[hi:].sum()]))
+    obs = np.concatenate(([observed[: lo + 1].sum()], observed[lo + 1 : hi], [observed[hi:].sum()]))
+    exp = np.concatenate(([expected[: lo + 1].sum()], expected[lo + 1 : hi], [expected[hi:].sum()]))
     return float(stats.chisquare(obs, exp * obs.sum() / exp.sum()).pvalue)
 
 

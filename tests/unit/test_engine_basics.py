@@ -134,10 +134,14 @@ def test_unknown_engine_is_refused() -> None:
     [
         (lambda n: n.add_service("x", servers=-1, service_time=Fixed(1)), "services.x.servers"),
         (lambda n: n.add_service("x", servers=1.5, service_time=Fixed(1)), "services.x.servers"),
-        (lambda n: n.add_service("x", servers=1, service_time=Fixed(1), queue_limit=-2),
-         "services.x.queue_limit"),
-        (lambda n: n.add_service("x", servers=1, service_time=Fixed(1), block_max=10),
-         "services.x.block_max"),
+        (
+            lambda n: n.add_service("x", servers=1, service_time=Fixed(1), queue_limit=-2),
+            "services.x.queue_limit",
+        ),
+        (
+            lambda n: n.add_service("x", servers=1, service_time=Fixed(1), block_max=10),
+            "services.x.block_max",
+        ),
         (lambda n: n.add_arrivals("w", to="triage", rate_per_hour=-1), "arrivals.w.rate_per_hour"),
     ],
 )
@@ -173,8 +177,11 @@ def test_distribution_parameters_are_checked() -> None:
 def test_roster_changes_capacity_series() -> None:
     weekly = [2 if 8 <= h % 24 < 20 else 0 for h in range(168)]
     net = Network(horizon_hours=48)
-    net.add_service("hub", servers=Roster(weekly, overrides=[(24 * 60 + 600, 24 * 60 + 720, 5)]),
-                    service_time=Exponential(20))
+    net.add_service(
+        "hub",
+        servers=Roster(weekly, overrides=[(24 * 60 + 600, 24 * 60 + 720, 5)]),
+        service_time=Exponential(20),
+    )
     net.add_arrivals("walk_in", to="hub", rate_per_hour=4)
     result = run(net.compile(), seed=2)
     cap = result.capacity[0]

@@ -20,12 +20,17 @@ def whole_system(hours: float = 24 * 14) -> Network:
     net.add_group("major", 2)
     net.add_group("minor", 1)
     net.add_group("admitted", 0)
-    net.add_service("amb", servers=6, service_time=Exponential(60), blocks=True, block_max=45,
-                    overflow="corridor")
+    net.add_service(
+        "amb", servers=6, service_time=Exponential(60), blocks=True, block_max=45, overflow="corridor"
+    )
     net.add_service("corridor", servers=math.inf, service_time=Fixed(0))
-    net.add_service("ed_a", servers=Roster([6 if 8 <= h % 24 < 22 else 3 for h in range(168)]),
-                    service_time=Lognormal(120, 80), patience={"minor": Exponential(300)},
-                    blocks=True)
+    net.add_service(
+        "ed_a",
+        servers=Roster([6 if 8 <= h % 24 < 22 else 3 for h in range(168)]),
+        service_time=Lognormal(120, 80),
+        patience={"minor": Exponential(300)},
+        blocks=True,
+    )
     net.add_service("ed_b", servers=5, service_time=Lognormal(120, 80), blocks=True)
     net.add_service("beds", servers=60, service_time=Lognormal(3 * 1440, 2 * 1440), blocks=True)
     net.add_service("d2a", servers=8, service_time=Lognormal(10 * 1440, 8 * 1440))
@@ -36,15 +41,23 @@ def whole_system(hours: float = 24 * 14) -> Network:
     net.add_route("beds", [("d2a", 0.3), (None, 0.7)])
     net.add_arrivals("walk", to="ed_a", rate_per_hour=2.5, groups={"major": 0.4, "minor": 0.6})
     net.add_arrivals("999", to="amb", rate_per_hour=1.2, groups={"major": 1.0})
-    net.add_census("d2a_start", to="d2a", count=8, groups={"admitted": 1.0},
-                   remaining=Uniform(0, 10 * 1440))
-    net.add_census("beds_start", to="beds", count=40, groups={"admitted": 1.0},
-                   remaining=Uniform(0, 3 * 1440))
+    net.add_census("d2a_start", to="d2a", count=8, groups={"admitted": 1.0}, remaining=Uniform(0, 10 * 1440))
+    net.add_census(
+        "beds_start", to="beds", count=40, groups={"admitted": 1.0}, remaining=Uniform(0, 3 * 1440)
+    )
     net.add_census("nctr_start", to="beds", count=10, groups={"admitted": 1.0}, remaining=Fixed(0))
-    net.add_escalation("escalation_beds", watch="beds", measure="occupancy", above=0.98,
-                       below=0.9, sustain_minutes=120, add_servers=("beds", 10))
-    net.add_escalation("divert", watch="ed_a", measure="waiting", above=8, below=3,
-                       divert=("amb", "ed_a", "ed_b"))
+    net.add_escalation(
+        "escalation_beds",
+        watch="beds",
+        measure="occupancy",
+        above=0.98,
+        below=0.9,
+        sustain_minutes=120,
+        add_servers=("beds", 10),
+    )
+    net.add_escalation(
+        "divert", watch="ed_a", measure="waiting", above=8, below=3, divert=("amb", "ed_a", "ed_b")
+    )
     return net
 
 
@@ -116,16 +129,23 @@ def two_site_handover() -> Network:
     net = Network(horizon_hours=24 * 10)
     net.add_service("amb", servers=5, service_time=Exponential(50), blocks=True, block_max=45)
     for site, cubicles in (("big", 4), ("small", 2)):
-        net.add_service(f"ed_{site}", servers=cubicles, service_time=Lognormal(150, 90),
-                        release_to=f"corridor_{site}")
+        net.add_service(
+            f"ed_{site}", servers=cubicles, service_time=Lognormal(150, 90), release_to=f"corridor_{site}"
+        )
         net.add_service(f"corridor_{site}", servers=math.inf, service_time=Fixed(0))
         net.add_route(f"corridor_{site}", [(f"ed_{site}", 1.0)])
     open_hours = [1 if 8 <= h % 24 < 22 else 0 for h in range(168)]
     net.add_service("small_hours", servers=Roster(open_hours), service_time=Fixed(0))
     net.add_route("amb", [("ed_big", 0.6), ("ed_small", 0.4)])
     net.add_arrivals("999", to="amb", rate_per_hour=3.5)
-    net.add_escalation("small_closed", watch="small_hours", measure="closed", above=0.5,
-                       below=0.5, divert=("amb", "ed_small", "ed_big"))
+    net.add_escalation(
+        "small_closed",
+        watch="small_hours",
+        measure="closed",
+        above=0.5,
+        below=0.5,
+        divert=("amb", "ed_small", "ed_big"),
+    )
     return net
 
 
@@ -136,8 +156,11 @@ def test_release_goes_to_the_corridor_of_the_site_waited_for() -> None:
     released = v[v["outcome"] == E.OUT_RELEASED]
     assert len(released) > 10
     for row in released:
-        later = v[(v["patient"] == row["patient"]) & (v["arrival"] == row["departure"])
-                  & (v["service"] != row["service"])]
+        later = v[
+            (v["patient"] == row["patient"])
+            & (v["arrival"] == row["departure"])
+            & (v["service"] != row["service"])
+        ]
         site = model.service_names[row["service"]].removeprefix("ed_")
         assert model.service_names[later["service"][0]] == f"corridor_{site}"
 
@@ -152,8 +175,12 @@ def test_closed_rule_diverts_overnight_and_parity_holds() -> None:
     corridor = v[v["service"] == model.service_index("corridor_small")]
     from_corridor = set(zip(corridor["patient"].tolist(), corridor["departure"].tolist(), strict=True))
     small = v[(v["service"] == model.service_index("ed_small")) & (v["arrival"] >= 15)]
-    conveyed = np.array([(p, t) not in from_corridor
-                         for p, t in zip(small["patient"].tolist(), small["arrival"].tolist(), strict=True)])
+    conveyed = np.array(
+        [
+            (p, t) not in from_corridor
+            for p, t in zip(small["patient"].tolist(), small["arrival"].tolist(), strict=True)
+        ]
+    )
     small = small[conveyed]
     minute = small["arrival"] % 1440
     # rules are checked every 15 minutes: nothing reaches the small ED from 22:15 to 08:00
@@ -167,8 +194,9 @@ def beds_with_discharge_process() -> Network:
     net = Network(horizon_hours=24 * 30)
     net.add_service("beds", servers=40, service_time=Lognormal(4 * 1440, 3 * 1440), blocks=True)
     net.add_service("home_care", servers=6, service_time=Lognormal(12 * 1440, 8 * 1440))
-    net.add_route("beds", [(None, 0.8, None, Exponential(1.5 * 1440)),
-                           ("home_care", 0.2, None, Exponential(3 * 1440))])
+    net.add_route(
+        "beds", [(None, 0.8, None, Exponential(1.5 * 1440)), ("home_care", 0.2, None, Exponential(3 * 1440))]
+    )
     net.add_arrivals("admissions", to="beds", rate_per_hour=0.35)
     return net
 
@@ -187,4 +215,4 @@ def test_route_delay_keeps_the_bed_and_parity_holds() -> None:
     # P0 patients (leave the system) hold the bed for an Exp(1.5 days) delay: mean within 15 %
     out = ~np.isin(beds["patient"], v["patient"][v["service"] == 1])
     assert abs(held[out].mean() / (1.5 * 1440) - 1) < 0.15
-    assert a.blocked[0, 24 * 7:].mean() > 0.5
+    assert a.blocked[0, 24 * 7 :].mean() > 0.5

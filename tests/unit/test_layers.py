@@ -110,9 +110,12 @@ def test_every_module_has_a_layer() -> None:
 
 
 def test_no_module_imports_a_higher_layer() -> None:
-    upward = [f"{m} (layer {layer(m)}) imports {t} (layer {layer(t)})"
-              for m, targets in GRAPH.items() for t in sorted(targets)
-              if layer(t) > layer(m) and (m, t) not in KNOWN]
+    upward = [
+        f"{m} (layer {layer(m)}) imports {t} (layer {layer(t)})"
+        for m, targets in GRAPH.items()
+        for t in sorted(targets)
+        if layer(t) > layer(m) and (m, t) not in KNOWN
+    ]
     assert not upward, "\n".join(upward)
 
 

@@ -27,19 +27,32 @@ def _same_model(a: CompiledModel, b: CompiledModel) -> None:
             assert value == other, name
 
 
-def _ed(horizon: dict[str, object], rate: float | str, block_max: float | str,
-        at: float | str, sustain: float | str, override: tuple[float | str, float | str, int],
-        check: float | str) -> CompiledModel:
+def _ed(
+    horizon: dict[str, object],
+    rate: float | str,
+    block_max: float | str,
+    at: float | str,
+    sustain: float | str,
+    override: tuple[float | str, float | str, int],
+    check: float | str,
+) -> CompiledModel:
     net = Network(**horizon)
-    net.add_service("ed", servers=Roster.constant(3, [override]), service_time=Exponential(30),
-                    blocks=True, block_max=block_max, overflow="corridor")
+    net.add_service(
+        "ed",
+        servers=Roster.constant(3, [override]),
+        service_time=Exponential(30),
+        blocks=True,
+        block_max=block_max,
+        overflow="corridor",
+    )
     net.add_service("corridor", servers=np.inf, service_time=Fixed(10))
     net.add_service("ward", servers=4, service_time=Exponential(600))
     net.add_route("ed", [("ward", 0.4), (None, 0.6)])
     net.add_arrivals("walk_in", to="ed", rate_per_hour=rate)
     net.add_census("inpatients", to="ward", count=2, at_minutes=at)
-    net.add_escalation("surge", watch="ed", above=0.9, below=0.7, sustain_minutes=sustain,
-                       add_servers=("ed", 1))
+    net.add_escalation(
+        "surge", watch="ed", above=0.9, below=0.7, sustain_minutes=sustain, add_servers=("ed", 1)
+    )
     net.check_every_minutes = check
     return net.compile()
 
@@ -109,19 +122,29 @@ def _network() -> CompiledModel:
 def test_a_trace_equal_to_draw_gives_the_same_run(engine: str) -> None:
     model = _network()
     drawn = draw(model, seed=7, replication=2)
-    by_stream = {name: drawn.arrival_time[drawn.arrival_stream == k]
-                 for k, name in enumerate(model.stream_names)}
+    by_stream = {
+        name: drawn.arrival_time[drawn.arrival_stream == k] for k, name in enumerate(model.stream_names)
+    }
     traced = draws_from_arrivals(model, by_stream, seed=7, replication=2)
-    for field in ("arrival_time", "arrival_stream", "arrival_index", "arrival_group",
-                  "arrival_service", "patient_key", "purpose_keys"):
+    for field in (
+        "arrival_time",
+        "arrival_stream",
+        "arrival_index",
+        "arrival_group",
+        "arrival_service",
+        "patient_key",
+        "purpose_keys",
+    ):
         assert np.array_equal(getattr(traced, field), getattr(drawn, field)), field
     a = run(model, draws=drawn, engine=engine)
     b = run(model, draws=traced, engine=engine)
     assert a.visits.tobytes() == b.visits.tobytes()
     assert a.in_service.tobytes() == b.in_service.tobytes()
     # groups given explicitly (by name) instead of drawn: still the same run
-    groups = {name: np.array(model.group_names)[drawn.arrival_group[drawn.arrival_stream == k]]
-              for k, name in enumerate(model.stream_names)}
+    groups = {
+        name: np.array(model.group_names)[drawn.arrival_group[drawn.arrival_stream == k]]
+        for k, name in enumerate(model.stream_names)
+    }
     named = draws_from_arrivals(model, by_stream, seed=7, replication=2, groups=groups)
     assert run(model, draws=named, engine=engine).visits.tobytes() == a.visits.tobytes()
 

@@ -73,8 +73,9 @@ def capacity_at(m: CompiledModel, s: int, t: np.ndarray) -> np.ndarray:
     return values[np.searchsorted(times, t, side="right")]
 
 
-def hourly_average(m: CompiledModel, service: np.ndarray, a: np.ndarray, b: np.ndarray,
-                   end_time: float) -> np.ndarray:
+def hourly_average(
+    m: CompiledModel, service: np.ndarray, a: np.ndarray, b: np.ndarray, end_time: float
+) -> np.ndarray:
     """(S, H) time average, hour by hour, of the number of intervals [a, b) open at each
     service (b = NaN: open until ``end_time``)."""
     H = m.n_hours
@@ -115,15 +116,12 @@ def test_conservation(spec: NetSpec) -> None:
         return np.bincount(v["service"][mask], minlength=S)
 
     inside = r.final_in_service + r.final_holding + r.final_queue + r.final_pending
-    assert np.array_equal(per_service(np.ones(len(v), bool)),
-                          per_service(~open_) + inside)
-    assert np.array_equal(per_service(open_ & (v["outcome"] == E.OUT_IN_SERVICE)),
-                          r.final_in_service)
+    assert np.array_equal(per_service(np.ones(len(v), bool)), per_service(~open_) + inside)
+    assert np.array_equal(per_service(open_ & (v["outcome"] == E.OUT_IN_SERVICE)), r.final_in_service)
     assert np.array_equal(per_service(open_ & (v["outcome"] == E.OUT_BLOCKED)), r.final_holding)
     assert np.array_equal(per_service(queued), r.final_queue)
     assert np.array_equal(per_service(pending), r.final_pending)
-    assert not (~open_ & np.isin(v["outcome"], [E.OUT_WAITING, E.OUT_IN_SERVICE,
-                                                E.OUT_BLOCKED])).any()
+    assert not (~open_ & np.isin(v["outcome"], [E.OUT_WAITING, E.OUT_IN_SERVICE, E.OUT_BLOCKED])).any()
 
     assert r.arrived == d.n_patients
     first = prev < 0
@@ -213,13 +211,13 @@ def test_servers_in_use_never_exceed_capacity(spec: NetSpec) -> None:
         starts = np.sort(v["start"][rows])
         leaves = np.sort(np.where(np.isnan(v["departure"][rows]), np.inf, v["departure"][rows]))
         t = np.unique(starts)
-        holding = (np.searchsorted(starts, t, side="right")
-                   - np.searchsorted(leaves, t, side="right"))
+        holding = np.searchsorted(starts, t, side="right") - np.searchsorted(leaves, t, side="right")
         cap = capacity_at(m, s, t)
         bad = np.flatnonzero(holding > cap)
         assert not len(bad), (
             f"service {m.service_names[s]}: {holding[bad[0]]} patients hold servers at "
-            f"t={t[bad[0]]} with capacity {cap[bad[0]]}")
+            f"t={t[bad[0]]} with capacity {cap[bad[0]]}"
+        )
 
 
 @PROPERTY_SETTINGS
@@ -285,10 +283,8 @@ def test_hourly_series_match_the_visit_table(spec: NetSpec) -> None:
         mine = m.cap_service == k
         edges = np.concatenate(([0.0], m.cap_time[mine], [m.horizon]))
         values = np.concatenate(([m.capacity0[k]], m.cap_value[mine])).astype(float)
-        overlap = np.clip(np.minimum(edges[1:, None], hi) - np.maximum(edges[:-1, None], lo),
-                          0.0, None)
-        np.testing.assert_allclose(r.capacity[k], values @ overlap / (hi - lo), rtol=tol,
-                                   atol=tol)
+        overlap = np.clip(np.minimum(edges[1:, None], hi) - np.maximum(edges[:-1, None], lo), 0.0, None)
+        np.testing.assert_allclose(r.capacity[k], values @ overlap / (hi - lo), rtol=tol, atol=tol)
 
 
 # --- reproducibility and common random numbers ----------------------------------------------------
@@ -323,9 +319,11 @@ def test_different_replication_or_seed_gives_different_runs(spec: NetSpec) -> No
 
 
 def _servers() -> st.SearchStrategy[int | float | RosterSpec]:
-    return st.one_of(st.integers(0, 4), st.just(math.inf),
-                     st.builds(RosterSpec, st.lists(st.integers(0, 3), min_size=2, max_size=2)
-                               .map(tuple)))
+    return st.one_of(
+        st.integers(0, 4),
+        st.just(math.inf),
+        st.builds(RosterSpec, st.lists(st.integers(0, 3), min_size=2, max_size=2).map(tuple)),
+    )
 
 
 @PROPERTY_SETTINGS
@@ -340,8 +338,14 @@ def test_common_random_numbers_across_capacity_changes(spec: NetSpec, data: st.D
     servers = data.draw(_servers(), label="servers")
     m1, m2 = spec.compile(), spec.with_servers(service, servers).compile()
     d1, d2 = draw(m1, spec.seed, spec.replication), draw(m2, spec.seed, spec.replication)
-    for f in ("arrival_time", "arrival_group", "arrival_service", "arrival_stream",
-              "patient_key", "purpose_keys"):
+    for f in (
+        "arrival_time",
+        "arrival_group",
+        "arrival_service",
+        "arrival_stream",
+        "patient_key",
+        "purpose_keys",
+    ):
         assert np.array_equal(getattr(d1, f), getattr(d2, f)), f
     r1 = run(m1, draws=d1, engine="numba", check=False)
     r2 = run(m2, draws=d2, engine="numba", check=False)
@@ -359,8 +363,10 @@ def test_common_random_numbers_across_capacity_changes(spec: NetSpec, data: st.D
             length = v["end"] - v["start"]
         else:
             length = v["departure"] - v["arrival"]
-        return {(int(v["patient"][i]), int(v["service"][i]), int(occ[i]), int(v["group"][i])):
-                float(length[i]) for i in rows}
+        return {
+            (int(v["patient"][i]), int(v["service"][i]), int(occ[i]), int(v["group"][i])): float(length[i])
+            for i in rows
+        }
 
     for outcome in (E.OUT_SERVED, E.OUT_ABANDONED):
         k1, k2 = keyed(v1, outcome), keyed(v2, outcome)
@@ -405,7 +411,8 @@ def test_line_discipline(spec: NetSpec) -> None:
             raise AssertionError(
                 f"service {m.service_names[s]}: row {started[i]} started at {t[i, 0]} while row "
                 f"{rows[j]} (level {lx[0, j]}, joined {xa[0, j]}) waited; the starter has level "
-                f"{ly[i, 0]} and joined {ya[i, 0]}")
+                f"{ly[i, 0]} and joined {ya[i, 0]}"
+            )
 
 
 def _allowed(m: CompiledModel, kind: int, s: int, g: int) -> set[tuple[int, int]]:
@@ -440,8 +447,12 @@ def test_patients_follow_the_route_tables(spec: NetSpec) -> None:
     prev = prev_rows(v)
     nxt = np.full(len(v), -1, dtype=np.int64)
     nxt[prev[prev >= 0]] = np.flatnonzero(prev >= 0)
-    kinds = {E.OUT_SERVED: E.ROUTE_SERVED, E.OUT_BLOCKED: E.ROUTE_SERVED,
-             E.OUT_ABANDONED: E.ROUTE_ABANDONED, E.OUT_TURNED_AWAY: E.ROUTE_TURNED_AWAY}
+    kinds = {
+        E.OUT_SERVED: E.ROUTE_SERVED,
+        E.OUT_BLOCKED: E.ROUTE_SERVED,
+        E.OUT_ABANDONED: E.ROUTE_ABANDONED,
+        E.OUT_TURNED_AWAY: E.ROUTE_TURNED_AWAY,
+    }
     cache: dict[tuple[int, int, int], set[tuple[int, int]]] = {}
     diverted = spec.diverted_services()
     for i in range(len(v)):

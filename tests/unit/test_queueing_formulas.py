@@ -150,8 +150,9 @@ def test_jackson_feedforward_triage_network() -> None:
     net = jackson_network([10.0, 0, 0], P, mu, [2, 3, 8])
     np.testing.assert_allclose(net.arrival_rates, [10, 3, 7])
     np.testing.assert_allclose(net.utilisation, [10 / 24, 0.5, 7 / (8 * 60 / 45)])
-    by_hand = (mmc_mean_sojourn(10, 12, 2) + 0.3 * mmc_mean_sojourn(3, 2, 3)
-               + 0.7 * mmc_mean_sojourn(7, 60 / 45, 8))
+    by_hand = (
+        mmc_mean_sojourn(10, 12, 2) + 0.3 * mmc_mean_sojourn(3, 2, 3) + 0.7 * mmc_mean_sojourn(7, 60 / 45, 8)
+    )
     assert net.mean_sojourn == pytest.approx(by_hand, rel=1e-12)
     assert jackson_mean_sojourn([10.0, 0, 0], P, mu, [2, 3, 8]) == net.mean_sojourn
     # Triage is M/M/2 with a = 5/6: Wq = C / (24 - 10) h, C = a^2 / (2 - a) / (1 + a + ...).
@@ -188,8 +189,17 @@ def test_jackson_infinite_server_node_and_errors() -> None:
 
 @pytest.mark.parametrize(
     "dist",
-    [Exponential(30), Lognormal(60, 90), Gamma(2.0, 15.0), Gamma(0.5, 40.0), Weibull(1.5, 50.0),
-     Triangular(10, 20, 60), Uniform(10, 50), Fixed(45), Empirical((5, 10, 10, 40))],
+    [
+        Exponential(30),
+        Lognormal(60, 90),
+        Gamma(2.0, 15.0),
+        Gamma(0.5, 40.0),
+        Weibull(1.5, 50.0),
+        Triangular(10, 20, 60),
+        Uniform(10, 50),
+        Fixed(45),
+        Empirical((5, 10, 10, 40)),
+    ],
     ids=lambda d: type(d).__name__,
 )
 def test_survival_function_integrates_to_the_mean(dist: object) -> None:
@@ -198,8 +208,10 @@ def test_survival_function_integrates_to_the_mean(dist: object) -> None:
     # E[S] = integral of P(S > u) over u >= 0, and E[S^2] = 2 * integral of u P(S > u).
     edges = [*sorted({0.0, *bp}), math.inf]
     m1 = sum(integrate.quad(sf, a, b, limit=200)[0] for a, b in zip(edges, edges[1:], strict=False))
-    m2 = sum(integrate.quad(lambda u: 2 * u * sf(u), a, b, limit=200)[0]
-             for a, b in zip(edges, edges[1:], strict=False))
+    m2 = sum(
+        integrate.quad(lambda u: 2 * u * sf(u), a, b, limit=200)[0]
+        for a, b in zip(edges, edges[1:], strict=False)
+    )
     assert m1 == pytest.approx(dist.mean, rel=1e-7)  # type: ignore[attr-defined]
     var = dist.variance  # type: ignore[attr-defined]
     assert m2 - m1 * m1 == pytest.approx(var, rel=1e-6)
@@ -229,8 +241,7 @@ def test_mtginf_exponential_matches_ode_solution() -> None:
         point.append(n0)
     np.testing.assert_allclose(mtginf_hourly_mean_occupancy(r, Exponential(m)), hourly, rtol=1e-9)
     times = 60.0 * np.arange(73)
-    np.testing.assert_allclose(mtginf_mean_occupancy(r, Exponential(m), times), point,
-                               rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(mtginf_mean_occupancy(r, Exponential(m), times), point, rtol=1e-9, atol=1e-12)
 
 
 def test_mtginf_deterministic_counts_recent_arrivals() -> None:
@@ -250,13 +261,22 @@ def test_mtginf_deterministic_counts_recent_arrivals() -> None:
     # hour averages: integrate the same expression numerically
     hourly = mtginf_hourly_mean_occupancy(r, Fixed(D))
     for k in (0, 1, 2, 30, 47):
-        ref = integrate.quad(lambda t: arrivals_by(t) - arrivals_by(t - D), 60 * k, 60 * k + 60,
-                             points=[60 * k + 40], limit=200)[0] / 60
+        ref = (
+            integrate.quad(
+                lambda t: arrivals_by(t) - arrivals_by(t - D),
+                60 * k,
+                60 * k + 60,
+                points=[60 * k + 40],
+                limit=200,
+            )[0]
+            / 60
+        )
         assert hourly[k] == pytest.approx(ref, rel=1e-8)
 
 
-@pytest.mark.parametrize("dist", [Lognormal(150, 100), Uniform(20, 200), Gamma(0.7, 90.0)],
-                         ids=lambda d: type(d).__name__)
+@pytest.mark.parametrize(
+    "dist", [Lognormal(150, 100), Uniform(20, 200), Gamma(0.7, 90.0)], ids=lambda d: type(d).__name__
+)
 def test_mtginf_against_brute_force_integral(dist: object) -> None:
     # E[N(t)] = integral over u in [0, t] of lam(t - u) P(S > u) du, done in one adaptive quad
     # with a breakpoint at every rate change.
@@ -269,8 +289,9 @@ def test_mtginf_against_brute_force_integral(dist: object) -> None:
     for t in (17.0, 600.0, 1234.5, 2399.0):
         pts = [t - 60 * h for h in range(int(t // 60) + 1) if 0 < t - 60 * h < t]
         pts += [b for b in bp if 0 < b < t]
-        ref = integrate.quad(lambda u, t=t: lam(t - u) * sf(u), 0, t, points=sorted(pts),
-                             limit=500, epsabs=1e-12)[0]
+        ref = integrate.quad(
+            lambda u, t=t: lam(t - u) * sf(u), 0, t, points=sorted(pts), limit=500, epsabs=1e-12
+        )[0]
         got = mtginf_mean_occupancy(r, dist, [t])[0]  # type: ignore[arg-type]
         assert got == pytest.approx(ref, rel=1e-8)
 
@@ -329,8 +350,7 @@ def test_cobham_priority_waits() -> None:
     fifo = mg1_mean_wait(lam.sum(), 1.2, 0.5)
     assert float(np.sum(lam * w) / lam.sum()) == pytest.approx(fifo, rel=1e-12)
     # One class: P-K.
-    assert mg1_priority_mean_waits([0.5], [1.5], [2.0])[0] == pytest.approx(
-        mg1_mean_wait(0.5, 1.5, 2.0))
+    assert mg1_priority_mean_waits([0.5], [1.5], [2.0])[0] == pytest.approx(mg1_mean_wait(0.5, 1.5, 2.0))
     assert mg1_priority_mean_waits([0.5, 0.5], [1.0, 1.0], [1.0, 1.0])[1] == math.inf
 
 
@@ -341,5 +361,7 @@ def test_mmc_priority_waits() -> None:
     assert float(np.sum(lam * w) / lam.sum()) == pytest.approx(mmc_mean_wait(5.0, mu, c))
     assert w[0] < w[1] < w[2]
     # With one server it is Cobham with exponential service.
-    np.testing.assert_allclose(mmc_priority_mean_waits([0.3, 0.4], 1.0, 1),
-                               mg1_priority_mean_waits([0.3, 0.4], [1.0, 1.0], [1.0, 1.0]))
+    np.testing.assert_allclose(
+        mmc_priority_mean_waits([0.3, 0.4], 1.0, 1),
+        mg1_priority_mean_waits([0.3, 0.4], [1.0, 1.0], [1.0, 1.0]),
+    )

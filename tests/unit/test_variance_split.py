@@ -82,9 +82,19 @@ def test_spread_by_source_uses_replication_mod_n() -> None:
     """Replication r of a drawing scenario is in set r mod n; a scenario that did not draw
     (n = 0) gets no rows."""
     effects = {0: 0.0, 1: 10.0}
-    rows = [{"scenario": s, "replication": r, "kpi": "nctr", "group": "ICB", "period": "run",
-             "unit": "patients", "value": effects[r % 2] + (r // 2) * 0.5}
-            for s in ("drew", "plain") for r in range(6)]
+    rows = [
+        {
+            "scenario": s,
+            "replication": r,
+            "kpi": "nctr",
+            "group": "ICB",
+            "period": "run",
+            "unit": "patients",
+            "value": effects[r % 2] + (r // 2) * 0.5,
+        }
+        for s in ("drew", "plain")
+        for r in range(6)
+    ]
     split = spread_by_source(pd.DataFrame(rows), {"drew": 2, "plain": 0}, [("nctr", "ICB")])
     assert list(split["scenario"]) == ["drew"]
     r = split.iloc[0]

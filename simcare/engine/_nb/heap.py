@@ -28,9 +28,14 @@ class Heap(NamedTuple):
 def new_heap(n_patients: int) -> Heap:
     """An empty heap with room for one pending event per patient (``n_patients`` of them)."""
     n = max(n_patients, 1)
-    return Heap(t=np.empty(n), k=np.empty(n, np.int64), pid=np.empty(n, np.int64),
-                pay=np.empty(n, np.int64), pos=np.full(n, -1, np.int64),
-                size=np.zeros(1, np.int64))
+    return Heap(
+        t=np.empty(n),
+        k=np.empty(n, np.int64),
+        pid=np.empty(n, np.int64),
+        pay=np.empty(n, np.int64),
+        pos=np.full(n, -1, np.int64),
+        size=np.zeros(1, np.int64),
+    )
 
 
 @kernel_jit_inline

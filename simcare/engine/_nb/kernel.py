@@ -216,8 +216,7 @@ class Rows(NamedTuple):
 def new_rows(n: int) -> Rows:
     """Empty visit-row buffers with room for ``n`` rows (pages are touched only when written)."""
     n = max(n, 16)
-    return Rows(vis=np.zeros(n, dtype=E.VISIT_DTYPE), occ=np.empty(n, np.int32),
-                prev=np.empty(n, np.int64))
+    return Rows(vis=np.zeros(n, dtype=E.VISIT_DTYPE), occ=np.empty(n, np.int32), prev=np.empty(n, np.int64))
 
 
 def grow_rows(rows: Rows, n_used: int, n: int) -> Rows:
@@ -414,8 +413,14 @@ def _enter(net: Net, st: State, rows: Rows, heap: Heap, p: int, s: int, g: int, 
             kind = net.patience_dist[s, g]
             if kind != E.DIST_NONE:
                 par = net.patience_par[s, g]
-                w = sample_nb(kind, par[0], par[1], par[2], net.empirical,
-                              _key(net, p, E.PURPOSE_PATIENCE, s, rows.occ[r]))
+                w = sample_nb(
+                    kind,
+                    par[0],
+                    par[1],
+                    par[2],
+                    net.empirical,
+                    _key(net, p, E.PURPOSE_PATIENCE, s, rows.occ[r]),
+                )
                 heap_set(heap, p, t + w, (E.EV_PATIENCE << E.KIND_SHIFT) | p, r)
             return
         rows.vis[r].departure = t
@@ -479,8 +484,13 @@ def _refill(net: Net, st: State, rows: Rows, heap: Heap, s0: int, t: float) -> N
 @kernel_jit
 def _fully_held(net: Net, st: State, s: int) -> bool:
     # R29
-    return (st.busy[s] > 0 and st.busy[s] >= st.cap[s] and st.holding[s] == st.busy[s]
-            and st.delaying[s] == 0 and not math.isfinite(net.block_max[s]))
+    return (
+        st.busy[s] > 0
+        and st.busy[s] >= st.cap[s]
+        and st.holding[s] == st.busy[s]
+        and st.delaying[s] == 0
+        and not math.isfinite(net.block_max[s])
+    )
 
 
 @kernel_jit
@@ -518,8 +528,9 @@ def _deadlock(net: Net, st: State, s: int, d: int, ic: int) -> bool:
 
 
 @kernel_jit_inline
-def _on_end(net: Net, st: State, rows: Rows, heap: Heap, p: int, r: int, t: float,
-            ic: int) -> tuple[int, int, int]:
+def _on_end(
+    net: Net, st: State, rows: Rows, heap: Heap, p: int, r: int, t: float, ic: int
+) -> tuple[int, int, int]:
     # R13-R17, R29
     """Service end, or the end of the delay a route keeps the patient on its server. Returns
     (service to refill or -1, next service or EXIT, next group); the loop then refills and moves
@@ -544,8 +555,14 @@ def _on_end(net: Net, st: State, rows: Rows, heap: Heap, p: int, r: int, t: floa
         st.delaying[s] += 1
         rows.vis[r].outcome = E.OUT_BLOCKED
         par = net.route_delay_par[i]
-        w = sample_nb(net.route_delay_dist[i], par[0], par[1], par[2], net.empirical,
-                      _key(net, p, E.PURPOSE_ROUTE_DELAY, s, rows.occ[r]))
+        w = sample_nb(
+            net.route_delay_dist[i],
+            par[0],
+            par[1],
+            par[2],
+            net.empirical,
+            _key(net, p, E.PURPOSE_ROUTE_DELAY, s, rows.occ[r]),
+        )
         heap_set(heap, p, t + w, (E.EV_END << E.KIND_SHIFT) | p, r)
         return -1, E.EXIT, g
     if not first:  # the delay is over: the patient still holds its server
@@ -591,8 +608,7 @@ def _on_patience(net: Net, st: State, rows: Rows, heap: Heap, p: int, r: int, t:
 
 
 @kernel_jit_inline
-def _on_block_timeout(net: Net, st: State, rows: Rows, heap: Heap, p: int, rd: int,
-                      t: float) -> int:
+def _on_block_timeout(net: Net, st: State, rows: Rows, heap: Heap, p: int, rd: int, t: float) -> int:
     # R18
     """Blocked too long: returns the service whose server p gave up (to refill)."""
     d = rows.vis[rd].service

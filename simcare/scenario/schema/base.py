@@ -36,11 +36,14 @@ CHECK_ERROR = "scenario_check"
 CROSS_ERROR = "scenario_reference"
 
 
-def problem_error(title: str, problems: Sequence[tuple[Loc, str]], kind: str = CHECK_ERROR
-                  ) -> ValidationError:
+def problem_error(
+    title: str, problems: Sequence[tuple[Loc, str]], kind: str = CHECK_ERROR
+) -> ValidationError:
     """A ValidationError carrying several problems, each at its own path below the model."""
-    details = [InitErrorDetails(type=PydanticCustomError(kind, "{message}", {"message": msg}),
-                                loc=loc, input=None) for loc, msg in problems]
+    details = [
+        InitErrorDetails(type=PydanticCustomError(kind, "{message}", {"message": msg}), loc=loc, input=None)
+        for loc, msg in problems
+    ]
     return ValidationError.from_exception_data(title, details)
 
 
@@ -73,8 +76,7 @@ class Spec(BaseModel):
     """Base of every scenario model: unknown keys are errors, values are frozen, and dumps use
     the names written in files (``from``, ``for``)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, serialize_by_alias=True,
-                              ser_json_bytes="base64")
+    model_config = ConfigDict(extra="forbid", frozen=True, serialize_by_alias=True, ser_json_bytes="base64")
 
 
 # --- plain numbers ------------------------------------------------------------------------------
@@ -124,8 +126,15 @@ Mix = Annotated[dict[str, Fraction], AfterValidator(sum_to_one)]
 
 # --- names of things ----------------------------------------------------------------------------
 
-DemandChannel = Literal["phone_111", "online_111", "call_999", "ed_walk_in", "hub_walk_in",
-                        "gp_referral_sdec", "gp_referral_admission"]
+DemandChannel = Literal[
+    "phone_111",
+    "online_111",
+    "call_999",
+    "ed_walk_in",
+    "hub_walk_in",
+    "gp_referral_sdec",
+    "gp_referral_admission",
+]
 DEMAND_CHANNELS: tuple[str, ...] = get_args(DemandChannel)
 
 Outcome = Literal["self_care", "primary_care", "hub", "sdec", "ed", "ambulance"]
@@ -156,9 +165,18 @@ OptionalDuration = Annotated[
     float | None,
     BeforeValidator(_none_or_duration),
     PlainSerializer(lambda x: "none" if x is None else format_duration(x)),
-    WithJsonSchema({"anyOf": [{"type": "string", "pattern": r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)"
-                                                            r"([eE][-+]?\d+)?\s*(s|min|h|d|w)\s*$"},
-                              {"const": "none"}],
-                    "description": "duration with its unit (e.g. '30min'), or none",
-                    "x-simcare-unit": "duration or none"}),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {
+                    "type": "string",
+                    "pattern": r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)"
+                    r"([eE][-+]?\d+)?\s*(s|min|h|d|w)\s*$",
+                },
+                {"const": "none"},
+            ],
+            "description": "duration with its unit (e.g. '30min'), or none",
+            "x-simcare-unit": "duration or none",
+        }
+    ),
 ]

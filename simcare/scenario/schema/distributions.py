@@ -56,9 +56,12 @@ def _field(p: Parameter) -> tuple[Any, Any]:
         return list[Duration], Field(min_length=1, description=p.description)
     if p.optional and p.default is None:
         return OptionalDuration, Field(default=None, description=p.description)
-    kinds: dict[tuple[str, bool], Any] = {("minutes", True): PositiveDuration,
-                                          ("minutes", False): Duration,
-                                          ("number", True): PositiveNumber, ("number", False): Weight}
+    kinds: dict[tuple[str, bool], Any] = {
+        ("minutes", True): PositiveDuration,
+        ("minutes", False): Duration,
+        ("number", True): PositiveNumber,
+        ("number", False): Weight,
+    }
     kind = kinds[(p.unit, p.positive)]
     if p.optional:
         return kind, Field(default=p.default, description=p.description)
@@ -74,21 +77,25 @@ def _summary(kind: DistributionKind) -> str:
 def _spec(kind: DistributionKind) -> type[DistributionModel]:
     fields: dict[str, Any] = {"dist": (Literal[kind.name], ...)}
     fields.update({p.name: _field(p) for p in kind.parameters})
-    model = create_model(spec_name(kind), __base__=DistributionModel, __doc__=_summary(kind),
-                         __module__=__name__, **fields)
+    model = create_model(
+        spec_name(kind), __base__=DistributionModel, __doc__=_summary(kind), __module__=__name__, **fields
+    )
     model.definition = kind
     return model
 
 
 DISTRIBUTION_SPECS: dict[str, type[DistributionModel]] = {
-    name: _spec(kind) for name, kind in DISTRIBUTIONS.items()}
+    name: _spec(kind) for name, kind in DISTRIBUTIONS.items()
+}
 """``dist`` name -> its generated model, in code order."""
 
 if TYPE_CHECKING:
     DistributionSpec = DistributionModel
 else:
-    DistributionSpec = Annotated[Union[tuple(DISTRIBUTION_SPECS.values())],  # noqa: UP007
-                                 Field(discriminator="dist")]
+    DistributionSpec = Annotated[
+        Union[tuple(DISTRIBUTION_SPECS.values())],  # noqa: UP007
+        Field(discriminator="dist"),
+    ]
 """One of the distribution models, chosen by its ``dist`` key."""
 
 
@@ -97,9 +104,11 @@ def _dist_before(value: Any) -> Any:
         parse_duration(value)  # a plain duration is a fixed one; its errors are reported here
         return {"dist": "fixed", "value": value}
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        raise ValueError(f"'{value}' has no unit: write a distribution such as "
-                         f"{{dist: exponential, mean: {value}min}}, or a fixed duration such "
-                         f"as '{value}min'")
+        raise ValueError(
+            f"'{value}' has no unit: write a distribution such as "
+            f"{{dist: exponential, mean: {value}min}}, or a fixed duration such "
+            f"as '{value}min'"
+        )
     return value
 
 

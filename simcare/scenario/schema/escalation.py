@@ -17,22 +17,31 @@ class WhenSpec(Spec):
 
     service: Name = Field(description="service whose measure is watched")
     measure: Literal["occupancy", "waiting"] = Field(
-        description="occupancy (busy / servers) or waiting (patients waiting)")
+        description="occupancy (busy / servers) or waiting (patients waiting)"
+    )
     above: Level = Field(description="switch on above this (e.g. '95%' or 10)")
     below: Level | None = Field(
-        default=None, description="switch off below this (default above; always set after "
-                                  "validation)")
-    for_: Duration = Field(default=0.0, alias="for",
-                           description="how long the measure must stay above (default 0min)")
+        default=None, description="switch off below this (default above; always set after validation)"
+    )
+    for_: Duration = Field(
+        default=0.0, alias="for", description="how long the measure must stay above (default 0min)"
+    )
 
     @model_validator(mode="after")
     def _hysteresis(self) -> Self:
         if self.below is None:
             object.__setattr__(self, "below", self.above)  # the default: no hysteresis
         elif self.below > self.above:
-            raise problem_error("WhenSpec", [(("below",),
-                                 f"must not be above 'above' ({show_number(self.above)}), got "
-                                 f"{show_number(self.below)}")])
+            raise problem_error(
+                "WhenSpec",
+                [
+                    (
+                        ("below",),
+                        f"must not be above 'above' ({show_number(self.above)}), got "
+                        f"{show_number(self.below)}",
+                    )
+                ],
+            )
         return self
 
     @property
@@ -61,8 +70,10 @@ class ThenSpec(Spec):
     def _one(self) -> Self:
         given = [k for k in ("add_servers", "divert") if getattr(self, k) is not None]
         if len(given) != 1:
-            raise ValueError("needs exactly one action: add_servers or divert"
-                             + (f", got {' and '.join(given)}" if given else ""))
+            raise ValueError(
+                "needs exactly one action: add_servers or divert"
+                + (f", got {' and '.join(given)}" if given else "")
+            )
         return self
 
 

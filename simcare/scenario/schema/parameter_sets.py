@@ -11,9 +11,12 @@ class SetParameterSpec(Spec):
     """One column of ``parameter_sets.sets``: what its multiplier scales."""
 
     name: Name = Field(description="parameter name (as in the calibration specification)")
-    paths: list[Name] = Field(min_length=1, description="dotted paths into the merged scenario "
-                                                        "document, '*' matching every key, e.g. "
-                                                        "ed.*.acuity.*.treatment_time.mean")
+    paths: list[Name] = Field(
+        min_length=1,
+        description="dotted paths into the merged scenario "
+        "document, '*' matching every key, e.g. "
+        "ed.*.acuity.*.treatment_time.mean",
+    )
 
 
 class ParameterSetsSpec(Spec):
@@ -21,13 +24,18 @@ class ParameterSetsSpec(Spec):
     of the values the document holds; a run that draws uses set ``r mod n`` in replication r."""
 
     draw: Annotated[bool, Field(strict=True)] = Field(
-        default=False, description="true: every run draws one set per replication (default false: "
-                                   "only runs that ask, e.g. --parameter-sets)")
+        default=False,
+        description="true: every run draws one set per replication (default false: "
+        "only runs that ask, e.g. --parameter-sets)",
+    )
     parameters: list[SetParameterSpec] = Field(
-        min_length=1, description="what each column of sets multiplies, in column order")
+        min_length=1, description="what each column of sets multiplies, in column order"
+    )
     sets: list[list[PositiveNumber]] = Field(
-        min_length=1, description="one row per set, one positive multiplier per parameter; "
-                                  "the first set is usually all ones (the document itself)")
+        min_length=1,
+        description="one row per set, one positive multiplier per parameter; "
+        "the first set is usually all ones (the document itself)",
+    )
 
     @model_validator(mode="after")
     def _rows(self) -> Self:
@@ -40,9 +48,14 @@ class ParameterSetsSpec(Spec):
         n = len(self.parameters)
         for i, row in enumerate(self.sets):
             if len(row) != n:
-                problems.append((("sets", i), f"has {len(row)} multiplier{'s' * (len(row) != 1)}, "
-                                              f"needs one per parameter ({n}: "
-                                              f"{', '.join(p.name for p in self.parameters)})"))
+                problems.append(
+                    (
+                        ("sets", i),
+                        f"has {len(row)} multiplier{'s' * (len(row) != 1)}, "
+                        f"needs one per parameter ({n}: "
+                        f"{', '.join(p.name for p in self.parameters)})",
+                    )
+                )
         if problems:
             raise problem_error("ParameterSetsSpec", problems)
         return self

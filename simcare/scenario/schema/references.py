@@ -114,8 +114,9 @@ def _acuity_refs(s: Sections, loc: Loc, names: Sequence[str]) -> list[Problem]:
         lacking = next((site for site, spec in s.ed.items() if name not in spec.acuity), None)
         if lacking is not None:
             defined = ", ".join(s.ed[lacking].acuity)
-            out.append(((*loc, name), f"acuity '{name}' is not defined in ed.{lacking}.acuity "
-                                      f"(defined: {defined})"))
+            out.append(
+                ((*loc, name), f"acuity '{name}' is not defined in ed.{lacking}.acuity (defined: {defined})")
+            )
     return out
 
 
@@ -147,9 +148,14 @@ def check_localities(s: Sections) -> list[Problem]:
         if lo.hub is not None and s.hubs is not None and lo.hub not in s.hubs:
             out.append((("localities", lname, "hub"), suggest(lo.hub, list(s.hubs), "hub")))
         if s.discharge is not None and lo.local_authority not in s.discharge.d2a:
-            out.append((("localities", lname, "local_authority"),
-                        suggest(lo.local_authority, list(s.discharge.d2a), "local authority",
-                                " in discharge.d2a")))
+            out.append(
+                (
+                    ("localities", lname, "local_authority"),
+                    suggest(
+                        lo.local_authority, list(s.discharge.d2a), "local authority", " in discharge.d2a"
+                    ),
+                )
+            )
     return out
 
 
@@ -173,13 +179,17 @@ def check_ed_sites(s: Sections) -> list[Problem]:
     out: list[Problem] = []
     for site, spec in (s.ed or {}).items():
         if s.beds is not None and spec.trust not in s.beds:
-            out.append((("ed", site, "trust"),
-                        suggest(spec.trust, list(s.beds), "trust", " in beds")))
+            out.append((("ed", site, "trust"), suggest(spec.trust, list(s.beds), "trust", " in beds")))
         out += _divert_problems(s, site, spec)
         if s.sdec is not None and site not in s.sdec:
-            out += [(("ed", site, "acuity", a, "to_sdec"),
-                     f"sends patients to SDEC but sdec has no unit for '{site}'")
-                    for a, ac in spec.acuity.items() if ac.to_sdec > 0]
+            out += [
+                (
+                    ("ed", site, "acuity", a, "to_sdec"),
+                    f"sends patients to SDEC but sdec has no unit for '{site}'",
+                )
+                for a, ac in spec.acuity.items()
+                if ac.to_sdec > 0
+            ]
     return out
 
 
@@ -202,8 +212,7 @@ def _channel_acuity(s: Sections, ch: str, channel: ChannelSpec) -> list[Problem]
     ed = s.ed
     lacking = [site for site in s.home_sites() if site in ed and ed[site].acuity_mix is None]
     if lacking:
-        return [(("demand", ch, "acuity"),
-                 f"not given, and ed.{lacking[0]} has no acuity_mix to default to")]
+        return [(("demand", ch, "acuity"), f"not given, and ed.{lacking[0]} has no acuity_mix to default to")]
     return []
 
 
@@ -212,10 +221,8 @@ def check_demand_channels(s: Sections) -> list[Problem]:
     """A channel's profile exists, and its acuity mix (or the one it defaults to) is defined."""
     out: list[Problem] = []
     for ch, channel in (s.demand or {}).items():
-        if channel.profile is not None and s.profiles is not None \
-                and channel.profile not in s.profiles:
-            out.append((("demand", ch, "profile"),
-                        suggest(channel.profile, list(s.profiles), "profile")))
+        if channel.profile is not None and s.profiles is not None and channel.profile not in s.profiles:
+            out.append((("demand", ch, "profile"), suggest(channel.profile, list(s.profiles), "profile")))
         out += _channel_acuity(s, ch, channel)
     return out
 
@@ -242,8 +249,11 @@ def check_hub_walk_ins(s: Sections) -> list[Problem]:
     """Hub walk-ins need every locality to have a hub."""
     if s.demand is None or "hub_walk_in" not in s.demand or s.localities is None:
         return []
-    return [(("localities", lname, "hub"), "needed by demand.hub_walk_in: this locality has no hub")
-            for lname, lo in s.localities.items() if lo.hub is None]
+    return [
+        (("localities", lname, "hub"), "needed by demand.hub_walk_in: this locality has no hub")
+        for lname, lo in s.localities.items()
+        if lo.hub is None
+    ]
 
 
 @cross_check
@@ -251,9 +261,11 @@ def check_gp_referrals_to_sdec(s: Sections) -> list[Problem]:
     """GP referrals to SDEC need an SDEC unit at every home ED site."""
     if s.demand is None or "gp_referral_sdec" not in s.demand or s.sdec is None or s.ed is None:
         return []
-    return [(("demand", "gp_referral_sdec"),
-             f"ED site '{site}' (home site of a locality) has no sdec unit")
-            for site in s.home_sites() if site in s.ed and site not in s.sdec]
+    return [
+        (("demand", "gp_referral_sdec"), f"ED site '{site}' (home site of a locality) has no sdec unit")
+        for site in s.home_sites()
+        if site in s.ed and site not in s.sdec
+    ]
 
 
 # --- NHS 111 dispositions -> services -----------------------------------------------------------
@@ -264,14 +276,15 @@ def check_nhs111_dispositions(s: Sections) -> list[Problem]:
     """A disposition above 0 to ambulance, hub or SDEC needs that service."""
     if s.nhs111 is None:
         return []
-    needs = {"ambulance": ("ambulance", s.ambulance), "hub": ("hubs", s.hubs),
-             "sdec": ("sdec", s.sdec)}
+    needs = {"ambulance": ("ambulance", s.ambulance), "hub": ("hubs", s.hubs), "sdec": ("sdec", s.sdec)}
     out: list[Problem] = []
     for name in ("dispositions", "online_dispositions"):
         mix = getattr(s.nhs111, name) or {}
-        out += [(("nhs111", name, outcome), f"is above 0, but the scenario has no {section}")
-                for outcome, (section, value) in needs.items()
-                if mix.get(outcome, 0) > 0 and s.has(section) and not value]
+        out += [
+            (("nhs111", name, outcome), f"is above 0, but the scenario has no {section}")
+            for outcome, (section, value) in needs.items()
+            if mix.get(outcome, 0) > 0 and s.has(section) and not value
+        ]
     return out
 
 
@@ -286,8 +299,7 @@ def check_ambulance(s: Sections) -> list[Problem]:
     out: list[Problem] = []
     for lname, mix in s.ambulance.conveyance.items():
         if s.localities is not None and lname not in s.localities:
-            out.append((("ambulance", "conveyance", lname),
-                        suggest(lname, list(s.localities), "locality")))
+            out.append((("ambulance", "conveyance", lname), suggest(lname, list(s.localities), "locality")))
         for site in mix:
             out += _site_ref(s, ("ambulance", "conveyance", lname, site), site)
     if s.ambulance.acuity is not None:
@@ -298,8 +310,12 @@ def check_ambulance(s: Sections) -> list[Problem]:
 @cross_check
 def check_ed_acuity_mixes(s: Sections) -> list[Problem]:
     """An ED site's acuity mix names acuities every site defines."""
-    return [p for site, spec in (s.ed or {}).items() if spec.acuity_mix is not None
-            for p in _acuity_refs(s, ("ed", site, "acuity_mix"), list(spec.acuity_mix))]
+    return [
+        p
+        for site, spec in (s.ed or {}).items()
+        if spec.acuity_mix is not None
+        for p in _acuity_refs(s, ("ed", site, "acuity_mix"), list(spec.acuity_mix))
+    ]
 
 
 # --- beds: lengths of stay cover the acuities; pathways need discharge capacity -----------------
@@ -314,9 +330,12 @@ def _length_of_stay_problems(s: Sections, trust: str, spec: BedsSpec) -> list[Pr
             acuities += [a for a in site.acuity if a not in acuities]
         missing = [a for a in acuities if a not in spec.length_of_stay]
         if missing:
-            out.append((("beds", trust, "length_of_stay"),
-                        f"no length of stay for acuity {', '.join(missing)} and no "
-                        f"'{ACUITY_DEFAULT_KEY}'"))
+            out.append(
+                (
+                    ("beds", trust, "length_of_stay"),
+                    f"no length of stay for acuity {', '.join(missing)} and no '{ACUITY_DEFAULT_KEY}'",
+                )
+            )
     return out
 
 
@@ -327,9 +346,11 @@ def check_beds(s: Sections) -> list[Problem]:
     for trust, spec in (s.beds or {}).items():
         out += _length_of_stay_problems(s, trust, spec)
         if s.has("discharge") and s.discharge is None:
-            out += [(("beds", trust, "pathway", pw),
-                     "patients on P1-P3 need a discharge section (discharge.d2a)")
-                    for pw, frac in spec.pathway.items() if pw != "P0" and frac > 0]
+            out += [
+                (("beds", trust, "pathway", pw), "patients on P1-P3 need a discharge section (discharge.d2a)")
+                for pw, frac in spec.pathway.items()
+                if pw != "P0" and frac > 0
+            ]
     return out
 
 
@@ -344,9 +365,14 @@ def check_discharge_capacity(s: Sections) -> list[Problem]:
     for pw in ("P1", "P2", "P3"):
         senders = [f"beds.{t}.pathway" for t, b in beds.items() if b.pathway.get(pw, 0) > 0]
         verb = "sends" if len(senders) == 1 else "send"
-        out += [(("discharge", "d2a", la),
-                 f"has no {pw} capacity, but {' and '.join(senders)} {verb} patients on {pw}")
-                for la in las if senders and la in d2a and pw not in d2a[la]]
+        out += [
+            (
+                ("discharge", "d2a", la),
+                f"has no {pw} capacity, but {' and '.join(senders)} {verb} patients on {pw}",
+            )
+            for la in las
+            if senders and la in d2a and pw not in d2a[la]
+        ]
     return out
 
 
@@ -377,21 +403,28 @@ def _outside_run(run: RunSpec, dated: list[tuple[Loc, dt.date]]) -> list[Problem
     """The dates of ``dated`` outside the simulated period, with the period in the message."""
     lo_day, hi_day = run.first_day, run.end
     lead = " (run.start minus run.warm_up)" if run.warm_up > 0 else " (run.start)"
-    return [(loc, f"{day} is outside the simulated period {lo_day}{lead} to {hi_day} (run.end)")
-            for loc, day in dated if not lo_day <= day <= hi_day]
+    return [
+        (loc, f"{day} is outside the simulated period {lo_day}{lead} to {hi_day} (run.end)")
+        for loc, day in dated
+        if not lo_day <= day <= hi_day
+    ]
 
 
 def _calendar_dates(cal: CalendarSpec) -> list[tuple[Loc, dt.date]]:
-    dated: list[tuple[Loc, dt.date]] = [(("calendar", "bank_holidays", i), d)
-                                        for i, d in enumerate(cal.bank_holidays)]
+    dated: list[tuple[Loc, dt.date]] = [
+        (("calendar", "bank_holidays", i), d) for i, d in enumerate(cal.bank_holidays)
+    ]
     if cal.christmas is not None:
-        dated += [(("calendar", "christmas", "from"), cal.christmas.from_),
-                  (("calendar", "christmas", "to"), cal.christmas.to)]
-    dated += [(("calendar", "surges", i, "peak"), surge.peak)
-              for i, surge in enumerate(cal.surges)]
+        dated += [
+            (("calendar", "christmas", "from"), cal.christmas.from_),
+            (("calendar", "christmas", "to"), cal.christmas.to),
+        ]
+    dated += [(("calendar", "surges", i, "peak"), surge.peak) for i, surge in enumerate(cal.surges)]
     for i, shock in enumerate(cal.shocks):
-        dated += [(("calendar", "shocks", i, "from"), shock.from_),
-                  (("calendar", "shocks", i, "to"), shock.to)]
+        dated += [
+            (("calendar", "shocks", i, "from"), shock.from_),
+            (("calendar", "shocks", i, "to"), shock.to),
+        ]
     return dated
 
 
@@ -415,6 +448,5 @@ def check_roster_override_dates(s: Sections) -> list[Problem]:
             continue
         for loc, roster in _walk_rosters(section, (name,)):
             for i, o in enumerate(roster.overrides):
-                dated += [((*loc, "overrides", i, "from"), o.from_),
-                          ((*loc, "overrides", i, "to"), o.to)]
+                dated += [((*loc, "overrides", i, "from"), o.from_), ((*loc, "overrides", i, "to"), o.to)]
     return _outside_run(s.run, dated)

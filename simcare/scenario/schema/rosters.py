@@ -15,8 +15,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 from simcare.scenario.schema.base import WEEKDAYS, Count, Spec, Weekday, problem_error
 from simcare.scenario.units import MINUTES_PER_DAY, MINUTES_PER_WEEK, Date, TimeOfDay
 
-_DAY_SETS: dict[str, tuple[str, ...]] = {"all": WEEKDAYS, "weekdays": WEEKDAYS[:5],
-                                         "weekends": WEEKDAYS[5:]}
+_DAY_SETS: dict[str, tuple[str, ...]] = {"all": WEEKDAYS, "weekdays": WEEKDAYS[:5], "weekends": WEEKDAYS[5:]}
 
 
 def _days_before(value: Any) -> Any:
@@ -27,8 +26,10 @@ def _days_before(value: Any) -> Any:
             return [value]
         close = get_close_matches(value, [*_DAY_SETS, *WEEKDAYS], n=1)
         hint = f"; did you mean '{close[0]}'?" if close else ""
-        raise ValueError(f"'{value}' is not a set of days{hint} (use all, weekdays, weekends or "
-                         "a list of mon, tue, wed, thu, fri, sat, sun)")
+        raise ValueError(
+            f"'{value}' is not a set of days{hint} (use all, weekdays, weekends or "
+            "a list of mon, tue, wed, thu, fri, sat, sun)"
+        )
     return value
 
 
@@ -40,27 +41,33 @@ def _days_after(days: tuple[str, ...]) -> tuple[str, ...]:
 
 Days = Annotated[
     tuple[Weekday, ...],
-    BeforeValidator(_days_before, json_schema_input_type=(
-        Literal["all", "weekdays", "weekends"] | Weekday | list[Weekday])),
+    BeforeValidator(
+        _days_before,
+        json_schema_input_type=(Literal["all", "weekdays", "weekends"] | Weekday | list[Weekday]),
+    ),
     AfterValidator(_days_after),
 ]
 
 
 class _Window(Spec):
-    days: Days = Field(default=WEEKDAYS, description="all, weekdays, weekends, or a list of "
-                                                     "mon ... sun (default all)")
+    days: Days = Field(
+        default=WEEKDAYS, description="all, weekdays, weekends, or a list of mon ... sun (default all)"
+    )
     from_: TimeOfDay = Field(alias="from", description='start, "HH:MM"')
-    to: TimeOfDay = Field(description='end, "HH:MM" ("24:00" allowed); an end before the start '
-                                      "runs past midnight")
+    to: TimeOfDay = Field(
+        description='end, "HH:MM" ("24:00" allowed); an end before the start runs past midnight'
+    )
 
     @model_validator(mode="after")
     def _check_times(self) -> Self:
         if self.from_ >= MINUTES_PER_DAY:
-            raise problem_error(type(self).__name__, [(("from",),
-                                 '"24:00" can end a shift but not start one: write "00:00"')])
+            raise problem_error(
+                type(self).__name__, [(("from",), '"24:00" can end a shift but not start one: write "00:00"')]
+            )
         if self.from_ == self.to:
-            raise problem_error(type(self).__name__, [(("to",),
-                                 'equals from: for a whole day write from "00:00" to "24:00"')])
+            raise problem_error(
+                type(self).__name__, [(("to",), 'equals from: for a whole day write from "00:00" to "24:00"')]
+            )
         return self
 
     @property
@@ -112,8 +119,7 @@ class OverrideSpec(Spec):
     @model_validator(mode="after")
     def _ordered(self) -> Self:
         if self.to < self.from_:
-            raise problem_error("OverrideSpec", [(("to",),
-                                 f"{self.to} is before from ({self.from_})")])
+            raise problem_error("OverrideSpec", [(("to",), f"{self.to} is before from ({self.from_})")])
         return self
 
 
@@ -123,10 +129,12 @@ class RosterSpec(Spec):
     the shifts for whole days; when overrides overlap the later one in the list wins."""
 
     default: Count = Field(default=0, description="servers outside any shift")
-    shifts: list[ShiftSpec] = Field(default_factory=list,
-                                     description="weekly shifts {days, from, to, servers}")
-    overrides: list[OverrideSpec] = Field(default_factory=list,
-                                          description="dated changes {from, to, servers}")
+    shifts: list[ShiftSpec] = Field(
+        default_factory=list, description="weekly shifts {days, from, to, servers}"
+    )
+    overrides: list[OverrideSpec] = Field(
+        default_factory=list, description="dated changes {from, to, servers}"
+    )
 
     @property
     def is_constant(self) -> bool:
@@ -157,15 +165,15 @@ def _roster_before(value: Any) -> Any:
     if isinstance(value, float):
         raise ValueError(f"servers must be a whole number, got {value!r}")
     if isinstance(value, str):
-        raise ValueError(f"must be a number of servers or a roster {{default, shifts, overrides}}"
-                         f", got {value!r}")
+        raise ValueError(
+            f"must be a number of servers or a roster {{default, shifts, overrides}}, got {value!r}"
+        )
     return value
 
 
 Roster = Annotated[
     RosterSpec,
-    BeforeValidator(_roster_before,
-                    json_schema_input_type=Annotated[int, Field(ge=0)] | RosterSpec),
+    BeforeValidator(_roster_before, json_schema_input_type=Annotated[int, Field(ge=0)] | RosterSpec),
 ]
 """A roster: a whole number (constant) or ``{default, shifts, overrides}``."""
 

@@ -34,27 +34,23 @@ class Scenario(Spec):
     description: str = Field(default="", description="free text")
     run: RunSpec = Field(description="window, warm-up, replications and seed")
     localities: dict[str, Locality] = Field(min_length=1, description="name -> locality")
-    calendar: CalendarSpec = Field(default_factory=CalendarSpec,
-                                   description="growth, seasonality and dated events")
-    profiles: dict[str, ProfileSpec] = Field(default_factory=dict,
-                                             description="name -> hour-of-week profile")
-    demand: dict[DemandChannel, ChannelSpec] = Field(min_length=1,
-                                                     description="channel -> demand")
+    calendar: CalendarSpec = Field(
+        default_factory=CalendarSpec, description="growth, seasonality and dated events"
+    )
+    profiles: dict[str, ProfileSpec] = Field(default_factory=dict, description="name -> hour-of-week profile")
+    demand: dict[DemandChannel, ChannelSpec] = Field(min_length=1, description="channel -> demand")
     nhs111: Nhs111Spec | None = Field(default=None, description="NHS 111 phone and online")
     ambulance: AmbulanceSpec | None = Field(default=None, description="ambulance service")
-    hubs: dict[str, HubSpec] = Field(default_factory=dict,
-                                     description="name -> urgent community hub")
+    hubs: dict[str, HubSpec] = Field(default_factory=dict, description="name -> urgent community hub")
     sdec: dict[str, SdecSpec] = Field(default_factory=dict, description="ED site -> SDEC unit")
     ed: dict[str, EdSiteSpec] = Field(min_length=1, description="site -> emergency department")
     beds: dict[str, BedsSpec] = Field(min_length=1, description="trust -> beds")
-    discharge: DischargeSpec | None = Field(default=None,
-                                            description="discharge-to-assess capacity")
+    discharge: DischargeSpec | None = Field(default=None, description="discharge-to-assess capacity")
     escalation: list[EscalationRule] = Field(default_factory=list, description="rules")
-    levers: dict[str, dict[str, Any]] = Field(default_factory=dict,
-                                              description="lever -> settings")
+    levers: dict[str, dict[str, Any]] = Field(default_factory=dict, description="lever -> settings")
     parameter_sets: ParameterSetsSpec | None = Field(
-        default=None, description="plausible parameter sets drawn one per replication "
-                                  "(docs/calibration.md)")
+        default=None, description="plausible parameter sets drawn one per replication (docs/calibration.md)"
+    )
 
     @model_validator(mode="after")
     def _cross_check(self) -> Self:

@@ -35,8 +35,9 @@ class RunSpec(Spec):
     end: Date = Field(description="last day reported, included (YYYY-MM-DD)")
     warm_up: Duration = Field(default=0.0, description="simulated before start (default 0d)")
     census: dict[str, Count] | None = Field(
-        default=None, description="instead of a warm-up: patients in each service at start "
-                                  "(service name -> patients)")
+        default=None,
+        description="instead of a warm-up: patients in each service at start (service name -> patients)",
+    )
     replications: PositiveCount = Field(default=1, description="replications (default 1)")
     seed: Count = Field(default=2025, description="master seed (default 2025)")
 
@@ -70,9 +71,11 @@ class Locality(Spec):
     local_authority: Name = Field(description="local authority (a key of discharge.d2a)")
     ed_site: Name = Field(description="ED site its residents use by default (a key of ed)")
     ed_sites: Mix | None = Field(
-        default=None, description="ED site -> fraction of its walk-ins and 111 ED referrals "
-                                  "(default: all to ed_site); SDEC and direct admissions use "
-                                  "ed_site")
+        default=None,
+        description="ED site -> fraction of its walk-ins and 111 ED referrals "
+        "(default: all to ed_site); SDEC and direct admissions use "
+        "ed_site",
+    )
     hub: Name | None = Field(default=None, description="its urgent community hub (a key of hubs)")
 
     def site_shares(self) -> dict[str, float]:
@@ -90,8 +93,7 @@ class ChristmasSpec(Spec):
     @model_validator(mode="after")
     def _ordered(self) -> Self:
         if self.to < self.from_:
-            raise problem_error("ChristmasSpec", [(("to",),
-                                 f"{self.to} is before from ({self.from_})")])
+            raise problem_error("ChristmasSpec", [(("to",), f"{self.to} is before from ({self.from_})")])
         return self
 
 
@@ -103,8 +105,7 @@ class SurgeSpec(Spec):
     peak: Date = Field(description="day of the peak")
     height: Fraction = Field(description="added to the multiplier at the peak")
     width: PositiveDuration = Field(description="standard deviation of the bell, e.g. '14d'")
-    channels: list[DemandChannel] | None = Field(default=None,
-                                                 description="demand channels (default all)")
+    channels: list[DemandChannel] | None = Field(default=None, description="demand channels (default all)")
 
 
 class ShockSpec(Spec):
@@ -114,14 +115,12 @@ class ShockSpec(Spec):
     from_: Date = Field(alias="from", description="first day")
     to: Date = Field(description="last day, included")
     factor: Factor = Field(description="demand multiplier")
-    channels: list[DemandChannel] | None = Field(default=None,
-                                                 description="demand channels (default all)")
+    channels: list[DemandChannel] | None = Field(default=None, description="demand channels (default all)")
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
         if self.to < self.from_:
-            raise problem_error("ShockSpec", [(("to",),
-                                 f"{self.to} is before from ({self.from_})")])
+            raise problem_error("ShockSpec", [(("to",), f"{self.to} is before from ({self.from_})")])
         return self
 
 
@@ -129,19 +128,17 @@ class CalendarSpec(Spec):
     """``calendar``: growth, seasonality and dated events applied to demand."""
 
     growth: SignedFraction = Field(default=0.0, description="demand growth per year, e.g. '2%'")
-    growth_base: Date | None = Field(default=None,
-                                     description="date growth is measured from (default run.start)")
-    monthly: dict[Month, Factor] = Field(default_factory=dict,
-                                         description="demand multiplier by month (default 1)")
+    growth_base: Date | None = Field(
+        default=None, description="date growth is measured from (default run.start)"
+    )
+    monthly: dict[Month, Factor] = Field(
+        default_factory=dict, description="demand multiplier by month (default 1)"
+    )
     bank_holidays: list[Date] = Field(default_factory=list, description="bank holiday dates")
-    bank_holiday_factor: Factor = Field(default=0.9,
-                                        description="demand multiplier on bank holidays")
-    christmas: ChristmasSpec | None = Field(default=None,
-                                            description="{from, to, factor}")
-    surges: list[SurgeSpec] = Field(default_factory=list,
-                                    description="{name, peak, height, width, channels}")
-    shocks: list[ShockSpec] = Field(default_factory=list,
-                                    description="{name, from, to, factor, channels}")
+    bank_holiday_factor: Factor = Field(default=0.9, description="demand multiplier on bank holidays")
+    christmas: ChristmasSpec | None = Field(default=None, description="{from, to, factor}")
+    surges: list[SurgeSpec] = Field(default_factory=list, description="{name, peak, height, width, channels}")
+    shocks: list[ShockSpec] = Field(default_factory=list, description="{name, from, to, factor, channels}")
 
     @model_validator(mode="after")
     def _unique_names(self) -> Self:
@@ -164,6 +161,7 @@ def _weights(n: int, what: str) -> Any:
         if not math.fsum(values) > 0:
             raise ValueError("needs at least one weight above 0")
         return values
+
     return AfterValidator(check)
 
 
@@ -173,9 +171,11 @@ class ProfileSpec(Spec):
 
     hourly: Annotated[list[Weight], _weights(24, "hour 0 = 00:00-01:00 ... hour 23")] = Field(
         default_factory=lambda: [1.0] * 24,
-        description="24 relative weights, hour 0 = 00:00-01:00 (default flat)")
+        description="24 relative weights, hour 0 = 00:00-01:00 (default flat)",
+    )
     weekday: Annotated[list[Weight], _weights(7, "mon ... sun")] = Field(
-        default_factory=lambda: [1.0] * 7, description="7 relative weights, mon ... sun (default flat)")
+        default_factory=lambda: [1.0] * 7, description="7 relative weights, mon ... sun (default flat)"
+    )
 
     def hourly_factors(self) -> tuple[float, ...]:
         """24 multipliers with mean 1."""
@@ -200,7 +200,9 @@ class ChannelSpec(Spec):
     """A door patients use: its rate per head of each locality's population."""
 
     rate: PerCapitaRate = Field(description="rate per head, e.g. '350/1000/year'")
-    profile: Name | None = Field(default=None,
-                                 description="hour-of-week profile (a key of profiles; default flat)")
-    acuity: Mix | None = Field(default=None, description="acuity -> fraction, sums to 1 "
-                                                         "(default the ED site's acuity_mix)")
+    profile: Name | None = Field(
+        default=None, description="hour-of-week profile (a key of profiles; default flat)"
+    )
+    acuity: Mix | None = Field(
+        default=None, description="acuity -> fraction, sums to 1 (default the ED site's acuity_mix)"
+    )

@@ -39,18 +39,21 @@ class PhoneSpec(Spec):
 
     handlers: Roster = Field(description="call handlers (roster)")
     handling_time: Dist = Field(description="call length (distribution)")
-    patience: Dist | None = Field(default=None,
-                                  description="how long callers wait before hanging up "
-                                              "(distribution; default for ever)")
+    patience: Dist | None = Field(
+        default=None, description="how long callers wait before hanging up (distribution; default for ever)"
+    )
     retry: Fraction = Field(default=0.0, description="fraction of abandoned callers who call again")
-    retry_delay: Duration | None = Field(default=None,
-                                         description="time before an abandoned caller calls again")
+    retry_delay: Duration | None = Field(
+        default=None, description="time before an abandoned caller calls again"
+    )
 
     @model_validator(mode="after")
     def _retry(self) -> Self:
         if self.retry > 0 and self.retry_delay is None:
-            raise problem_error("PhoneSpec", [(("retry_delay",),
-                                 f"needed when retry is above 0 (retry is {show_number(self.retry)})")])
+            raise problem_error(
+                "PhoneSpec",
+                [(("retry_delay",), f"needed when retry is above 0 (retry is {show_number(self.retry)})")],
+            )
         return self
 
 
@@ -58,8 +61,7 @@ class OnlineSpec(Spec):
     """``nhs111.online``."""
 
     completion_time: Dist = Field(description="time to complete the online assessment")
-    fallback_to_phone: Fraction = Field(default=0.0,
-                                        description="fraction who go on to call 111")
+    fallback_to_phone: Fraction = Field(default=0.0, description="fraction who go on to call 111")
 
 
 class CasSpec(Spec):
@@ -70,7 +72,8 @@ class CasSpec(Spec):
     validated: Fraction = Field(description="fraction of ED and ambulance dispositions reviewed")
     downgraded: Annotated[dict[Downgrade, Fraction], AfterValidator(at_most_one)] = Field(
         default_factory=dict,
-        description="outcome -> fraction of the reviewed sent there instead (sum at most 1)")
+        description="outcome -> fraction of the reviewed sent there instead (sum at most 1)",
+    )
 
 
 class Nhs111Spec(Spec):
@@ -80,7 +83,8 @@ class Nhs111Spec(Spec):
     online: OnlineSpec | None = None
     dispositions: Dispositions = Field(description="outcome -> fraction, sums to 1")
     online_dispositions: Dispositions | None = Field(
-        default=None, description="outcome -> fraction for online (default dispositions)")
+        default=None, description="outcome -> fraction for online (default dispositions)"
+    )
     cas: CasSpec | None = None
 
 
@@ -92,20 +96,26 @@ class AmbulanceSpec(Spec):
     hear_and_treat: Fraction = Field(default=0.0, description="fraction closed on the phone")
     see_and_treat: Fraction = Field(default=0.0, description="fraction treated on scene")
     conveyance: dict[str, Mix] = Field(
-        default_factory=dict,
-        description="locality -> ED site -> fraction (default the locality's ed_site)")
+        default_factory=dict, description="locality -> ED site -> fraction (default the locality's ed_site)"
+    )
     handover_release: OptionalDuration = Field(
-        default=None, description="wait after which a patient is released to the ED corridor, "
-                                  "or none")
+        default=None, description="wait after which a patient is released to the ED corridor, or none"
+    )
     acuity: Mix | None = Field(default=None, description="acuity mix of conveyed patients")
 
     @model_validator(mode="after")
     def _not_conveyed(self) -> Self:
         total = self.hear_and_treat + self.see_and_treat
         if total > 1 + SUM_TOLERANCE:
-            raise problem_error("AmbulanceSpec", [(("see_and_treat",),
-                                 f"hear_and_treat + see_and_treat must be at most 1, got "
-                                 f"{show_number(total)}")])
+            raise problem_error(
+                "AmbulanceSpec",
+                [
+                    (
+                        ("see_and_treat",),
+                        f"hear_and_treat + see_and_treat must be at most 1, got {show_number(total)}",
+                    )
+                ],
+            )
         return self
 
 
@@ -113,20 +123,23 @@ class HubSpec(Spec):
     """An urgent community hub (UTC, MIU)."""
 
     clinicians: Roster = Field(description="clinicians (roster)")
-    opening_hours: OpeningHours | None = Field(default=None,
-                                               description="opening windows (default always open)")
+    opening_hours: OpeningHours | None = Field(
+        default=None, description="opening windows (default always open)"
+    )
     treatment_time: Dist = Field(description="treatment time")
     to_ed: Fraction = Field(default=0.0, description="fraction referred on to the locality's ED")
     closed_divert: Literal["ed", "none"] = Field(
-        default="ed", description="where walk-ins go when the hub is shut: ed or none")
+        default="ed", description="where walk-ins go when the hub is shut: ed or none"
+    )
 
 
 class SdecSpec(Spec):
     """A same-day emergency care unit (keyed by its ED site)."""
 
     spaces: Roster = Field(description="spaces (roster)")
-    opening_hours: OpeningHours | None = Field(default=None,
-                                               description="opening windows (default always open)")
+    opening_hours: OpeningHours | None = Field(
+        default=None, description="opening windows (default always open)"
+    )
     treatment_time: Dist = Field(description="treatment time")
     admitted: Fraction = Field(default=0.0, description="fraction admitted")
 
@@ -139,14 +152,22 @@ class AcuitySpec(Spec):
     admitted: Fraction = Field(default=0.0, description="fraction admitted")
     to_sdec: Fraction = Field(default=0.0, description="fraction sent to SDEC")
     lwbs_patience: Dist | None = Field(
-        default=None, description="wait before leaving without being seen (default none)")
+        default=None, description="wait before leaving without being seen (default none)"
+    )
 
     @model_validator(mode="after")
     def _split(self) -> Self:
         if self.admitted + self.to_sdec > 1 + SUM_TOLERANCE:
-            raise problem_error("AcuitySpec", [(("to_sdec",),
-                                 f"admitted + to_sdec must be at most 1, got "
-                                 f"{show_number(self.admitted + self.to_sdec)}")])
+            raise problem_error(
+                "AcuitySpec",
+                [
+                    (
+                        ("to_sdec",),
+                        f"admitted + to_sdec must be at most 1, got "
+                        f"{show_number(self.admitted + self.to_sdec)}",
+                    )
+                ],
+            )
         return self
 
 
@@ -157,19 +178,25 @@ class EdSiteSpec(Spec):
     triage_nurses: Roster = Field(description="triage nurses (roster)")
     triage_time: Dist = Field(description="triage time")
     cubicles: Roster = Field(description="cubicles (roster)")
-    opening_hours: OpeningHours | None = Field(default=None,
-                                               description="opening windows (default always open)")
+    opening_hours: OpeningHours | None = Field(
+        default=None, description="opening windows (default always open)"
+    )
     closed_divert: Name | None = Field(
-        default=None, description="ED site walk-ins go to when closed (needed with opening_hours)")
+        default=None, description="ED site walk-ins go to when closed (needed with opening_hours)"
+    )
     ambulance_divert: Name | None = Field(
-        default=None, description="ED site ambulances go to when closed (default closed_divert; "
-                                  "set to it after validation)")
-    acuity: dict[str, AcuitySpec] = Field(min_length=1,
-                                          description="acuity -> {priority, treatment_time, "
-                                                      "admitted, to_sdec, lwbs_patience}")
+        default=None,
+        description="ED site ambulances go to when closed (default closed_divert; "
+        "set to it after validation)",
+    )
+    acuity: dict[str, AcuitySpec] = Field(
+        min_length=1, description="acuity -> {priority, treatment_time, admitted, to_sdec, lwbs_patience}"
+    )
     acuity_mix: Mix | None = Field(
-        default=None, description="acuity -> fraction of its patients; the default acuity mix "
-                                  "of demand from localities that use this site")
+        default=None,
+        description="acuity -> fraction of its patients; the default acuity mix "
+        "of demand from localities that use this site",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Self:
@@ -178,8 +205,9 @@ class EdSiteSpec(Spec):
             if key not in self.acuity:
                 problems.append((("acuity_mix", key), suggest(key, list(self.acuity), "acuity")))
         if self.opening_hours is not None and self.closed_divert is None:
-            problems.append((("closed_divert",),
-                             "needed with opening_hours: the ED site walk-ins go to when closed"))
+            problems.append(
+                (("closed_divert",), "needed with opening_hours: the ED site walk-ins go to when closed")
+            )
         if problems:
             raise problem_error("EdSiteSpec", problems)
         if self.ambulance_divert is None and self.closed_divert is not None:
@@ -211,18 +239,24 @@ class BedsSpec(Spec):
 
     beds: Roster = Field(description="beds open (roster; escalation beds as overrides)")
     length_of_stay: dict[str, Dist] = Field(
-        min_length=1, description="acuity or 'default' -> admission to medically fit")
-    pathway: Pathways = Field(default_factory=lambda: {"P0": 1.0},  # type: ignore[arg-type]
-                              description="P0 ... P3 -> fraction, sums to 1 (default P0: 1)")
+        min_length=1, description="acuity or 'default' -> admission to medically fit"
+    )
+    pathway: Pathways = Field(
+        default_factory=lambda: {"P0": 1.0},  # type: ignore[arg-type]
+        description="P0 ... P3 -> fraction, sums to 1 (default P0: 1)",
+    )
     discharge_process: dict[Pathway, Dist] = Field(
         default_factory=dict,
         description="P0 ... P3 -> time a medically fit patient still occupies the bed before "
-                    "leaving (P0) or before asking for D2A capacity (P1-P3): counts as no "
-                    "criteria to reside; default none")
+        "leaving (P0) or before asking for D2A capacity (P1-P3): counts as no "
+        "criteria to reside; default none",
+    )
 
     length_of_stay_trend: LengthOfStayTrendSpec | None = Field(
-        default=None, description="{per_year, until}: lengths of stay before 'until' scaled by "
-                                  "per_year ** -years (default none)")
+        default=None,
+        description="{per_year, until}: lengths of stay before 'until' scaled by "
+        "per_year ** -years (default none)",
+    )
 
     def length_of_stay_for(self, acuity: str) -> DistributionSpec:
         """The length of stay of an acuity, or the ``default`` one."""
@@ -232,8 +266,9 @@ class BedsSpec(Spec):
 class D2aSpec(Spec):
     """Discharge-to-assess capacity of one pathway in one local authority."""
 
-    capacity: Roster = Field(description="slots: P1 home-care packages, P2 rehab beds, P3 "
-                                         "care-home beds (roster)")
+    capacity: Roster = Field(
+        description="slots: P1 home-care packages, P2 rehab beds, P3 care-home beds (roster)"
+    )
     length_of_stay: Dist = Field(description="time a patient holds the slot")
 
 
@@ -241,5 +276,6 @@ class DischargeSpec(Spec):
     """``discharge``: discharge-to-assess capacity by local authority."""
 
     d2a: dict[str, dict[D2aPathway, D2aSpec]] = Field(
-        default_factory=dict, description="local authority -> pathway (P1, P2, P3) -> "
-                                          "{capacity, length_of_stay}")
+        default_factory=dict,
+        description="local authority -> pathway (P1, P2, P3) -> {capacity, length_of_stay}",
+    )
