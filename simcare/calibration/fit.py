@@ -40,7 +40,7 @@ from simcare.files import atomic_write_text
 from simcare.scenario import document
 from simcare.scenario.load import load_scenario_data
 from simcare.scenario.sets import apply_multipliers
-from simcare.scenario.units import parse_duration
+from simcare.units import parse_duration
 
 #: the baseline regression test compares this many replications (tolerances are for their mean)
 REGRESSION_REPLICATIONS = 2

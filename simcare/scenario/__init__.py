@@ -15,13 +15,9 @@ from simcare.scenario.errors import ScenarioError
 from simcare.scenario.jsonschema import scenario_json_schema
 from simcare.scenario.load import load_scenario, load_scenario_data
 from simcare.scenario.schema import DistributionSpec, RosterSpec, Scenario
-from simcare.scenario.units import (
-    Date,
-    Duration,
-    Fraction,
-    PerCapitaRate,
-    Rate,
-    TimeOfDay,
+from simcare.scenario.units import Date, Duration, Fraction, PerCapitaRate, Rate, TimeOfDay
+from simcare.scenario.validate import scenario_hash, validate_scenario
+from simcare.units import (
     parse_date,
     parse_duration,
     parse_fraction,
@@ -29,7 +25,6 @@ from simcare.scenario.units import (
     parse_rate,
     parse_time_of_day,
 )
-from simcare.scenario.validate import scenario_hash, validate_scenario
 
 __all__ = [
     "Date",

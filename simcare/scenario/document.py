@@ -33,7 +33,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeGuard
 
-from simcare.scenario.units import HOURS_PER_YEAR, parse_duration, parse_per_capita_rate
+from simcare.units import HOURS_PER_YEAR, parse_duration, parse_per_capita_rate
 
 __all__ = [
     "Part",

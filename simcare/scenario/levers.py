@@ -23,8 +23,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from simcare.scenario import document
 from simcare.scenario.errors import ScenarioError
 from simcare.scenario.schema import Scenario
-from simcare.scenario.units import Duration, Fraction, format_per_capita_rate
+from simcare.scenario.units import Duration, Fraction
 from simcare.scenario.validate import validate_scenario
+from simcare.units import format_per_capita_rate
 
 Doc = dict[str, Any]
 

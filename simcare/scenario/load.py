@@ -33,8 +33,8 @@ from simcare.scenario.document import merge, strip_nulls
 from simcare.scenario.errors import ScenarioError
 from simcare.scenario.levers import apply_levers
 from simcare.scenario.schema import Loc, Scenario
-from simcare.scenario.units import _show
 from simcare.scenario.validate import Where, validate_document
+from simcare.units import _show
 
 __all__ = ["load_scenario", "load_scenario_data"]
 

@@ -1,10 +1,9 @@
 """Quantities with units, as written in scenario files, and their pydantic types.
 
 The parsers themselves live in :mod:`simcare.units` (layer L0, shared with the Python builder
-:mod:`simcare.network`); this module wraps them as pydantic types and re-exports them for the
-scenario layer. Each type takes the value as it comes out of YAML and returns a plain number in
-simcare's internal units, or raises ``ValueError`` with a message meant for the person who wrote
-the file:
+:mod:`simcare.network`); this module wraps them as pydantic types. Each type takes the value
+as it comes out of YAML and returns a plain number in simcare's internal units, or raises
+``ValueError`` with a message meant for the person who wrote the file:
 
 ============== ==================================== ===========================================
 type           written                              becomes
@@ -33,11 +32,6 @@ from typing import Annotated
 from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 
 from simcare.units import (
-    HOURS_PER_YEAR,
-    MINUTES_PER_DAY,
-    MINUTES_PER_HOUR,
-    MINUTES_PER_WEEK,
-    _show,  # noqa: F401  (re-exported: scenario/load.py imports it from here)
     format_duration,
     format_per_capita_rate,
     format_rate,
@@ -53,30 +47,14 @@ from simcare.units import (
 )
 
 __all__ = [
-    "MINUTES_PER_DAY",
-    "MINUTES_PER_HOUR",
-    "MINUTES_PER_WEEK",
     "Date",
     "Duration",
     "Fraction",
-    "HOURS_PER_YEAR",
     "Level",
     "PerCapitaRate",
     "Rate",
     "SignedFraction",
     "TimeOfDay",
-    "format_duration",
-    "format_per_capita_rate",
-    "format_rate",
-    "format_time_of_day",
-    "parse_date",
-    "parse_duration",
-    "parse_fraction",
-    "parse_level",
-    "parse_per_capita_rate",
-    "parse_rate",
-    "parse_signed_fraction",
-    "parse_time_of_day",
 ]
 
 # --- pydantic types -----------------------------------------------------------------------------

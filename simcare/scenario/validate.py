@@ -33,7 +33,7 @@ from simcare.scenario.schema import (
     cross_problems,
 )
 from simcare.scenario.sets import path_problems
-from simcare.scenario.units import _show
+from simcare.units import _show
 
 __all__ = ["Where", "scenario_hash", "validate_document", "validate_scenario"]
 

@@ -14,7 +14,7 @@ import yaml
 from simcare.calibration.fit import calibrate
 from simcare.calibration.spec import load_spec
 from simcare.scenario.load import load_scenario, load_scenario_data
-from simcare.scenario.units import parse_duration
+from simcare.units import parse_duration
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -25,8 +25,8 @@ from simcare.scenario.document import (
 )
 from simcare.scenario.load import load_scenario_data
 from simcare.scenario.sets import apply_multipliers
-from simcare.scenario.units import parse_duration, parse_per_capita_rate
 from simcare.scenario.validate import validate_scenario
+from simcare.units import parse_duration, parse_per_capita_rate
 
 PRIOR = Path(__file__).resolve().parents[2] / "scenarios" / "bnssg" / "uncalibrated_winter.yaml"
 DOC: dict[str, Any] = {

@@ -18,6 +18,8 @@ from simcare.scenario.units import (
     Rate,
     SignedFraction,
     TimeOfDay,
+)
+from simcare.units import (
     parse_date,
     parse_duration,
     parse_fraction,

@@ -23,7 +23,8 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from simcare.scenario.units import Duration, Fraction, format_duration, parse_duration
+from simcare.scenario.units import Duration, Fraction
+from simcare.units import format_duration, parse_duration
 
 Loc = tuple[str | int, ...]
 """A field path as a tuple: ``("ed", "bri", "cubicles", "shifts", 1, "servers")``."""

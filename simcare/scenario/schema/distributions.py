@@ -15,7 +15,8 @@ from pydantic import BeforeValidator, Field, create_model, model_validator
 from simcare.errors import ModelError
 from simcare.sampling.distributions import DISTRIBUTIONS, Distribution, DistributionKind, Parameter
 from simcare.scenario.schema.base import OptionalDuration, PositiveDuration, PositiveNumber, Spec, Weight
-from simcare.scenario.units import Duration, parse_duration
+from simcare.scenario.units import Duration
+from simcare.units import parse_duration
 
 __all__ = ["DISTRIBUTION_SPECS", "Dist", "DistributionModel", "DistributionSpec", "spec_name"]
 

@@ -13,7 +13,8 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from simcare.scenario.schema.base import WEEKDAYS, Count, Spec, Weekday, problem_error
-from simcare.scenario.units import MINUTES_PER_DAY, MINUTES_PER_WEEK, Date, TimeOfDay
+from simcare.scenario.units import Date, TimeOfDay
+from simcare.units import MINUTES_PER_DAY, MINUTES_PER_WEEK
 
 _DAY_SETS: dict[str, tuple[str, ...]] = {"all": WEEKDAYS, "weekdays": WEEKDAYS[:5], "weekends": WEEKDAYS[5:]}
 
