@@ -18,10 +18,12 @@ from simcare.analysis.compare import paired_differences
 from simcare.analysis.replications import precision_advice, replication_intervals
 from simcare.analysis.warmup import warmup_table
 from simcare.errors import DataError, SimcareError
+from simcare.kpi.registry import REGISTRY
 from simcare.pipeline import RunSet, ScenarioInfo, compiled
 from simcare.report.files import write_results, write_text
 from simcare.report.headline import available_headlines, headline_spread, impact_table, impact_text
 from simcare.report.html import build_report
+from simcare.report.published_context import published_monthly
 from simcare.scenario.compile import CompiledScenario
 
 
@@ -39,8 +41,6 @@ def published_for(names: Sequence[str]) -> pd.DataFrame | None:
     """Published monthly figures when every scenario is a BNSSG one (names start ``bnssg``)."""
     if not names or not all(n.startswith("bnssg") for n in names):
         return None
-    from simcare.report.published_context import published_monthly
-
     try:
         return published_monthly()
     except (DataError, OSError) as exc:
@@ -80,8 +80,6 @@ def check_advise(advise: str, half_width: str) -> None:
     """Raise SimcareError (with a did-you-mean) for an unknown KPI name or a bad half-width, so a
     mistake is caught before anything runs."""
     import difflib
-
-    from simcare.kpi.registry import REGISTRY
 
     parse_half_width(half_width)
     for item in (a.strip() for a in advise.split(",") if a.strip()):

@@ -26,6 +26,7 @@ from matplotlib.figure import Figure
 
 from simcare.analysis.compare import paired_differences
 from simcare.analysis.replications import precision_advice, replication_intervals
+from simcare.analysis.warmup import WARMUP_SERIES
 from simcare.errors import SimcareError
 from simcare.pipeline import ScenarioInfo
 from simcare.report import winter_figures as wf
@@ -234,8 +235,6 @@ def _what_was_run(
         )
         out.append(_table(rows, numeric=["warm-up in the scenario (days)", "MSER-5 suggests (days)"]))
         if daily is not None and not daily.empty:
-            from simcare.analysis.warmup import WARMUP_SERIES
-
             base_name = w["scenario"].iloc[0]
             out.append(
                 figure_html(

@@ -36,9 +36,10 @@ from typing import Any
 
 import numpy as np
 
+from simcare.errors import ModelError
 from simcare.model.compiled import CompiledModel
 from simcare.network import Network, Roster
-from simcare.sampling.distributions import Distribution, Fixed
+from simcare.sampling.distributions import Distribution, Exponential, Fixed
 from simcare.scenario.errors import ScenarioError
 from simcare.scenario.timeline import (
     HOURS_PER_WEEK,
@@ -604,8 +605,6 @@ class _Compiler:
         census = self.sc.run.census
         if not census:
             return
-        from simcare.sampling.distributions import Exponential
-
         pop = {loc: float(self.sc.localities[loc].population) for loc in self.localities}
         acuity = self.acuities[min(1, len(self.acuities) - 1)] if self.acuities else "all"
         order = sorted(census, key=lambda k: {"d2a": 0, "beds": 1, "nctr": 2}.get(k.split(":")[0], 3))
@@ -703,8 +702,6 @@ class _Compiler:
 
 def compile_scenario(scenario: Any, file: str = "<scenario>") -> CompiledScenario:
     """Compile a validated Scenario; raises ScenarioError listing every problem found."""
-    from simcare.errors import ModelError
-
     c = _Compiler(scenario, file)
     try:
         model = c.build()
