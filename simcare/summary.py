@@ -23,6 +23,11 @@ SUMMARY_COLUMNS: dict[str, str] = {
     "utilisation_busy_blocked_pct": "time-averaged (in service + blocked) servers / time-averaged "
     "servers, over the hours after the warm-up with a finite "
     "number of servers > 0 (%; NaN for an infinite-server service)",
+    "utilisation_started_pct": "utilisation of activities started: service minutes from hour "
+    "int(warm-up) on of every visit that started service, each counted to its end or, if still "
+    "in service at the end of the run, to its scheduled end (which may lie beyond the horizon), "
+    "/ server-minutes in force over the same hours up to the end of the run (%; blocked time not "
+    "counted; can exceed 100; NaN for an infinite-server service or no server-minutes)",
 }
 """Column of :func:`service_summary` -> its definition, with its unit."""
 
@@ -45,10 +50,21 @@ def service_summary(result: RunResult, warmup_hours: float = 0.0) -> pd.DataFram
       servers, over the hours whose number of servers is finite and > 0: a server holding a
       patient who has finished but cannot move on (blocked) counts as busy; NaN for an
       infinite-server service or one that never has servers.
+    - ``utilisation_started_pct`` counts, from minute 60 * int(warmup_hours) on, the service
+      minutes of every visit that started service, from its start to its ``end`` or, for a visit
+      still in service at the end of the run, to its ``RunResult.scheduled_end`` (docs/model.md
+      R37), not cut at the horizon; divided by the server-minutes in force from that minute to
+      the end of the run (hourly servers x simulated minutes of each hour). Blocked and route-delay
+      time is not counted, so this is the load of the work started, not the servers' occupancy.
     """
     v = result.visits
     cut = warmup_hours * 60.0
     h0 = int(warmup_hours)
+    t0 = 60.0 * h0
+    H = result.capacity.shape[1]
+    edges = 60.0 * np.arange(H + 1)
+    hour_minutes = np.clip(np.minimum(edges[1:], result.end_time) - edges[:-1], 0.0, 60.0)[h0:]
+    service_end = np.where(np.isnan(v["end"]), result.scheduled_end, v["end"])
     rows = []
     for s, name in enumerate(result.service_names):
         mine = v[(v["service"] == s) & (v["arrival"] >= cut)]
@@ -59,6 +75,12 @@ def service_summary(result: RunResult, warmup_hours: float = 0.0) -> pd.DataFram
         busy = result.in_service[s, h0:] + result.blocked[s, h0:]
         finite = np.isfinite(cap) & (cap > 0)
         util = float(busy[finite].sum() / cap[finite].sum()) if finite.any() else np.nan
+        run_hours = hour_minutes > 0  # hours after a stop (R30, R31) have NaN averages
+        cap_run = cap[run_hours]
+        cap_minutes = float((cap_run * hour_minutes[run_hours]).sum()) if np.isfinite(cap_run).all() else 0.0
+        here = (v["service"] == s) & ~np.isnan(service_end)
+        service_minutes = np.clip(service_end[here] - np.maximum(v["start"][here], t0), 0.0, None)
+        util_started = float(service_minutes.sum() / cap_minutes) if cap_minutes > 0 else np.nan
         rows.append(
             {
                 "service": name,
@@ -71,6 +93,7 @@ def service_summary(result: RunResult, warmup_hours: float = 0.0) -> pd.DataFram
                 "mean_in_service": float(result.in_service[s, h0:].mean()),
                 "mean_blocked": float(result.blocked[s, h0:].mean()),
                 "utilisation_busy_blocked_pct": 100.0 * util,
+                "utilisation_started_pct": 100.0 * util_started,
             }
         )
     return pd.DataFrame(rows, columns=["service", *SUMMARY_COLUMNS]).set_index("service")

@@ -108,12 +108,14 @@ def _run_numba(model: CompiledModel, draws: RunDraws) -> dict[str, Any]:
         n_rows = int(st.counters[K.C_ROWS])
         rows = K.grow_rows(rows, n_rows, 2 * rows.occ.shape[0] + E.MAX_HOPS + 2)
     n_rows = int(st.counters[K.C_ROWS])
+    scheduled_end = K.scheduled_ends(heap, rows, n_rows)  # R37, read off the final heap
     visits = rows.vis[:n_rows]
     if rows.vis.shape[0] > 1.5 * n_rows:
         visits = visits.copy()  # do not keep a mostly empty buffer alive
     status = int(st.counters[K.C_STATUS])
     return {
         "visits": visits,
+        "scheduled_end": scheduled_end,
         "areas": np.stack([st.a_serv, st.a_wait, st.a_hold, st.a_cap], axis=1),
         "final": np.stack([st.serving, st.holding, st.n_queue, st.n_pending], axis=1),
         "arrived": int(st.counters[K.C_ARRIVED]),
@@ -187,6 +189,7 @@ def run(
         events=raw["events"],
         status=status,
         end_time=raw["end_time"],
+        scheduled_end=raw["scheduled_end"],
         provenance={
             "seed": draws.seed,
             "replication": draws.replication,

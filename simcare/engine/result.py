@@ -25,8 +25,14 @@ class RunResult:
     final_in_service, final_holding, final_queue, final_pending: int64 (S,) counts at the end.
     arrived, exited: patients who entered / left the modelled system.
     events: events processed. status: "ok" | "deadlock" | "routing_loop".
-    end_time: minutes, the horizon (or the time the run stopped). provenance: seed, replication,
-    engine, version, model digest, horizon, wall time (s), and deadlock details if any.
+    end_time: minutes, the horizon (or the time the run stopped).
+    scheduled_end: float64 (n_visits,), minutes, aligned with ``visits``: for a visit still in
+        service at the end of the run (outcome in_service, ``end`` NaN) the time its service
+        would have ended (its pending END event, docs/model.md R37); NaN for every other visit,
+        including blocked visits and visits in a route delay (their service ended: see ``end``)
+        and, after a stopped run, visits whose service time was not drawn yet.
+    provenance: seed, replication, engine, version, model digest, horizon, wall time (s), and
+        deadlock details if any.
     """
 
     service_names: tuple[str, ...]
@@ -45,6 +51,7 @@ class RunResult:
     events: int
     status: str
     end_time: float
+    scheduled_end: np.ndarray
     provenance: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -53,7 +60,8 @@ class RunResult:
         return self.arrived - self.exited
 
     def visits_frame(self) -> pd.DataFrame:
-        """The visit table as a DataFrame with service, group and outcome names as categories."""
+        """The visit table as a DataFrame with service, group and outcome names as categories,
+        then ``scheduled_end`` (minutes; see the class docstring) as a last column."""
         v = self.visits
         return pd.DataFrame(
             {
@@ -68,6 +76,7 @@ class RunResult:
                     v["outcome"],
                     categories=pd.Index([E.OUTCOME_NAMES[i] for i in range(len(E.OUTCOME_NAMES))]),
                 ),
+                "scheduled_end": self.scheduled_end,
             }
         )
 

@@ -46,6 +46,7 @@ class Visit:
     end: float = math.nan
     departure: float = math.nan
     outcome: int = E.OUT_WAITING
+    due: float = math.nan  # minutes: when its service ends (its END alarm), once service began
 
 
 @dataclass
@@ -248,7 +249,8 @@ class _Twin:
         # R8
         """The server is taken: draw the service time and set the alarm for its end."""
         p.state = E.P_IN_SERVICE
-        self.set_alarm(p, self.env.now + self._service_time(p, v), E.EV_END)
+        v.due = self.env.now + self._service_time(p, v)
+        self.set_alarm(p, v.due, E.EV_END)
 
     def arrive(self, p: Patient, service: int, group: int) -> Visit | None:
         # R4-R7, R31
@@ -606,9 +608,13 @@ def simulate_twin(model: CompiledModel, draws: RunDraws) -> dict[str, Any]:
     visits = np.empty(len(twin.visits), dtype=E.VISIT_DTYPE)
     for i, v in enumerate(twin.visits):
         visits[i] = (v.patient, v.group, v.service, v.arrival, v.start, v.end, v.departure, v.outcome)
+    # R37: a visit whose END alarm never rang is in service at the end of the run; a route
+    # delay's END (R15) comes after ``end`` is set, a pending START has no ``due`` yet.
+    scheduled_end = np.array([v.due if math.isnan(v.end) else math.nan for v in twin.visits], np.float64)
     areas = np.stack([st.areas for st in twin.stations])  # (S, 4, H)
     return {
         "visits": visits,
+        "scheduled_end": scheduled_end,
         "areas": areas,
         "final": np.array(
             [[st.serving, st.holding, st.n_queue, st.n_pending] for st in twin.stations], dtype=np.int64

@@ -142,6 +142,7 @@ def tiny_result(
         events=0,
         status="ok",
         end_time=end,
+        scheduled_end=np.full(len(visits), np.nan),
     )
 
 

@@ -852,3 +852,26 @@ def simulate_nb(
     end = horizon if status == E.STATUS_OK else t
     for s in range(n_services):
         _acc(st, s, end)
+
+
+# --- end of the run: scheduled ends of the services in progress -------------------------------
+
+
+def scheduled_ends(heap: Heap, rows: Rows, n_rows: int) -> np.ndarray:
+    # R37
+    """float64 (n_rows,), minutes: for each visit still in service when the run ended, the time
+    its service would have ended (its pending END event); NaN for every other visit.
+
+    Read off the heap after the last call of simulate_nb, so it costs O(patients in the system)
+    and nothing on the event loop. A pending END whose visit already has an ``end`` is the end
+    of a route delay (R15, R16), not of a service: that visit stays NaN. A patient whose START is
+    pending (possible only when the run stopped, R30 or R31) has no service time drawn yet: NaN.
+    """
+    out = np.full(n_rows, np.nan)
+    live = slice(0, int(heap.size[0]))
+    is_end = (heap.k[live] >> E.KIND_SHIFT) == E.EV_END
+    r = heap.pay[live][is_end]
+    t = heap.t[live][is_end]
+    in_service = np.isnan(rows.vis["end"][r])
+    out[r[in_service]] = t[in_service]
+    return out
