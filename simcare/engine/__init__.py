@@ -13,6 +13,7 @@ import numpy as np
 
 from simcare._version import __version__
 from simcare.engine._nb import kernel as K
+from simcare.engine._nb.cache import drop_stale_kernel_cache
 from simcare.engine._nb.heap import new_heap
 from simcare.engine.result import RunResult
 from simcare.engine.twin import simulate_twin
@@ -26,6 +27,10 @@ EngineName = Literal["numba", "simpy"]
 ENGINES: tuple[str, ...] = ("numba", "simpy")
 
 __all__ = ["ENGINES", "RunResult", "run"]
+
+# numba reads the kernel's on-disk cache at its first call; a cache compiled from older
+# versions of the modules the kernel inlines would otherwise be used (see _nb/cache.py).
+drop_stale_kernel_cache()
 
 
 def _expected_visits(model: CompiledModel, n_patients: int) -> int:

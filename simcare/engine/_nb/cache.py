@@ -1,0 +1,78 @@
+"""Keep numba's on-disk cache of the kernel consistent with the sources compiled into it.
+
+numba (``cache=True``) keys a cached function on the modification time and size of the one
+file that defines it. The kernel's entry points (``simulate_nb`` and the escalation and
+deadlock helpers in simcare.engine._nb.kernel) inline or call code and read constants from
+other modules: the event heap, the samplers and draw keys, the enums (event kinds, status
+codes, ``MAX_HOPS``) and ``INF_CAPACITY``. An edit to one of those alone (or a branch switch
+that changes only them) leaves the cached machine code of the old version in place, and a run
+then executes a kernel that disagrees with the Python front door and the SimPy twin, in every
+process, until kernel.py itself changes. :func:`drop_stale_kernel_cache` records a digest of
+all those sources next to the cache and flushes the kernel's cached entries when it differs,
+so numba compiles afresh.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from types import ModuleType
+
+from numba.core.caching import FunctionCache
+
+from simcare import _jit
+from simcare.engine._nb import heap, kernel
+from simcare.model import compiled, enums
+from simcare.sampling import distributions, draws, keys
+
+# Every module whose source ends up in the kernel's machine code (inlined, called or read as a
+# global constant). Add a module here when the kernel starts using code from it.
+KERNEL_SOURCES: tuple[ModuleType, ...] = (kernel, heap, distributions, keys, draws, enums, compiled, _jit)
+
+# The kernel's functions that numba compiles and caches on their own (entry points and
+# non-inlined helpers); inlined helpers have no cache entry of their own.
+_CACHED = (
+    kernel.simulate_nb,
+    kernel._fully_held,
+    kernel._deadlock,
+    kernel._set_capacity,
+    kernel._measure,
+    kernel._switch,
+    kernel._on_check,
+)
+
+STAMP_NAME = "kernel-sources.sha256"
+
+
+def kernel_sources_digest() -> str:
+    """SHA-256 (hex) of the source files of KERNEL_SOURCES, in that order."""
+    h = hashlib.sha256()
+    for module in KERNEL_SOURCES:
+        assert module.__file__ is not None
+        h.update(Path(module.__file__).read_bytes())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def drop_stale_kernel_cache() -> bool:
+    """Flush the kernel's cached entries if the sources compiled into them changed since the
+    cache was written (the digest in ``STAMP_NAME`` beside the cache files); returns True if
+    it flushed. Call before the kernel's first call in a process: numba reads its cache then.
+    Without a cache directory (caching disabled or not writable) it does nothing."""
+    caches = [f._cache for f in _CACHED if isinstance(f._cache, FunctionCache)]
+    paths = {c.cache_path for c in caches}
+    if len(caches) != len(_CACHED) or len(paths) != 1:
+        return False
+    stamp = Path(paths.pop()) / STAMP_NAME
+    digest = kernel_sources_digest()
+    try:
+        if stamp.exists() and stamp.read_text() == digest:
+            return False
+        for c in caches:
+            c.flush()
+        tmp = stamp.with_name(f"{STAMP_NAME}.{digest[:12]}.tmp")
+        tmp.write_text(digest)
+        tmp.replace(stamp)  # atomic: concurrent processes write the same digest
+    except OSError:  # read-only install: numba then cannot write the cache either
+        return False
+    return True

@@ -1,0 +1,52 @@
+"""The numba cache of the kernel is flushed when any source compiled into it changes.
+
+numba keys a cached function on its own file only; simcare.engine._nb.cache adds a digest of
+every module the kernel inlines, calls or reads constants from. A cached kernel built from an
+older heap, sampler or enums module would otherwise run against the current front door.
+"""
+
+from __future__ import annotations
+
+import sys
+from types import ModuleType
+
+from numba.core.dispatcher import Dispatcher
+
+import simcare.engine  # noqa: F401  (its import runs drop_stale_kernel_cache)
+from simcare.engine._nb import cache, kernel
+
+
+def _defines_numba_code(m: ModuleType) -> bool:
+    return any(isinstance(v, Dispatcher) and v.py_func.__module__ == m.__name__ for v in vars(m).values())
+
+
+def _simcare_modules_used_by(module: ModuleType) -> set[str]:
+    """Names of the simcare modules that ``module``'s namespace refers to (modules, functions,
+    classes), followed through every module that defines numba functions."""
+    seen: set[str] = set()
+    todo = [module]
+    while todo:
+        m = todo.pop()
+        for value in vars(m).values():
+            if isinstance(value, ModuleType):
+                name = value.__name__
+            elif isinstance(value, Dispatcher):
+                name = value.py_func.__module__
+            else:
+                name = getattr(value, "__module__", None) or ""
+            if name.startswith("simcare") and name in sys.modules and name not in seen:
+                seen.add(name)
+                if _defines_numba_code(sys.modules[name]):
+                    todo.append(sys.modules[name])
+    return seen
+
+
+def test_digest_covers_every_module_the_kernel_uses() -> None:
+    covered = {m.__name__ for m in cache.KERNEL_SOURCES}
+    used = _simcare_modules_used_by(kernel) - {"simcare.errors"}  # errors: Python side only
+    assert used <= covered, sorted(used - covered)
+
+
+def test_cache_is_left_alone_while_sources_are_unchanged() -> None:
+    # importing simcare.engine (above) wrote the digest or found it current: nothing to flush
+    assert cache.drop_stale_kernel_cache() is False
