@@ -6,6 +6,7 @@ docs/model.md; parity tests compare their visit tables.
 
 from __future__ import annotations
 
+import functools
 import time
 from typing import Any, Literal
 
@@ -28,9 +29,13 @@ ENGINES: tuple[str, ...] = ("numba", "simpy")
 
 __all__ = ["ENGINES", "RunResult", "run"]
 
-# numba reads the kernel's on-disk cache at its first call; a cache compiled from older
-# versions of the modules the kernel inlines would otherwise be used (see _nb/cache.py).
-drop_stale_kernel_cache()
+
+@functools.cache
+def _fresh_kernel_cache() -> None:
+    """Once per process, before the kernel's first call (when numba reads its on-disk cache):
+    flush a cache compiled from older versions of the modules the kernel inlines, which numba
+    would otherwise use (see _nb/cache.py). Not at import time: importing simcare does no I/O."""
+    drop_stale_kernel_cache()
 
 
 def _expected_visits(model: CompiledModel, n_patients: int) -> int:
@@ -91,6 +96,7 @@ def _check_draws(model: CompiledModel, draws: RunDraws) -> None:
 
 
 def _run_numba(model: CompiledModel, draws: RunDraws) -> dict[str, Any]:
+    _fresh_kernel_cache()
     started = time.perf_counter()
     N = draws.n_patients
     net = K.net_from_model(model, draws)
