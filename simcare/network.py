@@ -38,7 +38,7 @@ Every mistake raises ModelError naming the service, group or stream at fault.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,30 +64,29 @@ def _is_number(value: object) -> bool:
     return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
 
 
+def _with_unit(where: str, value: object, parse: Callable[[str], float], expected: str) -> float:
+    """A number as it is, or a string read by ``parse``; anything else, or a string ``parse``
+    refuses, raises ModelError naming ``where`` (``expected`` says what to write)."""
+    if _is_number(value):
+        return float(value)  # type: ignore[arg-type]
+    if isinstance(value, str):
+        try:
+            return parse(value)
+        except ValueError as exc:
+            raise ModelError(where, str(exc)) from None
+    raise ModelError(where, f"must be {expected}, got {value!r}")
+
+
 def to_minutes(where: str, value: Duration) -> float:
     """A duration in minutes: a number is already minutes; a string carries its unit ("90min",
     "4h", "2d"). Raises ModelError naming ``where``."""
-    if _is_number(value):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return parse_duration(value)
-        except ValueError as exc:
-            raise ModelError(where, str(exc)) from None
-    raise ModelError(where, f"must be a number of minutes or a duration such as '4h', got {value!r}")
+    return _with_unit(where, value, parse_duration, "a number of minutes or a duration such as '4h'")
 
 
 def to_per_hour(where: str, value: Rate) -> float:
     """A rate in patients per hour: a number is already per hour; a string carries its unit
     ("10/h", "240/day"). Raises ModelError naming ``where``."""
-    if _is_number(value):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return parse_rate(value)
-        except ValueError as exc:
-            raise ModelError(where, str(exc)) from None
-    raise ModelError(where, f"must be a number per hour or a rate such as '10/h', got {value!r}")
+    return _with_unit(where, value, parse_rate, "a number per hour or a rate such as '10/h'")
 
 
 _ROUTE_KINDS = {"served": E.ROUTE_SERVED, "abandoned": E.ROUTE_ABANDONED, "turned_away": E.ROUTE_TURNED_AWAY}
