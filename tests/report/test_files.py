@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -45,3 +46,16 @@ def test_short_names_drop_the_shared_prefix() -> None:
     }
     assert short_names(["only_one"]) == {"only_one": "only one"}
     assert short_names(["x_a", "x_a_b"]) == {"x_a": "a", "x_a_b": "a b"}
+
+
+def test_same_table_gives_the_same_bytes(tmp_path: Path) -> None:
+    """Issue 16: measures.csv.gz carried the temporary file's name and the write time in its gzip
+    header, so two identical runs wrote different files. Written a second later into another
+    folder, every output file must be byte-identical."""
+    t = pd.DataFrame({"scenario": ["base"] * 3, "kpi": ["a", "b", "c"], "value": [1.0, 2.5, 3.25]})
+    first = write_results(tmp_path / "one", t, comparison=t)
+    time.sleep(1.1)  # gzip's header time has a resolution of one second
+    second = write_results(tmp_path / "two", t, comparison=t)
+    assert [p.name for p in first] == [p.name for p in second]
+    for a, b in zip(first, second, strict=True):
+        assert a.read_bytes() == b.read_bytes(), a.name
