@@ -400,7 +400,7 @@ class _Compiler:
             servers=self.roster(amb.crews, "ambulance.crews"),
             service_time=self.law(amb.job_cycle),
             blocks=True,
-            block_max=release if release else None,
+            block_max=release,
         )
         not_conveyed = float(amb.hear_and_treat) + float(amb.see_and_treat)
         conveyance = getattr(amb, "conveyance", None) or {}

@@ -23,7 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from simcare.scenario import document
 from simcare.scenario.errors import ScenarioError
 from simcare.scenario.schema import Scenario
-from simcare.scenario.units import Duration, Fraction
+from simcare.scenario.schema.base import PositiveDuration
+from simcare.scenario.units import Fraction
 from simcare.scenario.validate import validate_scenario
 from simcare.units import format_per_capita_rate
 
@@ -91,7 +92,7 @@ class AcuteCapacity(_Lever):
 class HandoverRelease(_Lever):
     """Release ambulance crews after a maximum handover wait (the patient stays in ED)."""
 
-    after: Duration = Field(description="maximum handover wait, e.g. 45min")
+    after: PositiveDuration = Field(description="maximum handover wait, e.g. 45min (> 0)")
 
 
 def _add_servers(roster: Any, n: int) -> Any:

@@ -34,6 +34,13 @@ from simcare.scenario.schema.rosters import OpeningHours, Roster
 from simcare.scenario.units import Date, Duration, Fraction
 
 
+def _positive_or_none(minutes: float | None) -> float | None:
+    """A maximum wait must be longer than 0 (a release after 0 minutes is "none" in disguise)."""
+    if minutes is not None and not minutes > 0:
+        raise ValueError("must be longer than 0 (write none for no release)")
+    return minutes
+
+
 class PhoneSpec(Spec):
     """``nhs111.phone``: call handlers."""
 
@@ -98,8 +105,9 @@ class AmbulanceSpec(Spec):
     conveyance: dict[str, Mix] = Field(
         default_factory=dict, description="locality -> ED site -> fraction (default the locality's ed_site)"
     )
-    handover_release: OptionalDuration = Field(
-        default=None, description="wait after which a patient is released to the ED corridor, or none"
+    handover_release: Annotated[OptionalDuration, AfterValidator(_positive_or_none)] = Field(
+        default=None,
+        description="wait after which a patient is released to the ED corridor (> 0), or none",
     )
     acuity: Mix | None = Field(default=None, description="acuity mix of conveyed patients")
 

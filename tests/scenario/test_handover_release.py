@@ -1,0 +1,42 @@
+"""Issue 16: ``handover_release: 0min`` (in the ambulance section or as a lever) was accepted and
+silently meant "no release" (the compiler read 0 as false). A zero wait is refused with the field
+path; a positive one reaches the compiled model as the ambulance service's maximum blocked time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from simcare.pipeline import compiled, prepare
+from simcare.scenario.errors import ScenarioError
+from simcare.scenario.load import load_scenario_data
+
+BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "bnssg" / "uncalibrated_winter.yaml"
+
+
+@pytest.fixture(scope="module")
+def doc() -> dict:
+    return load_scenario_data(BASELINE)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "path"),
+    [
+        ({"ambulance.handover_release": "0min"}, "ambulance.handover_release"),
+        ({"levers.handover_release.after": "0min"}, "levers.handover_release.after"),
+    ],
+)
+def test_zero_release_is_refused(doc: dict, overrides: dict, path: str) -> None:
+    with pytest.raises(ScenarioError) as err:
+        prepare(doc, overrides, "winter.yaml")
+    assert path in str(err.value) and "longer than 0" in str(err.value)
+
+
+def test_positive_release_reaches_the_model(doc: dict) -> None:
+    cs, _ = compiled(doc, {"ambulance.handover_release": "45min"}, "winter.yaml")
+    block_max = cs.model.block_max[cs.model.service_names.index("ambulance")]
+    assert block_max == 45.0
+    none, _ = compiled(doc, {"ambulance.handover_release": "none"}, "winter.yaml")
+    assert np.isinf(none.model.block_max[none.model.service_names.index("ambulance")])
