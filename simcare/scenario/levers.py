@@ -95,15 +95,24 @@ class HandoverRelease(_Lever):
     after: PositiveDuration = Field(description="maximum handover wait, e.g. 45min (> 0)")
 
 
-def _add_servers(roster: Any, n: int) -> Any:
-    """A roster (int or {default, shifts, overrides}) with ``n`` more servers at all times."""
+def _add_servers(roster: Any, n: int, where: str = "servers") -> Any:
+    """A roster (int or {default, shifts, overrides}) with ``n`` more servers at all times
+    (``n`` < 0: fewer). Raises a problem at ``where`` if that would leave fewer than 0 at any
+    time: a lever never clamps silently."""
     if isinstance(roster, int):
-        return max(roster + n, 0)
+        if roster + n < 0:
+            raise _problem(where, f"{n} would leave {roster + n} (there are {roster})")
+        return roster + n
     out = copy.deepcopy(roster)
-    out["default"] = max(int(out.get("default", 0)) + n, 0)
+    values = [int(out.get("default", 0))]
+    values += [int(item["servers"]) for key in ("shifts", "overrides") for item in out.get(key, [])]
+    if min(values) + n < 0:
+        has = f"there are {values[0]}" if len(set(values)) == 1 else f"the roster goes down to {min(values)}"
+        raise _problem(where, f"{n} would leave {min(values) + n} ({has})")
+    out["default"] = int(out.get("default", 0)) + n
     for key in ("shifts", "overrides"):
         for item in out.get(key, []):
-            item["servers"] = max(int(item["servers"]) + n, 0)
+            item["servers"] = int(item["servers"]) + n
     return out
 
 
@@ -190,16 +199,16 @@ def _acute_capacity(doc: Doc, s: AcuteCapacity) -> None:
         if trust not in doc.get("beds", {}):
             raise _problem(f"beds.{trust}", f"no trust {trust!r} in beds")
         at = ("beds", trust, "beds")
-        document.set_value(doc, at, _add_servers(document.get(doc, at), n))
+        document.set_value(doc, at, _add_servers(document.get(doc, at), n, f"beds.{trust}"))
     for site, n in s.cubicles.items():
         if site not in doc.get("ed", {}):
             raise _problem(f"cubicles.{site}", f"no ED site {site!r}")
         at = ("ed", site, "cubicles")
-        document.set_value(doc, at, _add_servers(document.get(doc, at), n))
+        document.set_value(doc, at, _add_servers(document.get(doc, at), n, f"cubicles.{site}"))
     if s.crews:
         if "ambulance" not in doc:
             raise _problem("crews", "needs an ambulance section")
-        doc["ambulance"]["crews"] = _add_servers(doc["ambulance"]["crews"], s.crews)
+        doc["ambulance"]["crews"] = _add_servers(doc["ambulance"]["crews"], s.crews, "crews")
 
 
 def _handover_release(doc: Doc, s: HandoverRelease) -> None:

@@ -1,6 +1,8 @@
-"""Issue 16: ``handover_release: 0min`` (in the ambulance section or as a lever) was accepted and
-silently meant "no release" (the compiler read 0 as false). A zero wait is refused with the field
-path; a positive one reaches the compiled model as the ambulance service's maximum blocked time."""
+"""Issue 16: inputs that were silently reinterpreted. ``handover_release: 0min`` (in the
+ambulance section or as a lever) was accepted and meant "no release" (the compiler read 0 as
+false): a zero wait is now refused with the field path, and a positive one reaches the compiled
+model as the ambulance service's maximum blocked time. A bed lever removing more beds than a
+trust has was clamped to 0: it is refused."""
 
 from __future__ import annotations
 
@@ -40,3 +42,14 @@ def test_positive_release_reaches_the_model(doc: dict) -> None:
     assert block_max == 45.0
     none, _ = compiled(doc, {"ambulance.handover_release": "none"}, "winter.yaml")
     assert np.isinf(none.model.block_max[none.model.service_names.index("ambulance")])
+
+
+def test_acute_capacity_lever_never_clamps(doc: dict) -> None:
+    """Issue 16: a bed lever removing more beds than a trust has was clamped to 0 beds silently;
+    it is refused, naming the lever's field. Removing fewer is applied exactly."""
+    with pytest.raises(ScenarioError) as err:
+        prepare(doc, {"levers.acute_capacity.beds": {"rvj": -1000}}, "winter.yaml")
+    text = str(err.value)
+    assert "levers.acute_capacity" in text and "beds.rvj: -1000 would leave -64" in text
+    scenario, _ = prepare(doc, {"levers.acute_capacity.beds": {"rvj": -36}}, "winter.yaml")
+    assert scenario.beds["rvj"].beds.default == 900
