@@ -2,7 +2,8 @@
 ambulance section or as a lever) was accepted and meant "no release" (the compiler read 0 as
 false): a zero wait is now refused with the field path, and a positive one reaches the compiled
 model as the ambulance service's maximum blocked time. A bed lever removing more beds than a
-trust has was clamped to 0: it is refused."""
+trust has was clamped to 0: it is refused. An escalation divert from a site to itself, and
+names shared by sites, trusts, hubs or localities (issue 18), are refused too."""
 
 from __future__ import annotations
 
@@ -53,3 +54,47 @@ def test_acute_capacity_lever_never_clamps(doc: dict) -> None:
     assert "levers.acute_capacity" in text and "beds.rvj: -1000 would leave -64" in text
     scenario, _ = prepare(doc, {"levers.acute_capacity.beds": {"rvj": -36}}, "winter.yaml")
     assert scenario.beds["rvj"].beds.default == 900
+
+
+FLU = BASELINE.with_name("flu_surge.yaml")
+
+
+def test_divert_to_the_same_site_is_refused() -> None:
+    """Issue 16: an escalation divert from a site to itself passed validate and did nothing."""
+    with pytest.raises(ScenarioError) as err:
+        prepare(load_scenario_data(FLU), {"escalation[2].then.divert.to_site": "weston"}, "flu.yaml")
+    assert "escalation[2].then.divert.to_site: 'weston' is the site diverted from" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        # a trust named like an ED site: compare failed after simulating ("repeated rows")
+        (
+            {
+                "beds.southmead": {
+                    "beds": 10,
+                    "length_of_stay": {"default": {"dist": "exponential", "mean": "3d"}},
+                }
+            },
+            "beds.southmead: 'southmead' is also a name in ed",
+        ),
+        (
+            {
+                "localities.ICB": {
+                    "population": 1000,
+                    "local_authority": "bristol",
+                    "ed_site": "bri",
+                    "hub": "south_bristol_utc",
+                }
+            },
+            "localities.ICB: 'ICB' is reserved for the KPI table's aggregate groups",
+        ),
+    ],
+)
+def test_names_have_one_meaning(doc: dict, overrides: dict, message: str) -> None:
+    """Issue 18: sites, trusts, hubs and localities may not share names, nor take the names of
+    the KPI table's aggregates."""
+    with pytest.raises(ScenarioError) as err:
+        prepare(doc, overrides, "winter.yaml")
+    assert message in str(err.value)

@@ -381,7 +381,7 @@ def check_discharge_capacity(s: Sections) -> list[Problem]:
 
 @cross_check
 def check_escalation(s: Sections) -> list[Problem]:
-    """Rule names are unique; a divert names ED sites."""
+    """Rule names are unique; a divert names two different ED sites."""
     out: list[Problem] = []
     seen: set[str] = set()
     for i, rule in enumerate(s.escalation or []):
@@ -393,6 +393,13 @@ def check_escalation(s: Sections) -> list[Problem]:
             loc: Loc = ("escalation", i, "then", "divert")
             out += _site_ref(s, (*loc, "from_site"), divert.from_site)
             out += _site_ref(s, (*loc, "to_site"), divert.to_site)
+            if divert.from_site == divert.to_site:
+                out.append(
+                    (
+                        (*loc, "to_site"),
+                        f"'{divert.to_site}' is the site diverted from: a divert needs another site",
+                    )
+                )
     return out
 
 
@@ -450,3 +457,40 @@ def check_roster_override_dates(s: Sections) -> list[Problem]:
             for i, o in enumerate(roster.overrides):
                 dated += [((*loc, "overrides", i, "from"), o.from_), ((*loc, "overrides", i, "to"), o.to)]
     return _outside_run(s.run, dated)
+
+
+# --- names: one meaning each ---------------------------------------------------------------------
+
+#: group names the KPI table uses for aggregates (a site or trust of that name would collide)
+RESERVED_NAMES = ("ICB", "type1", "type3")
+
+
+@cross_check
+def check_names_unique(s: Sections) -> list[Problem]:
+    """ED sites, trusts, hubs and localities name different things, so each name is used by one
+    of them only (the KPI table groups by these names; a site and a trust both called ``pah``
+    gave repeated rows), and none is a name the KPI table uses for an aggregate."""
+    kinds = {"ed": s.ed, "beds": s.beds, "hubs": s.hubs, "localities": s.localities}
+    first: dict[str, str] = {}
+    out: list[Problem] = []
+    for section, names in kinds.items():
+        for name in names or {}:
+            if name in RESERVED_NAMES:
+                out.append(
+                    (
+                        (section, name),
+                        f"'{name}' is reserved for the KPI table's aggregate groups "
+                        f"({', '.join(RESERVED_NAMES)}): choose another name",
+                    )
+                )
+            elif name in first:
+                out.append(
+                    (
+                        (section, name),
+                        f"'{name}' is also a name in {first[name]}: give each "
+                        "site, trust, hub and locality its own name",
+                    )
+                )
+            else:
+                first.setdefault(name, section)
+    return out
