@@ -30,7 +30,7 @@ own unit as a string, parsed by :mod:`simcare.units` with the scenario language'
 
 Arrival times of your own (a trace, or a process simcare does not draw) enter through
 :func:`simcare.sampling.draws.draws_from_arrivals`, into streams declared here (a stream with
-``rate_per_hour=0`` is a placeholder for a trace).
+``rate_per_hour=0`` declares a stream that only a trace fills).
 
 Every mistake raises ModelError naming the service, group or stream at fault.
 """
@@ -184,19 +184,20 @@ class _Names:
 
     def service(self, where: str, name: str | None) -> int:
         """Index of service ``name``, or E.EXIT for None (out of the system)."""
-        if name is None:
-            return E.EXIT
-        if name not in self.services:
-            raise ModelError(where, f"unknown service {name!r}; known: {list(self.services)}")
-        return self.services.index(name)
+        return _index(where, "service", self.services, name, E.EXIT)
 
     def group(self, where: str, name: str | None) -> int:
         """Index of group ``name``, or E.KEEP_GROUP for None (the patient keeps its group)."""
-        if name is None:
-            return E.KEEP_GROUP
-        if name not in self.groups:
-            raise ModelError(where, f"unknown group {name!r}; known: {list(self.groups)}")
-        return self.groups.index(name)
+        return _index(where, "group", self.groups, name, E.KEEP_GROUP)
+
+
+def _index(where: str, kind: str, names: tuple[str, ...], name: str | None, if_none: int) -> int:
+    """Position of ``name`` in ``names`` (``if_none`` for None); ModelError at ``where`` if unknown."""
+    if name is None:
+        return if_none
+    if name not in names:
+        raise ModelError(where, f"unknown {kind} {name!r}; known: {list(names)}")
+    return names.index(name)
 
 
 @dataclass
