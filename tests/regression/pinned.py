@@ -32,10 +32,14 @@ def _sha(data: bytes) -> str:
 
 
 def frame_digest(frame: pd.DataFrame) -> str:
-    """sha256 of a frame's CSV text (every float written with repr precision), without the
-    ``version`` column."""
+    """sha256 of a frame's CSV text (every float to 12 significant figures), without the
+    ``version`` column. Twelve figures, not repr precision: KPI means and sums are computed by
+    numpy and pandas, whose SIMD reductions may round the last bits differently on another CPU
+    or library build (the digests pinned on 2 December moved on a fresh machine on 6 December
+    with every engine and compiled-model digest unchanged); any change a refactor could make
+    to a KPI still shows in the first twelve figures."""
     frame = frame.drop(columns=[c for c in ("version",) if c in frame.columns])
-    return _sha(frame.to_csv(index=False, float_format="%.17g").encode())
+    return _sha(frame.to_csv(index=False, float_format="%.12g").encode())
 
 
 def _result_digest(result: object) -> str:
