@@ -264,6 +264,9 @@ class _Compiler:
             net.add_service(f"ed_corridor:{site}", servers=math.inf, service_time=Fixed(0))
             net.add_route(f"ed_corridor:{site}", [(f"ed:{site}", 1.0)])
             trust = str(ed.trust)
+            # the bed-request step: the admitted patient keeps its cubicle (counted as blocked)
+            # for this long before it joins the bed queue, where it may wait longer (exit block)
+            bed_request = self.law(ed.bed_request) if ed.bed_request is not None else None
             for a, spec in ed.acuity.items():
                 for loc in self.localities:
                     admitted = float(spec.admitted)
@@ -271,9 +274,10 @@ class _Compiler:
                     if to_sdec and site not in self.sc.sdec:
                         self.problem(f"{path}.acuity.{a}.to_sdec", f"site {site!r} has no SDEC")
                         to_sdec = 0.0
-                    dests: list[tuple[str | None, float] | tuple[str | None, float, str | None]] = [
-                        (f"beds:{trust}", admitted, group_name(a, loc, admitted=True)),
-                    ]
+                    to_beds: tuple[Any, ...] = (f"beds:{trust}", admitted, group_name(a, loc, admitted=True))
+                    if bed_request is not None:
+                        to_beds += (bed_request,)
+                    dests: list[tuple[Any, ...]] = [to_beds]
                     if to_sdec:
                         # via a zero-time referral step: the patient leaves the cubicle and
                         # queues for SDEC (it does not board in ED while SDEC is full or shut)

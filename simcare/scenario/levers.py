@@ -89,6 +89,14 @@ class AcuteCapacity(_Lever):
     crews: int = Field(default=0, ge=0, description="ambulance crews added to every shift")
 
 
+class BedManagement(_Lever):
+    """Faster bed management: the time from decision to admit to an allocated bed (the ED sites'
+    ``bed_request``) shortened by a share, at every site or the named ones."""
+
+    faster: Fraction = Field(description="relative cut of the bed-request time (mean and sd), e.g. 25%")
+    sites: list[str] | None = Field(default=None, description="ED sites (default all with a bed_request)")
+
+
 class HandoverRelease(_Lever):
     """Release ambulance crews after a maximum handover wait (the patient stays in ED)."""
 
@@ -211,6 +219,25 @@ def _acute_capacity(doc: Doc, s: AcuteCapacity) -> None:
         doc["ambulance"]["crews"] = _add_servers(doc["ambulance"]["crews"], s.crews, "crews")
 
 
+def _bed_management(doc: Doc, s: BedManagement) -> None:
+    eds = doc.get("ed", {})
+    sites = s.sites if s.sites is not None else [k for k, v in eds.items() if "bed_request" in v]
+    if not sites:
+        raise _problem("faster", "no ED site has a bed_request to shorten")
+    for site in sites:
+        if site not in eds:
+            raise _problem("sites", f"no ED site named {site!r}; sites: {sorted(eds)}")
+        if "bed_request" not in eds[site]:
+            raise _problem("sites", f"ED site {site!r} has no bed_request to shorten")
+        law = eds[site]["bed_request"]
+        if isinstance(law, dict):  # every duration parameter (mean, sd, ...) scales; shape is kept
+            for key, value in law.items():
+                if key != "dist" and isinstance(value, str):
+                    law[key] = document.scale(value, 1.0 - s.faster)
+        else:  # a fixed duration
+            eds[site]["bed_request"] = document.scale(law, 1.0 - s.faster)
+
+
 def _handover_release(doc: Doc, s: HandoverRelease) -> None:
     if "ambulance" not in doc:
         raise _problem("after", "needs an ambulance section")
@@ -226,6 +253,7 @@ LEVERS: dict[str, tuple[type[_Lever], Callable[[Doc, Any], None]]] = {
     "discharge_capacity": (DischargeCapacity, _discharge_capacity),
     "acute_capacity": (AcuteCapacity, _acute_capacity),
     "handover_release": (HandoverRelease, _handover_release),
+    "bed_management": (BedManagement, _bed_management),
 }
 
 

@@ -50,8 +50,13 @@ def scenario_hash(scenario: Scenario) -> str:
     same hash whatever units, key order or ``extends`` it was written with."""
     # a scenario without parameter sets hashes as it did before the section existed
     exclude = {"parameter_sets"} if scenario.parameter_sets is None else None
+    dumped = scenario.model_dump(mode="json", exclude=exclude)
+    # so do fields added later, while unset: every ED site's bed_request
+    for site in dumped.get("ed", {}).values():
+        if site.get("bed_request") is None:
+            site.pop("bed_request", None)
     canonical = json.dumps(
-        scenario.model_dump(mode="json", exclude=exclude),
+        dumped,
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=False,

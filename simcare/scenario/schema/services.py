@@ -186,6 +186,12 @@ class EdSiteSpec(Spec):
     triage_nurses: Roster = Field(description="triage nurses (roster)")
     triage_time: Dist = Field(description="triage time")
     cubicles: Roster = Field(description="cubicles (roster)")
+    bed_request: Dist | None = Field(
+        default=None,
+        description="time from decision to admit until a bed is allocated and the patient can "
+        "move (bed request, allocation, transfer); the patient keeps its cubicle meanwhile "
+        "(default none: it moves as soon as a bed is free)",
+    )
     opening_hours: OpeningHours | None = Field(
         default=None, description="opening windows (default always open)"
     )
