@@ -157,8 +157,12 @@ class _Compiler:
         surges = getattr(cal, "surges", None) or []
         shocks = getattr(cal, "shocks", None) or []
         month_keys = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+        spec = self.sc.demand.get(channel)
+        own = getattr(spec, "growth", None) or 0.0  # the channel's growth on top of the calendar's
         for i, day in enumerate(days):
             m = (1.0 + growth) ** ((day - base).days / 365.25)
+            if own:
+                m *= (1.0 + own) ** ((day - base).days / 365.25)
             m *= float(monthly.get(month_keys[day.month - 1], 1.0))
             if day in holidays:
                 m *= bh_factor

@@ -118,3 +118,16 @@ def test_length_of_stay_trend_is_checked(tmp_path: Path) -> None:
 
     with pytest.raises(ScenarioError, match=r"beds\.rvj\.length_of_stay_trend\.per_year"):
         compiled(tmp_path, "beds:\n  rvj:\n    length_of_stay_trend: {per_year: -0.9, until: 2026-01-01}\n")
+
+
+def test_a_channels_own_growth_compounds_from_the_growth_base(tmp_path: Path) -> None:
+    """demand.CHANNEL.growth multiplies that channel alone by (1 + g)^(years since growth_base),
+    on top of calendar.growth; other channels are unchanged."""
+    plain = compiled(tmp_path, "calendar: {surges: []}\n")
+    grown = compiled(tmp_path, "calendar: {surges: []}\ndemand: {gp_referral_sdec: {growth: 10%}}\n")
+    base = plain.timeline.start.replace(year=2024, month=7, day=1)  # uncalibrated_winter's growth_base
+    days = np.array([(d - base).days for d in plain.timeline.days()])  # from the warm-up's first day
+    expected = np.repeat(1.10 ** (days / 365.25), 24)
+    ratio = rates(grown, "gp_referral_sdec") / rates(plain, "gp_referral_sdec")
+    assert np.allclose(ratio, expected, rtol=1e-12)
+    assert np.array_equal(rates(grown, "ed_walk_in"), rates(plain, "ed_walk_in"))

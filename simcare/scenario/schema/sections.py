@@ -206,3 +206,8 @@ class ChannelSpec(Spec):
     acuity: Mix | None = Field(
         default=None, description="acuity -> fraction, sums to 1 (default the ED site's acuity_mix)"
     )
+    growth: SignedFraction | None = Field(
+        default=None,
+        description="this channel's own growth per year, on top of calendar.growth and from the "
+        "same growth_base, e.g. '10%' for same-day emergency care growing faster (default none)",
+    )
