@@ -65,6 +65,24 @@ def test_baseline_structure_matches_the_issue() -> None:
     }
 
 
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_the_average_winter_is_counted_once(path: Path) -> None:
+    """The month factors carry the average winter (fitted to 2022-24 attendances, with no wave
+    while calibrating), so no shipped scenario adds a respiratory wave on top, except the one
+    that models a worse-than-average winter."""
+    sc = load_scenario(path)
+    assert sc.calendar.monthly, "the season comes from the month factors"
+    surges = [s.name for s in sc.calendar.surges or []]
+    assert surges == (["flu"] if path.stem == "flu_surge" else []), surges
+
+
+def test_every_ed_site_has_a_bed_request_step() -> None:
+    sc = load_scenario(BNSSG / "baseline_winter.yaml")
+    means = {site: ed.bed_request.to_distribution().mean for site, ed in sc.ed.items() if ed.bed_request}
+    assert set(means) == {"southmead", "bri", "weston"}
+    assert all(60 <= m <= 8 * 60 for m in means.values()), means
+
+
 def model_of(name: str):  # type: ignore[no-untyped-def]
     return compile_scenario(load_scenario(BNSSG / f"{name}.yaml")).model
 
