@@ -33,6 +33,105 @@ MEASURES: dict[str, str] = {
     "discharges_per_day": "acute discharges per day (monthly mean)",
 }
 
+#: measure -> (model KPI whose definition it matches, factor turning the KPI's value into the
+#: measure's unit). ``emergency_admissions`` is the published *total* emergency admissions (all
+#: routes, same-day emergency care included): the model's ``emergency_admissions_all``, not its
+#: G&A-only ``emergency_admissions``; ``dta_over_4h`` is emergency admissions over 4 hours from
+#: decision to admit over total emergency admissions, the model's ``dta_over_4h_pct`` / 100.
+#: ``discharges_per_day`` is the model's monthly ``discharges`` over the days of the month.
+MATCHING_KPI: dict[str, tuple[str, float]] = {
+    "ae_attendances": ("ae_attendances", 1.0),
+    "ae_within_4h": ("ae_within_4h", 0.01),
+    "emergency_admissions": ("emergency_admissions_all", 1.0),
+    "dta_over_4h": ("dta_over_4h_pct", 0.01),
+    "ga_beds_available": ("ga_beds", 1.0),
+    "ga_beds_occupied": ("ga_beds_occupied", 1.0),
+    "ga_occupancy": ("ga_occupancy", 0.01),
+    "nctr": ("nctr", 1.0),
+    "discharges_per_day": ("discharges", 1.0),
+}
+
+#: Model NCTR reasons (the groups of the ``nctr_by_reason`` KPI) and ``other``: published
+#: delays the model has no queue for.
+MODEL_DELAY_REASONS: tuple[str, ...] = ("capacity_P1", "capacity_P2", "capacity_P3", "process", "other")
+DELAY_REASONS_FILE = "england_delayed_discharge_reasons_bnssg.csv"
+_PROCESS_CATEGORIES = (
+    "hospital process",
+    "care transfer hub process",
+    "interface process",
+    "wellbeing concerns",
+)
+
+
+def model_delay_reason(reason: str) -> str:
+    """The model reason (one of :data:`MODEL_DELAY_REASONS`) of a published sitrep delay reason.
+
+    ``Capacity`` reasons naming one pathway 1-3 -> ``capacity_Pk`` (pathway 2 includes mental
+    health admitted care, as docs/bnssg_parameters.md groups it); end of life care / fast-track
+    CHC ("Pathway 1 or 3") -> ``capacity_P3`` (a care or nursing home place, the larger share; the
+    model's P3 queue); other capacity reasons (restart of existing care (P0), housing provision and
+    adaptations, equipment) -> ``other``: the model has no queue for them. The hospital, care
+    transfer hub and interface process reasons and wellbeing concerns -> ``process``. Raises
+    ValueError for a reason of any other category (a new sitrep heading)."""
+    category, pathway = P.classify_delay_reason(reason)
+    if category == "capacity":
+        if pathway in ("P1", "P2", "P3"):
+            return f"capacity_{pathway}"
+        if "end of life" in reason.lower():
+            return "capacity_P3"
+        return "other"
+    if category in _PROCESS_CATEGORIES:
+        return "process"
+    raise ValueError(f"delay reason {reason!r} has an unknown heading {category!r}")
+
+
+def delay_reasons_by_model_reason(
+    data_dir: str | Path | None = None, *, icb: str = P.ICB, trusts: Sequence[str] = P.TRUSTS
+) -> pd.DataFrame:
+    """Published delayed-discharge patients by model reason, per month, trust and ICB.
+
+    Reads ``england_delayed_discharge_reasons_bnssg.csv`` (June - November 2024; columns
+    nhs_trust22_code, date, delay_reason, delay_count) through
+    :func:`~simcare.calibration.published.delay_reasons_monthly` and maps each published reason to
+    one model reason with :func:`model_delay_reason`. Returns one row per (month, org, reason) with
+    ``month`` (first day), ``org`` (a trust code or ``icb``: the sum of ``trusts``), ``reason`` (each
+    of :data:`MODEL_DELAY_REASONS`, 0 when none), ``patients`` (the monthly figure as published: the
+    mean number of delayed patients a day) and ``share`` (fraction of that org-month's reasoned
+    delays). The reasons cover about 40 % of the NCTR stock: compare shares, not levels.
+    Raises DataError naming the file and column: missing column, bad value, no rows, a reason with
+    an unknown heading, or a trust with no rows.
+    """
+    path = P.DATA_DIR / DELAY_REASONS_FILE if data_dir is None else Path(data_dir) / DELAY_REASONS_FILE
+    d = P.delay_reasons_monthly(data_dir)
+    if d.empty:
+        raise DataError(path, "delay_count", "no rows: the file has a header and nothing else")
+    try:
+        d["model_reason"] = d["reason"].map(model_delay_reason)
+    except ValueError as exc:
+        raise DataError(path, "delay_reason", str(exc)) from None
+    for trust in trusts:
+        if not (d["trust"] == trust).any():
+            raise DataError(
+                path,
+                "nhs_trust22_code",
+                f"no rows for trust {trust!r}; the file has {sorted(set(d['trust']))}",
+            )
+    d = d[d["trust"].isin(list(trusts))]
+    by_trust = d.groupby(["month", "trust", "model_reason"])["patients"].sum()
+    months = sorted(set(d["month"]))
+    grid = pd.MultiIndex.from_product([months, list(trusts), MODEL_DELAY_REASONS])
+    by_trust = by_trust.reindex(grid, fill_value=0.0)
+    by_trust.index.names = ["month", "org", "reason"]
+    icb_rows = by_trust.groupby(level=["month", "reason"]).sum()
+    icb_rows = pd.concat({icb: icb_rows}, names=["org"]).reorder_levels(["month", "org", "reason"])
+    out = pd.concat([by_trust, icb_rows]).rename("patients").reset_index()
+    total = out.groupby(["month", "org"])["patients"].transform("sum")
+    out["share"] = (out["patients"] / total.where(total > 0)).astype(float)
+    order = {r: i for i, r in enumerate(MODEL_DELAY_REASONS)}
+    out["_o"] = out["reason"].map(order)
+    out = out.sort_values(["month", "org", "_o"], ignore_index=True).drop(columns="_o")
+    return out[["month", "org", "reason", "patients", "share"]]
+
 
 def month_range(first: str, last: str) -> pd.DatetimeIndex:
     """Month starts from ``first`` to ``last`` inclusive ('YYYY-MM' or 'YYYY-MM-DD')."""

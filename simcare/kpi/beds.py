@@ -109,7 +109,83 @@ def lost_bed_days(ctx: Context) -> list[Block]:
     return ctx.cal.ratio_blocks("lost_bed_days", "bed days", level, bed_hours, scale=1.0 / 24)
 
 
-def _bed_rows(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
+REASONS = ("capacity_P1", "capacity_P2", "capacity_P3", "process")
+MINUTES_PER_HOUR = 60.0
+
+
+def interval_stock(
+    key: np.ndarray, start: np.ndarray, stop: np.ndarray, n_keys: int, hours: int
+) -> np.ndarray:
+    """(n_keys, hours) hourly mean number of open intervals per key: interval i, of group
+    ``key[i]`` (n,) int in 0..n_keys-1, runs from ``start[i]`` to ``stop[i]`` (n,) minutes from the
+    origin; times past the last hour are cut. The same time-average over each hour as the
+    engine's hourly series. Vectorised: an interval adds its partial first and last hours by
+    ``bincount`` and its whole hours in between by a cumulative sum of +60/-60 steps."""
+    span = hours * MINUTES_PER_HOUR
+    a = np.clip(start, 0.0, span)
+    b = np.clip(stop, 0.0, span)
+    ok = b > a
+    key, a, b = key[ok], a[ok], b[ok]
+    ha = np.minimum(np.floor(a / MINUTES_PER_HOUR).astype(np.int64), hours - 1)
+    hb = np.minimum(np.floor(b / MINUTES_PER_HOUR).astype(np.int64), hours)  # hours: ends at the end
+    same = ha == hb
+    size = n_keys * (hours + 1)
+    base = key * (hours + 1)
+    minutes = np.bincount(base[same] + ha[same], weights=b[same] - a[same], minlength=size)
+    minutes = minutes.astype(np.float64)  # an empty bincount is int64
+    apart = ~same
+    first_part = (ha[apart] + 1) * MINUTES_PER_HOUR - a[apart]
+    last_part = b[apart] - hb[apart] * MINUTES_PER_HOUR
+    minutes += np.bincount(base[apart] + ha[apart], weights=first_part, minlength=size)
+    minutes += np.bincount(base[apart] + hb[apart], weights=last_part, minlength=size)
+    steps = np.bincount(base[apart] + ha[apart] + 1, minlength=size).astype(np.float64)
+    steps -= np.bincount(base[apart] + hb[apart], minlength=size)
+    whole = np.cumsum(steps.reshape(n_keys, hours + 1), axis=1) * MINUTES_PER_HOUR
+    return ((minutes.reshape(n_keys, hours + 1) + whole) / MINUTES_PER_HOUR)[:, :hours]
+
+
+def _capacity_waits(ctx: Context) -> np.ndarray:
+    """(T, 3, H) hourly mean number of medically fit patients in the G&A beds of each trust
+    (``cs.trusts``) waiting for discharge-to-assess capacity of pathway P1, P2, P3: from joining
+    the queue of ``d2a:Pk:LA`` (the visit's arrival, after the discharge process; the patient is
+    blocked in the bed) to starting there, or to the end of the run."""
+    v = ctx.visits
+    H = ctx.result.blocked.shape[1]
+    T = len(ctx.cs.trusts)
+    pathway = np.full(len(ctx.index) + 1, -1, dtype=np.int64)
+    for name, s in ctx.index.items():
+        kind, _, rest = name.partition(":")
+        if kind == "d2a" and rest.split(":")[0] in PATHWAYS:
+            pathway[s] = PATHWAYS.index(rest.split(":")[0])
+    bed = ctx.services_of("beds", ctx.cs.trusts)
+    rows = np.flatnonzero(pathway[v.service] >= 0)
+    prev = ctx.neighbours[0][rows]
+    trust = bed[np.where(prev >= 0, v.service[np.maximum(prev, 0)], len(ctx.index))]
+    rows, trust = rows[trust >= 0], trust[trust >= 0]  # from a bed (not a D2A census place)
+    key = trust * len(PATHWAYS) + pathway[v.service[rows]]
+    stop = np.where(np.isnan(v.start[rows]), ctx.end_time, v.start[rows])
+    stock = interval_stock(key, v.arrival[rows], stop, T * len(PATHWAYS), H)
+    return stock.reshape(T, len(PATHWAYS), H)
+
+
+def nctr_by_reason(ctx: Context) -> list[Block]:
+    trusts, names = _trusts(ctx)
+    if not trusts:
+        return []
+    blocked = ctx.series("blocked", names)  # (T', H): the nctr stock of each trust with beds
+    capacity = ctx.cached(_capacity_waits)[[ctx.cs.trusts.index(t) for t in trusts]]  # (T', 3, H)
+    parts = [capacity[:, k] for k in range(len(PATHWAYS))]
+    parts.append(blocked - capacity.sum(axis=1))  # the discharge process: everything else
+    out = []
+    for reason, part in zip(REASONS, parts, strict=True):
+        groups = [f"{reason}:{t}" for t in (*trusts, "ICB")]
+        out += ctx.cal.series_blocks(
+            "nctr_by_reason", "patients", groups, np.vstack([part, part.sum(0, keepdims=True)])
+        )
+    return out
+
+
+def bed_rows(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
     """(rows, trust index) of every G&A bed visit."""
     trust = ctx.services_of("beds", ctx.cs.trusts)[ctx.visits.service]
     rows = np.flatnonzero(trust >= 0)
@@ -117,7 +193,7 @@ def _bed_rows(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
 
 
 def emergency_admissions(ctx: Context) -> list[Block]:
-    rows, trust = ctx.cached(_bed_rows)
+    rows, trust = ctx.cached(bed_rows)
     keep = ~ctx.census(rows)  # patients placed in beds by a census were not admitted in the run
     rows, trust = rows[keep], trust[keep]
     levels = [
@@ -129,7 +205,7 @@ def emergency_admissions(ctx: Context) -> list[Block]:
 
 
 def discharges(ctx: Context) -> list[Block]:
-    rows, trust = ctx.cached(_bed_rows)
+    rows, trust = ctx.cached(bed_rows)
     v = ctx.visits
     nxt = ctx.neighbours[1][rows]
     pathway_of = np.zeros(len(ctx.index) + 1, dtype=np.int64)  # P0 unless the next service is D2A
@@ -244,6 +320,23 @@ KPIS: tuple[KPI, ...] = (
         "hourly blocked of beds:TRUST",
         GROUPS,
         lost_bed_days,
+        requires=("beds",),
+    ),
+    KPI(
+        "nctr_by_reason",
+        "patients",
+        "time-weighted",
+        "NCTR split by reason, mean number; group `REASON:TRUST` or `REASON:ICB`. `capacity_Pk` "
+        "(k = 1, 2, 3): medically fit patients in a G&A bed waiting for discharge-to-assess "
+        "capacity of pathway k, from joining the queue of `d2a:Pk:LA` (after the discharge "
+        "process) to starting there. `process`: nctr minus the capacity parts, the discharge "
+        "process (decision, referrals, assessment, transport) of every pathway. The four reasons "
+        "of a trust or the ICB add up to its nctr. By local authority, the capacity parts are "
+        "d2a_queue (P:LA).",
+        _NCTR + "; delay reasons of the daily discharge sitrep (mapping in docs/kpis.md)",
+        "hourly blocked of beds:TRUST; visits to d2a:P:LA (arrival to start)",
+        ("reason",),
+        nctr_by_reason,
         requires=("beds",),
     ),
     KPI(

@@ -35,6 +35,9 @@ GROUP_KINDS: dict[str, str] = {
     "locality": "patient's home locality, `locality:NAME` (`locality:woodspring`); run and months only",
     "pathway": "discharge pathway `P0` (home, no support) to `P3` (care home)",
     "disposition": "how patients left NHS 111, `disposition:NAME` (see nhs111_dispositions)",
+    "sdec": "same-day emergency care unit, `sdec:SITE` (`sdec:southmead`), named by its ED site",
+    "reason": "reason a patient with no criteria to reside is still in a bed, by trust or ICB: "
+    "`capacity_P1:TRUST` ... `capacity_P3:TRUST`, `process:TRUST`, and `REASON:ICB`",
     "d2a": "discharge-to-assess service, `PATHWAY:LOCAL_AUTHORITY` (`P1:bristol`); run and months only",
 }
 

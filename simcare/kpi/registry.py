@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from simcare.kpi import ae, ambulance, beds, d2a, nhs111
+from simcare.kpi import admissions, ae, ambulance, beds, d2a, nhs111
+from simcare.kpi.beds import REASONS
 from simcare.kpi.definitions import KPI
 from simcare.scenario.compile import PATHWAYS, CompiledScenario
 
-KPIS: tuple[KPI, ...] = (*nhs111.KPIS, *ambulance.KPIS, *ae.KPIS, *beds.KPIS, *d2a.KPIS)
+KPIS: tuple[KPI, ...] = (*nhs111.KPIS, *ambulance.KPIS, *ae.KPIS, *beds.KPIS, *d2a.KPIS, *admissions.KPIS)
 REGISTRY: dict[str, KPI] = {k.name: k for k in KPIS}
 SECTIONS: tuple[tuple[str, tuple[KPI, ...]], ...] = (
     ("NHS 111", nhs111.KPIS),
@@ -17,6 +18,7 @@ SECTIONS: tuple[tuple[str, tuple[KPI, ...]], ...] = (
     ("A&E: type-1 EDs and urgent community hubs", ae.KPIS),
     ("Acute G&A beds", beds.KPIS),
     ("Discharge to assess", d2a.KPIS),
+    ("Emergency admissions and same-day emergency care", admissions.KPIS),
 )
 
 
@@ -58,4 +60,8 @@ def group_kind(group: str, cs: CompiledScenario) -> str:
         return prefix
     if prefix in PATHWAYS and rest:
         return "d2a"
+    if prefix == "sdec" and rest:
+        return "sdec"
+    if prefix in REASONS and (rest == "ICB" or rest in cs.trusts):
+        return "reason"
     raise KeyError(f"{group!r} is not a KPI group of scenario {cs.name!r}")

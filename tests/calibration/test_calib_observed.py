@@ -10,8 +10,18 @@ import pandas as pd
 import pytest
 
 from simcare.calibration import published as P
-from simcare.calibration.observed import describe_gaps, month_range, monthly_observations
+from simcare.calibration.observed import (
+    MATCHING_KPI,
+    MEASURES,
+    MODEL_DELAY_REASONS,
+    delay_reasons_by_model_reason,
+    describe_gaps,
+    model_delay_reason,
+    month_range,
+    monthly_observations,
+)
 from simcare.errors import DataError
+from simcare.kpi.registry import REGISTRY
 
 ICB_AE = "england_icb_accidents_emergency_bnssg.csv"
 
@@ -127,3 +137,91 @@ def test_a_national_download_is_read_under_its_own_name(tmp_path: Path) -> None:
     pd.concat([other, df]).to_csv(tmp_path / "england_icb_accidents_emergency.csv", index=False)
     icb = P.icb_ae_monthly(tmp_path)
     assert set(icb["icb"]) == {"E54000008", "E54000039"} and len(icb) == 2 * len(df)
+
+
+# --- which model KPI each published measure matches; delay reasons by model reason ---------------
+DELAYS = "england_delayed_discharge_reasons_bnssg.csv"
+
+
+def test_every_measure_names_a_registered_kpi() -> None:
+
+    assert set(MATCHING_KPI) == set(MEASURES)
+    assert all(kpi in REGISTRY for kpi, _ in MATCHING_KPI.values())
+    assert MATCHING_KPI["emergency_admissions"][0] == "emergency_admissions_all"  # total, SDEC included
+    assert MATCHING_KPI["dta_over_4h"] == ("dta_over_4h_pct", 0.01)
+
+
+def test_delay_reasons_map_to_one_model_reason_each() -> None:
+    assert model_delay_reason("Capacity – Residential/nursing home care not yet available (Pathway 3)") == (
+        "capacity_P3"
+    )
+    assert model_delay_reason(
+        "Capacity – Home-based rehabilitation, reablement or recovery services not yet available (Pathway 1)"
+    ) == ("capacity_P1")
+    assert model_delay_reason(
+        "Capacity – End of life care inc Fast-Track CHC not yet available (Pathway 1 or 3)"
+    ) == ("capacity_P3")
+    assert model_delay_reason("Capacity – Housing provision not yet available (Pathway 0 or 1)") == "other"
+    assert model_delay_reason(
+        "Interface process – Residential/nursing home care arrangements still underway (Pathway 3)"
+    ) == ("process")
+    assert model_delay_reason(
+        "Care transfer hub process– Awaiting necessary referrals by care transfer hub"
+    ) == ("process")
+    with pytest.raises(ValueError, match="unknown heading 'waiting'"):
+        model_delay_reason("Waiting – for something new")
+
+
+def test_delay_reasons_by_model_reason_per_month_trust_and_icb() -> None:
+    d = delay_reasons_by_model_reason()
+    assert list(d.columns) == ["month", "org", "reason", "patients", "share"]
+    assert len(d) == 6 * 3 * len(MODEL_DELAY_REASONS)  # June-November 2024, RVJ, RA7, ICB
+    raw = pd.read_csv(P.DATA_DIR / DELAYS)
+    assert d[d["org"] == "E54000039"]["patients"].sum() == pytest.approx(raw["delay_count"].sum())
+    wide = d.pivot_table(index=["month", "reason"], columns="org", values="patients")
+    np.testing.assert_allclose(wide["E54000039"], wide["RVJ"] + wide["RA7"])
+    np.testing.assert_allclose(d.groupby(["month", "org"])["share"].sum(), 1.0)
+    june = d[(d["month"] == pd.Timestamp("2024-06-01")) & (d["org"] == "RA7")].set_index("reason")
+    p3 = raw[(raw["date"] == "2024-06-01") & (raw["nhs_trust22_code"] == "RA7")]
+    p3 = p3[
+        p3["delay_reason"].str.contains(
+            "Residential/nursing home care not yet|End of life care inc Fast-Track CHC not"
+        )
+    ]
+    assert june.loc["capacity_P3", "patients"] == p3["delay_count"].sum()
+    icb = d[d["org"] == "E54000039"].groupby("reason")["patients"].mean()
+    assert icb[["capacity_P1", "capacity_P2", "capacity_P3"]].sum() / icb.sum() == pytest.approx(
+        0.61, abs=0.01
+    )
+
+
+def test_delay_reasons_missing_column_is_named(data_copy: Path) -> None:
+    f = data_copy / DELAYS
+    pd.read_csv(f, dtype=str).drop(columns="delay_reason").to_csv(f, index=False)
+    with pytest.raises(DataError) as err:
+        delay_reasons_by_model_reason(data_copy)
+    assert err.value.file.endswith(DELAYS) and err.value.column == "delay_reason"
+    assert "missing column" in str(err.value)
+
+
+@pytest.mark.parametrize("content", ["", "nhs_trust22_name,nhs_trust22_code,date,delay_reason,delay_count\n"])
+def test_delay_reasons_empty_file_is_refused(data_copy: Path, content: str) -> None:
+    (data_copy / DELAYS).write_text(content, encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        delay_reasons_by_model_reason(data_copy)
+    assert err.value.file.endswith(DELAYS)
+    assert ("no rows" in str(err.value)) if content else ("cannot be read" in str(err.value))
+
+
+def test_delay_reasons_unknown_heading_and_missing_trust_are_named(data_copy: Path) -> None:
+    f = data_copy / DELAYS
+    df = pd.read_csv(f, dtype=str)
+    df.loc[0, "delay_reason"] = "Waiting – for something new"
+    df.to_csv(f, index=False)
+    with pytest.raises(DataError) as err:
+        delay_reasons_by_model_reason(data_copy)
+    assert err.value.column == "delay_reason" and "unknown heading" in str(err.value)
+    df.iloc[1:].to_csv(f, index=False)
+    with pytest.raises(DataError, match="no rows for trust 'RXX'") as err:
+        delay_reasons_by_model_reason(data_copy, trusts=("RVJ", "RXX"))
+    assert err.value.column == "nhs_trust22_code"

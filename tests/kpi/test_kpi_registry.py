@@ -9,6 +9,7 @@ import pytest
 from simcare.kpi import docs
 from simcare.kpi.definitions import GROUP_KINDS
 from simcare.kpi.periods import PERIOD_KINDS
+from simcare.kpi.published import NOT_PUBLISHED, PUBLISHED
 from simcare.kpi.registry import KPIS, REGISTRY, definitions
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,6 +48,9 @@ CONTRACT = {
     "d2a_queue": "patients",
     "d2a_wait": "days",
     "d2a_occupancy": "%",
+    "sdec_attendances": "attendances",
+    "emergency_admissions_all": "admissions",
+    "dta_over_4h_pct": "%",
 }
 
 
@@ -84,3 +88,10 @@ def test_docs_writer_replaces_only_the_generated_part(tmp_path: Path) -> None:
     with pytest.raises(Exception, match="markers are missing"):
         docs.write(f)
     assert f.read_text(encoding="utf-8") == "no markers"
+
+
+def test_every_kpi_says_which_published_series_it_matches() -> None:
+    assert set(PUBLISHED) == set(REGISTRY)
+    assert set(NOT_PUBLISHED) <= {k for k, v in PUBLISHED.items() if v is None}
+    assert PUBLISHED["emergency_admissions_all"] is not None
+    assert PUBLISHED["emergency_admissions_all"][1] == "total_emergency_admissions"
