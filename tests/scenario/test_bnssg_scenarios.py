@@ -210,3 +210,27 @@ def test_census_mistakes_are_named(tmp_path: Path) -> None:
     text = str(info.value)
     assert "run.census.beds:xyz" in text and "run.census.ward:rvj" in text
     assert "run.census.d2a:P9:bristol" in text
+
+
+@pytest.mark.slow
+def test_discharge_capacity_lowers_nctr_through_the_pathway_queues() -> None:
+    """discharge_capacity.yaml (+15 % D2A capacity) against the baseline under common random
+    numbers, 4 paired replications: NCTR falls, and the fall is in the patients waiting for
+    pathway 1-3 capacity (nctr_by_reason capacity_P1-P3), not in the discharge process. The
+    paired fall must exceed its 95 % t-interval half-width (3 degrees of freedom)."""
+    reps = 4
+    groups = ["capacity_P1:ICB", "capacity_P2:ICB", "capacity_P3:ICB"]
+
+    def parts(name: str) -> np.ndarray:
+        out = []
+        for r in range(reps):
+            t = replicate(BNSSG / f"{name}.yaml", r, seed=11).kpis
+            t = t[(t.period == "run") & (t.kpi == "nctr_by_reason")].set_index("group")["value"]
+            out.append((t[groups].sum(), t["process:ICB"]))
+        return np.array(out)
+
+    base, more = parts("baseline_winter"), parts("discharge_capacity")
+    fall = base - more  # (reps, [capacity, process])
+    mean, half = fall.mean(0), 3.182 * fall.std(0, ddof=1) / np.sqrt(reps)
+    assert mean[0] > half[0] and mean[0] > 5, (mean, half)
+    assert abs(mean[1]) < 0.5 * mean[0], (mean, half)  # the process part barely moves
