@@ -16,7 +16,7 @@ import pandas as pd
 
 from simcare.analysis.compare import paired_differences
 from simcare.analysis.replications import precision_advice, replication_intervals
-from simcare.analysis.warmup import warmup_table
+from simcare.analysis.warmup import stationary_daily, warmup_table
 from simcare.errors import DataError, SimcareError
 from simcare.kpi.registry import REGISTRY
 from simcare.pipeline import RunSet, ScenarioInfo, compiled
@@ -49,16 +49,43 @@ def published_for(names: Sequence[str]) -> pd.DataFrame | None:
 
 
 def warmup_text(warmup: pd.DataFrame, base: str) -> str:
+    """One line on the warm-up check of ``base`` (:func:`simcare.analysis.warmup.warmup_table`
+    of its stationary twin): per series the MSER-5 days and, where MSER-5 cut more than the
+    warm-up, the first reported weeks against the settled level (patients)."""
     w = warmup[warmup["scenario"] == base]
     if w.empty:
         return ""
-    cells = ", ".join(f"{r['series']} {r['mser5_days']} d" for _, r in w.iterrows())
     configured = int(w["configured_days"].iloc[0])
+    cells = []
+    for _, r in w.iterrows():
+        cell = f"{r['series']} {r['mser5_days']} d"
+        if r["mser5_days"] > configured or not r["enough"]:
+            cell += (
+                f" (first 4 weeks {r['first_weeks_mean']:,.0f} vs settled {r['settled_level']:,.0f}"
+                f" +- {r['tolerance']:,.0f})"
+            )
+        cells.append(cell)
     ok = bool(w["enough"].all())
+    start = f"{configured} days configured" if configured else "census start, no warm-up"
     return (
-        f"  warm-up: {configured} days configured; MSER-5 on daily series (days from the first "
-        f"simulated day): {cells} -> {'enough' if ok else 'check the early weeks'}"
+        f"  warm-up: {start}; MSER-5 on a stationary twin (demand held at the first reported "
+        f"week's level), days from the first simulated day: {', '.join(cells)} -> "
+        f"{'enough' if ok else 'check the early weeks'}"
     )
+
+
+def warmup_check(rs: RunSet) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """(warm-up table, daily series of the twin) of the base scenario of ``rs``: its stationary
+    twin (:func:`simcare.analysis.warmup.stationary_twin`) run for the same replications, seed
+    and engine, judged against its configured warm-up; None if the runs kept no daily series
+    (a scenario without G&A beds)."""
+    if rs.daily.empty:
+        return None
+    info = rs.scenarios[0]
+    cs, _ = compiled(info.file, expected_hash=info.scenario_hash)
+    engine = "simpy" if rs.engine == "simpy" else "numba"
+    twin = stationary_daily(cs, rs.replications, rs.seed, engine).assign(scenario=info.name)
+    return warmup_table(twin, {info.name: info.warm_up_days}), twin
 
 
 def parse_half_width(text: str) -> dict[str, float]:
@@ -215,6 +242,7 @@ def write_outputs(
     scenarios: Sequence[ScenarioInfo] = (),
     warmup: pd.DataFrame | None = None,
     daily: pd.DataFrame | None = None,
+    twin_daily: pd.DataFrame | None = None,
     level: float = 0.95,
     highlight: str | None = None,
 ) -> Outputs:
@@ -238,6 +266,7 @@ def write_outputs(
         scenarios=scenarios,
         warmup=warmup,
         daily=daily,
+        twin_daily=twin_daily,
         published=published_for(names),
         level=level,
         highlight=highlight,
@@ -258,10 +287,9 @@ def write_run_set(
     level: float = 0.95,
     highlight: str | None = None,
 ) -> Outputs:
-    """:func:`write_outputs` for fresh replications, with the MSER-5 warm-up check."""
-    warmup = (
-        warmup_table(rs.daily, {i.name: i.warm_up_days for i in rs.scenarios}) if not rs.daily.empty else None
-    )
+    """:func:`write_outputs` for fresh replications, with the warm-up check (:func:`warmup_check`)."""
+    check = warmup_check(rs)
+    warmup, twin = check if check is not None else (None, None)
     return write_outputs(
         rs.table,
         rs.scenarios[0].name,
@@ -270,6 +298,7 @@ def write_run_set(
         scenarios=rs.scenarios,
         warmup=warmup,
         daily=rs.daily,
+        twin_daily=twin,
         level=level,
         highlight=highlight,
     )

@@ -132,8 +132,8 @@ def short_names(names: Sequence[str]) -> dict[str, str]:
 
 WARMUP_ENOUGH = "configured warm-up is long enough"
 WARMUP_AT_LIMIT = (
-    "no steady level within the run: the season keeps moving this series, so MSER-5 cannot "
-    "separate the start-up from the winter itself (see the chart)"
+    "no steady level within the run even with demand held flat: the series may never settle "
+    "(a queue that keeps growing), or the run is too short to tell"
 )
 WARMUP_LONGER = "longer than the configured warm-up: the first weeks reported may still be filling up"
 
@@ -144,6 +144,7 @@ def _what_was_run(
     infos: Sequence[ScenarioInfo],
     warmup: pd.DataFrame | None,
     daily: pd.DataFrame | None,
+    twin_daily: pd.DataFrame | None,
     label: dict[str, str],
 ) -> str:
     reps = int(table["replication"].nunique())
@@ -167,12 +168,18 @@ def _what_was_run(
         )
         out.append(_table(rows))
         first = infos[0]
-        start = (
+        census = (
+            "a census of the system (patients already in beds, delayed discharges and "
+            "discharge-to-assess services on the first simulated day)"
+        )
+        warm = (
             f"a warm-up of {first.warm_up_days} days before the reported window, which is cut "
             "from every figure"
+        )
+        start = (
+            warm
             if not first.census
-            else "a census of the system (patients already in beds, delayed discharges and "
-            "discharge-to-assess services on the first day) instead of a warm-up"
+            else (f"{census}, then {warm}" if first.warm_up_days else f"{census} instead of a warm-up")
         )
         out.append(
             f"<p>Reported window: <b>{first.start:%d %B %Y} to {first.end:%d %B %Y}</b>, "
@@ -214,12 +221,21 @@ def _what_was_run(
         out.append(_note("No warm-up check was run (the results were read from a table)."))
     else:
         w = warmup[warmup["scenario"] == base] if (warmup["scenario"] == base).any() else warmup
+        columns = {
+            "daily series": w["label"],
+            "warm-up in the scenario (days)": w["configured_days"],
+            "MSER-5 suggests (days)": w["mser5_days"],
+            "settled by": w["mser5_date"],
+        }
+        extra = {
+            "settled level": "settled_level",
+            "first 4 weeks reported": "first_weeks_mean",
+            "tolerance (±)": "tolerance",
+        }
+        columns.update({k: w[c].round(1) for k, c in extra.items() if c in w.columns})
         rows = pd.DataFrame(
             {
-                "daily series": w["label"],
-                "warm-up in the scenario (days)": w["configured_days"],
-                "MSER-5 suggests (days)": w["mser5_days"],
-                "settled by": w["mser5_date"],
+                **columns,
                 "verdict": [
                     WARMUP_ENOUGH if e else (WARMUP_AT_LIMIT if a else WARMUP_LONGER)
                     for e, a in zip(w["enough"], w["at_limit"], strict=True)
@@ -228,28 +244,39 @@ def _what_was_run(
         )
         out.append(
             "<p>The model starts empty (or from a census) and needs time to fill up before its "
-            "figures mean anything. MSER-5 looks at each day of the run, warm-up included, "
-            "averaged over replications, and finds the point after which the series is steadiest "
-            "(it cuts the start that most inflates the uncertainty of the average). Shown for the "
-            f"base scenario, <b>{html.escape(base)}</b>:</p>"
+            "figures mean anything. A winter is not steady (demand rises towards the new year), so "
+            "the check is run on a <i>stationary twin</i> of the base scenario, "
+            f"<b>{html.escape(base)}</b>: the same model, started the same way, with the same "
+            "replications and seeds, but with demand held at the level of the first reported week "
+            "(month factors, growth, surges and bank holidays flattened). MSER-5 looks at each day "
+            "of the twin, warm-up included, averaged over replications, and finds the point after "
+            "which the series is steadiest. The warm-up is enough if MSER-5 cuts no more than it, "
+            "or if the first 4 reported weeks of the twin are within the tolerance of the settled "
+            "level (the larger of 1 % of it and the 95 % interval of the difference of weekly "
+            "means), so a chance over-cut of a settled series raises no warning.</p>"
         )
-        out.append(_table(rows, numeric=["warm-up in the scenario (days)", "MSER-5 suggests (days)"]))
-        if daily is not None and not daily.empty:
+        numeric = ["warm-up in the scenario (days)", "MSER-5 suggests (days)"]
+        out.append(_table(rows, numeric=numeric + [k for k in extra if k in rows.columns]))
+        checked = twin_daily if twin_daily is not None else daily
+        if checked is not None and not checked.empty:
             base_name = w["scenario"].iloc[0]
             out.append(
                 figure_html(
-                    wf.warmup_chart(daily, base_name, w, WARMUP_SERIES),
+                    wf.warmup_chart(
+                        checked,
+                        base_name,
+                        w,
+                        WARMUP_SERIES,
+                        seasonal=daily if twin_daily is not None else None,
+                    ),
                     "fig-warmup",
                     "Daily series used to check the warm-up",
-                    "Each panel is one daily series of the base scenario from its first simulated day, "
-                    "averaged "
-                    "over replications. The grey span, if any, is the warm-up, which no figure in this "
-                    "report "
-                    "includes; the dashed line is where MSER-5 would start counting. A winter is not steady "
-                    "(demand and delayed discharges rise towards the new year), so a series that keeps "
-                    "rising "
-                    "pushes the MSER-5 cut late because of the season, not because the model is still "
-                    "filling up.",
+                    "Each panel is one daily series the check was applied to (the base scenario's "
+                    "stationary twin, demand held at the first reported week's level) from its first "
+                    "simulated day, averaged over replications; the thin grey line, if any, is the "
+                    "scenario itself, whose season moves it. "
+                    "The grey span, if any, is the warm-up, which no figure in this report includes; "
+                    "the dashed line is where MSER-5 would start counting on the twin.",
                 )
             )
     out.append("</section>")
@@ -699,6 +726,7 @@ def build_report(
     scenarios: Sequence[ScenarioInfo] = (),
     warmup: pd.DataFrame | None = None,
     daily: pd.DataFrame | None = None,
+    twin_daily: pd.DataFrame | None = None,
     published: pd.DataFrame | None = None,
     level: float = 0.95,
     highlight: str | None = None,
@@ -708,8 +736,10 @@ def build_report(
 
     ``base``: the scenario others are compared with (the only one for a single run);
     ``highlight``: the scenario drawn beside the base in the daily charts (default: one whose name
-    contains "combined", else the second scenario); ``daily``: the warm-up series of
-    :func:`simcare.analysis.warmup.daily_state_series` for its chart; ``published``: from
+    contains "combined", else the second scenario); ``daily``: the daily state series of the
+    runs (:func:`simcare.analysis.warmup.daily_state_series`) and ``twin_daily``: those of the
+    base scenario's stationary twin (:func:`simcare.analysis.warmup.stationary_daily`), for the
+    warm-up chart (drawn when ``twin_daily`` is given); ``published``: from
     :func:`simcare.report.published_context.published_monthly`, or None when the system has no
     published data.
     """
@@ -749,7 +779,7 @@ def build_report(
         "day-by-day charts, the model beside published figures, and how precise the numbers are."
         "</p>"
     )
-    parts.append(_what_was_run(full, base, scenarios, warmup, daily, label))
+    parts.append(_what_was_run(full, base, scenarios, warmup, daily, twin_daily, label))
     parts.append(_headline_section(table, short_base, impacts, heads, level))
     parts.append('<section id="impacts"><h2>Impacts at a glance</h2>')
     if impacts.empty:

@@ -175,11 +175,20 @@ def occupancy_chart(
     return fig
 
 
-def warmup_chart(daily: pd.DataFrame, scenario: str, warmup: pd.DataFrame, labels: dict[str, str]) -> Figure:
-    """The daily series MSER-5 was applied to (mean over replications, every simulated day),
-    with the configured warm-up (grey) and the MSER-5 cut (dashed) marked; one panel each.
+def warmup_chart(
+    daily: pd.DataFrame,
+    scenario: str,
+    warmup: pd.DataFrame,
+    labels: dict[str, str],
+    seasonal: pd.DataFrame | None = None,
+) -> Figure:
+    """The daily series the warm-up check was applied to (mean over replications, every
+    simulated day; patients), with the configured warm-up (grey) and the MSER-5 cut (dashed)
+    marked; one panel each. ``seasonal``: the scenario's own daily series (same columns), drawn
+    thin and grey beside them when given.
 
-    ``daily``: scenario, replication, series, day, date, value; ``warmup``: from
+    ``daily``: scenario, replication, series, day, date, value (normally of the stationary twin,
+    :func:`simcare.analysis.warmup.stationary_daily`); ``warmup``: from
     :func:`simcare.analysis.warmup.warmup_table`."""
     d = daily[daily["scenario"] == scenario]
     series = list(dict.fromkeys(d["series"]))
@@ -190,6 +199,11 @@ def warmup_chart(daily: pd.DataFrame, scenario: str, warmup: pd.DataFrame, label
         mean = g.groupby("date")["value"].mean()
         x = pd.to_datetime(mean.index)
         ax.plot(x, mean.to_numpy(), color=COLOURS[0], lw=1.2, label="mean over replications")
+        if seasonal is not None and not seasonal.empty:
+            s = seasonal[(seasonal["scenario"] == scenario) & (seasonal["series"] == name)]
+            if not s.empty:
+                m = s.groupby("date")["value"].mean()
+                ax.plot(pd.to_datetime(m.index), m.to_numpy(), color="#888888", lw=0.8, label="the scenario")
         w = warmup[(warmup["scenario"] == scenario) & (warmup["series"] == name)]
         if not w.empty:
             configured = int(w["configured_days"].iloc[0])
