@@ -180,16 +180,16 @@ def warmup_chart(
     scenario: str,
     warmup: pd.DataFrame,
     labels: dict[str, str],
-    seasonal: pd.DataFrame | None = None,
+    reference: pd.DataFrame | None = None,
 ) -> Figure:
     """The daily series the warm-up check was applied to (mean over replications, every
-    simulated day; patients), with the configured warm-up (grey) and the MSER-5 cut (dashed)
-    marked; one panel each. ``seasonal``: the scenario's own daily series (same columns), drawn
-    thin and grey beside them when given.
+    simulated day; patients), with the configured warm-up (grey span) and the day the check
+    says the series settled (dashed: ``coupled_days`` of the coupling check, or ``mser5_days``)
+    marked; one panel per series. ``reference``: the reference run's daily series (same
+    columns), drawn grey beside them when given.
 
-    ``daily``: scenario, replication, series, day, date, value (normally of the stationary twin,
-    :func:`simcare.analysis.warmup.stationary_daily`); ``warmup``: from
-    :func:`simcare.analysis.warmup.warmup_table`."""
+    ``daily``: scenario, replication, series, day, date, value; ``warmup``: from
+    :func:`simcare.analysis.warmup.coupling_table` (or :func:`~simcare.analysis.warmup.warmup_table`)."""
     d = daily[daily["scenario"] == scenario]
     series = list(dict.fromkeys(d["series"]))
     fig = Figure(figsize=(11, 3.3), layout="constrained")
@@ -199,11 +199,12 @@ def warmup_chart(
         mean = g.groupby("date")["value"].mean()
         x = pd.to_datetime(mean.index)
         ax.plot(x, mean.to_numpy(), color=COLOURS[0], lw=1.2, label="mean over replications")
-        if seasonal is not None and not seasonal.empty:
-            s = seasonal[(seasonal["scenario"] == scenario) & (seasonal["series"] == name)]
-            if not s.empty:
-                m = s.groupby("date")["value"].mean()
-                ax.plot(pd.to_datetime(m.index), m.to_numpy(), color="#888888", lw=0.8, label="the scenario")
+        if reference is not None and not reference.empty:
+            r = reference[(reference["scenario"] == scenario) & (reference["series"] == name)]
+            m = r.groupby("date")["value"].mean()
+            m = m[m.index >= mean.index.min()]
+            if not m.empty:
+                ax.plot(pd.to_datetime(m.index), m.to_numpy(), color="#888888", lw=0.9, label="reference run")
         w = warmup[(warmup["scenario"] == scenario) & (warmup["series"] == name)]
         if not w.empty:
             configured = int(w["configured_days"].iloc[0])
@@ -215,8 +216,11 @@ def warmup_chart(
                     alpha=0.5,
                     label="warm-up (not reported)",
                 )
-            cut = int(w["mser5_days"].iloc[0])
-            ax.axvline(x[min(cut, len(x) - 1)], color="black", ls="--", lw=1.2, label="MSER-5 cut")
+            column = "coupled_days" if "coupled_days" in w.columns else "mser5_days"
+            cut = int(w[column].iloc[0])
+            if cut >= 0:
+                label = "agrees from" if column == "coupled_days" else "MSER-5 cut"
+                ax.axvline(x[min(cut, len(x) - 1)], color="black", ls="--", lw=1.2, label=label)
         ax.set_title(labels.get(name, name), fontsize=10)
         ax.set_ylabel("patients", fontsize=10)
         _date_axis(ax)
