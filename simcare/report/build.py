@@ -62,7 +62,7 @@ def warmup_text(warmup: pd.DataFrame, base: str) -> str:
         f"{r['series']} {r['difference']:+,.1f} (+-{r['tolerance']:,.1f})" for _, r in w.iterrows()
     )
     ok = bool(w["enough"].all())
-    start = f"{configured} days configured" if configured else "no warm-up"
+    start = f"{configured} day{'s' if configured != 1 else ''} configured" if configured else "no warm-up"
     return (
         f"  warm-up: {start}; first 4 reported weeks minus a run from empty "
         f"{int(w['reference_days'].iloc[0])} days before the start (mean patients, tolerance): "

@@ -246,7 +246,7 @@ def test_the_report_runs_the_coupling_check(tmp_path: Path) -> None:
     assert not table["enough"].any()
     assert reference["date"].min() == "2024-01-03"  # 364 days before 2025-01-01 (2024 is a leap year)
     text = warmup_text(table, "long_stay")
-    assert "1 days configured" in text and "check the early weeks" in text
+    assert "1 day configured" in text and "check the early weeks" in text
     out = write_run_set(rs, tmp_path / "out")
     assert "check the early weeks" in out.text
     html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
