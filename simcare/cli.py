@@ -1,4 +1,4 @@
-"""Command-line interface: ``simcare example | validate | run | compare | schema``.
+"""Command-line interface: ``simcare example | validate | run | compare | census | schema``.
 
 Kept thin: it parses arguments, calls the library and prints. Errors the user can fix are
 printed as one clear line (exit status 2), never as a traceback.
@@ -291,6 +291,50 @@ def _add_run_options(p: argparse.ArgumentParser, reps: int, workers: int) -> Non
     )
 
 
+def _census(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from simcare.analysis.census import census_counts, census_document, census_yaml, write_census
+    from simcare.pipeline import compiled
+    from simcare.scenario import load_scenario_data, parse_date, parse_duration
+
+    if args.out and Path(args.out).exists() and not args.force:  # before the runs, not after
+        raise SimcareError(f"{args.out}: already exists (use --force to overwrite it)")
+    try:
+        at = parse_date(args.at) if args.at else None
+    except ValueError as exc:
+        raise SimcareError(f"--at {args.at!r}: {exc}") from None
+    try:
+        minutes = parse_duration(args.warm_up)
+    except ValueError as exc:
+        raise SimcareError(f"--warm-up {args.warm_up!r}: {exc}") from None
+    if minutes % 1440:
+        raise SimcareError(f"--warm-up {args.warm_up!r}: give whole days ('52w', '364d')")
+    days = int(minutes // 1440)
+    data = load_scenario_data(args.file)
+    doc = census_document(data, at, days)
+    cs, _ = compiled(doc, None, f"{args.file} (census run)")
+    reps = args.reps
+    started = time.perf_counter()
+    counts = census_counts(cs, reps, cs.seed, args.engine)
+    seconds = time.perf_counter() - started
+    day = cs.timeline.start
+    header = (
+        f"Census of {cs.name} ({args.file}) at 00:00 on {day}: mean over {reps} replication"
+        f"{'s' if reps != 1 else ''} (seed {cs.seed}) of a run from empty from "
+        f"{day - dt.timedelta(days=days)} ({days} days), rounded.\n"
+        f"Made by: simcare census {args.file} --at {day} --warm-up {days}d --reps {reps} "
+        f"(simcare {__version__}).\nPaste under the scenario's run: section (run.census)."
+    )
+    text = census_yaml(counts, header)
+    if args.out:
+        write_census(args.out, text, force=args.force)
+        print(f"census of {cs.name} at {day} ({reps} replications, {seconds:.1f} s) written to {args.out}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="simcare", description=__doc__)
     parser.add_argument("--version", action="version", version=f"simcare {__version__}")
@@ -346,6 +390,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     co.add_argument("--highlight", metavar="NAME", help="scenario drawn beside the base in daily charts")
     co.set_defaults(func=_compare)
+    ce = sub.add_parser(
+        "census",
+        help="run a scenario from empty up to a date and write its end state as a run.census fragment",
+    )
+    ce.add_argument("file", metavar="SCENARIO", help="scenario file (YAML)")
+    ce.add_argument("--at", metavar="DATE", help="census date, YYYY-MM-DD (default the scenario's run.start)")
+    ce.add_argument("--warm-up", default="52w", help="how long to run from empty before DATE (default 52w)")
+    ce.add_argument("--reps", type=int, default=4, help="replications averaged (default 4)")
+    ce.add_argument("--engine", choices=("numba", "simpy"), default="numba")
+    ce.add_argument("--out", metavar="FILE", help="write the YAML fragment here (default: print it)")
+    ce.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    ce.set_defaults(func=_census)
     sc = sub.add_parser("schema", help="write the JSON Schema of scenario files (for editors)")
     sc.add_argument("--out", metavar="PATH", help="write to this file instead of stdout")
     sc.set_defaults(func=_schema)

@@ -16,7 +16,8 @@ import pandas as pd
 
 from simcare.analysis.compare import paired_differences
 from simcare.analysis.replications import precision_advice, replication_intervals
-from simcare.analysis.warmup import warmup_table
+from simcare.analysis.warmup import coupling_table, daily_state_series, reference_warm_up_days
+from simcare.engine import EngineName, run
 from simcare.errors import DataError, SimcareError
 from simcare.kpi.registry import REGISTRY
 from simcare.pipeline import RunSet, ScenarioInfo, compiled
@@ -25,6 +26,7 @@ from simcare.report.headline import available_headlines, headline_spread, impact
 from simcare.report.html import build_report
 from simcare.report.published_context import published_monthly
 from simcare.scenario.compile import CompiledScenario
+from simcare.scenario.sets import set_for
 
 
 @dataclass
@@ -49,16 +51,47 @@ def published_for(names: Sequence[str]) -> pd.DataFrame | None:
 
 
 def warmup_text(warmup: pd.DataFrame, base: str) -> str:
+    """One line on the warm-up check of ``base`` (:func:`simcare.analysis.warmup.coupling_table`):
+    per series the difference from the reference run over the first 4 reported weeks against
+    its tolerance (patients)."""
     w = warmup[warmup["scenario"] == base]
     if w.empty:
         return ""
-    cells = ", ".join(f"{r['series']} {r['mser5_days']} d" for _, r in w.iterrows())
     configured = int(w["configured_days"].iloc[0])
-    ok = bool(w["enough"].all())
-    return (
-        f"  warm-up: {configured} days configured; MSER-5 on daily series (days from the first "
-        f"simulated day): {cells} -> {'enough' if ok else 'check the early weeks'}"
+    cells = ", ".join(
+        f"{r['series']} {r['difference']:+,.1f} (+-{r['tolerance']:,.1f})" for _, r in w.iterrows()
     )
+    ok = bool(w["enough"].all())
+    start = f"{configured} day{'s' if configured != 1 else ''} configured" if configured else "no warm-up"
+    return (
+        f"  warm-up: {start}; first 4 reported weeks minus a run from empty "
+        f"{int(w['reference_days'].iloc[0])} days before the start (mean patients, tolerance): "
+        f"{cells} -> {'enough' if ok else 'check the early weeks'}"
+    )
+
+
+def warmup_check(rs: RunSet) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """(warm-up table, daily series of the reference run) of the base scenario of ``rs``: the
+    coupling check (:func:`simcare.analysis.warmup.coupling_table`) of its runs against the same
+    scenario started empty :func:`~simcare.analysis.warmup.reference_warm_up_days` before its
+    start (no census), run for the same replications, seed, engine and parameter sets; None if
+    the runs kept no daily series (a scenario without G&A beds)."""
+    if rs.daily.empty:
+        return None
+    info = rs.scenarios[0]
+    days = reference_warm_up_days(info.warm_up_days)
+    overrides = {"run.warm_up": f"{days}d", "run.census": None}
+    engine: EngineName = "simpy" if rs.engine == "simpy" else "numba"
+    frames: list[pd.DataFrame] = []
+    for r in range(rs.replications):  # the same parameter set per replication as the runs
+        parameter_set = set_for(r, info.parameter_sets) if info.parameter_sets else None
+        cs, _ = compiled(info.file, overrides, info.file, parameter_set)
+        result = run(cs.model, seed=rs.seed, replication=r, engine=engine)
+        frames.append(daily_state_series(result, cs).assign(scenario=info.name, replication=r))
+    reference = pd.concat(frames, ignore_index=True)
+    runs = rs.daily[rs.daily["scenario"] == info.name]
+    table = coupling_table(runs, reference, {info.name: info.warm_up_days}, {info.name: days})
+    return table, reference
 
 
 def parse_half_width(text: str) -> dict[str, float]:
@@ -215,6 +248,7 @@ def write_outputs(
     scenarios: Sequence[ScenarioInfo] = (),
     warmup: pd.DataFrame | None = None,
     daily: pd.DataFrame | None = None,
+    reference_daily: pd.DataFrame | None = None,
     level: float = 0.95,
     highlight: str | None = None,
 ) -> Outputs:
@@ -238,6 +272,7 @@ def write_outputs(
         scenarios=scenarios,
         warmup=warmup,
         daily=daily,
+        reference_daily=reference_daily,
         published=published_for(names),
         level=level,
         highlight=highlight,
@@ -258,10 +293,9 @@ def write_run_set(
     level: float = 0.95,
     highlight: str | None = None,
 ) -> Outputs:
-    """:func:`write_outputs` for fresh replications, with the MSER-5 warm-up check."""
-    warmup = (
-        warmup_table(rs.daily, {i.name: i.warm_up_days for i in rs.scenarios}) if not rs.daily.empty else None
-    )
+    """:func:`write_outputs` for fresh replications, with the warm-up check (:func:`warmup_check`)."""
+    check = warmup_check(rs)
+    warmup, reference = check if check is not None else (None, None)
     return write_outputs(
         rs.table,
         rs.scenarios[0].name,
@@ -270,6 +304,7 @@ def write_run_set(
         scenarios=rs.scenarios,
         warmup=warmup,
         daily=rs.daily,
+        reference_daily=reference,
         level=level,
         highlight=highlight,
     )

@@ -132,8 +132,8 @@ def short_names(names: Sequence[str]) -> dict[str, str]:
 
 WARMUP_ENOUGH = "configured warm-up is long enough"
 WARMUP_AT_LIMIT = (
-    "no steady level within the run: the season keeps moving this series, so MSER-5 cannot "
-    "separate the start-up from the winter itself (see the chart)"
+    "no steady level within the run: MSER-5 stopped at half the series, which may never "
+    "settle (a queue that keeps growing), or the run is too short to tell"
 )
 WARMUP_LONGER = "longer than the configured warm-up: the first weeks reported may still be filling up"
 
@@ -144,6 +144,7 @@ def _what_was_run(
     infos: Sequence[ScenarioInfo],
     warmup: pd.DataFrame | None,
     daily: pd.DataFrame | None,
+    reference_daily: pd.DataFrame | None,
     label: dict[str, str],
 ) -> str:
     reps = int(table["replication"].nunique())
@@ -167,12 +168,18 @@ def _what_was_run(
         )
         out.append(_table(rows))
         first = infos[0]
-        start = (
+        census = (
+            "a census of the system (patients already in beds, delayed discharges and "
+            "discharge-to-assess services on the first simulated day)"
+        )
+        warm = (
             f"a warm-up of {first.warm_up_days} days before the reported window, which is cut "
             "from every figure"
+        )
+        start = (
+            warm
             if not first.census
-            else "a census of the system (patients already in beds, delayed discharges and "
-            "discharge-to-assess services on the first day) instead of a warm-up"
+            else (f"{census}, then {warm}" if first.warm_up_days else f"{census} instead of a warm-up")
         )
         out.append(
             f"<p>Reported window: <b>{first.start:%d %B %Y} to {first.end:%d %B %Y}</b>, "
@@ -214,42 +221,54 @@ def _what_was_run(
         out.append(_note("No warm-up check was run (the results were read from a table)."))
     else:
         w = warmup[warmup["scenario"] == base] if (warmup["scenario"] == base).any() else warmup
+        names = {  # table column -> warm-up table column, shown when present
+            "warm-up in the scenario (days)": "configured_days",
+            "reference run from empty (days before the start)": "reference_days",
+            "reference level (patients)": "reference_level",
+            "difference, first 4 weeks (patients)": "difference",
+            "tolerance (±)": "tolerance",
+            "agrees from (day)": "coupled_days",
+            "agrees from (date)": "coupled_date",
+            "MSER-5 suggests (days)": "mser5_days",
+            "settled by": "mser5_date",
+        }
+        shown = {k: c for k, c in names.items() if c in w.columns}
+        at_limit = w["at_limit"] if "at_limit" in w.columns else [False] * len(w)
         rows = pd.DataFrame(
             {
                 "daily series": w["label"],
-                "warm-up in the scenario (days)": w["configured_days"],
-                "MSER-5 suggests (days)": w["mser5_days"],
-                "settled by": w["mser5_date"],
+                **{k: (w[c].round(1) if w[c].dtype.kind == "f" else w[c]) for k, c in shown.items()},
                 "verdict": [
                     WARMUP_ENOUGH if e else (WARMUP_AT_LIMIT if a else WARMUP_LONGER)
-                    for e, a in zip(w["enough"], w["at_limit"], strict=True)
+                    for e, a in zip(w["enough"], at_limit, strict=True)
                 ],
             }
         )
         out.append(
             "<p>The model starts empty (or from a census) and needs time to fill up before its "
-            "figures mean anything. MSER-5 looks at each day of the run, warm-up included, "
-            "averaged over replications, and finds the point after which the series is steadiest "
-            "(it cuts the start that most inflates the uncertainty of the average). Shown for the "
-            f"base scenario, <b>{html.escape(base)}</b>:</p>"
+            "figures mean anything. A winter is not steady (demand rises towards the new year), so "
+            "the check does not look for a flat series: it compares the base scenario, "
+            f"<b>{html.escape(base)}</b>, as started, with a reference run of the same scenario "
+            "started empty long before (a year, at least), with the same replications and seeds. "
+            "Both see the same season; only their start differs. The warm-up is enough if, over "
+            "the first 4 reported weeks, the two agree: their mean difference is within the larger "
+            "of 1 % of the reference level and the 95 % interval of the difference over "
+            "replications. 'Agrees from' is the first day from which every later 4-week window "
+            "agrees (−1: none within the run).</p>"
         )
-        out.append(_table(rows, numeric=["warm-up in the scenario (days)", "MSER-5 suggests (days)"]))
+        numeric = [k for k, c in shown.items() if w[c].dtype.kind in "fi"]
+        out.append(_table(rows, numeric=numeric))
         if daily is not None and not daily.empty:
             base_name = w["scenario"].iloc[0]
             out.append(
                 figure_html(
-                    wf.warmup_chart(daily, base_name, w, WARMUP_SERIES),
+                    wf.warmup_chart(daily, base_name, w, WARMUP_SERIES, reference=reference_daily),
                     "fig-warmup",
                     "Daily series used to check the warm-up",
                     "Each panel is one daily series of the base scenario from its first simulated day, "
-                    "averaged "
-                    "over replications. The grey span, if any, is the warm-up, which no figure in this "
-                    "report "
-                    "includes; the dashed line is where MSER-5 would start counting. A winter is not steady "
-                    "(demand and delayed discharges rise towards the new year), so a series that keeps "
-                    "rising "
-                    "pushes the MSER-5 cut late because of the season, not because the model is still "
-                    "filling up.",
+                    "averaged over replications; the grey line, if any, is the reference run started "
+                    "empty a year or more earlier. The grey span, if any, is the warm-up, which no "
+                    "figure in this report includes; the dashed line is where the two agree from.",
                 )
             )
     out.append("</section>")
@@ -702,6 +721,7 @@ def build_report(
     scenarios: Sequence[ScenarioInfo] = (),
     warmup: pd.DataFrame | None = None,
     daily: pd.DataFrame | None = None,
+    reference_daily: pd.DataFrame | None = None,
     published: pd.DataFrame | None = None,
     level: float = 0.95,
     highlight: str | None = None,
@@ -711,8 +731,10 @@ def build_report(
 
     ``base``: the scenario others are compared with (the only one for a single run);
     ``highlight``: the scenario drawn beside the base in the daily charts (default: one whose name
-    contains "combined", else the second scenario); ``daily``: the warm-up series of
-    :func:`simcare.analysis.warmup.daily_state_series` for its chart; ``published``: from
+    contains "combined", else the second scenario); ``daily``: the daily state series of the
+    runs (:func:`simcare.analysis.warmup.daily_state_series`) and ``reference_daily``: those of the
+    base scenario's reference run (:func:`simcare.report.build.warmup_check`), for the
+    warm-up chart (drawn when ``reference_daily`` is given); ``published``: from
     :func:`simcare.report.published_context.published_monthly`, or None when the system has no
     published data.
     """
@@ -752,7 +774,7 @@ def build_report(
         "day-by-day charts, the model beside published figures, and how precise the numbers are."
         "</p>"
     )
-    parts.append(_what_was_run(full, base, scenarios, warmup, daily, label))
+    parts.append(_what_was_run(full, base, scenarios, warmup, daily, reference_daily, label))
     parts.append(_headline_section(table, short_base, impacts, heads, level))
     parts.append('<section id="impacts"><h2>Impacts at a glance</h2>')
     if impacts.empty:

@@ -175,12 +175,21 @@ def occupancy_chart(
     return fig
 
 
-def warmup_chart(daily: pd.DataFrame, scenario: str, warmup: pd.DataFrame, labels: dict[str, str]) -> Figure:
-    """The daily series MSER-5 was applied to (mean over replications, every simulated day),
-    with the configured warm-up (grey) and the MSER-5 cut (dashed) marked; one panel each.
+def warmup_chart(
+    daily: pd.DataFrame,
+    scenario: str,
+    warmup: pd.DataFrame,
+    labels: dict[str, str],
+    reference: pd.DataFrame | None = None,
+) -> Figure:
+    """The daily series the warm-up check was applied to (mean over replications, every
+    simulated day; patients), with the configured warm-up (grey span) and the day the check
+    says the series settled (dashed: ``coupled_days`` of the coupling check, or ``mser5_days``)
+    marked; one panel per series. ``reference``: the reference run's daily series (same
+    columns), drawn grey beside them when given.
 
     ``daily``: scenario, replication, series, day, date, value; ``warmup``: from
-    :func:`simcare.analysis.warmup.warmup_table`."""
+    :func:`simcare.analysis.warmup.coupling_table` (or :func:`~simcare.analysis.warmup.warmup_table`)."""
     d = daily[daily["scenario"] == scenario]
     series = list(dict.fromkeys(d["series"]))
     fig = Figure(figsize=(11, 3.3), layout="constrained")
@@ -190,6 +199,12 @@ def warmup_chart(daily: pd.DataFrame, scenario: str, warmup: pd.DataFrame, label
         mean = g.groupby("date")["value"].mean()
         x = pd.to_datetime(mean.index)
         ax.plot(x, mean.to_numpy(), color=COLOURS[0], lw=1.2, label="mean over replications")
+        if reference is not None and not reference.empty:
+            r = reference[(reference["scenario"] == scenario) & (reference["series"] == name)]
+            m = r.groupby("date")["value"].mean()
+            m = m[m.index >= mean.index.min()]
+            if not m.empty:
+                ax.plot(pd.to_datetime(m.index), m.to_numpy(), color="#888888", lw=0.9, label="reference run")
         w = warmup[(warmup["scenario"] == scenario) & (warmup["series"] == name)]
         if not w.empty:
             configured = int(w["configured_days"].iloc[0])
@@ -201,8 +216,11 @@ def warmup_chart(daily: pd.DataFrame, scenario: str, warmup: pd.DataFrame, label
                     alpha=0.5,
                     label="warm-up (not reported)",
                 )
-            cut = int(w["mser5_days"].iloc[0])
-            ax.axvline(x[min(cut, len(x) - 1)], color="black", ls="--", lw=1.2, label="MSER-5 cut")
+            column = "coupled_days" if "coupled_days" in w.columns else "mser5_days"
+            cut = int(w[column].iloc[0])
+            if cut >= 0:
+                label = "agrees from" if column == "coupled_days" else "MSER-5 cut"
+                ax.axvline(x[min(cut, len(x) - 1)], color="black", ls="--", lw=1.2, label=label)
         ax.set_title(labels.get(name, name), fontsize=10)
         ax.set_ylabel("patients", fontsize=10)
         _date_axis(ax)

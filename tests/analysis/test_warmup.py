@@ -1,14 +1,30 @@
-"""MSER-5 warm-up detection on series with a known initial transient."""
+"""Warm-up checks: MSER-5 on series with a known initial transient, the stationary twin, and
+the coupling check against a reference run that the report uses."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
 
-from simcare.analysis.warmup import mser, warmup_table
+from simcare.analysis.warmup import (
+    coupling_table,
+    daily_state_series,
+    judge_warmup,
+    mser,
+    stationary_daily,
+    stationary_twin,
+    warmup_table,
+)
+from simcare.batch.backends import InProcessBackend
+from simcare.engine import run
 from simcare.errors import SimcareError
+from simcare.pipeline import compiled, run_files
+from simcare.report.build import warmup_check, warmup_text, write_run_set
+from simcare.scenario.compile import CompiledScenario
 
 
 def test_deterministic_transient_is_cut_exactly() -> None:
@@ -93,3 +109,145 @@ def test_warmup_table_judges_the_configured_warm_up() -> None:
     assert t.loc["short", "mser5_date"] == "d30"
     assert bool(t.loc["trend", "at_limit"]) and not t.loc["trend", "enough"]
     assert t.loc["long", "label"] == "patients with no criteria to reside (ICB)"
+
+
+# --- the stationary twin and its verdict ---------------------------------------------------------
+
+TOY = Path(__file__).parent / "data" / "long_stay.yaml"
+
+
+def toy(overrides: dict[str, object] | None = None) -> CompiledScenario:
+    cs, _ = compiled(str(TOY), overrides or {}, str(TOY))
+    return cs
+
+
+def test_stationary_twin_repeats_the_first_reported_week_and_changes_nothing_else() -> None:
+    cs = toy({"run.warm_up": "30d"})
+    start = cs.timeline.warm_up_hours
+    twin = stationary_twin(cs.model, start)
+    rate, flat = cs.model.stream_rate, twin.stream_rate
+    assert flat.shape == rate.shape
+    h = np.arange(rate.shape[1])
+    assert np.array_equal(flat, rate[:, start + (h - start) % 168])
+    assert np.array_equal(flat[:, start : start + 168], rate[:, start : start + 168])
+    # the month factors made the original move (Jan 1.1, Feb 1.05, ...); the twin does not
+    assert not np.allclose(rate[:, start + 24 * 40], rate[:, start + 24 * 40 - 24 * 35])
+    assert np.allclose(flat[:, start + 24 * 40], flat[:, start + 24 * 40 - 24 * 35])
+    assert twin.horizon == cs.model.horizon and twin.service_scale is cs.model.service_scale
+    with pytest.raises(SimcareError, match="outside the horizon"):
+        stationary_twin(cs.model, rate.shape[1])
+
+
+def test_judge_warmup_ignores_a_chance_over_cut_but_not_a_transient() -> None:
+    """A settled N(100, 1) series: whatever MSER-5 cuts, the first 4 weeks after a 10-day warm-up
+    are within 1 % of the level, so it is enough. The same series with the first 60 days
+    ramping up from 50 is not (the first 4 weeks after day 10 average about 79)."""
+    rng = np.random.default_rng(np.random.SeedSequence(4105))
+    flat = 100 + rng.normal(size=300)
+    v = judge_warmup(flat, 10)
+    assert v.enough and abs(v.gap) <= v.tolerance and v.tolerance >= 1.0
+    ramp = flat.copy()
+    ramp[:60] = 50 + 50 * np.arange(60) / 60 + rng.normal(size=60)
+    w = judge_warmup(ramp, 10)
+    assert not w.enough and w.mser.truncation >= 55 and w.gap < -15
+    assert judge_warmup(ramp, 70).enough
+
+
+def test_stationary_twin_check_of_a_long_stay_toy() -> None:
+    """Stays of 20 days and D2A stays of 4 weeks: from empty the stocks need about two months.
+    A 1-day warm-up fails the twin check on every series; a 150-day warm-up passes."""
+    short = toy()
+    d = stationary_daily(short, 3, short.seed).assign(scenario="short")
+    t = warmup_table(d, {"short": 1}).set_index("series")
+    assert not t["enough"].any(), t
+    long = toy({"run.warm_up": "150d"})
+    d = stationary_daily(long, 3, long.seed).assign(scenario="long")
+    t = warmup_table(d, {"long": 150}).set_index("series")
+    assert t["enough"].all(), t
+    assert set(t.index) == {"ga_beds_occupied", "nctr", "d2a_in_service"}
+
+
+# --- the coupling check (what the report uses) ---------------------------------------------------
+
+
+def frame(scenario: str, values: np.ndarray, start: str = "2025-01-01") -> pd.DataFrame:
+    """Daily rows (one series, nctr) of ``values`` (days, replications)."""
+    days, reps = values.shape
+    dates = pd.date_range(start, periods=days).strftime("%Y-%m-%d")
+    return pd.concat(
+        pd.DataFrame(
+            {
+                "scenario": scenario,
+                "replication": r,
+                "series": "nctr",
+                "day": np.arange(days),
+                "date": dates,
+                "value": values[:, r],
+            }
+        )
+        for r in range(reps)
+    )
+
+
+def test_coupling_table_arithmetic() -> None:
+    """Reference at 200 + noise; the scenario starts 100 below and closes the gap linearly over
+    70 days. With a 14-day warm-up the first 4 weeks are about 60 below (far outside 1 % = 2 and
+    the noise): not enough; with 100 days they agree. The reference runs 30 days longer before:
+    days are matched by date."""
+    rng = np.random.default_rng(np.random.SeedSequence(4106))
+    n, reps = 200, 4
+    noise = rng.normal(scale=0.5, size=(n, reps))
+    ref = 200 + noise
+    gap = -100 * np.clip(1 - np.arange(n) / 70, 0, None)[:, None]
+    scen = ref + gap + rng.normal(scale=0.5, size=(n, reps))
+    reference = frame("s", np.vstack([np.full((30, reps), 150.0), ref]), start="2024-12-02")
+    for configured, enough in ((14, False), (100, True)):
+        t = coupling_table(frame("s", scen), reference, {"s": configured}).iloc[0]
+        window = slice(configured, configured + 28)
+        assert t["difference"] == pytest.approx((scen[window] - ref[window]).mean())
+        assert t["reference_level"] == pytest.approx(ref[window].mean())
+        assert t["tolerance"] >= 0.01 * t["reference_level"]
+        assert bool(t["enough"]) is enough
+        assert t["reference_days"] == 364
+    assert 42 <= t["coupled_days"] <= 70 and t["coupled_days"] % 7 == 0
+    assert (
+        t["coupled_date"] == str(pd.Timestamp("2025-01-01") + pd.Timedelta(days=int(t["coupled_days"])))[:10]
+    )
+
+
+def run_daily(cs: CompiledScenario, reps: int, name: str) -> pd.DataFrame:
+    return pd.concat(
+        daily_state_series(run(cs.model, seed=cs.seed, replication=r), cs).assign(
+            scenario=name, replication=r
+        )
+        for r in range(reps)
+    )
+
+
+def test_coupling_check_warns_for_a_short_warm_up_of_the_long_stay_toy() -> None:
+    """The toy with a 1-day warm-up: every stock is still filling in its first 4 weeks (beds
+    about a third below the reference started a year before). A 150-day warm-up agrees."""
+    reference = toy({"run.warm_up": "364d"})
+    ref = run_daily(reference, 4, "toy")
+    short = coupling_table(run_daily(toy(), 4, "toy"), ref, {"toy": 1}).set_index("series")
+    assert not short["enough"].any(), short
+    assert (short["difference"] < -0.25 * short["reference_level"]).all()
+    long = coupling_table(run_daily(toy({"run.warm_up": "150d"}), 4, "toy"), ref, {"toy": 150})
+    assert long["enough"].all(), long
+
+
+def test_the_report_runs_the_coupling_check(tmp_path: Path) -> None:
+    """``write_run_set`` (what ``simcare run --out`` calls) judges the base scenario against its
+    reference run: the toy's 1-day warm-up is flagged in the printed text and the report."""
+    rs = run_files([str(TOY)], 2, InProcessBackend(), progress=False)
+    check = warmup_check(rs)
+    assert check is not None
+    table, reference = check
+    assert not table["enough"].any()
+    assert reference["date"].min() == "2024-01-03"  # 364 days before 2025-01-01 (2024 is a leap year)
+    text = warmup_text(table, "long_stay")
+    assert "1 day configured" in text and "check the early weeks" in text
+    out = write_run_set(rs, tmp_path / "out")
+    assert "check the early weeks" in out.text
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "reference run" in html and 'id="fig-warmup"' in html

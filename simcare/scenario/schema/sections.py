@@ -36,7 +36,8 @@ class RunSpec(Spec):
     warm_up: Duration = Field(default=0.0, description="simulated before start (default 0d)")
     census: dict[str, Count] | None = Field(
         default=None,
-        description="instead of a warm-up: patients in each service at start (service name -> patients)",
+        description="patients in each service on the first simulated day, run.start minus run.warm_up "
+        "(service name -> patients)",
     )
     replications: PositiveCount = Field(default=1, description="replications (default 1)")
     seed: Count = Field(default=2025, description="master seed (default 2025)")
@@ -46,8 +47,6 @@ class RunSpec(Spec):
         problems: list[tuple[Loc, str]] = []
         if self.end <= self.start:
             problems.append((("end",), f"must be after run.start ({self.start}), got {self.end}"))
-        if self.census is not None and self.warm_up > 0:
-            problems.append((("census",), "give run.warm_up or run.census, not both"))
         if problems:
             raise problem_error("RunSpec", problems)
         return self
