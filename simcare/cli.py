@@ -10,9 +10,10 @@ import argparse
 import json
 import sys
 import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -412,8 +413,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _print_notes() -> None:
+    """Show scenario notes (:class:`simcare.scenario.errors.ScenarioNote`, e.g. a dated event
+    outside the run skipped) as ``simcare: note: ...`` lines on stderr; other warnings as usual."""
+    from simcare.scenario.errors import ScenarioNote
+
+    shown = warnings.showwarning
+
+    def show(message: Warning | str, category: type[Warning], *rest: Any, **kw: Any) -> None:
+        if issubclass(category, ScenarioNote):
+            print(f"simcare: note: {message}", file=sys.stderr)
+        else:
+            shown(message, category, *rest, **kw)
+
+    warnings.showwarning = show
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    _print_notes()
     try:
         return int(args.func(args))
     except SimcareError as exc:
