@@ -410,7 +410,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_batch_parser(sub)
     add_calibrate_parser(sub)
+    _add_app_parser(sub)
     return parser
+
+
+def _app(args: argparse.Namespace) -> int:
+    from simcare.app import launch
+
+    return launch(args.host, args.port, browser=not args.no_browser)
+
+
+def _add_app_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    ap = sub.add_parser("app", help="start the web app for UEC leads (Streamlit; docs/app.md)")
+    ap.add_argument("--port", type=int, default=8501, help="port to serve on (default 8501)")
+    ap.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)"
+    )
+    ap.add_argument("--no-browser", action="store_true", help="do not open a web browser")
+    ap.set_defaults(func=_app)
 
 
 def _print_notes() -> None:
