@@ -179,10 +179,11 @@ def _prepare(base: Path, window: dict[str, Any], levers: dict[str, Any]) -> list
     folder = _session_folder() / "variants"
     files = [base]
     if window:
-        files = [core.write_variant(core.variant_document(base, f"{name}_window", {}, **window), folder)]
+        doc = core.variant_document(base, f"{name}_window", {}, **window)
+        files = [core.write_variant(doc, folder, unique=True)]
     if levers:
         doc = core.variant_document(base, f"{name}_variant", levers, **window)
-        files.append(core.write_variant(doc, folder))
+        files.append(core.write_variant(doc, folder, unique=True))
         st.session_state["variant_doc"] = doc
     else:
         st.session_state.pop("variant_doc", None)
@@ -226,13 +227,18 @@ def run_controls(files: list[Path]) -> core.Job | None:
     return job
 
 
-def show_progress(job: core.Job) -> None:
+@st.fragment(run_every=POLL_SECONDS)
+def show_progress(key: str) -> None:
+    """The progress bar and cancel button of the run ``key``, redrawn every POLL_SECONDS on its
+    own (the rest of the page stays usable); the whole page reruns when the run ends."""
+    job = _jobs()[key]
+    if job.state != "running":
+        st.rerun(scope="app")
     st.progress(job.fraction, text=f"Simulating: {job.done} of {job.total} replications finished")
     if st.button("Cancel the run", key="cancel"):
         job.cancel.set()
+    if job.cancel.is_set():
         st.warning("Cancelling: the replications already running finish first.")
-    time.sleep(POLL_SECONDS)
-    st.rerun()
 
 
 # --- results ------------------------------------------------------------------------------------
@@ -260,7 +266,7 @@ def show_impacts(rs: RunSet) -> None:
         columns={"label": "measure", "value": "intervention", "low": "95 % low", "high": "95 % high"}
     )
     st.subheader(f"Impact of {rs.scenarios[1].name} against {rs.scenarios[0].name}")
-    st.dataframe(shown, hide_index=True, width="stretch", key="impacts")
+    st.dataframe(shown, hide_index=True, width="stretch")
     st.pyplot(wf.impact_chart(impacts))
 
 
@@ -375,7 +381,7 @@ def main() -> None:
         st.info("Set the replications and press the run button (4. Replications).")
         return
     if job.state == "running":
-        show_progress(job)
+        show_progress(str(st.session_state["run_key"]))
         return
     if job.state != "done" or job.result is None:
         st.error(f"The run did not finish: {job.error}")
