@@ -333,20 +333,22 @@ class Job:
             self._progress,
             self.cancel,
         )
+        state, error = "failed", None
         try:
             self.result = run_files(
                 list(self.files), self.replications, backend, seed=self.seed, progress=False
             )
-            self.state = "done"
+            state = "done"
         except CancelledError as exc:
-            self.state, self.error = "cancelled", str(exc)
+            state, error = "cancelled", str(exc)
         except Exception as exc:  # shown in the page, not raised in a thread nobody joins
             cause = exc.__cause__
-            self.state = "failed"
-            self.error = f"{exc}" if cause is None else f"{exc} ({type(cause).__name__})"
+            error = f"{exc}" if cause is None else f"{exc} ({type(cause).__name__})"
         finally:
             backend.close()
             self.seconds = time.monotonic() - self.started
+            self.error = error
+            self.state = state  # last: the page reads the rest once it sees the state change
 
     def start(self) -> Job:
         self.total = len(self.files) * self.replications

@@ -61,6 +61,16 @@ def _files(key: str, _rs: RunSet) -> core.Files:
     return core.run_files_out(_rs, _session_folder() / key.replace("|", "_")[:80])
 
 
+def _notes(notes: tuple[str, ...]) -> None:
+    """Show validation notes (dated events skipped) once each, without the file name."""
+    seen = st.session_state.setdefault("_notes_shown", set())
+    fresh = [n.split(": ", 1)[-1] for n in notes]
+    fresh = [n for n in dict.fromkeys(fresh) if n not in seen]
+    if fresh:
+        seen.update(fresh)
+        st.info("Note: " + "\n\nNote: ".join(fresh))
+
+
 def _mtime(path: Path) -> float:
     return path.stat().st_mtime
 
@@ -192,8 +202,7 @@ def _prepare(base: Path, window: dict[str, Any], levers: dict[str, Any]) -> list
         if f == base:  # checked, and its notes shown, by main()
             continue
         checked = core.check_file(f)
-        for note in checked.notes:
-            st.info(f"Note: {note}")
+        _notes(checked.notes)
         if not checked.ok:
             st.error(f"simcare validate says:\n\n```\n{checked.error}\n```")
             ok = False
@@ -210,8 +219,8 @@ def run_controls(files: list[Path]) -> core.Job | None:
     estimate = core.estimate_seconds(days, len(files), reps, workers)
     st.sidebar.caption(
         f"{len(files)} scenario{'s' if len(files) > 1 else ''} x {reps} replications of {days} days: "
-        f"about {estimate:,.0f} s (~{core.SECONDS_PER_REPLICATION:g} s per BNSSG winter "
-        "replication per process)"
+        f"about {estimate:,.{0 if estimate >= 10 else 1}f} s "
+        f"(~{core.SECONDS_PER_REPLICATION:g} s per BNSSG winter replication per process)"
     )
     hashes = [_hash(str(f), _mtime(f)) for f in files]
     key = core.run_key(hashes, reps, None)
@@ -360,13 +369,13 @@ def show_downloads(rs: RunSet, key: str) -> None:
 
 def main() -> None:
     st.set_page_config(page_title="simcare: winter scenarios", layout="wide")
+    st.session_state["_notes_shown"] = set()  # notes are shown once per rerun
     st.title("simcare: urgent and emergency care scenarios")
     base = pick_system()
     if base is None:
         return
     checked = _checked(str(base), _mtime(base))
-    for note in checked.notes:
-        st.info(f"Note: {note}")
+    _notes(checked.notes)
     if not checked.ok:
         st.error(f"simcare validate says:\n\n```\n{checked.error}\n```")
         return

@@ -46,7 +46,8 @@ class MapState:
     def at(self, day: int, hour: int | None = None) -> pd.DataFrame:
         """One row per box at ``day`` (0 = first simulated day): the hour's values, or the day's
         means when ``hour`` is None; columns ``box, label, stage, in_service, waiting, blocked,
-        capacity, occupancy`` (occupancy: in service / capacity, NaN without capacity)."""
+        capacity, occupancy`` (occupancy: in service / capacity; capacity and occupancy NaN for a
+        service without a limit)."""
         if not 0 <= day < self.days:
             raise ValueError(f"day {day} is outside 0..{self.days - 1}")
         cols = slice(day * 24, day * 24 + 24) if hour is None else slice(day * 24 + hour, day * 24 + hour + 1)
@@ -63,9 +64,10 @@ class MapState:
             }
         )
         cap = frame["capacity"].to_numpy()
-        frame["occupancy"] = np.where(
-            cap > 0, frame["in_service"].to_numpy() / np.where(cap > 0, cap, 1), np.nan
-        )
+        limited = np.isfinite(cap) & (cap > 0)  # unlimited services (no roster): no capacity shown
+        frame["capacity"] = np.where(limited, cap, np.nan)
+        busy = frame["in_service"].to_numpy()
+        frame["occupancy"] = np.where(limited, busy / np.where(limited, cap, 1.0), np.nan)
         return frame
 
     def daily(self, what: str = "waiting") -> pd.DataFrame:
