@@ -88,7 +88,7 @@ def _box_of(service: str) -> tuple[str, str, str] | None:
         return f"hub:{rest}", f"Hub {rest}", "hubs"
     if kind in ("sdec", "sdec_referral"):
         return f"sdec:{rest}", f"SDEC {rest}", "hubs"
-    if kind in ("ed", "ed_triage", "ed_corridor"):
+    if kind in ("ed", "ed_triage", "ed_corridor", "ed_hours"):
         return f"ed:{rest}", f"ED {rest}", "ed"
     if kind == "beds":
         return f"beds:{rest}", f"Beds {rest}", "beds"
@@ -118,9 +118,14 @@ def map_state(path: str, replication: int = 0, seed: int | None = None) -> MapSt
     def summed(array: np.ndarray) -> np.ndarray:
         return np.stack([array[rows[b]].sum(axis=0) for b in order])
 
-    # capacity: servers of the boxes' main services (ED cubicles, not triage or the corridor)
+    # capacity: servers of the boxes' main services (ED cubicles, not triage, the corridor or the
+    # opening-hours gate)
     cap_rows = {
-        b: [i for i in rows[b] if not result.service_names[i].startswith(("ed_triage:", "ed_corridor:"))]
+        b: [
+            i
+            for i in rows[b]
+            if not result.service_names[i].startswith(("ed_triage:", "ed_corridor:", "ed_hours:"))
+        ]
         for b in order
     }
     capacity = np.stack([result.capacity[cap_rows[b]].sum(axis=0) for b in order])
