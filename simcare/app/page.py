@@ -329,13 +329,19 @@ def show_map(files: list[Path]) -> None:
         place.graphviz_chart(sysmap.map_dot(frame, f"{which}: {when} {h}"), width="stretch")
 
     draw(day, hour)
-    if st.button("Play the reported days", key="play"):
+    left, right = st.columns(2)
+    if left.button("Play the reported days", key="play"):
         for d in range(first, state.days):
             draw(d, hour)
             time.sleep(0.15)
+    if right.button("Play the hours of this day", key="play_hours"):
+        for h in range(24):
+            draw(day, h)
+            time.sleep(0.15)
     st.caption(
-        f"One replication, {date}. Boxes: patients in service / servers, waiting, blocked (waiting to "
-        "move on); green below 85 % of servers in use, amber to 95 %, red above."
+        f"One replication, {date}. Boxes: servers in use (a patient in service or blocked) / servers, "
+        "patients waiting, and blocked (treated, waiting to move on: exit block, no criteria to "
+        "reside); green below 85 % of servers in use, amber to 95 %, red above."
     )
     st.line_chart(state.daily("waiting"), y_label="patients waiting (daily mean)")
 

@@ -27,11 +27,14 @@ class MapState:
     """Hourly state of every box of the map for one replication.
 
     boxes: box id -> (label, stage). ``in_service``, ``waiting``, ``blocked``, ``capacity``:
-    float arrays (boxes B, hours H), patients (capacity: servers), in the order of ``boxes``.
+    float arrays (boxes B, hours H), patients (capacity: servers), in the order of ``boxes``;
+    ``in_use``: servers of the box's main services (those counted in ``capacity``: ED cubicles,
+    not triage or the corridor) holding a patient, in service or blocked (patients).
     origin: the first simulated day (hour 0 is its midnight); warm_up_days: days before the
     reported window."""
 
     boxes: dict[str, tuple[str, str]]
+    in_use: np.ndarray
     in_service: np.ndarray
     waiting: np.ndarray
     blocked: np.ndarray
@@ -45,15 +48,15 @@ class MapState:
 
     def at(self, day: int, hour: int | None = None) -> pd.DataFrame:
         """One row per box at ``day`` (0 = first simulated day): the hour's values, or the day's
-        means when ``hour`` is None; columns ``box, label, stage, in_service, waiting, blocked,
-        capacity, occupancy`` (occupancy: in service / capacity; capacity and occupancy NaN for a
-        service without a limit)."""
+        means when ``hour`` is None; columns ``box, label, stage, in_use, in_service, waiting,
+        blocked, capacity, occupancy`` (occupancy: in use / capacity; capacity and occupancy NaN
+        for a service without a limit)."""
         if not 0 <= day < self.days:
             raise ValueError(f"day {day} is outside 0..{self.days - 1}")
         cols = slice(day * 24, day * 24 + 24) if hour is None else slice(day * 24 + hour, day * 24 + hour + 1)
         values = {
             k: getattr(self, k)[:, cols].mean(axis=1)
-            for k in ("in_service", "waiting", "blocked", "capacity")
+            for k in ("in_use", "in_service", "waiting", "blocked", "capacity")
         }
         frame = pd.DataFrame(
             {
@@ -66,7 +69,7 @@ class MapState:
         cap = frame["capacity"].to_numpy()
         limited = np.isfinite(cap) & (cap > 0)  # unlimited services (no roster): no capacity shown
         frame["capacity"] = np.where(limited, cap, np.nan)
-        busy = frame["in_service"].to_numpy()
+        busy = frame["in_use"].to_numpy()
         frame["occupancy"] = np.where(limited, busy / np.where(limited, cap, 1.0), np.nan)
         return frame
 
@@ -129,8 +132,11 @@ def map_state(path: str, replication: int = 0, seed: int | None = None) -> MapSt
         for b in order
     }
     capacity = np.stack([result.capacity[cap_rows[b]].sum(axis=0) for b in order])
+    held = result.in_service + result.blocked
+    in_use = np.stack([held[cap_rows[b]].sum(axis=0) for b in order])
     return MapState(
         boxes=boxes,
+        in_use=in_use,
         in_service=summed(result.in_service),
         waiting=summed(result.waiting),
         blocked=summed(result.blocked),
@@ -162,9 +168,11 @@ def map_dot(state: pd.DataFrame, title: str = "") -> str:
     ]
     stages: dict[str, list[str]] = {}
     for r in state.to_dict("records"):
-        cap, busy, queue, held = (float(r[k]) for k in ("capacity", "in_service", "waiting", "blocked"))
-        of = f" / {cap:,.0f}" if cap > 0 else ""
-        text = f"{r['label']}\\nin service {busy:,.1f}{of}\\nwaiting {queue:,.1f}"
+        cap, used, busy, queue, held = (
+            float(r[k]) for k in ("capacity", "in_use", "in_service", "waiting", "blocked")
+        )
+        first = f"in use {used:,.1f} / {cap:,.0f}" if np.isfinite(cap) else f"in service {busy:,.1f}"
+        text = f"{r['label']}\\n{first}\\nwaiting {queue:,.1f}"
         if held > 0.05:
             text += f"\\nblocked {held:,.1f}"
         node = str(r["box"]).replace(":", "_")

@@ -195,6 +195,9 @@ def test_map_state_adds_up_the_engine_series() -> None:
     np.testing.assert_allclose(day["waiting"], np.mean([h["waiting"] for h in hourly], axis=0))
     beds = day[day["stage"] == "beds"]
     assert ((beds["occupancy"] > 0) & (beds["occupancy"] <= 1.0 + 1e-9)).all()
+    assert (day["in_use"] <= day["in_service"] + day["blocked"] + 1e-9).all()
+    ed = day[day["stage"] == "ed"]
+    assert ((ed["occupancy"] > 0) & (ed["occupancy"] <= 1.0 + 1e-9)).all()  # cubicles, not triage
     with pytest.raises(ValueError, match="outside 0..9"):
         state.at(10)
     dot = sysmap.map_dot(day, "t")

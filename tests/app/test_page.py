@@ -136,6 +136,8 @@ def test_tiny_baseline_run_then_every_tab(tmp_path: Path) -> None:
     at.select_slider(key="map_hour").set_value(14).run()
     at.button(key="play").click().run()
     assert not at.exception
+    at.button(key="play_hours").click().run()
+    assert not at.exception
     # downloads: report and measures (no variant yet)
     labels = [b.label for b in at.get("download_button")]
     assert "Download the HTML report" in labels and "Download the measures (CSV)" in labels
