@@ -45,6 +45,9 @@ SHIPPED = ROOT / "scenarios"
 #: cached); scaled by the simulated days of a scenario
 SECONDS_PER_REPLICATION = 3.0
 REFERENCE_DAYS = 266
+#: start of a pool of worker processes (spawned, each loading numba's cached kernel), measured in
+#: the app: 2 replications of the one-week test scenario took 9-11 s on 2 processes
+POOL_START_SECONDS = 8.0
 
 
 # --- systems ------------------------------------------------------------------------------------
@@ -267,10 +270,12 @@ def simulated_days(path: str | Path) -> int:
 
 def estimate_seconds(days: int, scenarios: int, replications: int, workers: int) -> float:
     """Wall time of ``replications`` of ``scenarios`` scenarios of ``days`` simulated days on
-    ``workers`` processes (s), at :data:`SECONDS_PER_REPLICATION` per BNSSG winter per core."""
+    ``workers`` processes (s), at :data:`SECONDS_PER_REPLICATION` per BNSSG winter per core,
+    plus :data:`POOL_START_SECONDS` when more than one process runs them."""
     runs = scenarios * replications
     per_run = SECONDS_PER_REPLICATION * days / REFERENCE_DAYS
-    return per_run * -(-runs // max(1, min(workers, runs)))
+    used = max(1, min(workers, runs))
+    return per_run * -(-runs // used) + (POOL_START_SECONDS if used > 1 else 0.0)
 
 
 # --- runs in the background ---------------------------------------------------------------------
