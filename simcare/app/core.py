@@ -41,9 +41,10 @@ ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "scenarios"
 
 #: wall time of one replication of the BNSSG winter baseline (266 simulated days: 182 reported
-#: after the warm-up) on one core, measured on the development machine (3.2 s, numba kernel
-#: cached); scaled by the simulated days of a scenario
-SECONDS_PER_REPLICATION = 3.0
+#: after the warm-up) on one core, measured on the development machine on 6 December 2026: 1.2 to
+#: 1.4 s once the process has run one (the first, loading numba's cached kernel and compiling
+#: the scenario, 3.2 s); scaled by the simulated days of a scenario
+SECONDS_PER_REPLICATION = 1.5
 REFERENCE_DAYS = 266
 #: start of a pool of worker processes (spawned, each loading numba's cached kernel), measured in
 #: the app: 2 replications of the one-week test scenario took 9-11 s on 2 processes

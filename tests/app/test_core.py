@@ -121,10 +121,10 @@ def test_window_variant_moves_the_run_window(tmp_path: Path) -> None:
 
 
 def test_estimate_seconds() -> None:
-    # a BNSSG winter: 266 simulated days, 3 s a replication per process, 8 s to start a pool
-    assert core.estimate_seconds(266, 2, 10, 2) == pytest.approx(38.0)
-    assert core.estimate_seconds(266, 1, 1, 2) == pytest.approx(3.0)
-    assert core.estimate_seconds(133, 1, 3, 1) == pytest.approx(4.5)
+    # a BNSSG winter: 266 simulated days, 1.5 s a replication per process, 8 s to start a pool
+    assert core.estimate_seconds(266, 2, 10, 2) == pytest.approx(23.0)
+    assert core.estimate_seconds(266, 1, 1, 2) == pytest.approx(1.5)  # one run: no pool
+    assert core.estimate_seconds(133, 1, 3, 1) == pytest.approx(2.25)
 
 
 class _Slow:
