@@ -436,6 +436,8 @@ def _print_notes() -> None:
     from simcare.scenario.errors import ScenarioNote
 
     shown = warnings.showwarning
+    if getattr(shown, "simcare_notes", False):  # already installed (main called again)
+        return
 
     def show(message: Warning | str, category: type[Warning], *rest: Any, **kw: Any) -> None:
         if issubclass(category, ScenarioNote):
@@ -443,6 +445,7 @@ def _print_notes() -> None:
         else:
             shown(message, category, *rest, **kw)
 
+    show.simcare_notes = True  # type: ignore[attr-defined]
     warnings.showwarning = show
 
 

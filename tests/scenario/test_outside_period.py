@@ -103,3 +103,16 @@ def test_validate_prints_notes(tmp_path: Path, capsys: pytest.CaptureFixture[str
     out = capsys.readouterr()
     assert f"{path}: ok" in out.out
     assert "simcare: note:" in out.err and "2025-12-25 is outside the simulated period" in out.err
+
+
+def test_run_prints_notes_and_runs_the_shortened_window(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "week.yaml"
+    path.write_text(
+        f"extends: {BASELINE}\nname: one_week\nrun: {{start: 2025-11-03, end: 2025-11-09, warm_up: 1d}}\n"
+    )
+    assert main(["run", str(path), "--quiet"]) == 0
+    out = capsys.readouterr()
+    assert "one_week: 2025-11-03 to 2025-11-09" in out.out
+    assert "simcare: note:" in out.err and "calendar.surges[0]: 2026-01-05 is outside" in out.err
