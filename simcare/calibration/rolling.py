@@ -176,6 +176,8 @@ def rolling_check(
     if spec.rolling is None:
         raise SpecError(spec.path, "rolling", "missing: the rolling-origin check needs a rolling section")
     r = spec.rolling
+    for origin in r.origins:
+        origin_spec(spec, origin)  # refuse a bad origin before running anything
     started = time.perf_counter()
     timings: dict[str, float] = {}
     last = shift(r.origins[-1], r.horizon)

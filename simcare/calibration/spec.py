@@ -281,8 +281,11 @@ def _limits(raw: Any, targets: list[Target], file: Path) -> tuple[Limit, ...]:
     return tuple(out)
 
 
-def _rolling(raw: Any, fit_from: str, file: Path) -> Rolling | None:
-    """``rolling: {origins: [YYYY-MM, ...], horizon: months, method: {...}}`` (:class:`Rolling`)."""
+def _rolling(raw: Any, file: Path) -> Rolling | None:
+    """``rolling: {origins: [YYYY-MM, ...], horizon: months, method: {...}}`` (:class:`Rolling`).
+
+    Origins before ``fit.from`` are refused when the check runs, not here, so that a
+    ``--fit-from`` override of a spec with a rolling section still loads for a plain fit."""
     if raw is None:
         return None
     if not isinstance(raw, dict):
@@ -296,8 +299,6 @@ def _rolling(raw: Any, fit_from: str, file: Path) -> Rolling | None:
     origins = [_month(o, file, f"rolling.origins[{i}]") for i, o in enumerate(origins_raw)]
     if origins != sorted(set(origins)):
         raise SpecError(file, "rolling.origins", f"must be distinct and in ascending order, got {origins}")
-    if origins[0] < fit_from:
-        raise SpecError(file, "rolling.origins[0]", f"{origins[0]} is before fit.from {fit_from}")
     horizon = _need(raw, "horizon", file, "rolling.")
     if isinstance(horizon, bool) or not isinstance(horizon, int) or not 1 <= horizon <= 12:
         raise SpecError(
@@ -440,5 +441,5 @@ def load_spec(
         posterior_sets=int(method.get("posterior_sets", 10)),
         posterior_replicates=int(method.get("posterior_replicates", 2)),
         limits=_limits(raw.get("limits"), targets, file),
-        rolling=_rolling(raw.get("rolling"), fit_from, file),
+        rolling=_rolling(raw.get("rolling"), file),
     )

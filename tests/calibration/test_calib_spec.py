@@ -71,7 +71,6 @@ def _write(tmp_path: Path, **changes: object) -> Path:
         ({"tagrets": []}, "tagrets", "unknown section"),
         ({"rolling": {"origins": ["2023-11", "2023-08"], "horizon": 6}}, "rolling.origins", "ascending"),
         ({"rolling": {"origins": ["2023-13"], "horizon": 6}}, "rolling.origins[0]", "not a month"),
-        ({"rolling": {"origins": ["2021-08"], "horizon": 6}}, "rolling.origins[0]", "before fit.from"),
         ({"rolling": {"origins": ["2023-08"], "horizon": 13}}, "rolling.horizon", "1 to 12"),
         ({"rolling": {"origins": ["2023-08"], "horizon": 6, "when": 1}}, "rolling.when", "unknown key"),
         (

@@ -20,7 +20,7 @@ from simcare.calibration.observed import monthly_observations
 from simcare.calibration.parameters import Parameter
 from simcare.calibration.report import parameter_edges
 from simcare.calibration.rolling import naive_forecast, origin_spec, rolling_check, score, shift
-from simcare.calibration.spec import Target, load_spec
+from simcare.calibration.spec import SpecError, Target, load_spec
 from tests.calibration.test_calib_end_to_end import TinyBackend
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -98,6 +98,14 @@ def test_a_parameter_on_its_edge_names_the_target_pulling_it() -> None:
     assert e["pulled_by"]["target"] == "a A" and e["pulled_by"]["correlation"] == pytest.approx(-1.0)
     o.sample = pd.DataFrame({"x": [1.05]})
     assert parameter_edges(o)["x"]["edge"] is None  # type: ignore[arg-type]
+
+
+def test_an_origin_before_the_fit_window_is_refused_when_the_check_runs() -> None:
+    spec = load_spec(ROOT / "calibration" / "bnssg.yaml", fit_from="2024-01")  # a plain fit still loads
+    with pytest.raises(SpecError) as err:
+        rolling_check(spec, TinyBackend(), lambda _: None)
+    assert err.value.field == "rolling.origins" and "2023-08 is before fit.from 2024-01" in str(err.value)
+    assert origin_spec(spec, "2024-05").check_until == "2024-11"
 
 
 def _tiny_spec(tmp_path: Path) -> Path:
