@@ -138,9 +138,10 @@ def rolling_html(r: dict[str, Any], page: bool = False) -> str:
             ]
         )
     timing = ", ".join(f"{k} {v / 60:.1f} min" for k, v in r["timings_s"].items())
+    settings = ", ".join(f"{k} {v}" for k, v in r["method"].items())
     section = f"""<h2>Rolling-origin forecast check</h2>
 <p>Origins {", ".join(r["origins"])}, each refitted on the fit months up to it (direct estimates
-included) with reduced settings {html.escape(str(r["method"]))}, projecting the next {r["horizon"]}
+included) with reduced settings {html.escape(settings)}, projecting the next {r["horizon"]}
 months. MAE over every origin x horizon month where the published value and all three forecasts
 exist, in % points for percentages and % of the published value for counts. Calibrated: mean of
 the posterior runs; naive: {html.escape(r["naive"])}; uncalibrated: the prior scenario with the
