@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast warm bench lint venv clean
+.PHONY: run test test-fast warm bench lint venv clean app
 
 # `make run`: the BNSSG winter baseline against its intervention scenarios, REPS replications each
 # under common random numbers on WORKERS processes; writes report/winter.html (docs/report.md).
@@ -27,6 +27,12 @@ run: $(STAMP)
 		$(foreach s,$(INTERVENTIONS),$(BNSSG)/$(s).yaml) \
 		--reps $(REPS) --workers $(WORKERS) --out report --report report/winter.html
 	@echo "open $(CURDIR)/report/winter.html in a web browser"
+
+# `make app`: the web app for UEC leads on http://127.0.0.1:$(APP_PORT) (docs/app.md); Ctrl-C stops it.
+APP_PORT ?= 8501
+
+app: $(STAMP)
+	$(BIN)/python -m simcare app --port $(APP_PORT)
 
 # `make test`: lint (ruff check, ruff format --check), types, then every test (slow ones included)
 # on TEST_WORKERS xdist workers with

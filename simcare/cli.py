@@ -10,9 +10,10 @@ import argparse
 import json
 import sys
 import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -409,11 +410,48 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_batch_parser(sub)
     add_calibrate_parser(sub)
+    _add_app_parser(sub)
     return parser
+
+
+def _app(args: argparse.Namespace) -> int:
+    from simcare.app import launch
+
+    return launch(args.host, args.port, browser=not args.no_browser)
+
+
+def _add_app_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    ap = sub.add_parser("app", help="start the web app for UEC leads (Streamlit; docs/app.md)")
+    ap.add_argument("--port", type=int, default=8501, help="port to serve on (default 8501)")
+    ap.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)"
+    )
+    ap.add_argument("--no-browser", action="store_true", help="do not open a web browser")
+    ap.set_defaults(func=_app)
+
+
+def _print_notes() -> None:
+    """Show scenario notes (:class:`simcare.scenario.errors.ScenarioNote`, e.g. a dated event
+    outside the run skipped) as ``simcare: note: ...`` lines on stderr; other warnings as usual."""
+    from simcare.scenario.errors import ScenarioNote
+
+    shown = warnings.showwarning
+    if getattr(shown, "simcare_notes", False):  # already installed (main called again)
+        return
+
+    def show(message: Warning | str, category: type[Warning], *rest: Any, **kw: Any) -> None:
+        if issubclass(category, ScenarioNote):
+            print(f"simcare: note: {message}", file=sys.stderr)
+        else:
+            shown(message, category, *rest, **kw)
+
+    show.simcare_notes = True  # type: ignore[attr-defined]
+    warnings.showwarning = show
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    _print_notes()
     try:
         return int(args.func(args))
     except SimcareError as exc:

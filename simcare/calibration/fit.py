@@ -33,7 +33,7 @@ from simcare.calibration import history as H
 from simcare.calibration.direct import clip_dated, direct_overlay, recent_growth, without_overrides
 from simcare.calibration.evaluate import simulate_docs
 from simcare.calibration.observed import describe_gaps, month_range, monthly_observations
-from simcare.calibration.report import Outcome, html_report
+from simcare.calibration.report import Outcome, html_report, in_sample_limits, parameter_edges
 from simcare.calibration.sets import parameter_sets_section, section_yaml
 from simcare.calibration.spec import Spec, SpecError, Target
 from simcare.files import atomic_write_text
@@ -73,8 +73,14 @@ def _vectors(frames: list[pd.DataFrame], targets: list[Target], months: list[str
     return np.vstack([np.concatenate([t.model_values(f, months) for t in targets]) for f in frames])
 
 
-def calibrate(spec: Spec, backend: Backend, progress: Callable[[str], None] = print) -> Outcome:
-    """Run the whole calibration (module docstring) and write its outputs; returns the outcome."""
+def calibrate(
+    spec: Spec, backend: Backend, progress: Callable[[str], None] = print, write: bool = True
+) -> Outcome:
+    """Run the whole calibration (module docstring) and, if ``write``, write its outputs (else
+    :func:`write_outputs` can write them later, e.g. after the rolling check); returns the outcome.
+
+    Only the months up to ``spec.fit_until`` are read by the fit: direct estimates and the
+    implausibility use the fit months alone, the check months only enter the errors."""
     started = time.perf_counter()
     timings: dict[str, float] = {}
     months = [m.strftime("%Y-%m") for m in month_range(spec.fit_from, spec.last_month)]
@@ -203,8 +209,10 @@ def calibrate(spec: Spec, backend: Backend, progress: Callable[[str], None] = pr
         direct_summary,
         errors,
         timings,
+        overlay=document.diff(prior, fitted),
     )
-    write_outputs(outcome, document.diff(prior, fitted))
+    if write:
+        write_outputs(outcome)
     return outcome
 
 
@@ -294,11 +302,13 @@ def fit_errors(
     return out
 
 
-def write_outputs(o: Outcome, overlay: dict[str, Any]) -> None:
+def write_outputs(o: Outcome, overlay: dict[str, Any] | None = None) -> None:
     """Overlay YAML (with the ``parameter_sets`` of the ``posterior_sets`` best plausible sets,
-    :mod:`simcare.calibration.sets`), sample CSV, errors JSON and HTML report (each written
-    atomically)."""
+    :mod:`simcare.calibration.sets`), sample CSV, errors JSON (with the rolling-origin check under
+    ``rolling`` when ``o.rolling`` is set) and HTML report (each written atomically).
+    ``overlay``: the fitted values as a diff from the prior (default ``o.overlay``)."""
     spec = o.spec
+    overlay = o.overlay if overlay is None else overlay
     rel = os.path.relpath(spec.scenario, spec.overlay.parent)
     header = (
         f"# Fitted by `simcare calibrate {os.path.relpath(spec.path)}` (history matching; report: "
@@ -327,6 +337,10 @@ def write_outputs(o: Outcome, overlay: dict[str, Any]) -> None:
         "stop_reason": o.result.stop_reason,
         "timings_s": {k: round(v, 1) for k, v in o.timings.items()},
         "targets": o.errors,
+        "in_sample_limits": in_sample_limits(o),
+        "parameter_edges": parameter_edges(o),
     }
+    if o.rolling is not None:
+        meta["rolling"] = o.rolling
     atomic_write_text(spec.errors, json.dumps(meta, indent=1))
     atomic_write_text(spec.report, html_report(o))

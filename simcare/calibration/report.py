@@ -39,6 +39,173 @@ class Outcome:
     direct_summary: dict[str, Any]
     errors: dict[str, Any]
     timings: dict[str, float] = field(default_factory=dict)
+    #: the fitted values as a diff from the prior scenario (what the overlay file holds)
+    overlay: dict[str, Any] = field(default_factory=dict)
+    #: the rolling-origin check (:func:`simcare.calibration.rolling.rolling_check`), if run
+    rolling: dict[str, Any] | None = None
+
+
+#: a best value this close to a prior bound (fraction of the box width) is "on the edge"
+EDGE_FRACTION = 0.05
+
+
+def in_sample_limits(o: Outcome) -> dict[str, Any]:
+    """Per target with a limit (:attr:`Spec.limits`): the overlay's in-sample mean absolute
+    error in the limit's unit (% points for a percentage target, % of the published value for a
+    count), the limit and whether the error is within it."""
+    out: dict[str, Any] = {}
+    for t in o.targets:
+        limit = o.spec.limit_of(t)
+        s = (o.errors.get(t.name, {}).get("fit") or {}).get("overlay")
+        if limit is None or s is None:
+            continue
+        mae = s["mean_abs_error"] if t.is_share else s["mean_abs_pct_error"]
+        out[t.name] = {
+            "unit": "points" if t.is_share else "% of published",
+            "mae": round(float(mae), 3),
+            "limit": limit,
+            "pass": bool(mae <= limit),
+        }
+    return out
+
+
+def _rank(a: np.ndarray) -> np.ndarray:
+    from scipy.stats import rankdata
+
+    return np.asarray(rankdata(a), dtype=float)
+
+
+def parameter_edges(o: Outcome) -> dict[str, Any]:
+    """Per fitted parameter: prior box, NROY (plausible sample) range, the overlay's value, whether
+    it lies within :data:`EDGE_FRACTION` of the box width of a bound, and the target pulling it
+    there.
+
+    The pull is measured on every simulated design point of every wave (``n`` points): the
+    Spearman rank correlation between the parameter and each target series' implausibility
+    ``J_s``. At the upper edge the pulling target is the one whose ``J_s`` falls most as the
+    parameter rises (most negative correlation), at the lower edge the one whose ``J_s`` rises
+    most (most positive); the value is reported as ``correlation``. ``None`` where no edge is
+    reached or fewer than 3 points were simulated.
+    """
+    thetas, _, imp, _ = o.result.all_points()
+    names = [t.name for t in o.targets]
+    out: dict[str, Any] = {}
+    for j, p in enumerate(o.spec.parameters):
+        best = float(o.sample[p.name].iloc[0])
+        width = p.high - p.low
+        edge = None
+        if best - p.low <= EDGE_FRACTION * width:
+            edge = "low"
+        elif p.high - best <= EDGE_FRACTION * width:
+            edge = "high"
+        pull: dict[str, Any] | None = None
+        if edge is not None and len(thetas) >= 3 and np.ptp(thetas[:, j]) > 0:
+            x = _rank(thetas[:, j])
+            corr = []
+            for s in range(imp.shape[1]):
+                y = _rank(np.where(np.isfinite(imp[:, s]), imp[:, s], np.inf))
+                corr.append(float(np.corrcoef(x, y)[0, 1]) if np.ptp(y) > 0 else 0.0)
+            sign = -1.0 if edge == "high" else 1.0
+            k = int(np.argmax(sign * np.asarray(corr)))
+            pull = {"target": names[k], "correlation": round(corr[k], 3)}
+        out[p.name] = {
+            "prior": [p.low, p.high],
+            "nroy": [float(o.sample[p.name].min()), float(o.sample[p.name].max())],
+            "best": best,
+            "edge": edge,
+            "pulled_by": pull,
+        }
+    return out
+
+
+def rolling_html(r: dict[str, Any], page: bool = False) -> str:
+    """The rolling-origin check's table (a section; a whole HTML page if ``page``)."""
+    rows = []
+    for name, e in r["targets"].items():
+        mae = e["mae"]
+        rows.append(
+            [
+                name,
+                e["unit"],
+                e["months"],
+                _fmt(mae["calibrated"], 2),
+                _fmt(mae["naive"], 2),
+                _fmt(mae["uncalibrated"], 2),
+                _fmt(e["skill_naive"], 2),
+                _fmt(e["skill_uncalibrated"], 2),
+                _fmt(e["forecast_limit"], 2),
+                {True: "pass", False: "FAIL", None: "–"}[e["pass"]],
+            ]
+        )
+    timing = ", ".join(f"{k} {v / 60:.1f} min" for k, v in r["timings_s"].items())
+    settings = ", ".join(f"{k} {v}" for k, v in r["method"].items())
+    section = f"""<h2>Rolling-origin forecast check</h2>
+<p>Origins {", ".join(r["origins"])}, each refitted on the fit months up to it (direct estimates
+included) with reduced settings {html.escape(settings)}, projecting the next {r["horizon"]}
+months. MAE over every origin x horizon month where the published value and all three forecasts
+exist, in % points for percentages and % of the published value for counts. Calibrated: mean of
+the posterior runs; naive: {html.escape(r["naive"])}; uncalibrated: the prior scenario with the
+calibration layer, {r["uncalibrated_replications"]} replications. Skill = calibrated MAE / baseline
+MAE; pass = both skills &lt; 1 and MAE &lt;= {r["forecast_factor"]} x the in-sample limit. Time: {timing}.</p>
+{
+        _table(
+            [
+                "target",
+                "unit",
+                "months",
+                "MAE calibrated",
+                "MAE naive",
+                "MAE uncalibrated",
+                "skill vs naive",
+                "skill vs uncalibrated",
+                "forecast limit",
+                "result",
+            ],
+            rows,
+        )
+    }"""
+    if not page:
+        return section
+    return (
+        '<!doctype html><html><head><meta charset="utf-8"><title>simcare rolling-origin check</title>'
+        "<style>body{font-family:sans-serif;max-width:1300px;margin:1em auto}table{border-collapse:"
+        "collapse;font-size:12px}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}</style>"
+        f"</head><body>{section}</body></html>\n"
+    )
+
+
+def _edges_html(o: Outcome) -> str:
+    rows = []
+    for name, e in parameter_edges(o).items():
+        pull = e["pulled_by"]
+        rows.append(
+            [
+                name,
+                f"{e['prior'][0]:g} – {e['prior'][1]:g}",
+                f"{e['nroy'][0]:.3f} – {e['nroy'][1]:.3f}",
+                f"{e['best']:.3f}",
+                e["edge"] or "no",
+                "–" if pull is None else f"{pull['target']} (rank corr {pull['correlation']:+.2f})",
+            ]
+        )
+    return f"""<h2>Parameters on a prior edge</h2>
+<p>A best value within {EDGE_FRACTION:.0%} of the box width of a bound is on the edge. The target
+pulling it there: over every simulated design point, the Spearman correlation of the parameter with
+each target's implausibility; the target whose implausibility falls most towards that edge.</p>
+{_table(["parameter", "prior", "NROY range", "best", "on edge", "pulled by"], rows)}"""
+
+
+def _limits_html(o: Outcome) -> str:
+    lim = in_sample_limits(o)
+    if not lim:
+        return ""
+    rows = [
+        [k, v["unit"], _fmt(v["mae"], 2), _fmt(v["limit"], 2), "pass" if v["pass"] else "FAIL"]
+        for k, v in lim.items()
+    ]
+    return f"""<h2>In-sample limits</h2>
+<p>The overlay's mean absolute error over the fit months against the spec's <code>limits</code>.</p>
+{_table(["target", "unit", "MAE", "limit", "result"], rows)}"""
 
 
 def _png(fig: Figure) -> str:
@@ -176,6 +343,7 @@ series with observation, model-discrepancy and stochastic variance; common rando
     }
 <h2>Parameters (multipliers of the uncalibrated scenario's values)</h2>
 {_table(["parameter", "what it scales", "prior range", "plausible range", "overlay value"], params)}
+{_edges_html(o)}
 <h2>Estimated directly from the data (fit months only)</h2>
 {_table(["estimate", "value"], [[k, v] for k, v in o.direct_summary.items()])}
 <h2>Observed against simulated</h2>
@@ -205,6 +373,8 @@ regression test applies the same rule to April–November 2024, month values in 
             err_rows,
         )
     }
+{_limits_html(o)}
+{"" if o.rolling is None else rolling_html(o.rolling)}
 <h2>Where the spread comes from</h2>
 <p>Law of total variance over the posterior runs, averaged over the months: variance of the set means
 (parameter) against the mean variance between replications of one set (stochastic).</p>

@@ -5,8 +5,10 @@ starts from), ``data`` (folder of published files), ``icb`` / ``trusts`` (org co
 ``fit`` (``from`` / ``until`` months), ``check_until`` (optional), ``outputs`` (``overlay``,
 ``report``, ``sample``, ``errors``), ``layer`` (scenario values used only while calibrating:
 run warm-up, bank holidays of the data years, no dated surges), ``direct`` (``demand`` org,
-``beds``: scenario trust -> org), ``parameters``, ``targets`` and ``method``. Every problem is
-reported as :class:`SpecError` naming the file and the field.
+``beds``: scenario trust -> org), ``parameters``, ``targets``, ``method``, and optionally ``limits``
+(in-sample mean-absolute-error limits per target, :class:`Limit`) and ``rolling`` (the
+rolling-origin forecast check, :class:`Rolling`). Every problem is reported as :class:`SpecError`
+naming the file and the field.
 """
 
 from __future__ import annotations
@@ -60,6 +62,13 @@ class Target:
     def name(self) -> str:
         return f"{self.measure} {self.org}"
 
+    @property
+    def is_share(self) -> bool:
+        """True for a percentage target (compared in % points): a published fraction scaled by
+        100 (``observed_scale: 100``) or a model share (``divide_by``); False for a count or
+        rate (compared in % of the published value)."""
+        return self.divide_by is not None or self.observed_scale == 100.0
+
     def kpi_in(self, frame: pd.DataFrame) -> str | None:
         """The first of ``kpis`` whose rows in ``frame`` cover every group (None if none does)."""
         for kpi in self.kpis:
@@ -89,6 +98,53 @@ class Target:
 
 
 @dataclass(frozen=True)
+class Limit:
+    """The in-sample mean-absolute-error limit of one target, in the target's unit.
+
+    ``value`` is in % points for a percentage target (:attr:`Target.is_share`) and in % of the
+    published value for a count or rate; a forecast is held to ``forecast_factor`` x ``value``.
+    """
+
+    measure: str
+    org: str
+    value: float
+
+    @property
+    def name(self) -> str:
+        return f"{self.measure} {self.org}"
+
+
+#: a rolling-origin forecast is held to this multiple of the in-sample limit
+FORECAST_FACTOR = 1.5
+
+#: the reduced history-matching settings a ``rolling.method`` may set (all positive numbers)
+ROLLING_METHOD_KEYS = (
+    "design_points",
+    "max_waves",
+    "candidates",
+    "quantile",
+    "min_shrink",
+    "emulator_ratio",
+    "seed",
+    "replicates",
+    "stochastic_replicates",
+    "posterior_sets",
+    "posterior_replicates",
+)
+
+
+@dataclass(frozen=True)
+class Rolling:
+    """The rolling-origin check: refit at each of ``origins`` (months, ascending) on the fit
+    months up to it, project the next ``horizon`` months (1..12), with the history-matching
+    settings of ``method`` replacing the spec's ``method`` values they name."""
+
+    origins: tuple[str, ...]
+    horizon: int
+    method: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class Spec:
     path: Path
     scenario: Path
@@ -115,6 +171,15 @@ class Spec:
     posterior_sets: int = 10
     posterior_replicates: int = 2
     extra: dict[str, Any] = field(default_factory=dict)
+    limits: tuple[Limit, ...] = ()
+    rolling: Rolling | None = None
+
+    def limit_of(self, target: Target) -> float | None:
+        """The in-sample MAE limit of ``target`` (its unit, :class:`Limit`), None if not set."""
+        for lim in self.limits:
+            if (lim.measure, lim.org) == (target.measure, target.org):
+                return lim.value
+        return None
 
     @property
     def last_month(self) -> str:
@@ -169,7 +234,88 @@ _KNOWN = {
     "parameters",
     "targets",
     "method",
+    "limits",
+    "rolling",
 }
+
+
+def _limits(raw: Any, targets: list[Target], file: Path) -> tuple[Limit, ...]:
+    """``limits: [{measure, org, mae}]``: each names a target; ``mae`` is a number of % points
+    for a percentage target and a percentage ('3%') of the published value for a count."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise SpecError(file, "limits", "expected a list of {measure, org, mae}")
+    by_key = {(t.measure, t.org): t for t in targets}
+    out: list[Limit] = []
+    for i, item in enumerate(raw):
+        where = f"limits[{i}]"
+        if not isinstance(item, dict):
+            raise SpecError(file, where, "expected a mapping {measure, org, mae}")
+        extra = sorted(set(item) - {"measure", "org", "mae"})
+        if extra:
+            raise SpecError(file, f"{where}.{extra[0]}", "unknown key; expected measure, org, mae")
+        key = (str(_need(item, "measure", file, where + ".")), str(_need(item, "org", file, where + ".")))
+        if key not in by_key:
+            raise SpecError(file, where, f"no target has measure {key[0]!r} and org {key[1]!r}")
+        if any((lim.measure, lim.org) == key for lim in out):
+            raise SpecError(file, where, f"a second limit for {key[0]} {key[1]}")
+        value, relative = _fraction(_need(item, "mae", file, where + "."), file, where + ".mae")
+        target = by_key[key]
+        if target.is_share and relative:
+            raise SpecError(
+                file,
+                where + ".mae",
+                f"{target.name} is a percentage: give its limit in points (e.g. 3), not {item['mae']!r}",
+            )
+        if not target.is_share and not relative:
+            raise SpecError(
+                file,
+                where + ".mae",
+                f"{target.name} is a count: give its limit as a percentage ('5%'), not {item['mae']!r}",
+            )
+        value = 100.0 * value if relative else value
+        if not value > 0:
+            raise SpecError(file, where + ".mae", f"must be positive, got {item['mae']!r}")
+        out.append(Limit(key[0], key[1], value))
+    return tuple(out)
+
+
+def _rolling(raw: Any, file: Path) -> Rolling | None:
+    """``rolling: {origins: [YYYY-MM, ...], horizon: months, method: {...}}`` (:class:`Rolling`).
+
+    Origins before ``fit.from`` are refused when the check runs, not here, so that a
+    ``--fit-from`` override of a spec with a rolling section still loads for a plain fit."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise SpecError(file, "rolling", "expected a mapping with origins, horizon and method")
+    extra = sorted(set(raw) - {"origins", "horizon", "method"})
+    if extra:
+        raise SpecError(file, f"rolling.{extra[0]}", "unknown key; expected origins, horizon, method")
+    origins_raw = _need(raw, "origins", file, "rolling.")
+    if not isinstance(origins_raw, list) or not origins_raw:
+        raise SpecError(file, "rolling.origins", "expected a non-empty list of months (YYYY-MM)")
+    origins = [_month(o, file, f"rolling.origins[{i}]") for i, o in enumerate(origins_raw)]
+    if origins != sorted(set(origins)):
+        raise SpecError(file, "rolling.origins", f"must be distinct and in ascending order, got {origins}")
+    horizon = _need(raw, "horizon", file, "rolling.")
+    if isinstance(horizon, bool) or not isinstance(horizon, int) or not 1 <= horizon <= 12:
+        raise SpecError(
+            file, "rolling.horizon", f"must be a whole number of months from 1 to 12, got {horizon!r}"
+        )
+    method = raw.get("method", {}) or {}
+    if not isinstance(method, dict):
+        raise SpecError(file, "rolling.method", "expected a mapping of history-matching settings")
+    for key, value in method.items():
+        where = f"rolling.method.{key}"
+        if key not in ROLLING_METHOD_KEYS:
+            raise SpecError(file, where, f"unknown setting; expected one of {list(ROLLING_METHOD_KEYS)}")
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            raise SpecError(file, where, f"must be a positive number, got {value!r}")
+        if key not in ("quantile", "min_shrink", "emulator_ratio") and not isinstance(value, int):
+            raise SpecError(file, where, f"must be a whole number, got {value!r}")
+    return Rolling(tuple(origins), horizon, dict(method))
 
 
 def load_spec(
@@ -294,4 +440,6 @@ def load_spec(
         stochastic_replicates=int(method.get("stochastic_replicates", 6)),
         posterior_sets=int(method.get("posterior_sets", 10)),
         posterior_replicates=int(method.get("posterior_replicates", 2)),
+        limits=_limits(raw.get("limits"), targets, file),
+        rolling=_rolling(raw.get("rolling"), file),
     )

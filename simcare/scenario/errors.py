@@ -1,4 +1,5 @@
-"""ScenarioError: every problem found in a scenario file, each with its field path."""
+"""ScenarioError: every problem found in a scenario file, each with its field path; ScenarioNote:
+a warning about a scenario that is still valid (e.g. a dated event outside the run, skipped)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from collections.abc import Sequence
 
 from simcare.errors import SimcareError
 
-__all__ = ["ScenarioError"]
+__all__ = ["ScenarioError", "ScenarioNote"]
 
 
 class ScenarioError(SimcareError):
@@ -46,3 +47,9 @@ class ScenarioError(SimcareError):
 
     def __str__(self) -> str:
         return self._text()
+
+
+class ScenarioNote(UserWarning):
+    """A note on a valid scenario, issued with :func:`warnings.warn` while it is validated: what
+    was done for the user (a dated event outside the simulated period skipped). The text is
+    ``"<field path>: <what>"``; ``simcare validate`` / ``run`` and the app show these notes."""

@@ -11,19 +11,21 @@ units), sorted in file order.
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as dt
 import functools
 import hashlib
 import json
 import re
 import types
+import warnings
 from collections.abc import Mapping
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from simcare.scenario.document import format_path, strip_nulls
-from simcare.scenario.errors import ScenarioError
+from simcare.scenario.errors import ScenarioError, ScenarioNote
 from simcare.scenario.schema import (
     CHECK_ERROR,
     CROSS_ERROR,
@@ -32,10 +34,11 @@ from simcare.scenario.schema import (
     closest,
     cross_problems,
 )
+from simcare.scenario.schema.references import _walk_rosters
 from simcare.scenario.sets import path_problems
 from simcare.units import _show
 
-__all__ = ["Where", "scenario_hash", "validate_document", "validate_scenario"]
+__all__ = ["Where", "scenario_hash", "skip_outside_period", "validate_document", "validate_scenario"]
 
 Where = dict[Loc, tuple[str, int]]  # field path -> (file as displayed, 1-based line)
 
@@ -66,6 +69,114 @@ def scenario_hash(scenario: Scenario) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+# --- dated events outside the simulated period: skipped, with a note --------------------------
+
+_SERVICE_SECTIONS = ("nhs111", "ambulance", "hubs", "sdec", "ed", "beds", "discharge")
+
+
+def _valid_section(data: Mapping[Any, Any], name: str) -> Any:
+    """Section ``name`` of ``data`` validated on its own, or None (absent or invalid)."""
+    if name not in data or data[name] is None:
+        return None
+    try:
+        return _section_adapter(name).validate_python(data[name])
+    except ValidationError:
+        return None
+
+
+def _raw_at(data: Any, loc: Loc) -> Any:
+    """The raw value at ``loc`` (keys as validated, e.g. aliases), or None when the raw document
+    does not have that shape (then nothing is skipped there)."""
+    cur = data
+    for part in loc:
+        if isinstance(cur, dict):
+            found, key = _find_key(cur, part)
+            if not found:
+                return None
+            cur = cur[key]
+        elif isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur):
+            cur = cur[part]
+        else:
+            return None
+    return cur
+
+
+def skip_outside_period(data: Any) -> tuple[Any, list[str]]:
+    """``data`` without the dated events that lie wholly outside the simulated period
+    ``[run.start - run.warm_up, run.end]``, and one note per event skipped
+    (``"calendar.bank_holidays[3]: 2026-04-03 is outside the simulated period ...: skipped"``).
+
+    Events: bank holidays, surges (by their peak), shocks, the Christmas period, and the dated
+    overrides of rosters (each wholly outside: a shock or override that straddles an end of the
+    period is kept, and validation reports the date outside as before). Only sections valid on
+    their own are looked at, so a malformed date, or a malformed ``run``, stays an error. A
+    document with nothing outside is returned as it is (the same object), so its hash and
+    compilation do not change."""
+    if not isinstance(data, Mapping):
+        return data, []
+    run = _valid_section(data, "run")
+    if run is None:
+        return data, []
+    lo, hi = run.first_day, run.end
+    lead = " (run.start minus run.warm_up)" if run.warm_up > 0 else " (run.start)"
+
+    def outside(first: dt.date, last: dt.date) -> bool:
+        return last < lo or first > hi
+
+    def note(loc: Loc, first: dt.date, last: dt.date) -> str:
+        days = str(first) if first == last else f"{first} to {last}"
+        period = f"the simulated period {lo}{lead} to {hi} (run.end)"
+        return f"{format_path(loc)}: {days} is outside {period}: skipped"
+
+    drop: dict[tuple[Loc, str], list[int]] = {}  # (loc of the parent, list key) -> indices
+    notes: list[str] = []
+    drop_christmas = False
+    calendar = _valid_section(data, "calendar")
+    if calendar is not None:
+        lists = {
+            "bank_holidays": [(d, d) for d in calendar.bank_holidays],
+            "surges": [(s.peak, s.peak) for s in calendar.surges],
+            "shocks": [(s.from_, s.to) for s in calendar.shocks],
+        }
+        for key, spans in lists.items():
+            hits = [i for i, (a, b) in enumerate(spans) if outside(a, b)]
+            if hits:
+                drop[("calendar",), key] = hits
+                notes += [note(("calendar", key, i), *spans[i]) for i in hits]
+        xmas = calendar.christmas
+        if xmas is not None and outside(xmas.from_, xmas.to):
+            drop_christmas = True
+            notes.append(note(("calendar", "christmas"), xmas.from_, xmas.to))
+    for name in _SERVICE_SECTIONS:
+        section = _valid_section(data, name)
+        if section is None:
+            continue
+        for loc, roster in _walk_rosters(section, (name,)):
+            hits = [i for i, o in enumerate(roster.overrides) if outside(o.from_, o.to)]
+            raw = _raw_at(data, loc)
+            if (
+                not hits
+                or not isinstance(raw, dict)
+                or len(raw.get("overrides") or []) != len(roster.overrides)
+            ):
+                continue
+            drop[loc, "overrides"] = hits
+            notes += [
+                note((*loc, "overrides", i), o.from_, o.to)
+                for i, o in enumerate(roster.overrides)
+                if i in hits
+            ]
+    if not notes:
+        return data, []
+    out = copy.deepcopy(dict(data))
+    for (loc, key), hits in drop.items():
+        parent = _raw_at(out, loc)
+        parent[key] = [item for i, item in enumerate(parent[key]) if i not in hits]
+    if drop_christmas:
+        del out["calendar"]["christmas"]
+    return out, notes
+
+
 # --- validation and messages --------------------------------------------------------------------
 
 
@@ -92,7 +203,13 @@ def _valid_sections(data: Mapping[Any, Any]) -> dict[str, Any]:
 
 def validate_document(data: Any, file: str, where: Where) -> Scenario:
     """``data`` (a merged document) as a Scenario, or ScenarioError listing every problem;
-    ``where`` maps field paths to the (file, line) they were written at (empty: no lines)."""
+    ``where`` maps field paths to the (file, line) they were written at (empty: no lines).
+
+    Dated events wholly outside the simulated period are skipped first, each with a
+    :class:`ScenarioNote` warning (:func:`skip_outside_period`)."""
+    data, notes = skip_outside_period(data)
+    for note in notes:
+        warnings.warn(f"{file}: {note}", ScenarioNote, stacklevel=2)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:

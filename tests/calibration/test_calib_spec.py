@@ -69,6 +69,34 @@ def _write(tmp_path: Path, **changes: object) -> Path:
             "neither a percentage",
         ),
         ({"tagrets": []}, "tagrets", "unknown section"),
+        ({"rolling": {"origins": ["2023-11", "2023-08"], "horizon": 6}}, "rolling.origins", "ascending"),
+        ({"rolling": {"origins": ["2023-13"], "horizon": 6}}, "rolling.origins[0]", "not a month"),
+        ({"rolling": {"origins": ["2023-08"], "horizon": 13}}, "rolling.horizon", "1 to 12"),
+        ({"rolling": {"origins": ["2023-08"], "horizon": 6, "when": 1}}, "rolling.when", "unknown key"),
+        (
+            {"rolling": {"origins": ["2023-08"], "horizon": 6, "method": {"design_pts": 3}}},
+            "rolling.method.design_pts",
+            "unknown setting",
+        ),
+        (
+            {"rolling": {"origins": ["2023-08"], "horizon": 6, "method": {"max_waves": 1.5}}},
+            "rolling.method.max_waves",
+            "whole number",
+        ),
+        ({"limits": [{"measure": "nctr", "org": "XYZ", "mae": "8%"}]}, "limits[0]", "no target"),
+        ({"limits": [{"measure": "nctr", "org": "RVJ", "mae": 8}]}, "limits[0].mae", "is a count"),
+        ({"limits": [{"measure": "ga_occupancy", "org": "RVJ", "mae": "2%"}]}, "limits[0].mae", "percentage"),
+        ({"limits": [{"measure": "nctr", "org": "RVJ", "mae": "8%", "x": 1}]}, "limits[0].x", "unknown key"),
+        (
+            {
+                "limits": [
+                    {"measure": "nctr", "org": "RVJ", "mae": "8%"},
+                    {"measure": "nctr", "org": "RVJ", "mae": "9%"},
+                ]
+            },
+            "limits[1]",
+            "a second limit",
+        ),
     ],
 )
 def test_mistakes_name_the_field(tmp_path: Path, changes: dict[str, object], field: str, words: str) -> None:
@@ -105,6 +133,27 @@ def test_target_model_values_sum_groups_pick_the_first_kpi_and_convert() -> None
     )
     assert share.model_values(frame, ["2024-02", "2024-03"]).tolist() == [10.0, 10.0]
     assert Target("x", "y", ("missing",), ("ICB",), 1, False).kpi_in(frame) is None
+
+
+def test_the_bnssg_spec_has_limits_and_a_rolling_check() -> None:
+    spec = load_spec(SPEC)
+    assert spec.rolling is not None and spec.rolling.origins == ("2023-08", "2023-11", "2024-02", "2024-05")
+    assert spec.rolling.horizon == 6
+    by_name = {t.name: t for t in spec.targets}
+    # percentages in points, counts in % of the published value
+    assert (
+        spec.limit_of(by_name["ae_within_4h E54000039"]) == 3.0 and by_name["ae_within_4h E54000039"].is_share
+    )
+    assert spec.limit_of(by_name["nctr E54000039"]) == 8.0 and not by_name["nctr E54000039"].is_share
+    assert by_name["dta_over_4h E54000039"].is_share
+    assert spec.limit_of(by_name["ae_attendances RVJ"]) is None
+
+
+def test_calibrate_rolling_flags() -> None:
+    args = build_parser().parse_args(["calibrate", "x.yaml", "--rolling", "--out-dir", "/tmp/o"])
+    assert args.rolling and not args.rolling_only and args.out_dir == "/tmp/o"
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["calibrate", "x.yaml", "--rolling", "--rolling-only"])
 
 
 def test_calibrate_is_a_subcommand() -> None:

@@ -166,13 +166,14 @@ ed:
 
 def test_replaced_values_forget_the_base_locations(base: Path, write: Write) -> None:
     # the base's list had three bank holidays; the child's one is bad and is reported at the child
+    # (a malformed date: one outside the run would be skipped with a note)
     child = write(
         "scenarios/child.yaml",
         """
 extends: baseline.yaml
 calendar:
   bank_holidays:
-    - 2030-01-01
+    - 2030-02-30
 """,
     )
     with pytest.raises(ScenarioError) as info:
