@@ -185,7 +185,7 @@ def test_cli_run_reports_a_broken_file_without_traceback(
 
 def test_census_start_puts_the_counted_patients_in_place() -> None:
     """The census variant starts with the beds, NCTR stock and D2A occupancy it declares."""
-    cs, _ = compiled(BNSSG / "baseline_winter_census.yaml")
+    cs, _ = compiled(Path(__file__).parent / "data" / "bnssg_census.yaml")
     assert cs.timeline.warm_up_hours == 0
     result = run(cs.model, seed=5)
     m = cs.model
