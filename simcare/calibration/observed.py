@@ -231,18 +231,17 @@ def monthly_observations(
     partial: dict[str, set[pd.Timestamp]] = {}
     reasons_dir = P.DATA_DIR if data_dir is None else Path(data_dir)
     if (reasons_dir / DELAY_REASONS_FILE).exists():  # published from June 2024 only; optional
-        r = delay_reasons_by_model_reason(data_dir, icb=icb, trusts=trusts)
-        r = r[r["reason"].str.startswith("capacity_")].groupby(["month", "org"])["patients"].sum()
-        reasons = (
-            pd.DataFrame(
-                {
-                    "month": r.index.get_level_values("month"),
-                    "org": r.index.get_level_values("org"),
-                    "measure": "nctr_capacity",
-                    "value": r.to_numpy(float),
-                    "source": DELAY_REASONS_FILE,
-                }
-            )
+        by_reason = delay_reasons_by_model_reason(data_dir, icb=icb, trusts=trusts)
+        capacity = by_reason[by_reason["reason"].str.startswith("capacity_")]
+        stock = capacity.groupby(["month", "org"])["patients"].sum()
+        reasons = pd.DataFrame(
+            {
+                "month": stock.index.get_level_values("month"),
+                "org": stock.index.get_level_values("org"),
+                "measure": "nctr_capacity",
+                "value": stock.to_numpy(float),
+                "source": DELAY_REASONS_FILE,
+            }
         )
         reasons = reasons[reasons["month"].isin(months)]
         if not reasons.empty:

@@ -47,11 +47,15 @@ pytestmark = pytest.mark.slow
 def window_document() -> dict:
     """The fitted overlay as the calibration simulates it over its fit window."""
     spec = load_spec(SPEC)
-    observed, _ = monthly_observations(spec.fit_from, spec.last_month, spec.data, icb=spec.icb, trusts=spec.trusts)
+    observed, _ = monthly_observations(
+        spec.fit_from, spec.last_month, spec.data, icb=spec.icb, trusts=spec.trusts
+    )
     fitted = load_scenario_data(FITTED)
     direct, _ = direct_overlay(observed, spec.demand_org, spec.beds, fitted["calendar"]["monthly"])
     last = f"{spec.last_month}-{pd.Period(spec.last_month).days_in_month}"
-    doc = merge(merge(fitted, direct), merge(spec.layer, {"run": {"start": f"{spec.fit_from}-01", "end": last}}))
+    doc = merge(
+        merge(fitted, direct), merge(spec.layer, {"run": {"start": f"{spec.fit_from}-01", "end": last}})
+    )
     doc.pop("parameter_sets", None)
     first = (pd.Timestamp(doc["run"]["start"]) - pd.Timedelta(str(doc["run"].get("warm_up", "84d")))).date()
     return clip_dated(doc, first.isoformat(), last)
