@@ -7,7 +7,7 @@ with a long warm-up, then prints per daily series (G&A beds occupied, NCTR, D2A 
 - MSER-5 on a *stationary* variant (no growth, no month factors, no surge, no bank holidays) with
   a 52-week warm-up, and the first day the 7-day mean comes within 1 % (and 2 %) of the
   stationary level (mean of days 250-365): the true settling time from empty;
-- the same for the census start (baseline_winter_census.yaml).
+- the same for the census start (tests/scenario/data/bnssg_census.yaml).
 
 MSER-5 on a seasonal window (October-March, with a January surge) also cuts for the trend, so the
 two are reported side by side.
@@ -33,7 +33,7 @@ from simcare.scenario.load import load_scenario_data
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = str(ROOT / "scenarios/bnssg/baseline_winter.yaml")
-CENSUS = str(ROOT / "scenarios/bnssg/baseline_winter_census.yaml")
+CENSUS = str(ROOT / "tests/scenario/data/bnssg_census.yaml")
 FLAT = {
     "calendar.growth": 0.0,
     "calendar.surges": [],

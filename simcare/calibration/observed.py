@@ -31,6 +31,8 @@ MEASURES: dict[str, str] = {
     "ga_occupancy": "fraction of G&A beds occupied",
     "nctr": "patients not meeting the criteria to reside (daily mean over the month)",
     "discharges_per_day": "acute discharges per day (monthly mean)",
+    "nctr_capacity": "patients delayed for pathway 1-3 capacity, by the published delay reasons "
+    "(daily mean over the month; June 2024 on)",
 }
 
 #: measure -> (model KPI whose definition it matches, factor turning the KPI's value into the
@@ -49,6 +51,7 @@ MATCHING_KPI: dict[str, tuple[str, float]] = {
     "ga_occupancy": ("ga_occupancy", 0.01),
     "nctr": ("nctr", 1.0),
     "discharges_per_day": ("discharges", 1.0),
+    "nctr_capacity": ("nctr_by_reason", 1.0),  # its capacity_P1 + capacity_P2 + capacity_P3 groups
 }
 
 #: Model NCTR reasons (the groups of the ``nctr_by_reason`` KPI) and ``other``: published
@@ -223,9 +226,31 @@ def monthly_observations(
                 f"no rows for organisation {org!r}; the files have {known}",
             )
     data = data[data["org"].isin(orgs)]
+    # the delay reasons are published from June 2024 only: their series covers its own months
+    # (no gaps before), and a window before June 2024 has none of it
+    partial: dict[str, set[pd.Timestamp]] = {}
+    reasons_dir = P.DATA_DIR if data_dir is None else Path(data_dir)
+    if (reasons_dir / DELAY_REASONS_FILE).exists():  # published from June 2024 only; optional
+        by_reason = delay_reasons_by_model_reason(data_dir, icb=icb, trusts=trusts)
+        capacity = by_reason[by_reason["reason"].str.startswith("capacity_")]
+        stock = capacity.groupby(["month", "org"])["patients"].sum()
+        reasons = pd.DataFrame(
+            {
+                "month": stock.index.get_level_values("month"),
+                "org": stock.index.get_level_values("org"),
+                "measure": "nctr_capacity",
+                "value": stock.to_numpy(float),
+                "source": DELAY_REASONS_FILE,
+            }
+        )
+        reasons = reasons[reasons["month"].isin(months)]
+        if not reasons.empty:
+            partial["nctr_capacity"] = set(reasons["month"])
+            data = pd.concat([data, reasons], ignore_index=True)
     sources = data.drop_duplicates(["measure", "org"]).set_index(["measure", "org"])["source"]
     grid = pd.MultiIndex.from_tuples(
-        [(m, o, t) for (m, o) in sources.index for t in months], names=["measure", "org", "month"]
+        [(m, o, t) for (m, o) in sources.index for t in months if m not in partial or t in partial[m]],
+        names=["measure", "org", "month"],
     )
     observed = data.set_index(["measure", "org", "month"])["value"].reindex(grid).reset_index()
     observed["source"] = [sources[(m, o)] for m, o in zip(observed["measure"], observed["org"], strict=True)]

@@ -152,10 +152,11 @@ HEADLINE = (
     ("ae_within_4h", "% within 4 hours"),
     ("ga_occupancy", "G&A bed occupancy %"),
     ("nctr", "no criteria to reside (patients)"),
-    ("emergency_admissions", "emergency admissions per day"),
+    ("emergency_admissions_all", "all emergency admissions per day"),
+    ("dta_over_4h_pct", "% admissions 4 h+ from decision"),
     ("handover_over_60", "handovers over 60 min per day"),
 )
-PER_DAY = {"ae_attendances", "emergency_admissions", "handover_over_60"}
+PER_DAY = {"ae_attendances", "emergency_admissions_all", "handover_over_60"}
 
 
 def summary_text(cs: CompiledScenario, table: pd.DataFrame) -> str:

@@ -36,7 +36,14 @@ HEADLINES: tuple[Headline, ...] = (
     Headline("crew_hours_lost", "ICB", "Ambulance crew hours lost to handover", "hours", False, 0),
     Headline("nhs111_answered_60s", "ICB", "NHS 111: % of calls answered within 60 s", "%", True),
     Headline("ga_occupancy", "ICB", "G&A bed occupancy", "%", False),
+    Headline("dta_over_4h_pct", "ICB", "Emergency admissions over 4 h from decision to admit", "%", False),
     Headline("nctr", "ICB", "Patients with no criteria to reside (average)", "patients", False),
+    Headline("nctr_by_reason", "capacity_P1:ICB", "… of whom waiting for home care (P1)", "patients", False),
+    Headline(
+        "nctr_by_reason", "capacity_P2:ICB", "… waiting for a rehabilitation bed (P2)", "patients", False
+    ),
+    Headline("nctr_by_reason", "capacity_P3:ICB", "… waiting for a care home place (P3)", "patients", False),
+    Headline("nctr_by_reason", "process:ICB", "… in the hospital's discharge process", "patients", False),
     Headline("lost_bed_days", "ICB", "Bed days lost to delayed discharge", "bed days", False, 0),
     Headline("d2a_wait", "ICB", "Wait for discharge-to-assess (mean)", "days", False),
 )

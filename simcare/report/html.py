@@ -457,9 +457,12 @@ def _daily_section(
                 fig,
                 "fig-nctr",
                 "Daily count of patients with no criteria to reside",
-                "Patients who are well enough to leave hospital but are still in a bed, usually "
-                "waiting for care at home or in a care home (discharge to assess). Lower is "
-                "better: each one holds a bed another patient needs.",
+                "Patients who are well enough to leave hospital but are still in a bed. The model "
+                "counts two kinds: those waiting for discharge-to-assess capacity (home care, "
+                "rehabilitation beds, care homes: pathways 1-3) and those still in the hospital's "
+                "discharge process. More discharge capacity shortens only the first kind; the "
+                "impacts table shows each. Lower is better: each one holds a bed another patient "
+                "needs.",
             )
         )
     else:

@@ -47,7 +47,7 @@ def test_tiny_calibration_writes_consistent_outputs(tmp_path: Path) -> None:
     raw["fit"] = {"from": "2024-04", "until": "2024-05"}
     raw["outputs"] = {k: f"out/{Path(v).name}" for k, v in raw["outputs"].items()}
     raw["layer"]["run"] = {"warm_up": "1w"}
-    raw["parameters"] = {k: raw["parameters"][k] for k in ("ed_treatment", "discharge_process")}
+    raw["parameters"] = {k: raw["parameters"][k] for k in ("ed_treatment", "discharge_process_p0")}
     raw["method"].update(
         design_points=3,
         max_waves=2,

@@ -7,7 +7,7 @@ April-November 2024. Two replications (master seed 2025) are averaged; every tar
 (bed occupancy and NCTR stocks: their mean over the window), within the error the fit states for
 those months: the overlay's largest monthly |error| in April-November 2024 plus three standard
 deviations of a two-replication mean (from the replicate variance the calibration measured). The
-run starts from empty (12-week warm-up) where the calibration ran from an earlier start, so this
+run starts from empty (52-week warm-up) where the calibration ran from an earlier start, so this
 also checks that the fitted state is reached from a cold start.
 """
 
@@ -31,7 +31,7 @@ ERRORS = json.loads((FITTED / "bnssg_fit_errors.json").read_text())
 MONTHS = [f"2024-{m:02d}" for m in range(4, 12)]
 #: compared as the mean error over the window: a month of bed occupancy or delayed-discharge stock
 #: still carries the cold start and the fixed bed count (the calibration ran with each month's beds)
-STOCKS = {"ga_occupancy", "nctr"}
+STOCKS = {"ga_occupancy", "nctr", "nctr_capacity"}
 
 
 def _target(name: str) -> Target:
@@ -54,9 +54,17 @@ def stated_error(name: str) -> float:
     """The fit report's error for April-November 2024: the overlay's largest |error| in those
     months plus three standard deviations of a two-replication mean (per month, from the JSON)."""
     m = ERRORS["targets"][name]["monthly"]
-    rows = [i for i, month in enumerate(m["months"]) if month in MONTHS]
-    assert len(rows) == len(MONTHS), f"{name}: the fit does not cover April-November 2024"
+    rows = [i for i, month in enumerate(m["months"]) if month in months_of(name)]
+    assert len(rows) == len(months_of(name)), f"{name}: the fit does not cover {months_of(name)}"
     return max(abs(m["overlay"][i] - m["observed"][i]) + m["three_sd_of_mean"][i] for i in rows)
+
+
+def months_of(name: str) -> list[str]:
+    """The months of April-November 2024 the target is published for (the delay reasons start in
+    June 2024)."""
+    monthly = ERRORS["targets"][name]["monthly"]
+    published = {m for m, v in zip(monthly["months"], monthly["observed"], strict=True) if v is not None}
+    return [m for m in MONTHS if m in published]
 
 
 @pytest.fixture(scope="module")
@@ -84,18 +92,19 @@ def test_the_baseline_extends_the_fitted_overlay() -> None:
 def test_april_november_2024_within_the_stated_error(model_and_published, name: str) -> None:  # type: ignore[no-untyped-def]
     model, published = model_and_published
     t = _target(name)
-    simulated = t.model_values(model, MONTHS)
+    months = months_of(name)
+    simulated = t.model_values(model, months)
     rows = published[(published.measure == t.measure) & (published.org == t.org)]
-    observed = rows.set_index(pd.DatetimeIndex(rows["month"]).strftime("%Y-%m"))["value"].reindex(MONTHS)
+    observed = rows.set_index(pd.DatetimeIndex(rows["month"]).strftime("%Y-%m"))["value"].reindex(months)
     observed = observed.to_numpy(dtype=float) * t.observed_scale
     tolerance = stated_error(name)
     error = simulated - observed
-    assert np.isfinite(error).all(), f"{name}: missing months {dict(zip(MONTHS, error, strict=True))}"
+    assert np.isfinite(error).all(), f"{name}: missing months {dict(zip(months, error, strict=True))}"
     if t.measure in STOCKS:  # slow stocks: the window mean, as tests/regression/ compares them
         assert abs(error.mean()) <= tolerance, f"{name}: mean error {error.mean():.1f} (tol. {tolerance:.1f})"
         return
     worst = int(np.abs(error).argmax())
     assert np.abs(error).max() <= tolerance, (
-        f"{name}: {MONTHS[worst]} simulated {simulated[worst]:.1f} vs published {observed[worst]:.1f} "
+        f"{name}: {months[worst]} simulated {simulated[worst]:.1f} vs published {observed[worst]:.1f} "
         f"(tolerance {tolerance:.1f})"
     )

@@ -21,7 +21,9 @@ def test_the_bnssg_spec_loads() -> None:
     assert spec.overlay.name == "bnssg_fitted.yaml"
     assert {p.name for p in spec.parameters} >= {
         "ed_treatment",
-        "discharge_process",
+        "bed_request",
+        "discharge_process_p0",
+        "discharge_process_supported",
         "d2a_capacity",
         "los_trend_rvj",
     }

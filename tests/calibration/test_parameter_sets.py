@@ -27,9 +27,8 @@ from simcare.scenario.sets import set_for
 ROOT = Path(__file__).resolve().parents[2]
 SHORT = ROOT / "tests" / "batch" / "data" / "short.yaml"  # 3 weeks after 1 week of warm-up
 SPEC = ROOT / "calibration" / "bnssg.yaml"
-OVERLAYS = [  # (overlay, load_spec arguments)
+OVERLAYS = [  # (overlay, load_spec arguments); the single out-of-sample check is now the rolling one
     ("bnssg_fitted.yaml", {}),
-    ("bnssg_fitted_check_2024-05.yaml", {"fit_until": "2024-05", "check_until": "2024-11"}),
 ]
 # a set that doubles BRI's cubicles (and a set of ones): set 1 changes only replications 1, 3, ...
 DOUBLE_BRI = {

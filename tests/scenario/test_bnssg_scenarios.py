@@ -65,6 +65,24 @@ def test_baseline_structure_matches_the_issue() -> None:
     }
 
 
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_the_average_winter_is_counted_once(path: Path) -> None:
+    """The month factors carry the average winter (fitted to 2022-24 attendances, with no wave
+    while calibrating), so no shipped scenario adds a respiratory wave on top, except the one
+    that models a worse-than-average winter."""
+    sc = load_scenario(path)
+    assert sc.calendar.monthly, "the season comes from the month factors"
+    surges = [s.name for s in sc.calendar.surges or []]
+    assert surges == (["flu"] if path.stem == "flu_surge" else []), surges
+
+
+def test_every_ed_site_has_a_bed_request_step() -> None:
+    sc = load_scenario(BNSSG / "baseline_winter.yaml")
+    means = {site: ed.bed_request.to_distribution().mean for site, ed in sc.ed.items() if ed.bed_request}
+    assert set(means) == {"southmead", "bri", "weston"}
+    assert all(60 <= m <= 8 * 60 for m in means.values()), means
+
+
 def model_of(name: str):  # type: ignore[no-untyped-def]
     return compile_scenario(load_scenario(BNSSG / f"{name}.yaml")).model
 
@@ -167,7 +185,7 @@ def test_cli_run_reports_a_broken_file_without_traceback(
 
 def test_census_start_puts_the_counted_patients_in_place() -> None:
     """The census variant starts with the beds, NCTR stock and D2A occupancy it declares."""
-    cs, _ = compiled(BNSSG / "baseline_winter_census.yaml")
+    cs, _ = compiled(Path(__file__).parent / "data" / "bnssg_census.yaml")
     assert cs.timeline.warm_up_hours == 0
     result = run(cs.model, seed=5)
     m = cs.model
@@ -192,3 +210,27 @@ def test_census_mistakes_are_named(tmp_path: Path) -> None:
     text = str(info.value)
     assert "run.census.beds:xyz" in text and "run.census.ward:rvj" in text
     assert "run.census.d2a:P9:bristol" in text
+
+
+@pytest.mark.slow
+def test_discharge_capacity_lowers_nctr_through_the_pathway_queues() -> None:
+    """discharge_capacity.yaml (+15 % D2A capacity) against the baseline under common random
+    numbers, 4 paired replications: NCTR falls, and the fall is in the patients waiting for
+    pathway 1-3 capacity (nctr_by_reason capacity_P1-P3), not in the discharge process. The
+    paired fall must exceed its 95 % t-interval half-width (3 degrees of freedom)."""
+    reps = 4
+    groups = ["capacity_P1:ICB", "capacity_P2:ICB", "capacity_P3:ICB"]
+
+    def parts(name: str) -> np.ndarray:
+        out = []
+        for r in range(reps):
+            t = replicate(BNSSG / f"{name}.yaml", r, seed=11).kpis
+            t = t[(t.period == "run") & (t.kpi == "nctr_by_reason")].set_index("group")["value"]
+            out.append((t[groups].sum(), t["process:ICB"]))
+        return np.array(out)
+
+    base, more = parts("baseline_winter"), parts("discharge_capacity")
+    fall = base - more  # (reps, [capacity, process])
+    mean, half = fall.mean(0), 3.182 * fall.std(0, ddof=1) / np.sqrt(reps)
+    assert mean[0] > half[0] and mean[0] > 5, (mean, half)
+    assert abs(mean[1]) < 0.5 * mean[0], (mean, half)  # the process part barely moves
