@@ -136,9 +136,11 @@ def test_walk_through_in_chromium(app_url: str, tmp_path: Path) -> None:
         shot("baseline")
         # 4. an intervention: move 10 % of NHS 111 phone demand online (the slider's default)
         sidebar.get_by_text("digital first").click()
-        sidebar.get_by_text("use digital_first").click()
+        use = sidebar.get_by_text("use digital_first")
+        expect(use).to_be_visible(timeout=60_000)  # the expander's content, under a loaded machine
+        use.click()
         run = sidebar.get_by_role("button", name="Run baseline and intervention")
-        expect(run).to_be_visible(timeout=30_000)
+        expect(run).to_be_visible(timeout=120_000)
         shot("lever")
         run.click()
         expect(main.get_by_text("replications of 2 scenario(s)")).to_be_visible(timeout=180_000)

@@ -61,10 +61,10 @@ def test_shipped_system_is_the_default_and_valid() -> None:
 
     for name in LEVERS:
         assert at.checkbox(key=f"use.{name}").value is False
-    # the estimate: BNSSG winter, 266 simulated days, 5 replications on 2 processes: 3 rounds of
-    # 1.5 s and 8 s to start the pool
+    # the estimate: BNSSG winter with its 52-week warm-up, 546 simulated days (1.5 s per 266 days),
+    # 5 replications on 2 processes: 3 rounds of 3.1 s and 8 s to start the pool
     caption = " ".join(_texts(at.sidebar.caption))
-    assert "about 12 s" in caption and "266 days" in caption
+    assert "about 17 s" in caption and "546 days" in caption
 
 
 def test_folder_that_is_not_one_is_an_error_in_the_page(tmp_path: Path) -> None:

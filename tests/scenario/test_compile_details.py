@@ -98,7 +98,12 @@ def test_length_of_stay_trend_scales_stays_before_its_date(tmp_path: Path) -> No
     """``length_of_stay_trend: {per_year: 0.9, until: 2026-01-01}``: an admission y years
     before 1 January 2026 has its stay multiplied by 0.9 ** -y; from that day on by 1. Other
     services and the other trust are untouched."""
-    cs = compiled(tmp_path, "beds:\n  rvj:\n    length_of_stay_trend: {per_year: 0.9, until: 2026-01-01}\n")
+    # the fitted UHBW trend (until December 2024) reaches into the 52-week warm-up: held at 1 here
+    cs = compiled(
+        tmp_path,
+        "beds:\n  rvj:\n    length_of_stay_trend: {per_year: 0.9, until: 2026-01-01}\n"
+        "  ra7:\n    length_of_stay_trend: {per_year: 1.0, until: 2024-12-01}\n",
+    )
     m = cs.model
     s = m.service_names.index("beds:rvj")
     row = m.service_scale[s]
