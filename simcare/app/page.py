@@ -271,7 +271,12 @@ def show_impacts(rs: RunSet) -> None:
     if impacts.empty:
         st.info("Choose an intervention (3. Interventions) and run again to see its impact.")
         return
-    shown = impacts[["label", "unit", "base", "value", "difference", "low", "high", "verdict"]].rename(
+    shown = impacts[["label", "unit", "base", "value", "difference", "low", "high", "verdict"]].copy()
+    # each measure to its own number of decimals (the report's), not the table's float precision
+    digits = impacts["digits"].astype(int) if "digits" in impacts else pd.Series(1, index=impacts.index)
+    for column in ("base", "value", "difference", "low", "high"):
+        shown[column] = [round(float(v), d) for v, d in zip(shown[column], digits, strict=True)]
+    shown = shown.rename(
         columns={"label": "measure", "value": "intervention", "low": "95 % low", "high": "95 % high"}
     )
     st.subheader(f"Impact of {rs.scenarios[1].name} against {rs.scenarios[0].name}")

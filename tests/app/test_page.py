@@ -161,6 +161,10 @@ def test_lever_and_comparison_then_save_the_variant(
     )
     answered = impacts[impacts["measure"].str.startswith("NHS 111: % of calls answered")].iloc[0]
     assert answered["difference"] > 0  # 40 % of phone demand moved online: calls answered sooner
+    # shown to the headline's decimals (1 for percentages, 0 for counts), not float precision
+    assert answered["base"] == round(answered["base"], 1)
+    over_12h = impacts[impacts["measure"] == "A&E: attendances over 12 hours"].iloc[0]
+    assert over_12h["difference"] == round(over_12h["difference"])
     labels = [b.label for b in at.get("download_button")]
     assert "Download the comparison (CSV)" in labels
     assert "Download the variant (scenario YAML)" in labels
