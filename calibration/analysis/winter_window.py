@@ -25,13 +25,13 @@ import pandas as pd
 import yaml
 from winter_published import monthly_icb, monthly_trust  # type: ignore[import-not-found]  # sibling: this folder is sys.path[0]
 
-from simcare.calibration.direct import clip_dated, direct_overlay
+from simcare.calibration.direct import direct_overlay
+from simcare.calibration.fit import window_document as calibration_window
 from simcare.calibration.observed import monthly_observations
 from simcare.calibration.spec import load_spec
 from simcare.engine import run
 from simcare.kpi.uec import uec_measures
 from simcare.pipeline import compiled
-from simcare.scenario.document import merge
 from simcare.scenario.load import load_scenario_data
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,11 +46,9 @@ def window_document() -> dict:
     )
     fitted = load_scenario_data(FITTED)
     direct, _ = direct_overlay(observed, spec.demand_org, spec.beds, fitted["calendar"]["monthly"])
-    doc = merge(fitted, direct)
-    doc = merge(doc, merge(spec.layer, {"run": {"start": f"{spec.fit_from}-01", "end": "2024-11-30"}}))
+    doc = calibration_window(spec, fitted, direct)
     doc.pop("parameter_sets", None)
-    first = (pd.Timestamp(doc["run"]["start"]) - pd.Timedelta(days=84)).date().isoformat()
-    return clip_dated(doc, first, "2024-11-30")
+    return doc
 
 
 def main() -> None:

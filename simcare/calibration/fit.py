@@ -53,6 +53,17 @@ def _layer(spec: Spec) -> dict[str, Any]:
     return document.merge(spec.layer, {"run": run})
 
 
+def window_document(spec: Spec, base: dict[str, Any], direct: dict[str, Any]) -> dict[str, Any]:
+    """The document the calibration simulates: ``base`` (the prior, or a fitted overlay) with the
+    direct estimates and the calibration layer, run over the fit window, its dated events (bank
+    holidays, bed roster overrides) clipped to the simulated period, warm-up included."""
+    doc = document.merge(document.merge(base, direct), _layer(spec))
+    first_day = pd.Timestamp(doc["run"]["start"]) - pd.Timedelta(
+        minutes=parse_duration(doc["run"].get("warm_up", "0d"))
+    )
+    return clip_dated(doc, first_day.date().isoformat(), str(doc["run"]["end"]))
+
+
 def _observed_matrix(
     spec: Spec, targets: list[Target], months: list[str], observed: pd.DataFrame
 ) -> np.ndarray:
@@ -108,11 +119,7 @@ def calibrate(
         direct_summary[f"growth per year in the overlay (last {spec.growth_months} months)"] = (
             f"{100 * recent:.2f} %"
         )
-    calib = document.merge(document.merge(prior, direct), _layer(spec))
-    first_day = pd.Timestamp(calib["run"]["start"]) - pd.Timedelta(
-        minutes=parse_duration(calib["run"].get("warm_up", "0d"))
-    )
-    calib = clip_dated(calib, first_day.date().isoformat(), str(calib["run"]["end"]))
+    calib = window_document(spec, prior, direct)
     low = np.array([p.low for p in spec.parameters])
     high = np.array([p.high for p in spec.parameters])
     try:

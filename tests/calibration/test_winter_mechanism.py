@@ -26,13 +26,13 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from simcare.calibration.direct import clip_dated, direct_overlay
+from simcare.calibration.direct import direct_overlay
+from simcare.calibration.fit import window_document as calibration_window
 from simcare.calibration.observed import monthly_observations
 from simcare.calibration.spec import load_spec
 from simcare.engine import run
 from simcare.kpi.uec import uec_measures
 from simcare.pipeline import compiled
-from simcare.scenario.document import merge
 from simcare.scenario.load import load_scenario_data
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,13 +52,9 @@ def window_document() -> dict:
     )
     fitted = load_scenario_data(FITTED)
     direct, _ = direct_overlay(observed, spec.demand_org, spec.beds, fitted["calendar"]["monthly"])
-    last = f"{spec.last_month}-{pd.Period(spec.last_month).days_in_month}"
-    doc = merge(
-        merge(fitted, direct), merge(spec.layer, {"run": {"start": f"{spec.fit_from}-01", "end": last}})
-    )
+    doc = calibration_window(spec, fitted, direct)
     doc.pop("parameter_sets", None)
-    first = (pd.Timestamp(doc["run"]["start"]) - pd.Timedelta(str(doc["run"].get("warm_up", "84d")))).date()
-    return clip_dated(doc, first.isoformat(), last)
+    return doc
 
 
 @pytest.fixture(scope="module")
