@@ -25,14 +25,11 @@ import pandas as pd
 import yaml
 from winter_published import monthly_icb, monthly_trust  # type: ignore[import-not-found]  # sibling: this folder is sys.path[0]
 
-from simcare.calibration.direct import direct_overlay
-from simcare.calibration.fit import window_document as calibration_window
-from simcare.calibration.observed import monthly_observations
+from simcare.calibration.fit import fitted_window_document
 from simcare.calibration.spec import load_spec
 from simcare.engine import run
 from simcare.kpi.uec import uec_measures
 from simcare.pipeline import compiled
-from simcare.scenario.load import load_scenario_data
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "calibration/bnssg.yaml"
@@ -40,15 +37,8 @@ FITTED = ROOT / "calibration/fitted/bnssg_fitted.yaml"
 
 
 def window_document() -> dict:
-    spec = load_spec(SPEC)
-    observed, _ = monthly_observations(
-        spec.fit_from, spec.last_month, spec.data, icb=spec.icb, trusts=spec.trusts
-    )
-    fitted = load_scenario_data(FITTED)
-    direct, _ = direct_overlay(observed, spec.demand_org, spec.beds, fitted["calendar"]["monthly"])
-    doc = calibration_window(spec, fitted, direct)
-    doc.pop("parameter_sets", None)
-    return doc
+    """The fitted overlay as the calibration simulates it over its fit window."""
+    return fitted_window_document(load_spec(SPEC), FITTED)
 
 
 def main() -> None:

@@ -22,6 +22,7 @@ import json
 import os
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -62,6 +63,20 @@ def window_document(spec: Spec, base: dict[str, Any], direct: dict[str, Any]) ->
         minutes=parse_duration(doc["run"].get("warm_up", "0d"))
     )
     return clip_dated(doc, first_day.date().isoformat(), str(doc["run"]["end"]))
+
+
+def fitted_window_document(spec: Spec, overlay: Path) -> dict[str, Any]:
+    """A fitted overlay (a file) as the calibration simulates it over the fit window: its direct
+    estimates re-made from the fit months with the overlay's month factors, the calibration layer
+    (:func:`window_document`), no parameter sets."""
+    observed, _ = monthly_observations(
+        spec.fit_from, spec.last_month, spec.data, icb=spec.icb, trusts=spec.trusts
+    )
+    fitted = load_scenario_data(overlay)
+    direct, _ = direct_overlay(observed, spec.demand_org, spec.beds, fitted["calendar"]["monthly"])
+    doc = window_document(spec, fitted, direct)
+    doc.pop("parameter_sets", None)
+    return doc
 
 
 def _observed_matrix(

@@ -14,6 +14,7 @@ naming the file and the field.
 from __future__ import annotations
 
 import calendar as _calendar
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -400,21 +401,7 @@ def load_spec(
             )
         )
     method = raw.get("method", {}) or {}
-    settings = Settings(
-        **{
-            k: method[k]
-            for k in (
-                "design_points",
-                "max_waves",
-                "candidates",
-                "quantile",
-                "min_shrink",
-                "emulator_ratio",
-                "seed",
-            )
-            if k in method
-        }
-    )
+    settings = Settings(**{f.name: method[f.name] for f in dataclasses.fields(Settings) if f.name in method})
     direct = raw.get("direct", {}) or {}
     return Spec(
         path=file,
