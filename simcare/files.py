@@ -66,8 +66,9 @@ _HERE = Path(__file__).resolve().parent.parent
 
 
 def shipped_folders() -> tuple[Path, ...]:
-    """simcare's own ``scenarios/`` and ``calibration/`` folders (always readable)."""
-    return (_HERE / "scenarios", _HERE / "calibration")
+    """simcare's own ``scenarios/`` and ``calibration/`` folders, and the ``tests/`` folder of a
+    source checkout (its test scenarios): always readable, wherever the file given lies."""
+    return (_HERE / "scenarios", _HERE / "calibration", _HERE / "tests")
 
 
 def project_root(path: str | Path) -> Path:

@@ -494,28 +494,22 @@ def plan_size(
 ) -> PlanSize:
     """Variants and tasks of a plan without building them: the plan's replications, else each
     scenario's ``run.replications`` (read from its file; grid or sample values of
-    ``run.replications`` counted point by point). PlanError for a scenario file it cannot read."""
+    ``run.replications`` counted point by point). A scenario file it cannot read counts as one
+    replication per point (expanding the plan then reports what is wrong with it)."""
     confine = _root(os.path.join(base_dir, "plan"), allow_outside, root)
     variants = len(spec.scenarios) * spec.points
     if spec.replications is not None:
         return PlanSize(variants, variants * spec.replications)
     tasks = 0
-    problems = []
     varied = "run.replications" in spec.grid or (
         spec.sample is not None and "run.replications" in spec.sample.parameters
     )
     for n, entry in enumerate(spec.scenarios):
-        document, problem = _scenario_document(n, Path(base_dir) / entry.file, confine)
-        if document is None:
-            assert problem is not None
-            problems.append(problem)
-            continue
+        document = _scenario_document(n, Path(base_dir) / entry.file, confine)[0] or {}
         if varied:
             tasks += sum(_replications_of(document, {**entry.set, **p}) for p in _points(spec))
         else:
             tasks += spec.points * _replications_of(document, entry.set)
-    if problems:
-        raise PlanError("<plan>" if base_dir == "." else os.fspath(base_dir), problems)
     return PlanSize(variants, tasks)
 
 
@@ -553,10 +547,7 @@ def load_plan(
         raise PlanError(display, _pydantic_problems(exc)) from None
     base = Path(display).parent
     root = None if allow_outside else project_root(display)
-    try:
-        size = plan_size(spec, base, allow_outside=allow_outside, root=root)
-    except PlanError as exc:
-        raise PlanError(display, exc.problems) from None
+    size = plan_size(spec, base, allow_outside=allow_outside, root=root)
     if size.tasks > MAX_TASKS:
         raise PlanError(
             display,
