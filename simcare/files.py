@@ -4,6 +4,11 @@ the project root (which input files simcare agrees to read).
 Every output simcare writes (tables, reports, the result store, calibration overlays) goes
 through :func:`atomic_write`: the content is written to a temporary file beside the target
 and moved onto it with ``os.replace``, which is atomic on POSIX file systems.
+
+Input files (scenarios, what they extend, plan scenarios, calibration paths) are read only under
+the :func:`project_root` of the file simcare was handed, or in :func:`shipped_folders`, unless
+the caller allows files outside (``--allow-outside``): :func:`outside_root` says why a path is
+refused. docs/scenarios.md ("Which files are read") states the rule for users.
 """
 
 from __future__ import annotations

@@ -10,10 +10,16 @@ Reading rules:
   ``false`` are booleans (``no``, ``on``, ``off`` stay text), ``20:00`` stays text (YAML 1.1
   would read it as the base-60 integer 1200), ``08`` is text and ``1e5`` a number. A key written
   twice in one mapping is an error.
+  A value with an explicit tag it does not fit (``!!float 5%``, ``!!timestamp notadate``) is an
+  error at its line; aliases may add at most :data:`MAX_ALIAS_NODES` nodes (alias bombs), and
+  files larger than :data:`~simcare.files.MAX_INPUT_BYTES` are refused unread. No message
+  repeats the content of the file. Plans and calibration specs are read by the same
+  :func:`read_yaml`.
 * ``extends: other.yaml`` (relative to the file, recursively) loads the other file first and
   deep-merges this one over it: mappings merge key by key, anything else (numbers, text, lists)
   is replaced, and a key set to null removes it. Everywhere, a key whose value is null counts
-  as not written.
+  as not written. The other file must lie under the project root of the file loaded (or in
+  simcare's shipped folders, :func:`simcare.files.outside_root`) unless ``allow_outside``.
 * The merged document is validated once (:class:`~simcare.scenario.schema.Scenario`). Any
   problem, in any file, raises :class:`~simcare.scenario.errors.ScenarioError` listing all of
   them with their field paths and the file and line where the value was written. Bad input
@@ -64,6 +70,19 @@ class _Loader(yaml.SafeLoader):
                 seen[ident] = key_node.start_mark.line
         return super().construct_mapping(node, deep=deep)  # type: ignore[arg-type]
 
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        """A value written with an explicit tag it does not fit (``!!float 5%``, ``!!int x``,
+        ``!!timestamp notadate``) is a YAML error at its line, not an exception of the constructor.
+        The value itself is not repeated (the file may not be a scenario at all)."""
+        try:
+            return yaml.SafeLoader.construct_object(self, node, deep=deep)
+        except (yaml.YAMLError, RecursionError):
+            raise
+        except Exception:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"the value is not a valid {_tag_name(node.tag)}", node.start_mark
+            ) from None
+
 
 _PLAIN_TAGS = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
 _Loader.yaml_implicit_resolvers = {
@@ -98,22 +117,6 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 def _tag_name(tag: str | None) -> str:
     return "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag else "its tag"
 
-
-def _construct_object(self: _Loader, node: yaml.Node, deep: bool = False) -> Any:
-    """A value written with an explicit tag it does not fit (``!!float 5%``, ``!!int x``,
-    ``!!timestamp notadate``) is a YAML error at its line, not an exception of the constructor.
-    The value itself is not repeated (the file may not be a scenario at all)."""
-    try:
-        return yaml.SafeLoader.construct_object(self, node, deep=deep)
-    except (yaml.YAMLError, RecursionError):
-        raise
-    except Exception:
-        raise yaml.constructor.ConstructorError(
-            None, None, f"the value is not a valid {_tag_name(node.tag)}", node.start_mark
-        ) from None
-
-
-_Loader.construct_object = _construct_object  # type: ignore[method-assign]
 
 #: how many nodes YAML aliases may add to a document beyond those written ("billion laughs")
 MAX_ALIAS_NODES = 100_000

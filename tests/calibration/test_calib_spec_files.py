@@ -34,7 +34,8 @@ def _error(path: Path, **kw: object) -> SpecError:
 def test_a_spec_with_a_bad_tag_or_an_alias_bomb_is_a_spec_error(tmp_path: Path) -> None:
     f = _write(tmp_path, "fit: {from: !!timestamp notadate}\n")
     err = _error(f)
-    assert err.field == "(file)" and "line 1, column 13: YAML error: the value is not a valid !!timestamp" in str(err)
+    assert err.field == "(file)"
+    assert "line 1, column 13: YAML error: the value is not a valid !!timestamp" in str(err)
     bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
         f"a{k}: &a{k} [{', '.join([f'*a{k - 1}'] * 10)}]\n" for k in range(1, 9)
     )
@@ -73,7 +74,9 @@ def test_the_shipped_spec_and_shipped_paths_from_anywhere_load(tmp_path: Path) -
     assert load_spec(_write(tmp_path)).scenario.resolve().name == "uncalibrated_winter.yaml"
 
 
-def test_calibrate_refuses_outside_with_one_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_calibrate_refuses_outside_with_one_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     outputs = {"overlay": "/tmp/o.yaml", "sample": "s.csv", "errors": "e.json", "report": "r.html"}
     assert main(["calibrate", str(_write(tmp_path, outputs=outputs))]) == 2
     err = capsys.readouterr().err
