@@ -194,3 +194,18 @@ def test_the_cli_refuses_outside_and_allow_outside_lifts_it(
     assert "outside the project root" in capsys.readouterr().out
     assert main(["validate", "--allow-outside", str(child)]) == 0
     assert capsys.readouterr().out.strip() == f"{child}: ok"
+
+
+def test_run_threads_allow_outside_to_its_workers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    short = ROOT / "tests" / "batch" / "data" / "short.yaml"
+    base = tmp_path / "shared" / "base.yaml"
+    base.parent.mkdir()
+    base.write_text(f"extends: {short}\nname: shared\n", encoding="utf-8")
+    child = tmp_path / "mine" / "child.yaml"
+    child.parent.mkdir()
+    child.write_text("extends: ../shared/base.yaml\nname: mine\n", encoding="utf-8")
+    run = ["run", str(child), "--reps", "2", "--workers", "2", "--quiet"]
+    assert main(run) == 2
+    assert "outside the project root" in capsys.readouterr().err
+    assert main([*run, "--allow-outside"]) == 0
+    assert capsys.readouterr().out.startswith("mine: ")
