@@ -9,8 +9,10 @@ page and images only as embedded PNG; a Content-Security-Policy forbids scripts.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import datetime as dt
+import hashlib
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -120,11 +122,16 @@ def assert_only_own_markup(text: str, shown: list[str]) -> Page:
             assert str(attrs["src"]).startswith("data:image/png;base64,"), attrs["src"][:80]
         if "id" in attrs:
             assert re.fullmatch(r"[a-z0-9-]+", str(attrs["id"])), attrs
-    csp = [a["content"] for t, a in page.tags if t == "meta" and a.get("http-equiv") == "Content-Security-Policy"]
+    csp = [a["content"] for t, a in page.tags if a.get("http-equiv") == "Content-Security-Policy"]
     assert len(csp) == 1, "one Content-Security-Policy meta tag"
     policy = {d.split()[0]: d.split()[1:] for d in str(csp[0]).split(";") if d.strip()}
     assert policy["default-src"] == ["'none'"] and policy["img-src"] == ["data:"], policy
     assert "script-src" not in policy and "<script" not in text.lower()
+    # the one style sheet is allowed by its hash (what a browser checks), nothing else inline
+    styles = re.findall(r"<style>(.*?)</style>", text, flags=re.DOTALL)
+    assert len(styles) == 1
+    digest = base64.b64encode(hashlib.sha256(styles[0].encode("utf-8")).digest()).decode("ascii")
+    assert policy["style-src"] == [f"'sha256-{digest}'"], policy
     # the first meta tags come before anything the input can reach (the title)
     assert text.index("Content-Security-Policy") < text.index("<title>")
     nodes = page.text
@@ -177,9 +184,7 @@ def test_hostile_names_descriptions_and_levers_are_text(hostile_table: pd.DataFr
         hostile_info(SVG, ENTITY, sets=3),
         hostile_info(COMMENT, f"<{SCRIPT}"),
     ]
-    report = build_report(
-        hostile_table, SCRIPT, scenarios=infos, warmup=warmup, highlight=SVG, title=TITLE
-    )
+    report = build_report(hostile_table, SCRIPT, scenarios=infos, warmup=warmup, highlight=SVG, title=TITLE)
     page = assert_only_own_markup(
         report.html,
         [SCRIPT, SVG, COMMENT, IMG, ENTITY, f"<{SCRIPT}", LINK, STYLE, TITLE, f"scenarios/{IMG}.yaml"],
