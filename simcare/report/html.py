@@ -17,13 +17,12 @@ description, lever, label and value from a scenario, plan or store is escaped, s
 text and never runs as markup (issue 16). The only unescaped values are
 :class:`markupsafe.Markup` the report makes itself: sections and cells rendered by those
 templates, the base64 PNG of its figures and its constant style sheet. A Content-Security-Policy
-meta tag forbids scripts, requests and any style but that sheet (:data:`CSP`).
+meta tag forbids scripts, requests and any style but that sheet (:mod:`simcare.html_policy`).
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -39,6 +38,7 @@ from simcare.analysis.compare import paired_differences
 from simcare.analysis.replications import precision_advice, replication_intervals
 from simcare.analysis.warmup import WARMUP_SERIES
 from simcare.errors import SimcareError
+from simcare.html_policy import csp_meta
 from simcare.pipeline import ScenarioInfo
 from simcare.report import winter_figures as wf
 from simcare.report.headline import Headline, available_headlines, headline_spread, impact_table
@@ -68,11 +68,6 @@ figcaption{font-size:.95em;color:#333;margin-top:.4em}
 .better{color:#1b7a2e;font-weight:600}.worse{color:#b71c1c;font-weight:600}
 .lede{font-size:1.08em}code{background:#f3f3f3;padding:1px 4px}
 """
-
-
-#: the report needs no script, no font, no frame and no request: only embedded PNG images and
-#: its own style sheet (allowed by hash, so an injected <style> would not apply either)
-CSP = "default-src 'none'; img-src data:; style-src '{style}'; base-uri 'none'; form-action 'none'"
 
 
 @dataclass
@@ -120,11 +115,6 @@ def _table(frame: pd.DataFrame, numeric: Sequence[str] = ()) -> Markup:
     columns = [str(c) for c in frame.columns]
     rows = [list(r) for r in frame.astype(object).itertuples(index=False, name=None)]
     return Markup(_macro("table")(columns, rows, [str(c) for c in numeric]))
-
-
-def _style_hash() -> str:
-    """The CSP source that allows the report's own style sheet, :data:`CSS`, and no other."""
-    return "sha256-" + base64.b64encode(hashlib.sha256(CSS.encode("utf-8")).digest()).decode("ascii")
 
 
 def _plain(value: object) -> str:
@@ -609,7 +599,7 @@ def build_report(
     ]
     page = _render(
         "page.html.j2",
-        csp=Markup(CSP.format(style=_style_hash())),  # a constant and a hash: no input
+        csp=Markup(csp_meta(CSS)),  # a constant and its hash: no input
         css=Markup(CSS),
         title=title,
         others=len(others),

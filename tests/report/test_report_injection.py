@@ -1,4 +1,5 @@
-"""Issue 16: no text from a scenario, plan or store reaches the report as markup.
+"""Issue 16: no text from a scenario, plan or store reaches the report as markup (and the
+calibration's pages carry the same Content-Security-Policy).
 
 Scenario names, descriptions, files, levers, plan labels, engine and version columns, group names,
 warm-up labels and the title all hold hostile strings. The report must show each as text (the
@@ -17,10 +18,13 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from report_synthetic import synthetic_table
 
+from simcare.calibration.report import rolling_html
+from simcare.calibration.rolling import score
 from simcare.cli import main
 from simcare.pipeline import ScenarioInfo
 from simcare.report.html import build_report
@@ -104,7 +108,7 @@ def assert_only_own_markup(text: str, shown: list[str]) -> Page:
     for m in re.finditer("<", text):
         rest = text[m.start() : m.start() + 40]
         ok = re.match(r"</?([a-z0-9]+)[\s>/]", rest)
-        assert rest.startswith("<!DOCTYPE html>") or (ok and ok.group(1) in TAGS), (
+        assert rest.lower().startswith("<!doctype html>") or (ok and ok.group(1) in TAGS), (
             f"a '<' that is not the report's own markup: {rest!r}"
         )
     page = Page()
@@ -232,3 +236,20 @@ def test_compare_store_with_hostile_plan_labels(tmp_path: Path, capsys: pytest.C
     assert main(["compare", "--store", str(tmp_path / "store"), SCRIPT, "--out", str(out), "--quiet"]) == 0
     capsys.readouterr()
     assert_only_own_markup((out / "report.html").read_text(encoding="utf-8"), [SCRIPT, SVG])
+
+
+def test_calibration_rolling_page_escapes_and_has_the_policy() -> None:
+    """The calibration's HTML pages (escaped by hand, not templated) carry the same policy; a
+    target's name and the text of the result show as text."""
+    obs = np.array([70.0, 72.0, 74.0])
+    rolling = {
+        "origins": ["2024-01", "2024-04"],
+        "horizon": 3,
+        "method": {"waves": 2, STYLE: IMG},
+        "naive": SVG,
+        "uncalibrated_replications": 2,
+        "forecast_factor": 1.5,
+        "timings_s": {"fit": 60.0},
+        "targets": {SCRIPT: score(True, obs, obs + 1, obs + 2, obs + 3, 2.0)},
+    }
+    assert_only_own_markup(rolling_html(rolling, page=True), [SCRIPT, SVG, f"{STYLE} {IMG}"])
