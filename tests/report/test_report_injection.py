@@ -21,12 +21,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.text import Text
 from report_synthetic import synthetic_table
 
 from simcare.calibration.report import rolling_html
 from simcare.calibration.rolling import score
 from simcare.cli import main
 from simcare.pipeline import ScenarioInfo
+from simcare.report import winter_figures as wf
 from simcare.report.html import build_report
 
 SCRIPT = "<script>alert(1)</script>"
@@ -253,3 +255,18 @@ def test_calibration_rolling_page_escapes_and_has_the_policy() -> None:
         "targets": {SCRIPT: score(True, obs, obs + 1, obs + 2, obs + 3, 2.0)},
     }
     assert_only_own_markup(rolling_html(rolling, page=True), [SCRIPT, SVG, f"{STYLE} {IMG}"])
+
+
+def test_dollar_signs_in_names_are_drawn_as_written() -> None:
+    """Two dollar signs in a scenario or site name made matplotlib parse the text between them as
+    mathtext: ``cost $5m`` beside ``$x^$`` raised ValueError deep in savefig. Names are literal."""
+    t = synthetic_table({"cost $5m to $6m": 0.0, r"other $x^$ \frac{": 1.0}, reps=2)
+    t = t.assign(group=t["group"].replace({"weston": r"site $\sqrt{$"}))
+    report = build_report(t, "cost $5m to $6m", title="$a^$")
+    assert_only_own_markup(report.html, ["cost $5m to $6m", "$a^$"])
+    assert report.missing == []
+    fig = wf.fan_chart(t, "ae_within_4h", [r"site $\sqrt{$"], ["cost $5m to $6m"], "%", "title")
+    fig.canvas.draw()  # what savefig does: every text laid out
+    as_drawn = {x._preprocess_math(x.get_text()) for x in fig.findobj(Text)}  # (text, mathtext?)
+    assert ("cost $5m to $6m", False) in as_drawn and (r"site $\sqrt{$", False) in as_drawn
+    assert not any(kind for _, kind in as_drawn)  # nothing parsed as mathtext
