@@ -146,7 +146,11 @@ def test_no_worker_outlives_a_killed_batch(tmp_path: Path, backend: list[str]) -
     store = tmp_path / "store"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
-        [*_command(plan_file, store), *backend], cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        [*_command(plan_file, store), *backend],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     kpis = store / "kpis"
     below: dict[int, object] = {}

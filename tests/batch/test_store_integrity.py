@@ -104,7 +104,9 @@ def test_each_result_records_its_checksum_and_size(pristine: Path) -> None:
 
 
 @pytest.mark.parametrize("damage", list(DAMAGE))
-def test_a_damaged_result_is_reported_refused_and_rerun(plan: Plan, store: Path, pristine: Path, damage: str) -> None:
+def test_a_damaged_result_is_reported_refused_and_rerun(
+    plan: Plan, store: Path, pristine: Path, damage: str
+) -> None:
     harm, state, words = DAMAGE[damage]
     harm(store)
     reader = Store.read(store)
