@@ -177,3 +177,47 @@ def test_no_worker_outlives_a_killed_batch(tmp_path: Path, backend: list[str]) -
         for pid, identity in below.items():  # leave nothing behind if the test failed
             if _alive(pid, identity):
                 os.kill(pid, signal.SIGKILL)
+
+
+_POOL_IN_A_THREAD = """
+import threading, time
+from simcare.batch.backends import ProcessPoolBackend
+
+def main():
+    backend = ProcessPoolBackend(2)
+    list(backend.map(time.sleep, [1.0] * 4))  # both workers started and past their initializer
+    print("ready", flush=True)
+    list(backend.map(time.sleep, [60.0] * 4))
+
+threading.Thread(target=main).start()  # not the main thread: the workers get no death signal
+time.sleep(60)
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self").exists(), reason="needs SIGKILL and /proc (Linux)")
+def test_pool_workers_watch_their_parent(tmp_path: Path) -> None:
+    """A pool started from another thread relies on its workers' parent watch alone (the death
+    signal follows the starting thread): they still exit soon after the parent is killed."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _POOL_IN_A_THREAD], cwd=tmp_path, env=env, stdout=subprocess.PIPE, text=True
+    )
+    below: dict[int, object] = {}
+    try:
+        assert proc.stdout is not None and proc.stdout.readline() == "ready\n"
+        time.sleep(0.5)  # the workers are sleeping in a task
+        below = _descendants(proc.pid)
+        assert len(below) >= 3, below  # two workers and multiprocessing's resource tracker
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and any(_alive(p, i) for p, i in below.items()):
+            time.sleep(0.05)
+        assert not {p for p, i in below.items() if _alive(p, i)}
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for pid, identity in below.items():
+            if _alive(pid, identity):
+                os.kill(pid, signal.SIGKILL)
