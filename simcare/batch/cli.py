@@ -75,13 +75,15 @@ def _verify(store: Any) -> int:
     counts = {state: sum(c.state == state for c in checks) for state in STATES}
     summary = ", ".join(f"{n} {state}" for state, n in counts.items() if n or state == "ok")
     print(f"{store.path}: {len(checks)} tasks: {summary}")
-    wrong = sum(counts[state] for state in (*BAD, "failed"))
-    if wrong:
+    damaged = sum(counts[state] for state in BAD)
+    if damaged:
         print(
-            "  run the plan again into this store to run the damaged results again "
-            "(add --retry-failed for the failed tasks)"
+            "  run the plan again into this store (simcare batch PLAN --out STORE) "
+            "to run the damaged results again"
         )
-    return 1 if wrong else 0
+    if counts["failed"]:
+        print("  add --retry-failed to run the failed tasks again")
+    return 1 if damaged or counts["failed"] else 0
 
 
 def add_batch_parser(sub: Any) -> argparse.ArgumentParser:

@@ -356,7 +356,7 @@ class Store:
         }
 
     @staticmethod
-    def _identity(values: Mapping[str, Any]) -> tuple[str, int, str, int, str]:
+    def _identity(values: Mapping[Any, Any]) -> tuple[str, int, str, int, str]:
         return (
             str(values["scenario"]),
             int(values["replication"]),
