@@ -52,6 +52,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 from simcare._version import __version__
 from simcare.batch.task import Task, TaskResult
@@ -378,17 +379,16 @@ class Store:
         where = self._relative(path)
         try:
             table = pd.read_parquet(path, columns=[*IDENTITY, "version"])
-        except Exception as exc:  # pyarrow raises many types for a damaged file
+            rows_of = table[list(IDENTITY)].drop_duplicates().to_dict("records")
+            found = {self._identity(row) for row in rows_of}
+        except Exception as exc:  # pyarrow raises many types for a damaged file; int(NaN) too
             return ("corrupt", f"{where}: unreadable ({_short(exc, path)})"), None
-        if len(table):
-            found = {
-                self._identity(row) for row in table[list(IDENTITY)].drop_duplicates().to_dict("records")
-            }
-            if found != {self._identity(self._by_key[key])}:
-                others = sorted(self._by_identity.get(i, "?") for i in found)
-                if len(found) == 1 and others[0] not in ("?", key):
-                    return ("duplicate", f"{where}: a copy of the result of {others[0]}"), table
-                return ("corrupt", f"{where}: holds the rows of {', '.join(others)}, not of {key}"), table
+        if len(table) and found != {self._identity(self._by_key[key])}:
+            known = sorted({self._by_identity[i] for i in found if i in self._by_identity} - {key})
+            if len(found) == 1 and known:
+                return ("duplicate", f"{where}: a copy of the result of {known[0]}"), table
+            whose = ", ".join(known) or "no task of this plan"
+            return ("corrupt", f"{where}: holds rows of {whose}, not only of {key}"), table
         rows = None if record is None else record.get("rows")
         if rows is not None and len(table) != rows:
             return ("corrupt", f"{where}: {len(table)} rows, the manifest recorded {rows}"), table
@@ -441,8 +441,6 @@ class Store:
             if _file_digest(visits)[1] != record["visits_sha256"]:
                 return "corrupt", f"{where}: its sha256 is not the one in the manifest"
         elif deep:
-            import pyarrow.parquet as pq
-
             try:
                 pq.read_metadata(visits)
             except Exception as exc:

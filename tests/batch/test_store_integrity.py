@@ -230,3 +230,14 @@ def test_a_file_changed_between_checking_and_loading_is_a_store_error(store: Pat
     _kpi(store).write_bytes(b"not parquet")
     with pytest.raises(StoreError, match=rf"{VICTIM}\.parquet"):
         reader.kpis()
+
+
+def test_a_hand_edited_result_is_corrupt_not_a_traceback(store: Path) -> None:
+    """Valid parquet holding rows of no task of the plan, or no replication number at all."""
+    _strip_checksums(store)  # so only the content can tell
+    table = pd.read_parquet(_kpi(store))
+    table.assign(scenario_hash="0" * 64).to_parquet(_kpi(store), index=False)
+    (check,) = [c for c in Store.read(store).verify() if c.key == VICTIM]
+    assert check.state == "corrupt" and "holds rows of no task of this plan" in check.detail
+    table.assign(replication=float("nan")).to_parquet(_kpi(store), index=False)
+    assert [(k, s) for k, s, _ in Store.read(store).status().bad] == [(VICTIM, "corrupt")]
