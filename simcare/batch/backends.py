@@ -23,10 +23,15 @@ with the number of items: results are yielded as they finish and can be written 
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import gc
 import logging
 import multiprocessing
 import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
@@ -77,9 +82,42 @@ class InProcessBackend:
         return "InProcessBackend()"
 
 
+PARENT_POLL_SECONDS = 0.5  # how often a pool worker checks that the batch that started it lives
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL_SECONDS)
+    os._exit(1)  # the parent is gone: nobody will read our results
+
+
+def exit_with_parent(parent: int, death_signal: bool) -> None:
+    """Pool worker initializer: end this worker when ``parent`` (the process that started the
+    pool) dies, even by ``kill -9``, instead of waiting forever on the pool's queue as an orphan
+    (which also keeps multiprocessing's resource tracker alive).
+
+    A daemon thread checks ``os.getppid()`` every :data:`PARENT_POLL_SECONDS` and calls
+    ``os._exit`` once the worker has been handed to another parent; it needs the GIL, so a
+    worker inside a numba kernel exits when the kernel returns. ``death_signal`` (Linux): also
+    ask the kernel to send SIGKILL at once when the parent dies (``prctl(PR_SET_PDEATHSIG)``).
+    That signal follows the *thread* that started the worker, so it is asked for only when the
+    pool is started from the main thread (whose end is the process's end)."""
+    if death_signal and sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # died before we were watching
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), name="simcare-parent-watch", daemon=True).start()
+
+
 class ProcessPoolBackend:
     """A local pool of ``workers`` processes (``concurrent.futures``), started with ``spawn`` so
-    it behaves the same on every platform and never inherits a half-initialised numba state."""
+    it behaves the same on every platform and never inherits a half-initialised numba state.
+    Workers exit when this process dies (:func:`exit_with_parent`): a killed batch leaves no
+    orphans."""
 
     def __init__(self, workers: int) -> None:
         if workers < 1:
@@ -90,7 +128,10 @@ class ProcessPoolBackend:
     def _executor(self) -> cf.ProcessPoolExecutor:
         if self._pool is None:
             self._pool = cf.ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn")
+                max_workers=self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=exit_with_parent,
+                initargs=(os.getpid(), threading.current_thread() is threading.main_thread()),
             )
         return self._pool
 

@@ -1,5 +1,5 @@
-"""``simcare batch PLAN --out STORE [--workers N | --scheduler ADDRESS] [--yes]`` and
-``simcare batch --status STORE``."""
+"""``simcare batch PLAN --out STORE [--workers N | --scheduler ADDRESS] [--yes]``,
+``simcare batch --status STORE`` and ``simcare batch --verify STORE``."""
 
 from __future__ import annotations
 
@@ -36,6 +36,10 @@ def confirm_size(size: Any, yes: bool, plan: str, threshold: int | None = None) 
 def _batch(args: argparse.Namespace) -> int:
     from simcare.batch.store import Store
 
+    if args.verify is not None:
+        if args.plan is not None or args.status is not None:
+            raise SimcareError("give either a PLAN to run, --status STORE or --verify STORE, not two")
+        return _verify(Store.read(args.verify))
     if args.status is not None:
         if args.plan is not None:
             raise SimcareError("give either a PLAN to run or --status STORE, not both")
@@ -85,6 +89,28 @@ def _batch(args: argparse.Namespace) -> int:
     return 1 if outcome.status.failed else 0
 
 
+def _verify(store: Any) -> int:
+    """Print every task's state (``KEY  STATE  detail``) and a count by state; 1 if any result
+    is missing, corrupt, duplicate or failed."""
+    from simcare.batch.store import BAD, STATES
+
+    checks = store.verify(deep=True)
+    for check in checks:
+        print(f"{check.key}  {check.state}" + (f"  {check.detail}" if check.detail else ""))
+    counts = {state: sum(c.state == state for c in checks) for state in STATES}
+    summary = ", ".join(f"{n} {state}" for state, n in counts.items() if n or state == "ok")
+    print(f"{store.path}: {len(checks)} tasks: {summary}")
+    damaged = sum(counts[state] for state in BAD)
+    if damaged:
+        print(
+            "  run the plan again into this store (simcare batch PLAN --out STORE) "
+            "to run the damaged results again"
+        )
+    if counts["failed"]:
+        print("  add --retry-failed to run the failed tasks again")
+    return 1 if damaged or counts["failed"] else 0
+
+
 def add_batch_parser(sub: Any) -> argparse.ArgumentParser:
     """Register ``batch`` on the subparsers of ``simcare``'s parser."""
     ba = sub.add_parser(
@@ -110,6 +136,12 @@ def add_batch_parser(sub: Any) -> argparse.ArgumentParser:
     )
     ba.add_argument("--no-progress", action="store_true", help="no progress bar")
     ba.add_argument("--status", metavar="STORE", help="summarise a store and exit")
+    ba.add_argument(
+        "--verify",
+        metavar="STORE",
+        help="check every result file of a store against its manifest and print each task's "
+        "state (ok, missing, corrupt, duplicate, failed, not run); exit status 1 if any is wrong",
+    )
     ba.add_argument(
         "--yes",
         action="store_true",

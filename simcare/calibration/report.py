@@ -13,6 +13,7 @@ import pandas as pd
 
 from simcare.calibration import history as H
 from simcare.calibration.spec import Spec, Target
+from simcare.html_policy import csp_meta
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -166,11 +167,22 @@ MAE; pass = both skills &lt; 1 and MAE &lt;= {r["forecast_factor"]} x the in-sam
     }"""
     if not page:
         return section
+    return f"{_head('simcare rolling-origin check')}<body>{section}</body></html>\n"
+
+
+#: the style sheet of the calibration pages (allowed by its hash in their security policy)
+STYLE = (
+    "body{font-family:sans-serif;max-width:1300px;margin:1em auto}table{border-collapse:collapse;"
+    "font-size:12px}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}"
+)
+
+
+def _head(title: str) -> str:
+    """The doctype and ``<head>`` of a calibration page: its security policy (no script, no
+    request, images only embedded), title and style sheet."""
     return (
-        '<!doctype html><html><head><meta charset="utf-8"><title>simcare rolling-origin check</title>'
-        "<style>body{font-family:sans-serif;max-width:1300px;margin:1em auto}table{border-collapse:"
-        "collapse;font-size:12px}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}</style>"
-        f"</head><body>{section}</body></html>\n"
+        f'<!doctype html><html><head><meta charset="utf-8">{csp_meta(STYLE)}'
+        f"<title>{html.escape(title)}</title><style>{STYLE}</style></head>"
     )
 
 
@@ -324,9 +336,7 @@ def html_report(o: Outcome) -> str:
         else f"no simulated set was within the implausibility cut-off; the {len(o.sample)} least "
         "implausible are shown and used: the model discrepancy is larger than stated"
     )
-    return f"""<!doctype html><html><head><meta charset="utf-8"><title>simcare fit report</title>
-<style>body{{font-family:sans-serif;max-width:1300px;margin:1em auto}}table{{border-collapse:collapse;
-font-size:12px}}td,th{{border:1px solid #ccc;padding:2px 6px;text-align:right}}</style></head><body>
+    return f"""{_head("simcare fit report")}<body>
 <h1>Calibration fit report</h1>
 <p>Specification <code>{html.escape(str(spec.path))}</code>, scenario <code>{
         html.escape(str(spec.scenario))

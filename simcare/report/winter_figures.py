@@ -27,6 +27,13 @@ COLOURS = ("#1f5fa8", "#d1495b", "#2e933c", "#edae49", "#6a4c93", "#00798c", "#8
 DAY_RE = r"^\d{4}-\d{2}-\d{2}$"
 
 
+def _literal(text: object) -> str:
+    """A name from the results (scenario, site, series) as matplotlib text shown as written:
+    without this, two dollar signs make matplotlib parse the text between them as mathtext,
+    which draws something else or raises on a name like ``cost $5m to $6m`` (issue 16)."""
+    return str(text).replace("$", r"\$")
+
+
 def daily_matrix(table: pd.DataFrame, scenario: str, kpi: str, group: str) -> pd.DataFrame:
     """Daily values of one KPI: index day (Timestamp), one column per replication."""
     t = table[(table["scenario"] == scenario) & (table["kpi"] == kpi) & (table["group"] == group)]
@@ -107,10 +114,10 @@ def fan_panels(
         for j, scenario in enumerate(scenarios):
             m = daily_matrix(table, scenario, p.kpi, p.group)
             if not m.empty:
-                _band(ax, m, COLOURS[j % len(COLOURS)], scenario)
+                _band(ax, m, COLOURS[j % len(COLOURS)], _literal(scenario))
         for value, text in p.reference:
             ax.axhline(value, color="black", lw=1, ls="--", label=text)
-        ax.set_title(p.title, fontsize=11)
+        ax.set_title(_literal(p.title), fontsize=11)
         _date_axis(ax)
         if i % ncols == 0 or not sharey:
             ax.set_ylabel(p.ylabel, fontsize=10)
@@ -162,11 +169,16 @@ def occupancy_chart(
             if occupied.empty or beds.empty:
                 continue
             colour = COLOURS[j % len(COLOURS)]
-            _band(ax, occupied, colour, f"{scenario}: beds occupied")
+            _band(ax, occupied, colour, f"{_literal(scenario)}: beds occupied")
             ax.plot(
-                beds.index, beds.median(axis=1), color=colour, lw=1.2, ls="--", label=f"{scenario}: beds open"
+                beds.index,
+                beds.median(axis=1),
+                color=colour,
+                lw=1.2,
+                ls="--",
+                label=f"{_literal(scenario)}: beds open",
             )
-        ax.set_title(labels.get(trust, trust), fontsize=11)
+        ax.set_title(_literal(labels.get(trust, trust)), fontsize=11)
         ax.set_ylabel("G&A beds", fontsize=10)
         _date_axis(ax)
     handles, names = axes[0].get_legend_handles_labels()
@@ -221,11 +233,11 @@ def warmup_chart(
             if cut >= 0:
                 label = "agrees from" if column == "coupled_days" else "MSER-5 cut"
                 ax.axvline(x[min(cut, len(x) - 1)], color="black", ls="--", lw=1.2, label=label)
-        ax.set_title(labels.get(name, name), fontsize=10)
+        ax.set_title(_literal(labels.get(name, name)), fontsize=10)
         ax.set_ylabel("patients", fontsize=10)
         _date_axis(ax)
     axes[0].legend(loc="lower right", fontsize=8, framealpha=0.9)
-    fig.suptitle(f"Filling up from the start: daily series of {scenario}", fontsize=12)
+    fig.suptitle(f"Filling up from the start: daily series of {_literal(scenario)}", fontsize=12)
     return fig
 
 
@@ -253,11 +265,11 @@ def impact_chart(impacts: pd.DataFrame, level: float = 0.95) -> Figure:
         ax.axvline(0, color="black", lw=0.8)
         ax.set_ylim(-0.6, len(scenarios) - 0.4)
         ax.margins(x=0.15)
-        ax.set_yticks(y, scenarios, fontsize=9)
+        ax.set_yticks(y, [_literal(sc) for sc in scenarios], fontsize=9)
         unit = str(g["unit"].dropna().iloc[0]) if g["unit"].notna().any() else ""
         unit = "percentage points" if unit == "%" else unit
-        ax.set_xlabel(f"difference from base ({unit})", fontsize=9)
-        ax.set_title(label, fontsize=10)
+        ax.set_xlabel(f"difference from base ({_literal(unit)})", fontsize=9)
+        ax.set_title(_literal(label), fontsize=10)
         ax.grid(True, axis="x", color="#dddddd", lw=0.6)
         ax.tick_params(axis="x", labelsize=9)
     for k in range(len(labels), nrows * ncols):
@@ -301,7 +313,7 @@ def published_chart(
             fmt="o-",
             color=COLOURS[0],
             capsize=3,
-            label=f"model: {scenario_label}",
+            label=f"model: {_literal(scenario_label)}",
         )
         cal = [p[5:7] for p in months]
         for j, label in enumerate(series_labels):
@@ -321,10 +333,10 @@ def published_chart(
                 ms=7,
                 color=COLOURS[(j + 1) % len(COLOURS)],
                 mew=1.5,
-                label=label,
+                label=_literal(label),
             )
         ax.set_xticks(x, [f"{MONTH_NAMES[int(p[5:7]) - 1]}\n{p[:4]}" for p in months], fontsize=9)
-        ax.set_title(title, fontsize=10)
+        ax.set_title(_literal(title), fontsize=10)
         ax.grid(True, color="#dddddd", lw=0.6)
         ax.tick_params(axis="y", labelsize=9)
     for k in range(len(panels), nrows * ncols):

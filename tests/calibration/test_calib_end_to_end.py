@@ -91,4 +91,5 @@ def test_tiny_calibration_writes_consistent_outputs(tmp_path: Path) -> None:
     assert 0.0 <= t["parameter_share"] <= 1.0
     html = spec.report.read_text()
     assert "data:image/png;base64," in html and "Where the spread comes from" in html
+    assert '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'' in html
     assert "out-of-sample check 2024-06 .. 2024-06" in html
