@@ -65,7 +65,7 @@ def _validate(args: argparse.Namespace) -> int:
     invalid = 0
     for file in args.files:
         try:
-            load_scenario(file)
+            load_scenario(file, allow_outside=args.allow_outside)
         except ScenarioError as exc:
             invalid += 1
             print(exc)
@@ -193,6 +193,7 @@ def _run_files(args: argparse.Namespace, files: Sequence[str]) -> RunSet:
             engine=args.engine,
             progress=not args.quiet,
             parameter_sets=args.parameter_sets,
+            allow_outside=args.allow_outside,
         )
     finally:
         backend.close()
@@ -254,7 +255,19 @@ def _check_advice(args: argparse.Namespace) -> None:
             )
 
 
+ALLOW_OUTSIDE_HELP = (
+    "read files outside the project root of the file given (extends, plan scenarios, "
+    "calibration paths); by default they are refused (docs/scenarios.md, 'Which files are read')"
+)
+
+
+def add_allow_outside(p: argparse.ArgumentParser) -> None:
+    """The ``--allow-outside`` flag of every command that reads scenario files."""
+    p.add_argument("--allow-outside", action="store_true", help=ALLOW_OUTSIDE_HELP)
+
+
 def _add_run_options(p: argparse.ArgumentParser, reps: int, workers: int) -> None:
+    add_allow_outside(p)
     p.add_argument("--reps", type=int, default=reps, help=f"replications per scenario (default {reps})")
     p.add_argument(
         "--seed", type=int, default=None, help="master seed for every scenario (default: the first file's)"
@@ -312,7 +325,7 @@ def _census(args: argparse.Namespace) -> int:
     if minutes % 1440:
         raise SimcareError(f"--warm-up {args.warm_up!r}: give whole days ('52w', '364d')")
     days = int(minutes // 1440)
-    data = load_scenario_data(args.file)
+    data = load_scenario_data(args.file, allow_outside=args.allow_outside)
     doc = census_document(data, at, days)
     cs, _ = compiled(doc, None, f"{args.file} (census run)")
     reps = args.reps
@@ -354,6 +367,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="check scenario files: 'FILE: ok' or every problem (exit status 1 if any file is invalid)",
     )
     va.add_argument("files", nargs="+", metavar="FILE", help="scenario YAML files")
+    add_allow_outside(va)
     va.set_defaults(func=_validate)
     ru = sub.add_parser("run", help="run a scenario file, print its main outputs, write tables and a report")
     ru.add_argument("file", help="scenario file (YAML)")
@@ -402,6 +416,7 @@ def build_parser() -> argparse.ArgumentParser:
     ce.add_argument("--engine", choices=("numba", "simpy"), default="numba")
     ce.add_argument("--out", metavar="FILE", help="write the YAML fragment here (default: print it)")
     ce.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    add_allow_outside(ce)
     ce.set_defaults(func=_census)
     sc = sub.add_parser("schema", help="write the JSON Schema of scenario files (for editors)")
     sc.add_argument("--out", metavar="PATH", help="write to this file instead of stdout")

@@ -158,10 +158,15 @@ def _validated(
 
 
 def _memo_key(
-    document: Document, overrides: Mapping[str, Any] | None, source: str | None, parameter_set: int | None
+    document: Document,
+    overrides: Mapping[str, Any] | None,
+    source: str | None,
+    parameter_set: int | None,
+    allow_outside: bool = False,
 ) -> str:
     what = ("file", os.fspath(document)) if isinstance(document, (str, os.PathLike)) else document
-    return hashlib.sha256(repr((what, overrides, source, parameter_set)).encode()).hexdigest()
+    key = (what, overrides, source, parameter_set) + ((True,) if allow_outside else ())
+    return hashlib.sha256(repr(key).encode()).hexdigest()
 
 
 _PREPARED: OrderedDict[str, tuple[Scenario, str]] = OrderedDict()
@@ -180,6 +185,8 @@ def prepare(
     overrides: Mapping[str, Any] | None = None,
     source: str | None = None,
     parameter_set: int | None = None,
+    *,
+    allow_outside: bool = False,
 ) -> tuple[Scenario, str]:
     """Validate a scenario document (or file) with ``overrides`` set, apply its levers; returns
     (scenario, scenario hash). Raises ScenarioError naming ``source`` (default: the file, or
@@ -192,8 +199,11 @@ def prepare(
     win; a row of ones changes nothing, so set 0 of a fitted overlay gives the file's scenario.
 
     The document is validated once per variant and process: the result is kept (up to
-    CACHE_SIZE variants, keyed by the input), so the replications of a variant share it."""
-    key = _memo_key(document_or_path, overrides, source, parameter_set)
+    CACHE_SIZE variants, keyed by the input), so the replications of a variant share it.
+
+    ``allow_outside``: a file may extend files outside its project root
+    (:func:`simcare.scenario.load.load_scenario_data`)."""
+    key = _memo_key(document_or_path, overrides, source, parameter_set, allow_outside)
     hit = _PREPARED.get(key)
     if hit is not None:
         _PREPARED.move_to_end(key)
@@ -201,10 +211,10 @@ def prepare(
     if isinstance(document_or_path, (str, os.PathLike)):
         source = source or os.fspath(document_or_path)
         if not overrides and parameter_set is None:
-            scenario = load_scenario(document_or_path)
+            scenario = load_scenario(document_or_path, allow_outside=allow_outside)
             _remember(_PREPARED, key, (scenario, scenario_hash(scenario)))
             return _PREPARED[key]
-        document: Mapping[str, Any] = load_scenario_data(document_or_path)
+        document: Mapping[str, Any] = load_scenario_data(document_or_path, allow_outside=allow_outside)
     else:
         document = document_or_path
     source = source or "<scenario>"
@@ -236,6 +246,7 @@ def compiled(
     *,
     expected_hash: str | None = None,
     what: str = "the scenario",
+    allow_outside: bool = False,
 ) -> tuple[CompiledScenario, str]:
     """(compiled scenario, scenario hash) of a variant (arguments as :func:`prepare`), from the
     per-process cache keyed by scenario hash.
@@ -246,7 +257,9 @@ def compiled(
     if expected_hash is not None and expected_hash in _CACHE:
         _CACHE.move_to_end(expected_hash)
         return _CACHE[expected_hash], expected_hash
-    scenario, digest = prepare(document_or_path, overrides, source, parameter_set)
+    scenario, digest = prepare(
+        document_or_path, overrides, source, parameter_set, allow_outside=allow_outside
+    )
     shown = source or (
         os.fspath(document_or_path) if isinstance(document_or_path, (str, os.PathLike)) else "<scenario>"
     )
@@ -313,6 +326,7 @@ def replicate(
     name: str | None = None,
     daily: bool = False,
     visits: bool = False,
+    allow_outside: bool = False,
 ) -> Replication:
     """One replication of a variant (arguments as :func:`compiled`).
 
@@ -321,7 +335,13 @@ def replicate(
     (default: the scenario's name). ``daily`` / ``visits``: also return the daily warm-up series
     / the visit table."""
     cs, digest = compiled(
-        document_or_path, overrides, source, parameter_set, expected_hash=expected_hash, what=what
+        document_or_path,
+        overrides,
+        source,
+        parameter_set,
+        expected_hash=expected_hash,
+        what=what,
+        allow_outside=allow_outside,
     )
     master = cs.seed if seed is None else seed
     result = run(cs.model, seed=master, replication=replication, engine=engine)  # type: ignore[arg-type]
@@ -470,13 +490,16 @@ def _modelled_services(cs: CompiledScenario) -> tuple[str, ...]:
     return tuple(k for k, v in parts.items() if v)
 
 
-def scenario_info(path: str | Path, parameter_sets: bool = False) -> ScenarioInfo:
+def scenario_info(
+    path: str | Path, parameter_sets: bool = False, *, allow_outside: bool = False
+) -> ScenarioInfo:
     """Describe a scenario file (prepares and compiles it; raises ScenarioError if it is invalid).
     ``parameter_sets``: the caller asks to draw parameter sets (SimcareError if the file has
-    none); the file's own ``parameter_sets.draw`` draws too."""
-    scenario, digest = prepare(path)
+    none); the file's own ``parameter_sets.draw`` draws too. ``allow_outside``: as
+    :func:`prepare`."""
+    scenario, digest = prepare(path, allow_outside=allow_outside)
     cs = compile_cached(scenario, digest, str(path))
-    data = load_scenario_data(path)
+    data = load_scenario_data(path, allow_outside=allow_outside)
     run_section = data.get("run") or {}
     try:
         n = drawn_sets(scenario, parameter_sets)
@@ -502,13 +525,21 @@ def scenario_info(path: str | Path, parameter_sets: bool = False) -> ScenarioInf
 
 
 def _replicate_job(
-    job: tuple[str, int, int, str, int | None, str | None],
+    job: tuple[str, int, int, str, int | None, str | None, bool],
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(tidy KPI rows in TIDY_COLUMNS order, daily warm-up series) of one (file, replication,
-    seed, engine, parameter set, expected hash), for a backend's map (top-level: picklable)."""
-    path, replication, seed, engine, parameter_set, digest = job
+    seed, engine, parameter set, expected hash, allow_outside), for a backend's map (top-level:
+    picklable)."""
+    path, replication, seed, engine, parameter_set, digest, allow_outside = job
     rep = replicate(
-        path, replication, seed, engine, parameter_set=parameter_set, expected_hash=digest, daily=True
+        path,
+        replication,
+        seed,
+        engine,
+        parameter_set=parameter_set,
+        expected_hash=digest,
+        daily=True,
+        allow_outside=allow_outside,
     )
     assert rep.daily is not None
     return rep.kpis[TIDY_COLUMNS], rep.daily
@@ -522,6 +553,7 @@ def run_files(
     engine: str = "numba",
     progress: bool = True,
     parameter_sets: bool = False,
+    allow_outside: bool = False,
 ) -> RunSet:
     """Run ``replications`` of every scenario file on ``backend`` with one master seed (the first
     file's unless ``seed`` is given), so replication r of every scenario shares random numbers
@@ -530,11 +562,11 @@ def run_files(
 
     ``parameter_sets``: every file draws from its ``parameter_sets`` (a file whose section says
     ``draw: true`` draws anyway): replication r uses set ``r mod n`` (``ScenarioInfo.parameter_sets``
-    is n)."""
+    is n). ``allow_outside``: files may extend files outside their project root (:func:`prepare`)."""
     if replications < 1:
         raise SimcareError(f"--reps must be at least 1, got {replications}")
     files = [str(p) for p in paths]
-    infos = [scenario_info(p, parameter_sets) for p in files]
+    infos = [scenario_info(p, parameter_sets, allow_outside=allow_outside) for p in files]
     names = [i.name for i in infos]
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
@@ -552,6 +584,7 @@ def run_files(
             engine,
             set_for(r, infos[i].parameter_sets) if infos[i].parameter_sets else None,
             None if infos[i].parameter_sets else infos[i].scenario_hash,
+            allow_outside,
         )
         for i, r in jobs
     ]

@@ -1,15 +1,36 @@
-"""``simcare batch PLAN --out STORE [--workers N | --scheduler ADDRESS]`` and
+"""``simcare batch PLAN --out STORE [--workers N | --scheduler ADDRESS] [--yes]``,
 ``simcare batch --status STORE`` and ``simcare batch --verify STORE``."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
 from simcare.errors import SimcareError
 
-__all__ = ["add_batch_parser"]
+__all__ = ["add_batch_parser", "confirm_size"]
+
+
+def confirm_size(size: Any, yes: bool, plan: str, threshold: int | None = None) -> None:
+    """Say how many tasks the plan makes; above ``threshold`` (default
+    :data:`simcare.batch.plan.CONFIRM_TASKS`) go on only with ``yes``, or when a person at a
+    terminal answers y; otherwise SimcareError telling how to confirm."""
+    from simcare.batch.plan import CONFIRM_TASKS
+
+    limit = CONFIRM_TASKS if threshold is None else threshold
+    s = "s" * (size.variants != 1)
+    print(f"{plan}: {size.variants:,} variant{s}, {size.tasks:,} task{'s' * (size.tasks != 1)}")
+    if size.tasks <= limit or yes:
+        return
+    ask = f"{size.tasks:,} tasks is more than {limit:,}"
+    if sys.stdin is not None and sys.stdin.isatty() and sys.stdout.isatty():
+        answer = input(f"{ask}: run them all? [y/N] ").strip().lower()
+        if answer in ("y", "yes"):
+            return
+        raise SimcareError(f"{plan}: not run (answer y, or pass --yes, to run {size.tasks:,} tasks)")
+    raise SimcareError(f"{plan}: {ask}: pass --yes to run them (simcare batch {plan} ... --yes)")
 
 
 def _batch(args: argparse.Namespace) -> int:
@@ -34,7 +55,11 @@ def _batch(args: argparse.Namespace) -> int:
         raise SimcareError(
             "--workers is for local runs: with --scheduler ADDRESS the cluster's workers are used"
         )
-    plan = load_plan(args.plan)
+    plan = load_plan(
+        args.plan,
+        allow_outside=args.allow_outside,
+        confirm=lambda size: confirm_size(size, args.yes, args.plan),
+    )
     text = Path(args.plan).read_text(encoding="utf-8")
     n_tasks = sum(v.replications for v in plan.variants)
     backend = make_backend(workers=args.workers, scheduler=args.scheduler)
@@ -116,6 +141,16 @@ def add_batch_parser(sub: Any) -> argparse.ArgumentParser:
         metavar="STORE",
         help="check every result file of a store against its manifest and print each task's "
         "state (ok, missing, corrupt, duplicate, failed, not run); exit status 1 if any is wrong",
+    )
+    ba.add_argument(
+        "--yes",
+        action="store_true",
+        help="run a plan of more than 10,000 tasks without asking (docs/batch.md, 'Limits')",
+    )
+    ba.add_argument(
+        "--allow-outside",
+        action="store_true",
+        help="read scenario files outside the plan's project root (docs/scenarios.md)",
     )
     ba.set_defaults(func=_batch)
     return ba

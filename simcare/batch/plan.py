@@ -31,6 +31,12 @@ is read, so a bad path or value is reported before anything runs, with the plan 
 and the variant. Replication r of every variant uses the same random streams (seed, r): common
 random numbers, so differences between variants are paired.
 
+Limits: at most :data:`MAX_REPLICATIONS` replications, :data:`MAX_VARIANTS` variants (grid
+points × sample points × scenarios) and :data:`MAX_TASKS` tasks; the count is made from the
+plan's sizes before any variant is built (:func:`plan_size`), and ``simcare batch`` asks for
+``--yes`` above :data:`CONFIRM_TASKS` tasks. Scenario files must lie under the plan's project
+root (:func:`simcare.files.project_root`) or simcare's shipped folders unless ``allow_outside``.
+
 With ``parameter_sets: true`` (or a scenario whose ``parameter_sets.draw`` is true), replication r
 of a variant uses row ``r mod n`` of its scenario's ``parameter_sets`` (multipliers applied
 before the overrides, :mod:`simcare.scenario.sets`), with the same random streams as without.
@@ -44,7 +50,7 @@ import itertools
 import json
 import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -61,13 +67,36 @@ from pydantic import (
 
 from simcare.batch.task import Task
 from simcare.errors import SimcareError
+from simcare.files import outside_root, project_root
 from simcare.pipeline import prepare
 from simcare.scenario.document import PathError, format_path, parse_path
 from simcare.scenario.errors import ScenarioError
-from simcare.scenario.load import _read_yaml, load_scenario_data
+from simcare.scenario.load import load_scenario_data, read_yaml
 from simcare.scenario.sets import drawn_sets, set_for
 
-__all__ = ["Plan", "PlanError", "PlanSpec", "Variant", "load_plan", "plan_from_spec"]
+__all__ = [
+    "CONFIRM_TASKS",
+    "MAX_REPLICATIONS",
+    "MAX_TASKS",
+    "MAX_VARIANTS",
+    "Plan",
+    "PlanError",
+    "PlanSize",
+    "PlanSpec",
+    "Variant",
+    "load_plan",
+    "plan_from_spec",
+    "plan_size",
+]
+
+#: replications per variant (task keys have four digits for the replication)
+MAX_REPLICATIONS = 10_000
+#: variants of a plan: scenarios × grid points × sample points (task keys have five digits)
+MAX_VARIANTS = 100_000
+#: tasks of a plan (variants × replications): a million whole-winter runs is weeks of CPU
+MAX_TASKS = 1_000_000
+#: above this many tasks ``simcare batch`` runs only with ``--yes``
+CONFIRM_TASKS = 10_000
 
 
 class PlanError(SimcareError):
@@ -128,7 +157,7 @@ class SampleSpec(_Spec):
     """A space-filling sample of ``n`` points over the parameters (scipy.stats.qmc)."""
 
     method: Literal["latin_hypercube", "sobol"] = "latin_hypercube"
-    n: int = Field(ge=1, description="points")
+    n: int = Field(ge=1, le=MAX_VARIANTS, description="points")
     seed: int = Field(ge=0, description="the sample's own seed")
     parameters: Annotated[dict[str, SampleParameter], PathKeys] = Field(min_length=1)
 
@@ -138,7 +167,7 @@ class PlanSpec(_Spec):
 
     name: str | None = Field(default=None, min_length=1)
     scenarios: list[ScenarioEntry] = Field(min_length=1, description="files, or {file, name, set}")
-    replications: int | None = Field(default=None, ge=1)
+    replications: int | None = Field(default=None, ge=1, le=MAX_REPLICATIONS)
     seed: int | None = Field(default=None, ge=0)
     engine: Literal["numba", "simpy"] = "numba"
     grid: Annotated[dict[str, Annotated[list[Any], Field(min_length=1)]], PathKeys] = Field(
@@ -165,6 +194,22 @@ class PlanSpec(_Spec):
             if both:
                 raise ValueError(f"{', '.join(both)} both in grid and sample: choose one")
         return self
+
+    @model_validator(mode="after")
+    def _variants(self) -> PlanSpec:
+        points = self.points
+        variants = len(self.scenarios) * points
+        if variants > MAX_VARIANTS:
+            raise ValueError(
+                f"{len(self.scenarios)} scenario(s) x {points:,} grid/sample points = {variants:,} "
+                f"variants, more than the {MAX_VARIANTS:,} a plan may have: split it into plans"
+            )
+        return self
+
+    @property
+    def points(self) -> int:
+        """Grid points × sample points (counted, not built)."""
+        return math.prod(len(v) for v in self.grid.values()) * (self.sample.n if self.sample else 1)
 
 
 @dataclass(frozen=True)
@@ -314,10 +359,40 @@ def _pydantic_problems(exc: ValidationError) -> list[tuple[str, str]]:
     return list(dict.fromkeys(out))
 
 
-def plan_from_spec(spec: PlanSpec, file: str = "<plan>", base_dir: str | os.PathLike[str] = ".") -> Plan:
+def _scenario_document(
+    n: int, path: Path, root: Path | None
+) -> tuple[dict[str, Any] | None, tuple[str, str] | None]:
+    """(document, None) of scenario entry ``n``, or (None, problem): outside ``root`` (None:
+    anywhere) or unreadable."""
+    refused = None if root is None else outside_root(path, root)
+    if refused is not None:
+        return None, (f"scenarios[{n}]", f"{os.path.normpath(path)}: {refused}")
+    try:
+        return load_scenario_data(path, allow_outside=root is None, root=root), None
+    except ScenarioError as exc:
+        return None, (f"scenarios[{n}]", str(exc).replace("\n", "\n    "))
+
+
+def _root(file: str, allow_outside: bool, root: str | os.PathLike[str] | None) -> Path | None:
+    if allow_outside:
+        return None
+    return Path(root) if root is not None else project_root(file)
+
+
+def plan_from_spec(
+    spec: PlanSpec,
+    file: str = "<plan>",
+    base_dir: str | os.PathLike[str] = ".",
+    *,
+    allow_outside: bool = False,
+    root: str | os.PathLike[str] | None = None,
+) -> Plan:
     """Expand and validate a plan: every variant's scenario is validated (with its levers);
-    raises PlanError listing every problem with the variant it belongs to."""
+    raises PlanError listing every problem with the variant it belongs to. Scenario files (and
+    what they extend) must lie under ``root`` (default: the project root of ``base_dir``) or
+    simcare's shipped folders, unless ``allow_outside``."""
     entries = spec.scenarios
+    confine = _root(os.path.join(base_dir, "plan"), allow_outside, root)
     points = _points(spec)
     problems: list[tuple[str, str]] = []
     variants: list[Variant] = []
@@ -325,10 +400,10 @@ def plan_from_spec(spec: PlanSpec, file: str = "<plan>", base_dir: str | os.Path
     for n, entry in enumerate(entries):
         path = Path(base_dir) / entry.file
         source = os.path.normpath(path)
-        try:
-            document = load_scenario_data(path)
-        except ScenarioError as exc:
-            problems.append((f"scenarios[{n}]", str(exc).replace("\n", "\n    ")))
+        document, problem = _scenario_document(n, path, confine)
+        if document is None:
+            assert problem is not None
+            problems.append(problem)
             continue
         for point in points:
             overrides = {**entry.set, **point}
@@ -395,11 +470,64 @@ def _label_suffix(point: Mapping[str, Any]) -> str:
     return ", ".join(f"{k}={_show_value(v)}" for k, v in point.items())
 
 
-def load_plan(path: str | os.PathLike[str]) -> Plan:
-    """Read, validate and expand a plan file (PlanError naming the file and each field)."""
+@dataclass(frozen=True)
+class PlanSize:
+    """How big a plan is, counted from its sizes before any variant is built."""
+
+    variants: int
+    tasks: int
+
+
+def _replications_of(document: Mapping[str, Any], overrides: Mapping[str, Any]) -> int:
+    """``run.replications`` of a document with overrides, as written (1, the schema's default,
+    when it is not a whole number: validation reports that)."""
+    value = overrides.get("run.replications", (document.get("run") or {}).get("replications", 1))
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 1
+
+
+def plan_size(
+    spec: PlanSpec,
+    base_dir: str | os.PathLike[str] = ".",
+    *,
+    allow_outside: bool = False,
+    root: str | os.PathLike[str] | None = None,
+) -> PlanSize:
+    """Variants and tasks of a plan without building them: the plan's replications, else each
+    scenario's ``run.replications`` (read from its file; grid or sample values of
+    ``run.replications`` counted point by point). A scenario file it cannot read counts as one
+    replication per point (expanding the plan then reports what is wrong with it)."""
+    confine = _root(os.path.join(base_dir, "plan"), allow_outside, root)
+    variants = len(spec.scenarios) * spec.points
+    if spec.replications is not None:
+        return PlanSize(variants, variants * spec.replications)
+    tasks = 0
+    varied = "run.replications" in spec.grid or (
+        spec.sample is not None and "run.replications" in spec.sample.parameters
+    )
+    for n, entry in enumerate(spec.scenarios):
+        document = _scenario_document(n, Path(base_dir) / entry.file, confine)[0] or {}
+        if varied:
+            tasks += sum(_replications_of(document, {**entry.set, **p}) for p in _points(spec))
+        else:
+            tasks += spec.points * _replications_of(document, entry.set)
+    return PlanSize(variants, tasks)
+
+
+def load_plan(
+    path: str | os.PathLike[str],
+    *,
+    allow_outside: bool = False,
+    confirm: Callable[[PlanSize], None] | None = None,
+) -> Plan:
+    """Read, validate and expand a plan file (PlanError naming the file and each field).
+
+    The plan is counted (:func:`plan_size`) before anything is built: more than
+    :data:`MAX_TASKS` tasks is a PlanError; ``confirm(size)`` is then called, and may raise to
+    stop (``simcare batch`` asks for ``--yes`` there). ``allow_outside``: scenario files may lie
+    outside the plan's project root."""
     display = os.fspath(path)
     try:
-        data, _lines = _read_yaml(Path(display), display)
+        data, _lines = read_yaml(Path(display), display, "plan file")
     except ScenarioError as exc:
         raise PlanError(display, exc.problems) from None
     if not isinstance(data, dict):
@@ -417,4 +545,20 @@ def load_plan(path: str | os.PathLike[str]) -> Plan:
         spec = PlanSpec.model_validate(data)
     except ValidationError as exc:
         raise PlanError(display, _pydantic_problems(exc)) from None
-    return plan_from_spec(spec, display, Path(display).parent)
+    base = Path(display).parent
+    root = None if allow_outside else project_root(display)
+    size = plan_size(spec, base, allow_outside=allow_outside, root=root)
+    if size.tasks > MAX_TASKS:
+        raise PlanError(
+            display,
+            [
+                (
+                    "",
+                    f"{size.variants:,} variant(s) make {size.tasks:,} tasks, more than the "
+                    f"{MAX_TASKS:,} a plan may have: fewer replications or variants, or split it",
+                )
+            ],
+        )
+    if confirm is not None:
+        confirm(size)
+    return plan_from_spec(spec, display, base, allow_outside=allow_outside, root=root)

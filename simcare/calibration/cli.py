@@ -41,7 +41,11 @@ def _calibrate(args: argparse.Namespace) -> int:
     from simcare.files import atomic_write_text
 
     spec = load_spec(
-        args.spec, fit_until=args.fit_until, check_until=args.check_until, fit_from=args.fit_from
+        args.spec,
+        fit_until=args.fit_until,
+        check_until=args.check_until,
+        fit_from=args.fit_from,
+        allow_outside=args.allow_outside,
     )
     if args.out_dir:
         out = Path(args.out_dir)
@@ -131,6 +135,11 @@ def add_calibrate_parser(sub: argparse._SubParsersAction) -> None:
         "--out-dir", metavar="DIR", help="write the overlay, sample, errors and report here instead"
     )
     p.add_argument("--workers", type=int, default=None, help="worker processes (default: all CPUs)")
+    p.add_argument(
+        "--allow-outside",
+        action="store_true",
+        help="let the spec name files outside its project root (docs/scenarios.md)",
+    )
     p.add_argument(
         "--scheduler", default=None, help="run on Dask: 'local' or a scheduler address (see simcare batch)"
     )

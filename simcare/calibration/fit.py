@@ -72,7 +72,7 @@ def fitted_window_document(spec: Spec, overlay: Path) -> dict[str, Any]:
     observed, _ = monthly_observations(
         spec.fit_from, spec.last_month, spec.data, icb=spec.icb, trusts=spec.trusts
     )
-    fitted = load_scenario_data(overlay)
+    fitted = load_scenario_data(overlay, allow_outside=spec.allow_outside)
     direct, _ = direct_overlay(observed, spec.demand_org, spec.beds, fitted["calendar"]["monthly"])
     doc = window_document(spec, fitted, direct)
     doc.pop("parameter_sets", None)
@@ -120,7 +120,7 @@ def calibrate(
         progress(f"data gap: {line}")
     fit_obs = observed[pd.DatetimeIndex(observed["month"]).strftime("%Y-%m") <= spec.fit_until]
 
-    prior = load_scenario_data(spec.scenario)
+    prior = load_scenario_data(spec.scenario, allow_outside=spec.allow_outside)
     direct, direct_summary = direct_overlay(
         fit_obs, spec.demand_org, spec.beds, prior.get("calendar", {}).get("monthly", {})
     )

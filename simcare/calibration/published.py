@@ -13,10 +13,13 @@ conventions:
   never percentages.
 
 A folder holding the national files (same columns, names without the ``_bnssg`` suffix) can
-be read too: filter the rows by org code. Each file is checked when read: required columns
-present, dates parseable as ``YYYY-MM-DD``, counts numeric and not negative. A failure raises
-:class:`DataError` naming the file, the column and the problem (with the line number of the
-first bad value).
+be read too: filter the rows by org code. Each file is checked when read: it has rows (an empty
+or header-only file is an error), required columns present, dates parseable as ``YYYY-MM-DD``,
+counts and rates finite numbers (``inf`` is refused), counts not negative and no larger than the
+file's plausibility bound (:data:`PLAUSIBLE_MAX`, one table per file kind; a count column it
+does not name is bounded by :data:`COUNT_MAX`), rates within [0, 2], and for the bed file
+occupied beds no more than beds available. A failure raises :class:`DataError` naming the file,
+the column and the problem (with the line number of the first bad value).
 
 :func:`targets_apr_nov_2024` gathers the published monthly figures, April to November 2024, that
 the regression test of the baseline BNSSG winter scenario compares with.
@@ -49,6 +52,62 @@ LOCALITIES: Mapping[str, str] = {
 
 TARGET_MONTHS: tuple[str, str] = ("2024-04-01", "2024-11-01")
 
+#: a count larger than this in any file is not a real figure of one organisation (1e300, typos)
+COUNT_MAX: float = 1e7
+
+#: Plausibility bounds per data file kind: the largest value a column may hold, for one
+#: organisation and one period of that file (monthly for A&E and beds, daily for criteria to
+#: reside and discharges), a few times the largest English trust or ICB, so that a national
+#: download filtered by org code passes. ``docs/calibration.md`` ("Data") repeats this table.
+PLAUSIBLE_MAX: Mapping[str, Mapping[str, float]] = {
+    "ae_attendances_2016_2019_bnssg.csv": {
+        "attendances": 500_000,
+        "breaches": 500_000,
+        "admissions": 500_000,
+    },
+    "ae_provider_may2022_bnssg.csv": {"*": 500_000},
+    "england_trust_accidents_emergency_bnssg.csv": {"*": 500_000},
+    "england_icb_accidents_emergency_bnssg.csv": {"*": 1_000_000},
+    "england_critical_general_acute_beds_bnssg.csv": {
+        "general_acute_beds_available": 10_000,
+        "general_acute_beds_occupied": 10_000,
+        "adult_general_acute_beds_available": 10_000,
+        "adult_general_acute_beds_occupied": 10_000,
+        "paediatric_general_acute_beds_available": 2_000,
+        "paediatric_general_acute_beds_occupied": 2_000,
+        "adult_critical_care_beds_available": 1_000,
+        "adult_critical_care_beds_occupied": 1_000,
+    },
+    "kh03_beds_q4_2021_22_bnssg.csv": {"*": 10_000},
+    "england_trust_criteria_to_reside_bnssg.csv": {"*": 5_000},
+    "england_icb_criteria_to_reside_bnssg.csv": {"*": 10_000},
+    "england_trust_discharged_patients_bnssg.csv": {"*": 5_000},
+    "england_icb_discharged_patients_bnssg.csv": {"*": 10_000},
+    "england_delayed_discharge_reasons_bnssg.csv": {"*": 5_000},
+    "ambsys_june2022_bnssg.csv": {"Incident Count": 1_000_000, "Total Response Time (h)": 10_000_000},
+    "ipacs/IPACS_params_arrivals.csv": {"arrivals": 1_000},
+    "ipacs/IPACS_params_capacity.csv": {"capacity": 100_000},
+    "ipacs/IPACS_params_initial_conditions.csv": {"value": 100_000},
+    "ipacs/IPACS_params_los.csv": {"median": 3_650, "mean_los": 3_650, "IVR": 24, "FVR": 24, "sigma": 10},
+    "ipacs/IPACS_params_costs.csv": {"community_cost": 100_000, "acute_dtoc": 100_000},
+}
+
+#: (occupied, available) column pairs whose occupied may not exceed available, per file kind
+OCCUPIED_WITHIN: Mapping[str, Sequence[tuple[str, str]]] = {
+    "england_critical_general_acute_beds_bnssg.csv": [
+        ("general_acute_beds_occupied", "general_acute_beds_available"),
+        ("adult_general_acute_beds_occupied", "adult_general_acute_beds_available"),
+        ("paediatric_general_acute_beds_occupied", "paediatric_general_acute_beds_available"),
+        ("adult_critical_care_beds_occupied", "adult_critical_care_beds_available"),
+    ],
+}
+
+
+def plausible_max(name: str, column: str) -> float:
+    """The largest plausible value of count ``column`` of data file ``name`` (PLAUSIBLE_MAX)."""
+    table = PLAUSIBLE_MAX.get(name, {})
+    return float(table.get(column, table.get("*", COUNT_MAX)))
+
 
 # --- generic checked loading ---------------------------------------------------------------------
 
@@ -73,10 +132,11 @@ def _load(
     rates: Sequence[str] = (),
     text: Sequence[str] = (),
 ) -> tuple[pd.DataFrame, Path]:
-    """Read ``name`` and check it: columns, ``YYYY-MM-DD`` dates, non-negative counts, rates.
+    """Read ``name`` and check it: rows, columns, ``YYYY-MM-DD`` dates, counts, rates.
 
     Counts and rates may be empty (NaN) where the publication has no value; present values must
-    be numbers, counts must be >= 0 and rates within [0, 2] (bed occupancy can exceed 1 briefly).
+    be finite numbers, counts within [0, :func:`plausible_max`] and rates within [0, 2] (bed
+    occupancy can exceed 1 briefly); the pairs of :data:`OCCUPIED_WITHIN` are checked too.
     """
     path = _data_dir(data_dir) / name
     if not path.is_file() and name.endswith("_bnssg.csv"):
@@ -87,11 +147,15 @@ def _load(
         raise DataError(path, None, "file not found (see calibration/data/SOURCES.md for its source)")
     try:
         df = pd.read_csv(path, dtype={c: str for c in (*text, *dates)})
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+    except pd.errors.EmptyDataError:
+        raise DataError(path, None, "cannot be read as CSV: the file is empty (no header, no rows)") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise DataError(path, None, f"cannot be read as CSV ({exc})") from exc
     missing = [c for c in required if c not in df.columns]
     if missing:
         raise DataError(path, missing[0], f"missing column(s) {missing}; the file has {list(df.columns)}")
+    if df.empty:
+        raise DataError(path, None, "no rows: the file has a header and nothing else")
     for col in dates:
         parsed = pd.to_datetime(df[col], format="%Y-%m-%d", errors="coerce")
         bad = parsed.isna()
@@ -105,11 +169,25 @@ def _load(
         if bad.any():
             line, raw = _line(df, bad, col)
             raise DataError(path, col, f"non-numeric value {raw!r} on line {line}")
+        bad = values.isin([np.inf, -np.inf])
+        if bad.any():
+            line, raw = _line(df, bad, col)
+            raise DataError(path, col, f"value {raw!r} on line {line} is not a finite number")
         if col in counts:
             bad = values < 0
             if bad.any():
                 line, raw = _line(df, bad, col)
                 raise DataError(path, col, f"negative count {raw!r} on line {line}")
+            top = plausible_max(name, col)
+            bad = values > top
+            if bad.any():
+                line, raw = _line(df, bad, col)
+                raise DataError(
+                    path,
+                    col,
+                    f"{raw!r} on line {line} is more than {top:,.0f}, the most one organisation "
+                    "can have in this file (PLAUSIBLE_MAX, docs/calibration.md)",
+                )
         else:
             bad = (values < 0) | (values > 2)
             if bad.any():
@@ -121,6 +199,14 @@ def _load(
         if bad.any():
             raise DataError(path, col, f"empty value on line {_line(df, bad, col)[0]}")
         df[col] = df[col].astype(str).str.strip()
+    for occupied, available in OCCUPIED_WITHIN.get(name, ()):
+        if occupied in df.columns and available in df.columns:
+            bad = df[occupied] > df[available]
+            if bad.any():
+                line, raw = _line(df, bad, occupied)
+                raise DataError(
+                    path, occupied, f"{raw!r} on line {line} is more than {available} on that line"
+                )
     return df, path
 
 
@@ -632,6 +718,10 @@ def ipacs_los(data_dir: str | Path | None = None, *, scenario: str | None = "Blo
     if mu.isna().any():
         line, raw = _line(df, mu.isna(), "mu")
         raise DataError(path, "mu", f"non-numeric value {raw!r} on line {line}")
+    bad = ~mu.between(-10.0, 10.0)  # log of days: e^10 days is 60 years
+    if bad.any():
+        line, raw = _line(df, bad, "mu")
+        raise DataError(path, "mu", f"{raw!r} on line {line} is outside [-10, 10] (log of days)")
     df["mu"] = mu
     df = _split_node(df, path)
     if scenario is not None:

@@ -187,7 +187,7 @@ def rolling_check(
 
     # the uncalibrated model: prior + calibration layer over fit.from .. the last projected month
     window = dataclasses.replace(spec, fit_until=r.origins[0], check_until=last)
-    prior = load_scenario_data(spec.scenario)
+    prior = load_scenario_data(spec.scenario, allow_outside=spec.allow_outside)
     uncal = document.merge(prior, _layer(window))
     first_day = pd.Timestamp(uncal["run"]["start"]) - pd.Timedelta(
         minutes=parse_duration(uncal["run"].get("warm_up", "0d"))

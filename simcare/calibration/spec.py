@@ -9,6 +9,11 @@ run warm-up, bank holidays of the data years, no dated surges), ``direct`` (``de
 (in-sample mean-absolute-error limits per target, :class:`Limit`) and ``rolling`` (the
 rolling-origin forecast check, :class:`Rolling`). Every problem is reported as :class:`SpecError`
 naming the file and the field.
+
+The file is read as scenario files are (:func:`simcare.scenario.load.read_yaml`: YAML 1.2
+scalars, duplicate keys and alias bombs refused, at most 10 MB). ``scenario`` and ``data`` must
+lie under the spec's project root (:func:`simcare.files.project_root`) or simcare's shipped
+folders, and every ``outputs`` path under the project root, unless ``allow_outside``.
 """
 
 from __future__ import annotations
@@ -21,11 +26,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from simcare.calibration.history import Settings
 from simcare.calibration.parameters import Parameter
 from simcare.errors import SimcareError
+from simcare.files import outside_root, project_root
+from simcare.scenario.errors import ScenarioError
+from simcare.scenario.load import read_yaml
 
 
 class SpecError(SimcareError):
@@ -174,6 +181,8 @@ class Spec:
     extra: dict[str, Any] = field(default_factory=dict)
     limits: tuple[Limit, ...] = ()
     rolling: Rolling | None = None
+    #: its paths may lead outside its project root (``--allow-outside``; the prior's extends too)
+    allow_outside: bool = False
 
     def limit_of(self, target: Target) -> float | None:
         """The in-sample MAE limit of ``target`` (its unit, :class:`Limit`), None if not set."""
@@ -185,6 +194,16 @@ class Spec:
     @property
     def last_month(self) -> str:
         return self.check_until or self.fit_until
+
+
+def _outside_only_root(path: Path, root: Path) -> str | None:
+    """Why ``path`` may not be written (None: it may): it must lie under ``root``."""
+    if path.resolve().is_relative_to(root.resolve()):
+        return None
+    return (
+        f"outside the project root {root}: a calibration writes only under the root of its "
+        "specification (pass --allow-outside to write there anyway)"
+    )
 
 
 def _month(value: Any, file: Path, where: str) -> str:
@@ -324,17 +343,20 @@ def load_spec(
     fit_until: str | None = None,
     check_until: str | None = None,
     fit_from: str | None = None,
+    *,
+    allow_outside: bool = False,
 ) -> Spec:
-    """Read a calibration specification; ``fit_from``, ``fit_until``, ``check_until`` override it."""
+    """Read a calibration specification; ``fit_from``, ``fit_until``, ``check_until`` override it.
+    ``allow_outside``: its paths may lead outside its project root (module docstring)."""
     file = Path(path)
     if not file.is_file():
         raise SpecError(file, "(file)", "not found")
     try:
-        raw = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise SpecError(file, "(file)", f"not valid YAML ({exc})") from None
+        raw, _lines = read_yaml(file, str(file), "calibration specification")
+    except ScenarioError as exc:
+        raise SpecError(file, "(file)", "; ".join(m for _, m in exc.problems)) from None
     if not isinstance(raw, dict):
-        raise SpecError(file, "(file)", "expected a mapping of sections")
+        raise SpecError(file, "(file)", "is not a YAML mapping: expected a mapping of sections")
     unknown = sorted(set(raw) - _KNOWN)
     if unknown:
         raise SpecError(file, unknown[0], f"unknown section; expected one of {sorted(_KNOWN)}")
@@ -354,8 +376,23 @@ def load_spec(
     if fit_from is not None and suffix and default_from != fit_from:
         suffix = f"_{fit_from}{suffix}"  # e.g. bnssg_fitted_2022-04_check_2024-05.yaml
 
+    root = project_root(file)
+
+    def inside(p: Path, where: str, shipped: bool) -> Path:
+        """``p``, or SpecError if it lies outside the root (or, to read, the shipped folders)."""
+        if allow_outside:
+            return p
+        refused = outside_root(p, root) if shipped else _outside_only_root(p, root)
+        if refused is not None:
+            raise SpecError(file, where, f"{p}: {refused}")
+        return p
+
+    if not isinstance(outputs, dict):
+        raise SpecError(file, "outputs", "expected a mapping of overlay, report, sample, errors")
+
     def out(key: str) -> Path:
         p = base / str(_need(outputs, key, file, "outputs."))
+        inside(p, f"outputs.{key}", shipped=False)
         return p.with_name(p.stem + suffix + p.suffix) if suffix else p
 
     params = []
@@ -405,8 +442,8 @@ def load_spec(
     direct = raw.get("direct", {}) or {}
     return Spec(
         path=file,
-        scenario=base / str(_need(raw, "scenario", file)),
-        data=base / str(raw.get("data", "data")),
+        scenario=inside(base / str(_need(raw, "scenario", file)), "scenario", shipped=True),
+        data=inside(base / str(raw.get("data", "data")), "data", shipped=True),
         icb=str(raw.get("icb", "E54000039")),
         trusts=tuple(raw.get("trusts", ["RVJ", "RA7"])),
         fit_from=fit_from,
@@ -429,4 +466,5 @@ def load_spec(
         posterior_replicates=int(method.get("posterior_replicates", 2)),
         limits=_limits(raw.get("limits"), targets, file),
         rolling=_rolling(raw.get("rolling"), file),
+        allow_outside=allow_outside,
     )

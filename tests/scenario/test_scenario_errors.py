@@ -394,7 +394,7 @@ def test_duplicate_keys_are_errors(write: Write) -> None:
             "- a\n- b\n",
             "expected a mapping of sections (name, run, localities, ...) at the top level, got a list",
         ),
-        ("just text\n", "got 'just text'"),
+        ("just text\n", "is not a YAML mapping"),
         ("a: 1\n---\nb: 2\n", "expected a single document"),
         ("a: !!python/object:os.system x\n", "YAML error"),
         ("a: &x [*x]\n", "refers to itself"),

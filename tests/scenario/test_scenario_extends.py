@@ -117,6 +117,7 @@ ed:
 
 
 def test_extends_chains_and_relative_paths(base: Path, write: Write) -> None:
+    write(".simcare-root", "")  # other/ reaches ../scenarios: both under this project root
     write(
         "scenarios/levers/digital.yaml",
         """
