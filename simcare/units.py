@@ -107,7 +107,9 @@ _PER_HINTS = {
 _NUM = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
 _DURATION_RE = re.compile(rf"^\s*(?P<num>{_NUM})\s*(?P<unit>[A-Za-z]*)\s*$", re.ASCII)
 _RATE_RE = re.compile(rf"^\s*(?P<num>{_NUM})\s*/\s*(?P<unit>[A-Za-z]+)\s*$", re.ASCII)
-_PER_CAPITA_RE = re.compile(rf"^\s*(?P<num>{_NUM})\s*/\s*(?P<pop>{_NUM})\s*/\s*(?P<unit>[A-Za-z]+)\s*$", re.ASCII)
+_PER_CAPITA_RE = re.compile(
+    rf"^\s*(?P<num>{_NUM})\s*/\s*(?P<pop>{_NUM})\s*/\s*(?P<unit>[A-Za-z]+)\s*$", re.ASCII
+)
 _NUMBER_RE = re.compile(rf"^\s*{_NUM}\s*$", re.ASCII)
 _PERCENT_RE = re.compile(rf"^\s*(?P<num>{_NUM})\s*%\s*$", re.ASCII)
 _TIME_RE = re.compile(r"^\s*(?P<h>\d{1,2}):(?P<m>\d{2})\s*$", re.ASCII)

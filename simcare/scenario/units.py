@@ -80,7 +80,8 @@ MAX_LEVEL = 100_000.0
 
 def _short_duration(minutes: float) -> float:
     if minutes > MAX_DURATION_MINUTES:
-        raise ValueError(f"must be at most {MAX_YEARS} years, got {minutes / MINUTES_PER_DAY / 365.25:.6g} years")
+        years = minutes / MINUTES_PER_DAY / 365.25
+        raise ValueError(f"must be at most {MAX_YEARS} years, got {years:.6g} years")
     return minutes
 
 

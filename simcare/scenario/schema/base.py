@@ -108,38 +108,53 @@ MAX_NAME_LENGTH = 100
 MAX_DESCRIPTION_LENGTH = 10_000
 
 
-def _bounded_int(lo: int, hi: int, description: str) -> Any:
-    return Annotated[int, Field(strict=True, ge=lo, le=hi, description=description)]
+def _int(lo: int, hi: int, description: str) -> Any:
+    """Field metadata of a whole number lo ... hi (the JSON schema shows the bounds)."""
+    return Field(strict=True, ge=lo, le=hi, description=description)
 
 
-def _bounded_float(lo: float, hi: float, description: str, *, open_low: bool = False) -> Any:
-    low = {"gt": lo} if open_low else {"ge": lo}
-    return Annotated[float, Field(strict=True, le=hi, allow_inf_nan=False, description=description, **low)]
+def _float(lo: float, hi: float, description: str, *, above: bool = False) -> Any:
+    """Field metadata of a finite number lo ... hi (``above``: strictly above lo)."""
+    if above:
+        return Field(strict=True, gt=lo, le=hi, allow_inf_nan=False, description=description)
+    return Field(strict=True, ge=lo, le=hi, allow_inf_nan=False, description=description)
 
 
-Count = _bounded_int(0, MAX_SERVERS, f"whole number, 0 ... {MAX_SERVERS}")
+Count = Annotated[int, _int(0, MAX_SERVERS, f"whole number, 0 ... {MAX_SERVERS}")]
 """A whole number 0 ... MAX_SERVERS (servers, beds, slots, patients present)."""
 
-PositiveCount = _bounded_int(1, MAX_SERVERS, f"whole number, 1 ... {MAX_SERVERS}")
-Population = _bounded_int(0, MAX_POPULATION, f"people, 0 ... {MAX_POPULATION}")
-Replications = _bounded_int(1, MAX_REPLICATIONS, f"replications, 1 ... {MAX_REPLICATIONS}")
-Seed = _bounded_int(0, MAX_SEED, "seed, 0 ... 2^63 - 1")
-Priority = _bounded_int(-MAX_PRIORITY, MAX_PRIORITY, f"queue priority, {-MAX_PRIORITY} ... {MAX_PRIORITY}")
+PositiveCount = Annotated[int, _int(1, MAX_SERVERS, f"whole number, 1 ... {MAX_SERVERS}")]
+Population = Annotated[int, _int(0, MAX_POPULATION, f"people, 0 ... {MAX_POPULATION}")]
+Replications = Annotated[int, _int(1, MAX_REPLICATIONS, f"replications, 1 ... {MAX_REPLICATIONS}")]
+Seed = Annotated[int, _int(0, MAX_SEED, "seed, 0 ... 2^63 - 1")]
+Priority = Annotated[
+    int, _int(-MAX_PRIORITY, MAX_PRIORITY, f"queue priority, {-MAX_PRIORITY} ... {MAX_PRIORITY}")
+]
 
-Factor = _bounded_float(0.0, MAX_FACTOR, f"multiplier, 0 ... {MAX_FACTOR:g} (1 = no change)")
+Factor = Annotated[float, _float(0.0, MAX_FACTOR, f"multiplier, 0 ... {MAX_FACTOR:g} (1 = no change)")]
 """A multiplier 0 ... MAX_FACTOR (1 = no change)."""
 
-Multiplier = _bounded_float(
-    0.0, MAX_FACTOR, f"multiplier, above 0 and at most {MAX_FACTOR:g} (1 = no change)", open_low=True
-)
+Multiplier = Annotated[
+    float,
+    _float(0.0, MAX_FACTOR, f"multiplier, above 0 and at most {MAX_FACTOR:g} (1 = no change)", above=True),
+]
 """A multiplier above 0 and at most MAX_FACTOR (parameter sets)."""
 
-PositiveNumber = _bounded_float(0.0, MAX_WEIGHT, f"number above 0, at most {MAX_WEIGHT:g}", open_low=True)
-Weight = _bounded_float(0.0, MAX_WEIGHT, f"relative weight, 0 ... {MAX_WEIGHT:g}")
-Shape = _bounded_float(MIN_SHAPE, MAX_SHAPE, f"shape without a unit, {MIN_SHAPE:g} ... {MAX_SHAPE:g}")
-LengthOfStayTrend = _bounded_float(
-    MIN_LOS_TREND, MAX_LOS_TREND, f"multiplier a year, {MIN_LOS_TREND:g} ... {MAX_LOS_TREND:g} (1: no change)"
-)
+PositiveNumber = Annotated[
+    float, _float(0.0, MAX_WEIGHT, f"number above 0, at most {MAX_WEIGHT:g}", above=True)
+]
+Weight = Annotated[float, _float(0.0, MAX_WEIGHT, f"relative weight, 0 ... {MAX_WEIGHT:g}")]
+Shape = Annotated[
+    float, _float(MIN_SHAPE, MAX_SHAPE, f"shape without a unit, {MIN_SHAPE:g} ... {MAX_SHAPE:g}")
+]
+LengthOfStayTrend = Annotated[
+    float,
+    _float(
+        MIN_LOS_TREND,
+        MAX_LOS_TREND,
+        f"multiplier a year, {MIN_LOS_TREND:g} ... {MAX_LOS_TREND:g} (1: no change)",
+    ),
+]
 
 
 def _growth(x: float) -> float:

@@ -458,7 +458,9 @@ def check_escalation_services(s: Sections) -> list[Problem]:
 def max_servers(roster: RosterSpec) -> int:
     """The most servers a roster ever has: its default, a shift (overlapping shifts add up, so
     their sum bounds it) or an override."""
-    return max([roster.default + sum(s.servers for s in roster.shifts), *(o.servers for o in roster.overrides)])
+    return max(
+        [roster.default + sum(s.servers for s in roster.shifts), *(o.servers for o in roster.overrides)]
+    )
 
 
 @cross_check

@@ -176,7 +176,9 @@ def _roster_before(value: Any) -> Any:
 
 Roster = Annotated[
     RosterSpec,
-    BeforeValidator(_roster_before, json_schema_input_type=Annotated[int, Field(ge=0, le=MAX_SERVERS)] | RosterSpec),
+    BeforeValidator(
+        _roster_before, json_schema_input_type=Annotated[int, Field(ge=0, le=MAX_SERVERS)] | RosterSpec
+    ),
 ]
 """A roster: a whole number (constant) or ``{default, shifts, overrides}``."""
 

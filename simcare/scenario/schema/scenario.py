@@ -5,7 +5,15 @@ from typing import Any, Self
 
 from pydantic import Field, model_validator
 
-from simcare.scenario.schema.base import CROSS_ERROR, DemandChannel, Description, Key, Name, Spec, problem_error
+from simcare.scenario.schema.base import (
+    CROSS_ERROR,
+    DemandChannel,
+    Description,
+    Key,
+    Name,
+    Spec,
+    problem_error,
+)
 from simcare.scenario.schema.escalation import EscalationRule
 from simcare.scenario.schema.parameter_sets import ParameterSetsSpec
 from simcare.scenario.schema.references import cross_problems
