@@ -68,7 +68,8 @@ class RunSize:
     hours: int
 
     def describe(self) -> str:
-        """``about 4.1e+09 patients, about 900 GB of visit rows`` (one replication)."""
+        """``about 1.7e+10 patients in 0.537 simulated years, about 6.58 TB of visit rows and
+        8.26 TB in all`` (one replication)."""
         return (
             f"about {_count(self.patients)} patients in {self.hours / 24 / 365.25:.3g} simulated years, "
             f"about {_bytes(self.visit_rows * BYTES_PER_VISIT_ROW)} of visit rows and "
@@ -135,7 +136,7 @@ def check_size(scenario: Any, source: str) -> RunSize:
                 (
                     "run",
                     f"this run would simulate {size.describe()} for each replication; the limit is "
-                    f"{_bytes(limit)} ({LIMIT_ENV} sets another): shorten the run or reduce the "
+                    f"{limit / 2**30:.3g} GiB ({LIMIT_ENV} sets another): shorten the run or reduce the "
                     "population or rates",
                 )
             ],

@@ -392,14 +392,14 @@ def test_the_limit_can_be_raised(
 
 
 def test_the_estimate_is_near_what_runs(valid_path: Path) -> None:
-    """The estimate of the small scenario is within a factor 2 of the patients it simulates."""
+    """The estimate of the small scenario is near the patients it simulates (-10% ... x2)."""
     from simcare.pipeline import compiled
     from simcare.sampling.draws import draw
 
     cs, _ = compiled(valid_path)
     simulated = draw(cs.model, seed=2025, replication=0).n_patients
     size = estimate(load_scenario(valid_path))
-    assert simulated <= size.patients <= 2 * simulated
+    assert 0.9 * simulated <= size.patients <= 2 * simulated
     assert size.bytes < DEFAULT_LIMIT_BYTES
 
 
