@@ -111,16 +111,19 @@ def _level(x: float) -> float:
 _NUMBER_PATTERN = r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?"
 
 
-def _string_schema(pattern: str, description: str, examples: list[str], kind: str) -> WithJsonSchema:
-    return WithJsonSchema(
-        {
-            "type": "string",
-            "pattern": pattern,
-            "description": description,
-            "examples": examples,
-            "x-simcare-unit": kind,
-        }
-    )
+def _string_schema(
+    pattern: str, description: str, examples: list[str], kind: str, bound: str | None = None
+) -> WithJsonSchema:
+    schema = {
+        "type": "string",
+        "pattern": pattern,
+        "description": description,
+        "examples": examples,
+        "x-simcare-unit": kind,
+    }
+    if bound is not None:
+        schema["x-simcare-bound"] = bound  # shown in the field's description
+    return WithJsonSchema(schema)
 
 
 Duration = Annotated[
@@ -134,6 +137,7 @@ Duration = Annotated[
         f"at most {MAX_YEARS} years",
         ["8min", "4h", "2.5d"],
         "duration",
+        f"at most {MAX_YEARS} years",
     ),
 ]
 """A duration: ``'8min'`` in the file, float minutes in Python."""
@@ -162,6 +166,7 @@ PerCapitaRate = Annotated[
         "at most one a head a day",
         ["350/1000/year", "2/1000/day"],
         "per-capita rate",
+        "at most one a head a day",
     ),
 ]
 """A rate per person: ``'350/1000/year'`` in the file, float events per person per hour."""
@@ -239,6 +244,7 @@ Date = Annotated[
             "format": "date",
             "description": f"date YYYY-MM-DD, {MIN_DATE} ... {MAX_DATE}",
             "x-simcare-unit": "date",
+            "x-simcare-bound": f"{MIN_DATE} ... {MAX_DATE}",
         }
     ),
 ]

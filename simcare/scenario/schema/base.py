@@ -163,7 +163,20 @@ def _growth(x: float) -> float:
     return x
 
 
-Growth = Annotated[SignedFraction, AfterValidator(_growth)]
+Growth = Annotated[
+    SignedFraction,
+    AfterValidator(_growth),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": MIN_GROWTH, "maximum": MAX_GROWTH},
+                {"type": "string", "pattern": r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*%\s*$"},
+            ],
+            "description": "growth a year: a number -0.5 ... 1 or a percentage -50% ... +100% (e.g. '2%')",
+            "x-simcare-unit": "signed fraction",
+        }
+    ),
+]
 """Growth a year: -50 % ... +100 % (``'2%'``, ``-0.01``)."""
 
 
