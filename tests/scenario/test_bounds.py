@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from simcare.cli import main
 from simcare.errors import SimcareError
@@ -110,8 +109,7 @@ def test_integers_past_64_bits_are_refused(
     field: str,
 ) -> None:
     f = write("big.yaml", _set(valid_data, path, HUGE))
-    message = _refused(f, field, "must be <=", capsys)
-    assert str(HUGE) not in message or len(message) < 200
+    _refused(f, field, "must be <=", capsys)
 
 
 def test_a_census_past_64_bits_is_refused(
@@ -401,9 +399,3 @@ def test_the_estimate_is_near_what_runs(valid_path: Path) -> None:
     size = estimate(load_scenario(valid_path))
     assert 0.9 * simulated <= size.patients <= 2 * simulated
     assert size.bytes < DEFAULT_LIMIT_BYTES
-
-
-def test_yaml_numbers_stay_as_written(valid_data: dict[str, Any], write: Writer) -> None:
-    """The bounds change nothing for the values the valid scenario holds."""
-    text = yaml.safe_dump(valid_data, sort_keys=False)
-    assert load_scenario(write("same.yaml", text)) == load_scenario(write("again.yaml", text))

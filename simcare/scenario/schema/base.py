@@ -140,9 +140,6 @@ Multiplier = Annotated[
 ]
 """A multiplier above 0 and at most MAX_FACTOR (parameter sets)."""
 
-PositiveNumber = Annotated[
-    float, _float(0.0, MAX_WEIGHT, f"number above 0, at most {MAX_WEIGHT:g}", above=True)
-]
 Weight = Annotated[float, _float(0.0, MAX_WEIGHT, f"relative weight, 0 ... {MAX_WEIGHT:g}")]
 Shape = Annotated[
     float, _float(MIN_SHAPE, MAX_SHAPE, f"shape without a unit, {MIN_SHAPE:g} ... {MAX_SHAPE:g}")
