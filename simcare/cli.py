@@ -60,12 +60,13 @@ def _example(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from simcare.scenario import ScenarioError, load_scenario
+    from simcare.pipeline import check
+    from simcare.scenario import ScenarioError
 
     invalid = 0
     for file in args.files:
         try:
-            load_scenario(file, allow_outside=args.allow_outside)
+            check(file, allow_outside=args.allow_outside)  # everything run checks before it simulates
         except ScenarioError as exc:
             invalid += 1
             print(exc)

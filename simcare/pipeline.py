@@ -52,6 +52,7 @@ from simcare.scenario.levers import apply_levers
 from simcare.scenario.load import load_scenario, load_scenario_data
 from simcare.scenario.schema import ParameterSetsSpec, Scenario
 from simcare.scenario.sets import apply_parameter_set, drawn_sets, set_for
+from simcare.scenario.size import RunSize, check_size
 from simcare.scenario.validate import scenario_hash, validate_scenario
 
 __all__ = [
@@ -62,7 +63,9 @@ __all__ = [
     "Mapper",
     "Replication",
     "RunSet",
+    "RunSize",
     "ScenarioInfo",
+    "check",
     "compile_cached",
     "compiled",
     "imap_with_progress",
@@ -212,6 +215,7 @@ def prepare(
         source = source or os.fspath(document_or_path)
         if not overrides and parameter_set is None:
             scenario = load_scenario(document_or_path, allow_outside=allow_outside)
+            check_size(scenario, source)
             _remember(_PREPARED, key, (scenario, scenario_hash(scenario)))
             return _PREPARED[key]
         document: Mapping[str, Any] = load_scenario_data(document_or_path, allow_outside=allow_outside)
@@ -219,8 +223,31 @@ def prepare(
         document = document_or_path
     source = source or "<scenario>"
     scenario = apply_levers(_validated(document, overrides, source, parameter_set), source)
+    check_size(scenario, source)
     _remember(_PREPARED, key, (scenario, scenario_hash(scenario)))
     return _PREPARED[key]
+
+
+def check(path: str | os.PathLike[str], *, allow_outside: bool = False) -> tuple[Scenario, str, RunSize]:
+    """Everything a run of the file checks before it simulates, for ``simcare validate``: the
+    file is read and validated (problems with their lines), its levers applied, its size
+    estimated (:mod:`simcare.scenario.size`), it is compiled, and each of its parameter sets is
+    applied and validated in turn (a set whose multipliers take a value out of bounds is a
+    problem named ``with parameter set i``). Returns (scenario, scenario hash, size of one
+    replication); raises ScenarioError naming the file. ``allow_outside``: as for
+    :func:`prepare`."""
+    source = os.fspath(path)
+    scenario, digest = prepare(path, allow_outside=allow_outside)
+    compile_cached(scenario, digest, source)
+    problems: list[tuple[str, str]] = []
+    for i in range(len(scenario.parameter_sets.sets) if scenario.parameter_sets is not None else 0):
+        try:
+            prepare(path, parameter_set=i, allow_outside=allow_outside)
+        except ScenarioError as exc:
+            problems += [(p, f"with parameter set {i}: {m}") for p, m in exc.problems]
+    if problems:
+        raise ScenarioError(source, problems)
+    return scenario, digest, check_size(scenario, source)
 
 
 # --- compile, once per scenario hash and process ------------------------------------------------

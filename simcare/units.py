@@ -20,6 +20,10 @@ parse_time_of_day   ``"08:00"`` ``"24:00"``                int minutes after mid
 parse_date          ``2025-10-01``                         datetime.date
 =================== ==================================== ======================================
 
+Numbers are written with ASCII digits only: ``\\d`` in a Python pattern, ``int()`` and
+``float()`` also read Arabic-Indic (``'٣٠'``) and full-width (``'３０'``) digits, which a reader
+of the file may not recognise as numbers; every pattern here is compiled with ``re.ASCII``.
+
 A year is 365.25 days, a week 7 days. A bare number where a unit is needed is an error here
 (is ``4`` hours or minutes?); callers that give bare numbers a documented unit (the builder:
 minutes, per hour) check for numbers before they call these parsers.
@@ -101,13 +105,15 @@ _PER_HINTS = {
 }
 
 _NUM = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
-_DURATION_RE = re.compile(rf"^\s*(?P<num>{_NUM})\s*(?P<unit>[A-Za-z]*)\s*$")
-_RATE_RE = re.compile(rf"^\s*(?P<num>{_NUM})\s*/\s*(?P<unit>[A-Za-z]+)\s*$")
-_PER_CAPITA_RE = re.compile(rf"^\s*(?P<num>{_NUM})\s*/\s*(?P<pop>{_NUM})\s*/\s*(?P<unit>[A-Za-z]+)\s*$")
-_NUMBER_RE = re.compile(rf"^\s*{_NUM}\s*$")
-_PERCENT_RE = re.compile(rf"^\s*(?P<num>{_NUM})\s*%\s*$")
-_TIME_RE = re.compile(r"^\s*(?P<h>\d{1,2}):(?P<m>\d{2})\s*$")
-_DATE_RE = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$")
+_DURATION_RE = re.compile(rf"^\s*(?P<num>{_NUM})\s*(?P<unit>[A-Za-z]*)\s*$", re.ASCII)
+_RATE_RE = re.compile(rf"^\s*(?P<num>{_NUM})\s*/\s*(?P<unit>[A-Za-z]+)\s*$", re.ASCII)
+_PER_CAPITA_RE = re.compile(
+    rf"^\s*(?P<num>{_NUM})\s*/\s*(?P<pop>{_NUM})\s*/\s*(?P<unit>[A-Za-z]+)\s*$", re.ASCII
+)
+_NUMBER_RE = re.compile(rf"^\s*{_NUM}\s*$", re.ASCII)
+_PERCENT_RE = re.compile(rf"^\s*(?P<num>{_NUM})\s*%\s*$", re.ASCII)
+_TIME_RE = re.compile(r"^\s*(?P<h>\d{1,2}):(?P<m>\d{2})\s*$", re.ASCII)
+_DATE_RE = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$", re.ASCII)
 
 
 def _show(value: Any) -> str:
@@ -132,6 +138,13 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def _ascii_digits(value: Any) -> None:
+    """Refuse text with digits other than 0-9 (Arabic-Indic, full-width...), which Python's
+    ``float()`` would read as numbers."""
+    if isinstance(value, str) and any(ch.isdigit() and not ("0" <= ch <= "9") for ch in value):
+        raise ValueError(f"{_show(value)} has digits other than 0-9: write numbers with the digits 0-9")
+
+
 def _finite(x: float, text: Any) -> float:
     if not math.isfinite(x):
         raise ValueError(f"{_show(text)} is not a finite number")
@@ -143,6 +156,7 @@ def _finite(x: float, text: Any) -> float:
 
 def parse_duration(value: Any) -> float:
     """``'90s'``, ``'8min'``, ``'4h'``, ``'2.5d'``, ``'1w'`` -> minutes (float >= 0)."""
+    _ascii_digits(value)
     if _is_number(value) or (isinstance(value, str) and _NUMBER_RE.match(value)):
         shown = str(value).strip()
         raise ValueError(f"'{shown}' has no unit: write e.g. '{shown}h' or '{shown}min'")
@@ -184,6 +198,7 @@ def _per_unit(unit: str, value: Any) -> float:
 
 def parse_rate(value: Any) -> float:
     """``'120/day'``, ``'5/h'``, ``'40000/year'`` -> events per hour (float >= 0)."""
+    _ascii_digits(value)
     if _is_number(value) or (isinstance(value, str) and _NUMBER_RE.match(value)):
         shown = str(value).strip()
         raise ValueError(f"'{shown}' has no unit: write e.g. '{shown}/day' or '{shown}/h'")
@@ -212,6 +227,7 @@ def parse_per_capita_rate(value: Any) -> float:
     """``'350/1000/year'``, ``'2/1000/day'`` -> events per person per hour (float >= 0).
 
     The population base may be any positive number (``'35/100/year'``, ``'3.5e4/1e5/year'``)."""
+    _ascii_digits(value)
     if _is_number(value) or (isinstance(value, str) and _NUMBER_RE.match(value)):
         shown = str(value).strip()
         raise ValueError(
@@ -249,6 +265,7 @@ def format_per_capita_rate(per_person_per_hour: float) -> str:
 
 def _number_or_percent(value: Any, what: str) -> tuple[float, bool]:
     """(number, written as a percentage?)."""
+    _ascii_digits(value)
     if _is_number(value):
         return _finite(float(value), value), False
     if isinstance(value, str):
@@ -294,6 +311,7 @@ def parse_level(value: Any) -> float:
 def parse_time_of_day(value: Any) -> int:
     """``'08:00'`` -> 480 (minutes after midnight). ``'24:00'`` (1440) is allowed; it can end a
     shift but not start one (the schema checks that)."""
+    _ascii_digits(value)
     if not isinstance(value, str):
         raise ValueError(
             f'must be a time of day written as "HH:MM" in quotes, e.g. "08:00", got {_show(value)}'
@@ -314,6 +332,7 @@ def format_time_of_day(minutes: int) -> str:
 
 def parse_date(value: Any) -> dt.date:
     """``2025-10-01`` (a YAML date, or the same text) -> datetime.date."""
+    _ascii_digits(value)
     if isinstance(value, dt.datetime):
         raise ValueError(f"must be a date without a time, got {value.isoformat(sep=' ')}")
     if isinstance(value, dt.date):

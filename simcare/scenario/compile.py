@@ -729,3 +729,11 @@ def compile_scenario(scenario: Any, file: str = "<scenario>") -> CompiledScenari
         replications=int(getattr(sc.run, "replications", 1) or 1),
         seed=int(getattr(sc.run, "seed", 2025)),
     )
+
+
+def demand_multipliers(scenario: Any) -> tuple[Timeline, dict[str, np.ndarray]]:
+    """The timeline of a validated Scenario and, per demand channel, the multiplier of its rate
+    on each simulated day (growth x month x bank holidays x Christmas x surges x shocks), as
+    the compiler computes them; for estimating a run's size before building anything."""
+    c = _Compiler(scenario, "<scenario>")
+    return c.timeline, {channel: c.daily_multipliers(channel) for channel in scenario.demand}

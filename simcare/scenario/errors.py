@@ -7,7 +7,22 @@ from collections.abc import Sequence
 
 from simcare.errors import SimcareError
 
-__all__ = ["ScenarioError", "ScenarioNote"]
+__all__ = ["ScenarioError", "ScenarioNote", "printable"]
+
+MAX_SHOWN_PATH = 300
+MAX_SHOWN_MESSAGE = 3000
+
+
+def printable(text: str, limit: int | None = None) -> str:
+    """``text`` safe to print on a terminal: characters that are not printable (control and
+    format characters: ANSI escapes, bells, carriage returns; not line breaks) written as
+    ``\\x1b`` escapes, and cut to ``limit`` characters with "..." (a path or message quoting a
+    hostile key)."""
+    if not text.isprintable():
+        text = "".join(ch if ch.isprintable() or ch == "\n" else ascii(ch)[1:-1] for ch in text)
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 3] + "..."
+    return text
 
 
 class ScenarioError(SimcareError):
@@ -39,8 +54,9 @@ class ScenarioError(SimcareError):
 
     def _text(self) -> str:
         n = len(self.problems)
-        lines = [f"{self.file}: {n} problem{'' if n == 1 else 's'}:"]
+        lines = [f"{printable(self.file)}: {n} problem{'' if n == 1 else 's'}:"]
         for (path, message), where in zip(self.problems, self.locations, strict=False):
+            path, message = printable(path, MAX_SHOWN_PATH), printable(message, MAX_SHOWN_MESSAGE)
             text = f"{path}: {message}" if path else message
             lines.append(f"  {text} ({where})" if where else f"  {text}")
         return "\n".join(lines)

@@ -16,14 +16,19 @@ from simcare.scenario.schema import Scenario
 __all__ = ["scenario_json_schema"]
 
 _UNIT_KEY = "x-simcare-unit"
+_BOUND_KEY = "x-simcare-bound"  # a unit type's bound (docs/scenarios.md, "Bounds"), e.g. "at most 20 years"
 
 
 def _describe_units(node: Any) -> None:
-    """Append each field's unit to its description, and drop the private unit marker."""
+    """Append each field's bound and unit to its description, and drop the private markers."""
     if isinstance(node, dict):
         for value in node.values():
             _describe_units(value)
         unit = node.pop(_UNIT_KEY, None)
+        bound = node.pop(_BOUND_KEY, None)
+        text = str(node.get("description", ""))
+        if bound is not None and text and str(bound) not in text and "at most" not in text:
+            node["description"] = f"{text} ({bound})"  # unless the field states a tighter bound
         if unit is not None and "description" in node:
             text = str(node["description"])
             if f"[{unit}" not in text:

@@ -19,9 +19,10 @@ import copy
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
-from simcare.scenario.document import PathError, match, scale_at
+from simcare.scenario.document import PathError, format_path, get, match, scale, scale_at
 from simcare.scenario.errors import ScenarioError
 from simcare.scenario.schema import Loc, ParameterSetsSpec, Scenario
+from simcare.units import _show
 
 __all__ = [
     "Multiplier",
@@ -74,8 +75,9 @@ def is_identity(row: Sequence[float]) -> bool:
 
 
 def path_problems(document: Mapping[str, Any], spec: ParameterSetsSpec) -> list[tuple[Loc, str]]:
-    """``(field path, message)`` for every parameter path that is malformed or matches nothing
-    in ``document`` (the merged scenario document, or the dump of a validated scenario)."""
+    """``(field path, message)`` for every parameter path that is malformed, matches nothing
+    in ``document`` (the merged scenario document, or the dump of a validated scenario) or
+    matches a value a multiplier cannot scale (text, yes/no, a list: the run would fail)."""
     out: list[tuple[Loc, str]] = []
     for i, p in enumerate(spec.parameters):
         for j, path in enumerate(p.paths):
@@ -87,6 +89,20 @@ def path_problems(document: Mapping[str, Any], spec: ParameterSetsSpec) -> list[
                 continue
             if not found:
                 out.append((loc, f"'{path}' (parameter {p.name}) matches nothing in the scenario"))
+                continue
+            for full in found:  # a set multiplies these values: each must be a quantity
+                value = get(document, full)
+                try:
+                    scale(value, 1.0)
+                except ValueError:
+                    out.append(
+                        (
+                            loc,
+                            f"'{path}' (parameter {p.name}) at {format_path(full)}: a multiplier cannot "
+                            f"scale {_show(value)}: not a duration, rate, number or roster",
+                        )
+                    )
+                    break
     return out
 
 

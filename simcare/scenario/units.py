@@ -29,9 +29,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, PlainSerializer, WithJsonSchema
 
 from simcare.units import (
+    HOURS_PER_YEAR,
+    MINUTES_PER_DAY,
     format_duration,
     format_per_capita_rate,
     format_rate,
@@ -47,6 +49,12 @@ from simcare.units import (
 )
 
 __all__ = [
+    "MAX_DATE",
+    "MAX_DURATION_MINUTES",
+    "MAX_LEVEL",
+    "MAX_PER_CAPITA_RATE",
+    "MAX_YEARS",
+    "MIN_DATE",
     "Date",
     "Duration",
     "Fraction",
@@ -57,32 +65,79 @@ __all__ = [
     "TimeOfDay",
 ]
 
+# --- bounds (issue 16): what a real system could have; docs/scenarios.md has the table ------------
+
+MAX_YEARS = 20
+"""No duration in a scenario is longer than 20 years (the longest run, warm-up included)."""
+MAX_DURATION_MINUTES = MAX_YEARS * 365.25 * MINUTES_PER_DAY
+MIN_DATE, MAX_DATE = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
+"""Dates of a scenario lie in 2000-01-01 ... 2100-12-31."""
+MAX_PER_CAPITA_RATE = 1.0 / 24.0
+"""A rate per head is at most one a day (per person per hour: 1/24)."""
+MAX_LEVEL = 100_000.0
+"""An escalation threshold is at most 100 000 (patients waiting; or 10 000 000 %)."""
+
+
+def _short_duration(minutes: float) -> float:
+    if minutes > MAX_DURATION_MINUTES:
+        years = minutes / MINUTES_PER_DAY / 365.25
+        raise ValueError(f"must be at most {MAX_YEARS} years, got {years:.6g} years")
+    return minutes
+
+
+def _date_in_range(day: dt.date) -> dt.date:
+    if not MIN_DATE <= day <= MAX_DATE:
+        raise ValueError(f"must be between {MIN_DATE} and {MAX_DATE}, got {day}")
+    return day
+
+
+def _rate_per_head(per_person_per_hour: float) -> float:
+    if per_person_per_hour > MAX_PER_CAPITA_RATE:
+        per_year = per_person_per_hour * HOURS_PER_YEAR
+        raise ValueError(
+            f"must be at most one a head a day (365.25/1/year), got {per_year:.6g} a head a year"
+        )
+    return per_person_per_hour
+
+
+def _level(x: float) -> float:
+    if x > MAX_LEVEL:
+        raise ValueError(f"must be <= {MAX_LEVEL:.0f}, got {x:.6g}")
+    return x
+
+
 # --- pydantic types -----------------------------------------------------------------------------
 
 _NUMBER_PATTERN = r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?"
 
 
-def _string_schema(pattern: str, description: str, examples: list[str], kind: str) -> WithJsonSchema:
-    return WithJsonSchema(
-        {
-            "type": "string",
-            "pattern": pattern,
-            "description": description,
-            "examples": examples,
-            "x-simcare-unit": kind,
-        }
-    )
+def _string_schema(
+    pattern: str, description: str, examples: list[str], kind: str, bound: str | None = None
+) -> WithJsonSchema:
+    schema = {
+        "type": "string",
+        "pattern": pattern,
+        "description": description,
+        "examples": examples,
+        "x-simcare-unit": kind,
+    }
+    if bound is not None:
+        schema["x-simcare-bound"] = bound  # shown in the field's description
+    return WithJsonSchema(schema)
 
 
 Duration = Annotated[
     float,
     BeforeValidator(parse_duration),
+    AfterValidator(_short_duration),
     PlainSerializer(format_duration, return_type=str),
     _string_schema(
         rf"^\s*{_NUMBER_PATTERN}\s*(s|min|h|d|w)\s*$",
-        "duration with its unit: s, min, h, d or w (e.g. '90s', '8min', '4h', '2.5d')",
+        "duration with its unit: s, min, h, d or w (e.g. '90s', '8min', '4h', '2.5d'), "
+        f"at most {MAX_YEARS} years",
         ["8min", "4h", "2.5d"],
         "duration",
+        f"at most {MAX_YEARS} years",
     ),
 ]
 """A duration: ``'8min'`` in the file, float minutes in Python."""
@@ -103,12 +158,15 @@ Rate = Annotated[
 PerCapitaRate = Annotated[
     float,
     BeforeValidator(parse_per_capita_rate),
+    AfterValidator(_rate_per_head),
     PlainSerializer(format_per_capita_rate, return_type=str),
     _string_schema(
         rf"^\s*{_NUMBER_PATTERN}\s*/\s*{_NUMBER_PATTERN}\s*/\s*(h|hour|d|day|w|week|year)\s*$",
-        "rate per head of population: events / population / time unit (e.g. '350/1000/year')",
+        "rate per head of population: events / population / time unit (e.g. '350/1000/year'), "
+        "at most one a head a day",
         ["350/1000/year", "2/1000/day"],
         "per-capita rate",
+        "at most one a head a day",
     ),
 ]
 """A rate per person: ``'350/1000/year'`` in the file, float events per person per hour."""
@@ -148,13 +206,14 @@ SignedFraction = Annotated[
 Level = Annotated[
     float,
     BeforeValidator(parse_level),
+    AfterValidator(_level),
     WithJsonSchema(
         {
             "anyOf": [
-                {"type": "number", "minimum": 0},
+                {"type": "number", "minimum": 0, "maximum": MAX_LEVEL},
                 {"type": "string", "pattern": rf"^\s*{_NUMBER_PATTERN}\s*%\s*$"},
             ],
-            "description": "threshold: a number >= 0 (patients waiting) or a "
+            "description": "threshold: a number 0 ... 100000 (patients waiting) or a "
             "percentage (occupancy, e.g. '95%')",
             "x-simcare-unit": "level",
         }
@@ -178,8 +237,15 @@ TimeOfDay = Annotated[
 Date = Annotated[
     dt.date,
     BeforeValidator(parse_date),
+    AfterValidator(_date_in_range),
     WithJsonSchema(
-        {"type": "string", "format": "date", "description": "date YYYY-MM-DD", "x-simcare-unit": "date"}
+        {
+            "type": "string",
+            "format": "date",
+            "description": f"date YYYY-MM-DD, {MIN_DATE} ... {MAX_DATE}",
+            "x-simcare-unit": "date",
+            "x-simcare-bound": f"{MIN_DATE} ... {MAX_DATE}",
+        }
     ),
 ]
 """A calendar date ``2025-10-01`` (datetime.date)."""

@@ -374,6 +374,9 @@ def _message(err: Any, raw: Loc, on_key: bool, written: Any) -> str:
         message = f"must be text, got {got}"
     elif kind == "string_too_short":
         message = "must not be empty"
+    elif kind == "string_too_long":
+        size = f", got {len(value)}" if isinstance(value, str) else ""
+        message = f"must be at most {ctx.get('max_length')} characters{size}"
     elif kind in ("dict_type", "model_type", "model_attributes_type", "mapping_type"):
         message = f"must be a mapping (key: value), got {got}"
     elif kind in ("list_type", "tuple_type"):

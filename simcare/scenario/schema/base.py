@@ -23,8 +23,8 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from simcare.scenario.units import Duration, Fraction
-from simcare.units import format_duration, parse_duration
+from simcare.scenario.units import MAX_DURATION_MINUTES, MAX_YEARS, Duration, Fraction, SignedFraction
+from simcare.units import _show, format_duration, parse_duration
 
 Loc = tuple[str | int, ...]
 """A field path as a tuple: ``("ed", "bri", "cubicles", "shifts", 1, "servers")``."""
@@ -80,18 +80,143 @@ class Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, serialize_by_alias=True, ser_json_bytes="base64")
 
 
-# --- plain numbers ------------------------------------------------------------------------------
+# --- bounds: the largest (and smallest) values a real urgent-care system could have ---------
+# (issue 16: each is stated in the JSON schema and in the table of docs/scenarios.md; beyond them
+# the builder overflowed 64-bit integers, arrival arrays filled with infinities, or a run asked
+# for more memory than a machine has)
 
-Count = Annotated[int, Field(strict=True, ge=0)]
-"""A whole number >= 0 (servers, beds, slots, people)."""
+MAX_SERVERS = 100_000
+"""Servers, beds, slots, census patients and servers added by a rule: at most 100 000."""
+MAX_POPULATION = 100_000_000
+"""People in one locality: at most 10^8."""
+MAX_FACTOR = 1000.0
+"""Demand multipliers (monthly, bank holidays, Christmas, shocks) and parameter-set multipliers."""
+MAX_WEIGHT = 1e6
+"""Relative weights of an hour-of-week profile."""
+MAX_REPLICATIONS = 100_000
+MAX_SEED = 2**63 - 1
+"""Seeds are stored as signed 64-bit integers (the provenance columns)."""
+MAX_PRIORITY = 1000
+"""ED queue priorities: -1000 ... 1000."""
+MIN_GROWTH, MAX_GROWTH = -0.5, 1.0
+"""Demand growth a year: -50 % ... +100 %."""
+MIN_LOS_TREND, MAX_LOS_TREND = 0.5, 2.0
+"""Length-of-stay multiplier a year (the same range as growth: -50 % ... +100 %)."""
+MIN_SHAPE, MAX_SHAPE = 0.05, 100.0
+"""Shape parameters without a unit (Weibull k)."""
+MAX_NAME_LENGTH = 100
+MAX_DESCRIPTION_LENGTH = 10_000
 
-PositiveCount = Annotated[int, Field(strict=True, ge=1)]
-Factor = Annotated[float, Field(strict=True, ge=0, allow_inf_nan=False)]
-"""A multiplier >= 0 (1 = no change)."""
 
-PositiveNumber = Annotated[float, Field(strict=True, gt=0, allow_inf_nan=False)]
-Weight = Annotated[float, Field(strict=True, ge=0, allow_inf_nan=False)]
-Name = Annotated[str, Field(strict=True, min_length=1)]
+def _int(lo: int, hi: int, description: str) -> Any:
+    """Field metadata of a whole number lo ... hi (the JSON schema shows the bounds)."""
+    return Field(strict=True, ge=lo, le=hi, description=description)
+
+
+def _float(lo: float, hi: float, description: str, *, above: bool = False) -> Any:
+    """Field metadata of a finite number lo ... hi (``above``: strictly above lo)."""
+    if above:
+        return Field(strict=True, gt=lo, le=hi, allow_inf_nan=False, description=description)
+    return Field(strict=True, ge=lo, le=hi, allow_inf_nan=False, description=description)
+
+
+Count = Annotated[int, _int(0, MAX_SERVERS, f"whole number, 0 ... {MAX_SERVERS}")]
+"""A whole number 0 ... MAX_SERVERS (servers, beds, slots, patients present)."""
+
+PositiveCount = Annotated[int, _int(1, MAX_SERVERS, f"whole number, 1 ... {MAX_SERVERS}")]
+Population = Annotated[int, _int(0, MAX_POPULATION, f"people, 0 ... {MAX_POPULATION}")]
+Replications = Annotated[int, _int(1, MAX_REPLICATIONS, f"replications, 1 ... {MAX_REPLICATIONS}")]
+Seed = Annotated[int, _int(0, MAX_SEED, "seed, 0 ... 2^63 - 1")]
+Priority = Annotated[
+    int, _int(-MAX_PRIORITY, MAX_PRIORITY, f"queue priority, {-MAX_PRIORITY} ... {MAX_PRIORITY}")
+]
+
+Factor = Annotated[float, _float(0.0, MAX_FACTOR, f"multiplier, 0 ... {MAX_FACTOR:g} (1 = no change)")]
+"""A multiplier 0 ... MAX_FACTOR (1 = no change)."""
+
+Multiplier = Annotated[
+    float,
+    _float(0.0, MAX_FACTOR, f"multiplier, above 0 and at most {MAX_FACTOR:g} (1 = no change)", above=True),
+]
+"""A multiplier above 0 and at most MAX_FACTOR (parameter sets)."""
+
+Weight = Annotated[float, _float(0.0, MAX_WEIGHT, f"relative weight, 0 ... {MAX_WEIGHT:g}")]
+Shape = Annotated[
+    float, _float(MIN_SHAPE, MAX_SHAPE, f"shape without a unit, {MIN_SHAPE:g} ... {MAX_SHAPE:g}")
+]
+LengthOfStayTrend = Annotated[
+    float,
+    _float(
+        MIN_LOS_TREND,
+        MAX_LOS_TREND,
+        f"multiplier a year, {MIN_LOS_TREND:g} ... {MAX_LOS_TREND:g} (1: no change)",
+    ),
+]
+
+
+def _growth(x: float) -> float:
+    if not MIN_GROWTH <= x <= MAX_GROWTH:
+        raise ValueError(f"must be between -50% and +100% a year, got {show_number(x * 100)}%")
+    return x
+
+
+Growth = Annotated[
+    SignedFraction,
+    AfterValidator(_growth),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": MIN_GROWTH, "maximum": MAX_GROWTH},
+                {"type": "string", "pattern": r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*%\s*$"},
+            ],
+            "description": "growth a year: a number -0.5 ... 1 or a percentage -50% ... +100% (e.g. '2%')",
+            "x-simcare-unit": "signed fraction",
+        }
+    ),
+]
+"""Growth a year: -50 % ... +100 % (``'2%'``, ``-0.01``)."""
+
+
+def unprintable(text: str, allowed: str = "") -> str | None:
+    """Description of the first character of ``text`` that is not printable (a control or
+    format character, a line break...) and not in ``allowed``, or None when there is none."""
+    for i, ch in enumerate(text):
+        if not ch.isprintable() and ch not in allowed:
+            return f"U+{ord(ch):04X} at character {i + 1}"
+    return None
+
+
+def _printable_name(text: str) -> str:
+    bad = unprintable(text)
+    if bad is not None:
+        raise ValueError(
+            f"must not contain control characters ({bad}): names are printed to terminals and reports"
+        )
+    return text
+
+
+def _printable_text(text: str) -> str:
+    bad = unprintable(text, allowed="\n\t")
+    if bad is not None:
+        raise ValueError(f"must not contain control characters other than line breaks and tabs ({bad})")
+    return text
+
+
+Name = Annotated[
+    str,
+    Field(strict=True, min_length=1, max_length=MAX_NAME_LENGTH),
+    AfterValidator(_printable_name),
+]
+"""A name: 1 ... 100 printable characters (no control characters)."""
+
+Key = Annotated[str, Field(max_length=MAX_NAME_LENGTH), AfterValidator(_printable_name)]
+"""A key that names something (a locality, site, trust, profile, acuity): at most 100 printable
+characters."""
+
+Description = Annotated[
+    str, Field(strict=True, max_length=MAX_DESCRIPTION_LENGTH), AfterValidator(_printable_text)
+]
+"""Free text: at most 10 000 characters; line breaks and tabs, but no other control characters."""
 
 
 def _positive_duration(minutes: float) -> float:
@@ -122,7 +247,7 @@ def at_most_one(mix: dict[Any, float]) -> dict[Any, float]:
     return mix
 
 
-Mix = Annotated[dict[str, Fraction], AfterValidator(sum_to_one)]
+Mix = Annotated[dict[Key, Fraction], AfterValidator(sum_to_one)]
 """Named fractions that sum to 1 (within 1e-6), e.g. an acuity mix."""
 
 # --- names of things ----------------------------------------------------------------------------
@@ -159,7 +284,10 @@ Pathways = Annotated[dict[Pathway, Fraction], AfterValidator(sum_to_one)]
 def _none_or_duration(value: Any) -> Any:
     if value is None or (isinstance(value, str) and value.strip().lower() == "none"):
         return None
-    return parse_duration(value)
+    minutes = parse_duration(value)
+    if minutes > MAX_DURATION_MINUTES:
+        raise ValueError(f"must be at most {MAX_YEARS} years, got {_show(value)}")
+    return minutes
 
 
 OptionalDuration = Annotated[

@@ -8,15 +8,41 @@ with a ``dist`` key and one field per parameter (durations as ``'9min'``, number
 distribution added there is accepted here with no other change.
 """
 
+import math
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Self, Union
 
-from pydantic import BeforeValidator, Field, create_model, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, create_model, model_validator
 
 from simcare.errors import ModelError
 from simcare.sampling.distributions import DISTRIBUTIONS, Distribution, DistributionKind, Parameter
-from simcare.scenario.schema.base import OptionalDuration, PositiveDuration, PositiveNumber, Spec, Weight
+from simcare.scenario.schema.base import OptionalDuration, Shape, Spec, Weight
 from simcare.scenario.units import Duration
-from simcare.units import parse_duration
+from simcare.units import MINUTES_PER_DAY, parse_duration
+
+MAX_DISTRIBUTION_YEARS = 10
+"""Every duration parameter of a distribution, and its mean and standard deviation, is at most
+10 years (issue 16: a lognormal sd of 1e300 minutes overflowed the draws)."""
+MAX_DISTRIBUTION_MINUTES = MAX_DISTRIBUTION_YEARS * 365.25 * MINUTES_PER_DAY
+
+
+def _years(minutes: float) -> str:
+    return f"{minutes / MINUTES_PER_DAY / 365.25:.6g} years"
+
+
+def _at_most_ten_years(minutes: float) -> float:
+    if minutes > MAX_DISTRIBUTION_MINUTES:
+        raise ValueError(f"must be at most {MAX_DISTRIBUTION_YEARS} years, got {_years(minutes)}")
+    return minutes
+
+
+def _positive_and_at_most_ten_years(minutes: float) -> float:
+    if not minutes > 0:
+        raise ValueError("must be longer than 0")
+    return _at_most_ten_years(minutes)
+
+
+DistDuration = Annotated[Duration, AfterValidator(_at_most_ten_years)]
+PositiveDistDuration = Annotated[Duration, AfterValidator(_positive_and_at_most_ten_years)]
 
 __all__ = ["DISTRIBUTION_SPECS", "Dist", "DistributionModel", "DistributionSpec", "spec_name"]
 
@@ -40,9 +66,17 @@ class DistributionModel(Spec):
     @model_validator(mode="after")
     def _buildable(self) -> Self:
         try:
-            self.to_distribution()
+            law = self.to_distribution()
         except ModelError as exc:
             raise ValueError(exc.message) from None
+        # a shape parameter can make the mean or spread enormous with every duration in range
+        spread = math.sqrt(law.variance) if law.variance >= 0 else math.inf
+        for what, value in (("mean", law.mean), ("standard deviation", spread)):
+            if not value <= MAX_DISTRIBUTION_MINUTES:
+                raise ValueError(
+                    f"its {what} must be at most {MAX_DISTRIBUTION_YEARS} years, got "
+                    f"{_years(value) if math.isfinite(value) else 'an infinite one'}"
+                )
         return self
 
 
@@ -54,19 +88,20 @@ def spec_name(kind: DistributionKind) -> str:
 def _field(p: Parameter) -> tuple[Any, Any]:
     """(type, FieldInfo) of a parameter: durations in minutes, plain numbers, lists."""
     if p.many:
-        return list[Duration], Field(min_length=1, description=p.description)
+        return list[DistDuration], Field(min_length=1, description=p.description)
     if p.optional and p.default is None:
         return OptionalDuration, Field(default=None, description=p.description)
     kinds: dict[tuple[str, bool], Any] = {
-        ("minutes", True): PositiveDuration,
-        ("minutes", False): Duration,
-        ("number", True): PositiveNumber,
+        ("minutes", True): PositiveDistDuration,
+        ("minutes", False): DistDuration,
+        ("number", True): Shape,
         ("number", False): Weight,
     }
     kind = kinds[(p.unit, p.positive)]
+    bound = f" (at most {MAX_DISTRIBUTION_YEARS} years)" if p.unit == "minutes" else ""
     if p.optional:
-        return kind, Field(default=p.default, description=p.description)
-    return kind, Field(description=p.description)
+        return kind, Field(default=p.default, description=p.description + bound)
+    return kind, Field(description=p.description + bound)
 
 
 def _summary(kind: DistributionKind) -> str:

@@ -4,7 +4,7 @@ from typing import Annotated, Self
 
 from pydantic import Field, model_validator
 
-from simcare.scenario.schema.base import Loc, Name, PositiveNumber, Spec, problem_error
+from simcare.scenario.schema.base import Loc, Multiplier, Name, Spec, problem_error
 
 
 class SetParameterSpec(Spec):
@@ -31,9 +31,9 @@ class ParameterSetsSpec(Spec):
     parameters: list[SetParameterSpec] = Field(
         min_length=1, description="what each column of sets multiplies, in column order"
     )
-    sets: list[list[PositiveNumber]] = Field(
+    sets: list[list[Multiplier]] = Field(
         min_length=1,
-        description="one row per set, one positive multiplier per parameter; "
+        description="one row per set, one multiplier per parameter (above 0, at most 1000); "
         "the first set is usually all ones (the document itself)",
     )
 

@@ -30,7 +30,7 @@ from simcare.scenario.schema.services import (
     SdecSpec,
 )
 
-__all__ = ["CHECKS", "Problem", "Sections", "cross_check", "cross_problems"]
+__all__ = ["CHECKS", "Problem", "Sections", "cross_check", "cross_problems", "max_servers", "service_names"]
 
 Problem = tuple[Loc, str]
 """A problem: the field path at fault and the message."""
@@ -400,6 +400,110 @@ def check_escalation(s: Sections) -> list[Problem]:
                         f"'{divert.to_site}' is the site diverted from: a divert needs another site",
                     )
                 )
+    return out
+
+
+# --- escalation services: the names the compiler gives its services -----------------------------
+
+_SERVICE_SECTIONS = ("nhs111", "ambulance", "hubs", "sdec", "ed", "beds", "discharge")
+
+
+def service_names(s: Any) -> list[str]:
+    """The services the compiler (:mod:`simcare.scenario.compile`) builds for these sections, in
+    its order: what an escalation rule may watch or add servers to. ``s`` is a :class:`Sections`
+    or a :class:`~simcare.scenario.schema.Scenario` (tests/scenario/test_bounds.py checks the
+    two agree)."""
+    out: list[str] = []
+    for site, ed in (s.ed or {}).items():
+        out += [f"ed_triage:{site}", f"ed:{site}", f"ed_corridor:{site}"]
+        if ed.opening_hours:
+            out.append(f"ed_hours:{site}")
+    d2a = s.discharge.d2a if s.discharge is not None else {}
+    out += [f"d2a:{p}:{la}" for la, pathways in d2a.items() for p in pathways]
+    out += [f"beds:{trust}" for trust in s.beds or {}]
+    out += [f"hub:{hub}" for hub in s.hubs or {}]
+    for site in s.sdec or {}:
+        out += [f"sdec_referral:{site}", f"sdec:{site}"]
+    if s.ambulance is not None:
+        out.append("ambulance")
+    if s.nhs111 is not None:
+        out.append("111_phone")
+        if s.nhs111.phone.retry > 0:
+            out.append("111_retry")
+        out.append("111_online")
+        if s.nhs111.cas is not None:
+            out.append("cas")
+    return out
+
+
+@cross_check
+def check_escalation_services(s: Sections) -> list[Problem]:
+    """The services an escalation rule watches or adds servers to exist (checked when every
+    service section is valid, since each adds services)."""
+    if not s.escalation or not all(s.has(name) for name in _SERVICE_SECTIONS):
+        return []
+    known = service_names(s)
+    out: list[Problem] = []
+    for i, rule in enumerate(s.escalation):
+        named: list[tuple[Loc, str]] = [(("escalation", i, "when", "service"), rule.when.service)]
+        if rule.then.add_servers is not None:
+            named.append((("escalation", i, "then", "add_servers", "service"), rule.then.add_servers.service))
+        out += [(loc, suggest(name, known, "service")) for loc, name in named if name not in known]
+    return out
+
+
+# --- census: patients present at the start fit the services they are in -----------------------
+
+
+def max_servers(roster: RosterSpec) -> int:
+    """The most servers a roster ever has: its default, a shift (overlapping shifts add up, so
+    their sum bounds it) or an override."""
+    return max(
+        [roster.default + sum(s.servers for s in roster.shifts), *(o.servers for o in roster.overrides)]
+    )
+
+
+@cross_check
+def check_census(s: Sections) -> list[Problem]:
+    """``run.census`` keys name a trust's beds (``beds:TRUST``, ``nctr:TRUST``) or a D2A
+    service (``d2a:P:LOCAL_AUTHORITY``), and the patients in a trust's beds (both keys) fit
+    the most beds it ever has."""
+    census = s.run.census if s.run is not None else None
+    if not census:
+        return []
+    out: list[Problem] = []
+    in_beds: dict[str, int] = {}
+    for key, count in census.items():
+        loc: Loc = ("run", "census", key)
+        kind, _, rest = key.partition(":")
+        if kind in ("beds", "nctr"):
+            if s.beds is None:
+                continue
+            if rest not in s.beds:
+                near = suggest(rest, list(s.beds), "trust", " in beds")
+                out.append((loc, f"no trust '{rest}' in beds (write {kind}:TRUST): {near}"))
+                continue
+            most = max_servers(s.beds[rest].beds)
+            if count > 0 and most == 0:
+                out.append((loc, f"puts {count} patients in trust {rest}, which has 0 beds"))
+                continue
+            in_beds[rest] = in_beds.get(rest, 0) + count
+        elif kind == "d2a":
+            pathway, _, la = rest.partition(":")
+            if s.has("discharge") and (s.discharge is None or pathway not in s.discharge.d2a.get(la, {})):
+                out.append((loc, f"no D2A service '{key}' (write d2a:P1:LOCAL_AUTHORITY)"))
+        else:
+            out.append((loc, "census keys are d2a:P:LOCAL_AUTHORITY, beds:TRUST or nctr:TRUST"))
+    for trust, count in in_beds.items():
+        most = max_servers(s.beds[trust].beds) if s.beds is not None else count
+        if count > most:
+            keys = " + ".join(f"{k} {census[k]}" for k in (f"beds:{trust}", f"nctr:{trust}") if k in census)
+            out.append(
+                (
+                    ("run", "census"),
+                    f"puts {count} patients ({keys}) in trust {trust}, which has at most {most} beds",
+                )
+            )
     return out
 
 

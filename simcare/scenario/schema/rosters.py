@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
-from simcare.scenario.schema.base import WEEKDAYS, Count, Spec, Weekday, problem_error
+from simcare.scenario.schema.base import MAX_SERVERS, WEEKDAYS, Count, Spec, Weekday, problem_error
 from simcare.scenario.units import Date, TimeOfDay
 from simcare.units import MINUTES_PER_DAY, MINUTES_PER_WEEK
 
@@ -162,6 +162,8 @@ def _roster_before(value: Any) -> Any:
     if isinstance(value, int):
         if value < 0:
             raise ValueError(f"servers must be >= 0, got {value}")
+        if value > MAX_SERVERS:
+            raise ValueError(f"servers must be <= {MAX_SERVERS}, got {value}")
         return {"default": value}
     if isinstance(value, float):
         raise ValueError(f"servers must be a whole number, got {value!r}")
@@ -174,7 +176,9 @@ def _roster_before(value: Any) -> Any:
 
 Roster = Annotated[
     RosterSpec,
-    BeforeValidator(_roster_before, json_schema_input_type=Annotated[int, Field(ge=0)] | RosterSpec),
+    BeforeValidator(
+        _roster_before, json_schema_input_type=Annotated[int, Field(ge=0, le=MAX_SERVERS)] | RosterSpec
+    ),
 ]
 """A roster: a whole number (constant) or ``{default, shifts, overrides}``."""
 

@@ -5,7 +5,15 @@ from typing import Any, Self
 
 from pydantic import Field, model_validator
 
-from simcare.scenario.schema.base import CROSS_ERROR, DemandChannel, Name, Spec, problem_error
+from simcare.scenario.schema.base import (
+    CROSS_ERROR,
+    DemandChannel,
+    Description,
+    Key,
+    Name,
+    Spec,
+    problem_error,
+)
 from simcare.scenario.schema.escalation import EscalationRule
 from simcare.scenario.schema.parameter_sets import ParameterSetsSpec
 from simcare.scenario.schema.references import cross_problems
@@ -30,21 +38,23 @@ from simcare.scenario.schema.services import (
 class Scenario(Spec):
     """A whole urgent-care system (docs/scenarios.md)."""
 
-    name: Name = Field(description="scenario name")
-    description: str = Field(default="", description="free text")
+    name: Name = Field(description="scenario name (1 ... 100 printable characters)")
+    description: Description = Field(
+        default="", description="free text (at most 10000 characters; no control characters but line breaks)"
+    )
     run: RunSpec = Field(description="window, warm-up, replications and seed")
-    localities: dict[str, Locality] = Field(min_length=1, description="name -> locality")
+    localities: dict[Key, Locality] = Field(min_length=1, description="name -> locality")
     calendar: CalendarSpec = Field(
         default_factory=CalendarSpec, description="growth, seasonality and dated events"
     )
-    profiles: dict[str, ProfileSpec] = Field(default_factory=dict, description="name -> hour-of-week profile")
+    profiles: dict[Key, ProfileSpec] = Field(default_factory=dict, description="name -> hour-of-week profile")
     demand: dict[DemandChannel, ChannelSpec] = Field(min_length=1, description="channel -> demand")
     nhs111: Nhs111Spec | None = Field(default=None, description="NHS 111 phone and online")
     ambulance: AmbulanceSpec | None = Field(default=None, description="ambulance service")
-    hubs: dict[str, HubSpec] = Field(default_factory=dict, description="name -> urgent community hub")
-    sdec: dict[str, SdecSpec] = Field(default_factory=dict, description="ED site -> SDEC unit")
-    ed: dict[str, EdSiteSpec] = Field(min_length=1, description="site -> emergency department")
-    beds: dict[str, BedsSpec] = Field(min_length=1, description="trust -> beds")
+    hubs: dict[Key, HubSpec] = Field(default_factory=dict, description="name -> urgent community hub")
+    sdec: dict[Key, SdecSpec] = Field(default_factory=dict, description="ED site -> SDEC unit")
+    ed: dict[Key, EdSiteSpec] = Field(min_length=1, description="site -> emergency department")
+    beds: dict[Key, BedsSpec] = Field(min_length=1, description="trust -> beds")
     discharge: DischargeSpec | None = Field(default=None, description="discharge-to-assess capacity")
     escalation: list[EscalationRule] = Field(default_factory=list, description="rules")
     levers: dict[str, dict[str, Any]] = Field(default_factory=dict, description="lever -> settings")

@@ -15,17 +15,21 @@ from simcare.scenario.schema.base import (
     Count,
     DemandChannel,
     Factor,
+    Growth,
+    Key,
     Loc,
     Mix,
     Month,
     Name,
-    PositiveCount,
+    Population,
     PositiveDuration,
+    Replications,
+    Seed,
     Spec,
     Weight,
     problem_error,
 )
-from simcare.scenario.units import Date, Duration, Fraction, PerCapitaRate, SignedFraction
+from simcare.scenario.units import MAX_YEARS, Date, Duration, Fraction, PerCapitaRate
 
 
 class RunSpec(Spec):
@@ -34,19 +38,28 @@ class RunSpec(Spec):
     start: Date = Field(description="first day reported (YYYY-MM-DD)")
     end: Date = Field(description="last day reported, included (YYYY-MM-DD)")
     warm_up: Duration = Field(default=0.0, description="simulated before start (default 0d)")
-    census: dict[str, Count] | None = Field(
+    census: dict[Key, Count] | None = Field(
         default=None,
         description="patients in each service on the first simulated day, run.start minus run.warm_up "
         "(service name -> patients)",
     )
-    replications: PositiveCount = Field(default=1, description="replications (default 1)")
-    seed: Count = Field(default=2025, description="master seed (default 2025)")
+    replications: Replications = Field(default=1, description="replications (default 1)")
+    seed: Seed = Field(default=2025, description="master seed (default 2025)")
 
     @model_validator(mode="after")
     def _check(self) -> Self:
         problems: list[tuple[Loc, str]] = []
         if self.end <= self.start:
             problems.append((("end",), f"must be after run.start ({self.start}), got {self.end}"))
+        simulated = self.days + self.warm_up / 1440.0
+        if simulated > MAX_YEARS * 365.25:
+            problems.append(
+                (
+                    (),
+                    f"simulates {simulated / 365.25:.3g} years (warm_up and start to end): "
+                    f"at most {MAX_YEARS} years",
+                )
+            )
         if problems:
             raise problem_error("RunSpec", problems)
         return self
@@ -66,7 +79,7 @@ class RunSpec(Spec):
 class Locality(Spec):
     """A place whose residents share an ED, a hub and a local authority."""
 
-    population: Count = Field(description="people")
+    population: Population = Field(description="people, 0 ... 100000000")
     local_authority: Name = Field(description="local authority (a key of discharge.d2a)")
     ed_site: Name = Field(description="ED site its residents use by default (a key of ed)")
     ed_sites: Mix | None = Field(
@@ -126,7 +139,7 @@ class ShockSpec(Spec):
 class CalendarSpec(Spec):
     """``calendar``: growth, seasonality and dated events applied to demand."""
 
-    growth: SignedFraction = Field(default=0.0, description="demand growth per year, e.g. '2%'")
+    growth: Growth = Field(default=0.0, description="demand growth per year, e.g. '2%' (-50% ... +100%)")
     growth_base: Date | None = Field(
         default=None, description="date growth is measured from (default run.start)"
     )
@@ -205,8 +218,9 @@ class ChannelSpec(Spec):
     acuity: Mix | None = Field(
         default=None, description="acuity -> fraction, sums to 1 (default the ED site's acuity_mix)"
     )
-    growth: SignedFraction | None = Field(
+    growth: Growth | None = Field(
         default=None,
         description="this channel's own growth per year, on top of calendar.growth and from the "
-        "same growth_base, e.g. '10%' for same-day emergency care growing faster (default none)",
+        "same growth_base, e.g. '10%' for same-day emergency care growing faster (-50% ... +100%; "
+        "default none)",
     )

@@ -16,13 +16,15 @@ from simcare.scenario.schema.base import (
     D2aPathway,
     Dispositions,
     Downgrade,
+    Key,
+    LengthOfStayTrend,
     Loc,
     Mix,
     Name,
     OptionalDuration,
     Pathway,
     Pathways,
-    PositiveNumber,
+    Priority,
     Spec,
     at_most_one,
     problem_error,
@@ -102,7 +104,7 @@ class AmbulanceSpec(Spec):
     job_cycle: Dist = Field(description="allocation to arrival at hospital, or end of job")
     hear_and_treat: Fraction = Field(default=0.0, description="fraction closed on the phone")
     see_and_treat: Fraction = Field(default=0.0, description="fraction treated on scene")
-    conveyance: dict[str, Mix] = Field(
+    conveyance: dict[Key, Mix] = Field(
         default_factory=dict, description="locality -> ED site -> fraction (default the locality's ed_site)"
     )
     handover_release: Annotated[OptionalDuration, AfterValidator(_positive_or_none)] = Field(
@@ -155,7 +157,7 @@ class SdecSpec(Spec):
 class AcuitySpec(Spec):
     """How an ED treats patients of one acuity."""
 
-    priority: Annotated[int, Field(strict=True)] = Field(description="queue priority (integer)")
+    priority: Priority = Field(description="queue priority (integer, -1000 ... 1000)")
     treatment_time: Dist = Field(description="time in a cubicle")
     admitted: Fraction = Field(default=0.0, description="fraction admitted")
     to_sdec: Fraction = Field(default=0.0, description="fraction sent to SDEC")
@@ -203,7 +205,7 @@ class EdSiteSpec(Spec):
         description="ED site ambulances go to when closed (default closed_divert; "
         "set to it after validation)",
     )
-    acuity: dict[str, AcuitySpec] = Field(
+    acuity: dict[Key, AcuitySpec] = Field(
         min_length=1, description="acuity -> {priority, treatment_time, admitted, to_sdec, lwbs_patience}"
     )
     acuity_mix: Mix | None = Field(
@@ -238,7 +240,9 @@ class LengthOfStayTrendSpec(Spec):
     years of published data whose lengths of stay fell; a projection after ``until`` is
     unaffected."""
 
-    per_year: PositiveNumber = Field(description="length-of-stay multiplier per year (1: no change)")
+    per_year: LengthOfStayTrend = Field(
+        description="length-of-stay multiplier per year (1: no change; 0.5 ... 2)"
+    )
     until: Date = Field(description="first day the stated lengths of stay apply (YYYY-MM-DD)")
 
     def factor(self, day: dt.date) -> float:
@@ -252,7 +256,7 @@ class BedsSpec(Spec):
     """A trust's general and acute beds."""
 
     beds: Roster = Field(description="beds open (roster; escalation beds as overrides)")
-    length_of_stay: dict[str, Dist] = Field(
+    length_of_stay: dict[Key, Dist] = Field(
         min_length=1, description="acuity or 'default' -> admission to medically fit"
     )
     pathway: Pathways = Field(
@@ -289,7 +293,7 @@ class D2aSpec(Spec):
 class DischargeSpec(Spec):
     """``discharge``: discharge-to-assess capacity by local authority."""
 
-    d2a: dict[str, dict[D2aPathway, D2aSpec]] = Field(
+    d2a: dict[Key, dict[D2aPathway, D2aSpec]] = Field(
         default_factory=dict,
         description="local authority -> pathway (P1, P2, P3) -> {capacity, length_of_stay}",
     )
