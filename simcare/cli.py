@@ -1,4 +1,4 @@
-"""Command-line interface: ``simcare example | validate | run | compare | census | schema``.
+"""Command-line interface: the ``simcare`` command and its subcommands (``DESCRIPTION``).
 
 Kept thin: it parses arguments, calls the library and prints. Errors the user can fix are
 printed as one clear line (exit status 2), never as a traceback.
@@ -133,6 +133,8 @@ def _run(args: argparse.Namespace) -> int:
             print(outputs.text)
         print(f"measures written to {args.out}/measures.parquet and measures.csv.gz")
         print(f"report: {outputs.report}")
+    else:
+        print("nothing written: give --out DIR for the tables and a report (--out FILE.csv: the table)")
     if args.advise:
         print(advice_text(rs.table, args.advise, args.half_width, args.level))
     return 0
@@ -350,10 +352,32 @@ def _census(args: argparse.Namespace) -> int:
     return 0
 
 
+DESCRIPTION = """\
+Simulate urgent and emergency care demand and capacity for an integrated care system: NHS 111,
+999 ambulances, urgent community hubs, same-day emergency care, A&E, acute beds and discharge.
+Describe a system and its winter in a scenario file (YAML; docs/scenarios.md), check it with
+'validate', run it, and compare interventions against a baseline with intervals and an HTML report."""
+
+EPILOG = """\
+examples:
+  simcare validate scenarios/bnssg/*.yaml
+  simcare run scenarios/bnssg/baseline_winter.yaml --reps 5 --out results/baseline
+  simcare compare scenarios/bnssg/baseline_winter.yaml scenarios/bnssg/combined.yaml --out results/d2a
+  simcare batch plan.yaml --out store --workers 2
+  simcare app
+
+'simcare COMMAND --help' describes each command. Documentation: README.md and docs/."""
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="simcare", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="simcare",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--version", action="version", version=f"simcare {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     ex = sub.add_parser("example", help="run the built-in example ED network and print a summary")
     ex.add_argument("--weeks", type=float, default=26.0, help="simulated weeks (default 26)")
     ex.add_argument("--seed", type=int, default=2025, help="master seed (default 2025)")
@@ -376,8 +400,8 @@ def build_parser() -> argparse.ArgumentParser:
     ru.add_argument(
         "--out",
         metavar="DIR",
-        help="write measures.csv, measures.parquet and report.html here "
-        "(a path ending .csv writes only the tidy CSV)",
+        help="write measures.parquet, measures.csv.gz and report.html into this directory "
+        "(a path ending .csv writes only the tidy CSV there); without --out nothing is written",
     )
     ru.set_defaults(func=_run)
     co = sub.add_parser(
@@ -402,7 +426,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--out",
         metavar="DIR",
         required=True,
-        help="directory for measures.csv/.parquet, comparison.csv and report.html",
+        help="directory for measures.parquet, measures.csv.gz, comparison.csv and report.html",
     )
     co.add_argument("--highlight", metavar="NAME", help="scenario drawn beside the base in daily charts")
     co.set_defaults(func=_compare)
