@@ -153,7 +153,7 @@ def document_mutations(draw: st.DrawFn, doc: dict[str, Any]) -> Mutation:
         maps = [p for p, v in everything if isinstance(v, dict) and v and len(p) == 1]
         if maps:
             path = draw(st.sampled_from(maps))
-            section = _get_parent(doc, (*path, None))[path[-1]]
+            section = doc[path[0]]
             key = draw(st.sampled_from(sorted(str(k) for k in section)))
             section[name] = section.pop(key)
             return Mutation(f"key {path!r}/{key!r} -> {name!r}", _dump(doc), True)

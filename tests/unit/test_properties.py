@@ -399,20 +399,25 @@ def test_line_discipline(spec: NetSpec) -> None:
         started = rows[~np.isnan(v["start"][rows])]
         if not len(started) or not len(rows):
             continue
-        t = v["start"][started][:, None]  # y: one per line
         xa, xl = v["arrival"][rows][None, :], leave[rows][None, :]
-        waiting = (xa < t) & (xl > t)  # x waited across y's start
-        ya = v["arrival"][started][:, None]
-        lx, ly = level[rows][None, :], level[started][:, None]
-        allowed = (ly < lx) | ((ly == lx) & (ya <= xa))
-        bad = waiting & ~allowed
-        if bad.any():
-            i, j = np.argwhere(bad)[0]
-            raise AssertionError(
-                f"service {m.service_names[s]}: row {started[i]} started at {t[i, 0]} while row "
-                f"{rows[j]} (level {lx[0, j]}, joined {xa[0, j]}) waited; the starter has level "
-                f"{ly[i, 0]} and joined {ya[i, 0]}"
-            )
+        lx = level[rows][None, :]
+        # y rows in chunks, so the (y, x) matrices stay within ~20 M cells however long the run
+        step = max(1, 20_000_000 // len(rows))
+        for c in range(0, len(started), step):
+            ys = started[c : c + step]
+            t = v["start"][ys][:, None]  # y: one per line
+            waiting = (xa < t) & (xl > t)  # x waited across y's start
+            ya = v["arrival"][ys][:, None]
+            ly = level[ys][:, None]
+            allowed = (ly < lx) | ((ly == lx) & (ya <= xa))
+            bad = waiting & ~allowed
+            if bad.any():
+                i, j = np.argwhere(bad)[0]
+                raise AssertionError(
+                    f"service {m.service_names[s]}: row {ys[i]} started at {t[i, 0]} while row "
+                    f"{rows[j]} (level {lx[0, j]}, joined {xa[0, j]}) waited; the starter has level "
+                    f"{ly[i, 0]} and joined {ya[i, 0]}"
+                )
 
 
 def _allowed(m: CompiledModel, kind: int, s: int, g: int) -> set[tuple[int, int]]:
