@@ -59,3 +59,24 @@ def test_same_table_gives_the_same_bytes(tmp_path: Path) -> None:
     assert [p.name for p in first] == [p.name for p in second]
     for a, b in zip(first, second, strict=True):
         assert a.read_bytes() == b.read_bytes(), a.name
+
+
+def test_every_output_of_a_run_is_byte_reproducible(tmp_path: Path) -> None:
+    """Issue 16: the same scenario, seed and version give the same bytes in every file
+    `simcare run --out` writes (tables, report with its figures), a second apart, in two
+    folders of different names."""
+    from simcare.cli import main
+
+    scenario = tmp_path / "short.yaml"
+    base = Path(__file__).resolve().parents[1] / "batch" / "data" / "short.yaml"
+    scenario.write_text(f"extends: {base}\nrun: {{end: 2025-12-26}}\n", encoding="utf-8")
+    outputs = []
+    for name in ("first", "second_run"):
+        assert main(["run", str(scenario), "--reps", "2", "--quiet", "--out", str(tmp_path / name)]) == 0
+        outputs.append(tmp_path / name)
+        time.sleep(1.1)
+    files = sorted(p.name for p in outputs[0].iterdir())
+    assert {"measures.parquet", "measures.csv.gz", "report.html"} <= set(files)
+    assert files == sorted(p.name for p in outputs[1].iterdir())
+    for name in files:
+        assert (outputs[0] / name).read_bytes() == (outputs[1] / name).read_bytes(), name
