@@ -16,7 +16,11 @@ from numba import njit
 _NO_NRT: dict[str, Any] = {"cache": True, "_nrt": False}  # _nrt is not in numba's type stubs
 kernel_jit = njit(**_NO_NRT)
 
-# For hot kernel helpers that take the engine's state tuples: numba inlines them into their
-# caller. A call would pass every array of those tuples as separate arguments (hundreds of
-# words), which cost more than the work itself (3.4 M events/s called, >6 M inlined).
+# For the kernel's event handlers that take the engine's state tuples, each called from one or
+# two sites: numba inlines them into their caller. A call would pass every array of those tuples
+# as separate arguments (hundreds of words), which cost more than the work itself (3.4 M
+# events/s called, >6 M inlined). Do not use it for helpers called from many sites: numba
+# re-runs its untyped pipeline on the callee at every site and types the inflated caller, which
+# made the first compile last 80-100 s (issue 15). Those helpers take the few arrays they use and
+# are plain ``kernel_jit`` functions, compiled once; LLVM inlines them where that pays.
 kernel_jit_inline = njit(**_NO_NRT, inline="always")

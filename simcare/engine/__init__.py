@@ -127,8 +127,8 @@ def _run_numba(model: CompiledModel, draws: RunDraws) -> dict[str, Any]:
     return {
         "visits": visits,
         "scheduled_end": scheduled_end,
-        "areas": np.stack([st.a_serv, st.a_wait, st.a_hold, st.a_cap], axis=1),
-        "final": np.stack([st.serving, st.holding, st.n_queue, st.n_pending], axis=1),
+        "areas": st.areas,
+        "final": st.si[[K.SI_SERVING, K.SI_HOLDING, K.SI_QUEUE, K.SI_PENDING]].T.copy(),
         "arrived": int(st.counters[K.C_ARRIVED]),
         "exited": int(st.counters[K.C_EXITED]),
         "events": int(st.counters[K.C_EVENTS]),

@@ -48,5 +48,5 @@ def test_digest_covers_every_module_the_kernel_uses() -> None:
 
 
 def test_cache_is_left_alone_while_sources_are_unchanged() -> None:
-    # importing simcare.engine (above) wrote the digest or found it current: nothing to flush
+    cache.drop_stale_kernel_cache()  # writes the digest if this cache directory has none yet
     assert cache.drop_stale_kernel_cache() is False
