@@ -31,6 +31,10 @@ from simcare.sampling import distributions, draws, keys
 KERNEL_SOURCES: tuple[ModuleType, ...] = (kernel, heap, distributions, keys, draws, enums, compiled, _jit)
 
 
+def _cache_of(f: Dispatcher) -> object:
+    return getattr(f, "_cache", None)  # numba's cache of f (not in numba's type stubs)
+
+
 def cached_kernel_functions() -> list[Dispatcher]:
     """The numba functions of KERNEL_SOURCES that numba compiles and caches on their own (entry
     points and called helpers; ``inline="always"`` helpers have no cache entry of their own)."""
@@ -40,7 +44,7 @@ def cached_kernel_functions() -> list[Dispatcher]:
             if (
                 isinstance(value, Dispatcher)
                 and value.py_func.__module__ == module.__name__
-                and isinstance(value._cache, FunctionCache)  # cache=True and a writable place
+                and isinstance(_cache_of(value), FunctionCache)  # cache=True and a writable place
                 and value.targetoptions.get("inline", "never") != "always"
             ):
                 found.append(value)
@@ -65,7 +69,7 @@ def drop_stale_kernel_cache() -> bool:
     cache was written (the digest in ``STAMP_NAME`` beside the cache files); returns True if
     it flushed. Call before the kernel's first call in a process: numba reads its cache then.
     Without a cache directory (caching disabled or not writable) it does nothing."""
-    caches = [f._cache for f in cached_kernel_functions()]
+    caches = [c for c in map(_cache_of, cached_kernel_functions()) if isinstance(c, FunctionCache)]
     if not caches:
         return False
     # one stamp per cache directory (the kernel's modules live in two packages)

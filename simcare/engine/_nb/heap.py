@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from simcare._jit import kernel_jit
+from simcare._jit import kernel_jit_leaf
 
 # rows of Heap.i
 H_KEY = 0  # tie key of the event in each slot: kind << KIND_SHIFT | patient
@@ -43,12 +43,12 @@ def new_heap(n_patients: int) -> Heap:
     return Heap(t=np.empty(n), i=i, size=np.zeros(1, np.int64))
 
 
-@kernel_jit
+@kernel_jit_leaf
 def _before(t1: float, k1: int, t2: float, k2: int) -> bool:
     return t1 < t2 or (t1 == t2 and k1 < k2)
 
 
-@kernel_jit
+@kernel_jit_leaf
 def _place(ht: np.ndarray, hi: np.ndarray, i: int, t: float, k: int, pid: int, pay: int) -> None:
     ht[i] = t
     hi[H_KEY, i] = k
@@ -57,7 +57,7 @@ def _place(ht: np.ndarray, hi: np.ndarray, i: int, t: float, k: int, pid: int, p
     hi[H_POS, pid] = i
 
 
-@kernel_jit
+@kernel_jit_leaf
 def _sift_up(ht: np.ndarray, hi: np.ndarray, i: int) -> None:
     t, k, pid, pay = ht[i], hi[H_KEY, i], hi[H_PID, i], hi[H_PAY, i]
     while i > 0:
@@ -70,7 +70,7 @@ def _sift_up(ht: np.ndarray, hi: np.ndarray, i: int) -> None:
     _place(ht, hi, i, t, k, pid, pay)
 
 
-@kernel_jit
+@kernel_jit_leaf
 def _sift_down(ht: np.ndarray, hi: np.ndarray, n: int, i: int) -> None:
     t, k, pid, pay = ht[i], hi[H_KEY, i], hi[H_PID, i], hi[H_PAY, i]
     while True:
@@ -88,7 +88,7 @@ def _sift_down(ht: np.ndarray, hi: np.ndarray, n: int, i: int) -> None:
     _place(ht, hi, i, t, k, pid, pay)
 
 
-@kernel_jit
+@kernel_jit_leaf
 def heap_set(ht: np.ndarray, hi: np.ndarray, hsize: np.ndarray, pid: int, t: float, k: int, pay: int) -> None:
     """Give patient ``pid`` the pending event (t, k, pay), replacing any it had."""
     i = hi[H_POS, pid]
@@ -106,7 +106,7 @@ def heap_set(ht: np.ndarray, hi: np.ndarray, hsize: np.ndarray, pid: int, t: flo
         _sift_down(ht, hi, hsize[0], i)
 
 
-@kernel_jit
+@kernel_jit_leaf
 def heap_pop(ht: np.ndarray, hi: np.ndarray, hsize: np.ndarray) -> None:
     """Remove the first event (read it from slot 0 before calling)."""
     top = hi[H_PID, 0]
@@ -114,5 +114,6 @@ def heap_pop(ht: np.ndarray, hi: np.ndarray, hsize: np.ndarray) -> None:
     n = hsize[0] - 1
     hsize[0] = n
     if n > 0:
-        _place(ht, hi, 0, ht[n], hi[H_KEY, n], hi[H_PID, n], hi[H_PAY, n])
-        _sift_down(ht, hi, n, 0)
+        root = np.int64(0)  # not the literal 0: numba would compile _place and _sift_down again
+        _place(ht, hi, root, ht[n], hi[H_KEY, n], hi[H_PID, n], hi[H_PAY, n])
+        _sift_down(ht, hi, n, root)

@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from simcare._jit import kernel_jit, kernel_jit_inline
+from simcare._jit import kernel_jit, kernel_jit_inline, kernel_jit_leaf
 from simcare.engine._nb.heap import H_KEY, H_PAY, H_PID, Heap, heap_pop, heap_set
 from simcare.model import enums as E
 from simcare.model.compiled import INF_CAPACITY, CompiledModel
@@ -41,6 +41,22 @@ N_COUNTERS = 8
 STATUS_NEED_ROWS = -1  # internal: the row buffer must grow before the run can go on
 
 
+# columns of Net.esc_i: escalation rule j ...
+EI_SERVICE = 0  # service whose state rule j measures
+EI_MEASURE = 1  # MEASURE_* code of rule j
+EI_ACTION = 2  # ACTION_* code of rule j
+EI_TARGET = 3  # service whose servers change or whose leavers divert
+EI_AMOUNT = 4  # servers rule j adds while on (ACTION_ADD_SERVERS)
+EI_FROM = 5  # destination rule j replaces (ACTION_DIVERT)
+EI_TO = 6  # its replacement while rule j is on
+N_EI = 7
+# columns of Net.esc_f
+EF_ABOVE = 0  # rule j switches on above this level ...
+EF_BELOW = 1  # ... and off below this one
+EF_SUSTAIN = 2  # minutes above before rule j switches on
+N_EF = 3
+
+
 class Net(NamedTuple):
     """The model and the run's draws as the kernel reads them; never written during a run."""
 
@@ -48,9 +64,9 @@ class Net(NamedTuple):
     queue_limit: np.ndarray  # (S,) int64, max patients in s's queue (not counting blocked ones)
     blocks: np.ndarray  # (S,) bool, a patient ending service at s blocks when the next is full
     block_max: np.ndarray  # (S,) float64, minutes a patient may stay blocked at s (inf: no limit)
-    overflow: np.ndarray  # (S,) int32, where a patient released from a server at s goes (-1: out)
-    release_to: np.ndarray  # (S,) int32, where a patient released waiting for s goes (-1: none)
-    group_level: np.ndarray  # (G,) int32, priority level of each group, 0 = served first
+    overflow: np.ndarray  # (S,) int64, where a patient released from a server at s goes (-1: out)
+    release_to: np.ndarray  # (S,) int64, where a patient released waiting for s goes (-1: none)
+    group_level: np.ndarray  # (G,) int64, priority level of each group, 0 = served first
     n_levels: int  # L, number of priority levels (waiting lines per service)
     service_dist: np.ndarray  # (S, G) int8, DIST_* code of the service-time law
     service_par: np.ndarray  # (S, G, 3) float64, its parameters (minutes)
@@ -61,29 +77,21 @@ class Net(NamedTuple):
     empirical: np.ndarray  # (E,) float64, pool of values for DIST_EMPIRICAL laws
     route_start: np.ndarray  # (3, S, G) int64, first route entry per (route kind, s, g)
     route_stop: np.ndarray  # (3, S, G) int64, end of that slice (start == stop: exit)
-    route_dest: np.ndarray  # (R,) int32, next service of each route entry, or EXIT (undiverted)
-    route_group: np.ndarray  # (R,) int32, new group of each route entry, or KEEP_GROUP
+    route_dest: np.ndarray  # (R,) int64, next service of each route entry, or EXIT (undiverted)
+    route_group: np.ndarray  # (R,) int64, new group of each route entry, or KEEP_GROUP
     route_cum: np.ndarray  # (R,) float64, cumulative probability within each slice
     route_delay_dist: np.ndarray  # (R,) int8, DIST_* code of the entry's delay (DIST_NONE: none)
     route_delay_par: np.ndarray  # (R, 3) float64, its parameters (minutes)
     patient_key: np.ndarray  # (N,) uint64, draw key of each patient (R33)
     purpose_keys: np.ndarray  # (N_PURPOSES,) uint64, draw key of each purpose (R33)
     cap_time: np.ndarray  # (M,) float64, minutes: times of capacity changes, sorted
-    cap_service: np.ndarray  # (M,) int32, service of each capacity change
+    cap_service: np.ndarray  # (M,) int64, service of each capacity change
     cap_value: np.ndarray  # (M,) int64, rostered servers from that time on
     arr_stream: np.ndarray  # (N,) int32, arrival stream of each patient
     stream_first_dist: np.ndarray  # (K,) int8, law of a stream's first service (DIST_NONE: own)
     stream_first_par: np.ndarray  # (K, 3) float64, its parameters (minutes)
-    esc_service: np.ndarray  # (J,) int32, service whose state rule j measures
-    esc_measure: np.ndarray  # (J,) int8, MEASURE_* code of rule j
-    esc_above: np.ndarray  # (J,) float64, rule j switches on above this level ...
-    esc_below: np.ndarray  # (J,) float64, ... and off below this one
-    esc_sustain: np.ndarray  # (J,) float64, minutes above before rule j switches on
-    esc_action: np.ndarray  # (J,) int8, ACTION_* code of rule j
-    esc_target: np.ndarray  # (J,) int32, service whose servers change or whose leavers divert
-    esc_amount: np.ndarray  # (J,) int64, servers rule j adds while on (ACTION_ADD_SERVERS)
-    esc_from: np.ndarray  # (J,) int32, destination rule j replaces (ACTION_DIVERT)
-    esc_to: np.ndarray  # (J,) int32, its replacement while rule j is on
+    esc_i: np.ndarray  # (J, N_EI) int64, escalation rule j's integer fields (EI_* columns)
+    esc_f: np.ndarray  # (J, N_EF) float64, its thresholds (EF_* columns)
     check_interval: float  # minutes between escalation checks (0 if J = 0)
 
 
@@ -94,9 +102,9 @@ def net_from_model(model: CompiledModel, draws: RunDraws) -> Net:
         queue_limit=model.queue_limit,
         blocks=model.blocks,
         block_max=model.block_max,
-        overflow=model.overflow,
-        release_to=model.release_to,
-        group_level=model.group_level,
+        overflow=model.overflow.astype(np.int64),
+        release_to=model.release_to.astype(np.int64),
+        group_level=model.group_level.astype(np.int64),
         n_levels=model.n_levels,
         service_dist=model.service_dist,
         service_par=model.service_par,
@@ -107,29 +115,32 @@ def net_from_model(model: CompiledModel, draws: RunDraws) -> Net:
         empirical=model.empirical_values,
         route_start=model.route_start,
         route_stop=model.route_stop,
-        route_dest=model.route_dest,
-        route_group=model.route_group,
+        route_dest=model.route_dest.astype(np.int64),
+        route_group=model.route_group.astype(np.int64),
         route_cum=model.route_cum,
         route_delay_dist=model.route_delay_dist,
         route_delay_par=model.route_delay_par,
         patient_key=draws.patient_key,
         purpose_keys=draws.purpose_keys,
         cap_time=model.cap_time,
-        cap_service=model.cap_service,
+        cap_service=model.cap_service.astype(np.int64),
         cap_value=model.cap_value,
         arr_stream=draws.arrival_stream,
         stream_first_dist=model.stream_first_dist,
         stream_first_par=model.stream_first_par,
-        esc_service=model.esc_service,
-        esc_measure=model.esc_measure,
-        esc_above=model.esc_above,
-        esc_below=model.esc_below,
-        esc_sustain=model.esc_sustain,
-        esc_action=model.esc_action,
-        esc_target=model.esc_target,
-        esc_amount=model.esc_amount,
-        esc_from=model.esc_from,
-        esc_to=model.esc_to,
+        esc_i=np.stack(
+            [
+                model.esc_service,
+                model.esc_measure,
+                model.esc_action,
+                model.esc_target,
+                model.esc_amount,
+                model.esc_from,
+                model.esc_to,
+            ],
+            axis=1,
+        ).astype(np.int64),
+        esc_f=np.stack([model.esc_above, model.esc_below, model.esc_sustain], axis=1).astype(np.float64),
         check_interval=float(model.check_interval),
     )
 
@@ -180,7 +191,7 @@ class State(NamedTuple):
     deadlock_mask: np.ndarray  # (S,) bool, the deadlocked services once status is DEADLOCK
     esc_active: np.ndarray  # (J,) int8, 1 while rule j is on
     esc_since: np.ndarray  # (J,) float64, minutes: first check of the current run above, or -1
-    route_dest: np.ndarray  # (R,) int32, next service of each route entry as diverted now
+    route_dest: np.ndarray  # (R,) int64, next service of each route entry as diverted now
     refill_list: np.ndarray  # (J + 2,) int64, scratch: services to refill after an event
 
 
@@ -207,7 +218,7 @@ def new_state(model: CompiledModel, n_patients: int) -> State:
         deadlock_mask=np.zeros(S, np.bool_),
         esc_active=np.zeros(J, np.int8),
         esc_since=np.full(J, -1.0),
-        route_dest=model.route_dest.copy(),
+        route_dest=model.route_dest.astype(np.int64),
         refill_list=np.zeros(J + 2, np.int64),
     )
 
@@ -241,7 +252,7 @@ def grow_rows(rows: Rows, n_used: int, n: int) -> Rows:
 # simcare._jit on compile time.
 
 
-@kernel_jit
+@kernel_jit_leaf
 def _acc(si: np.ndarray, last_t: np.ndarray, areas: np.ndarray, s: int, t: float) -> None:
     # R36
     """Add service s's current counts x elapsed minutes to its hourly areas, up to time t."""
@@ -270,7 +281,7 @@ def _acc(si: np.ndarray, last_t: np.ndarray, areas: np.ndarray, s: int, t: float
 # --- waiting lines (one doubly linked list per service and priority level) ------------------------
 
 
-@kernel_jit
+@kernel_jit_leaf
 def _line_append(lines: np.ndarray, pi: np.ndarray, s: int, lvl: int, p: int) -> None:
     # R9
     tail = lines[LINE_TAIL, s, lvl]
@@ -283,7 +294,7 @@ def _line_append(lines: np.ndarray, pi: np.ndarray, s: int, lvl: int, p: int) ->
     lines[LINE_TAIL, s, lvl] = p
 
 
-@kernel_jit
+@kernel_jit_leaf
 def _line_remove(lines: np.ndarray, pi: np.ndarray, s: int, lvl: int, p: int) -> None:
     # R9
     a = pi[PI_PRV, p]
@@ -298,7 +309,7 @@ def _line_remove(lines: np.ndarray, pi: np.ndarray, s: int, lvl: int, p: int) ->
         lines[LINE_TAIL, s, lvl] = a
 
 
-@kernel_jit
+@kernel_jit_leaf
 def _line_pop(lines: np.ndarray, pi: np.ndarray, s: int, n_levels: int) -> int:
     # R9
     for lvl in range(n_levels):
@@ -312,7 +323,7 @@ def _line_pop(lines: np.ndarray, pi: np.ndarray, s: int, n_levels: int) -> int:
 # --- patients' visits -------------------------------------------------------------------------------
 
 
-@kernel_jit
+@kernel_jit_leaf
 def _new_row(
     vis: np.ndarray,
     occ: np.ndarray,
@@ -348,7 +359,7 @@ def _new_row(
     return r
 
 
-@kernel_jit
+@kernel_jit_leaf
 def _key(
     patient_key: np.ndarray,
     purpose_keys: np.ndarray,
@@ -361,7 +372,7 @@ def _key(
     return draw_key(patient_key[p], purpose_keys[purpose], service_keys[s], occ)
 
 
-@kernel_jit
+@kernel_jit_leaf
 def _route_entry(
     route_start: np.ndarray,
     route_stop: np.ndarray,
@@ -383,7 +394,7 @@ def _route_entry(
     return i
 
 
-@kernel_jit
+@kernel_jit_leaf
 def _route(
     route_start: np.ndarray,
     route_stop: np.ndarray,
@@ -409,8 +420,8 @@ def _route(
 def _begin_service(net: Net, st: State, rows: Rows, heap: Heap, p: int, r: int, t: float) -> None:
     # R8, R28
     """Draw p's service time for visit r and schedule its end (the server is already taken)."""
-    s = rows.vis[r].service
-    g = rows.vis[r].group
+    s = np.int64(rows.vis[r].service)
+    g = np.int64(rows.vis[r].group)
     key = _key(net.patient_key, net.purpose_keys, net.service_keys, p, E.PURPOSE_SERVICE, s, rows.occ[r])
     k = net.arr_stream[p]
     if rows.prev[r] < 0 and net.stream_first_dist[k] != E.DIST_NONE:  # e.g. census: remaining stay
@@ -515,11 +526,11 @@ def _release_hold(st: State, rows: Rows, p: int, t: float) -> int:
     visit whose server it holds."""
     rd = st.pi[PI_ROW, p]
     ru = rows.prev[rd]
-    u = rows.vis[ru].service
+    u = np.int64(rows.vis[ru].service)
     _acc(st.si, st.last_t, st.areas, u, t)
     st.si[SI_BUSY, u] -= 1
     st.si[SI_HOLDING, u] -= 1
-    st.hold_to[u, rows.vis[rd].service] -= 1
+    st.hold_to[u, np.int64(rows.vis[rd].service)] -= 1
     rows.vis[ru].departure = t
     rows.vis[ru].outcome = E.OUT_SERVED
     return u
@@ -557,31 +568,40 @@ def _refill(net: Net, st: State, rows: Rows, heap: Heap, s0: int, t: float) -> N
 
 
 @kernel_jit
-def _fully_held(net: Net, st: State, s: int) -> bool:
+def _fully_held(si: np.ndarray, block_max: np.ndarray, s: int) -> bool:
     # R29
     return (
-        st.si[SI_BUSY, s] > 0
-        and st.si[SI_BUSY, s] >= st.si[SI_CAP, s]
-        and st.si[SI_HOLDING, s] == st.si[SI_BUSY, s]
-        and st.si[SI_DELAYING, s] == 0
-        and not math.isfinite(net.block_max[s])
+        si[SI_BUSY, s] > 0
+        and si[SI_BUSY, s] >= si[SI_CAP, s]
+        and si[SI_HOLDING, s] == si[SI_BUSY, s]
+        and si[SI_DELAYING, s] == 0
+        and not math.isfinite(block_max[s])
     )
 
 
 @kernel_jit
-def _deadlock(net: Net, st: State, s: int, d: int, ic: int) -> bool:
+def _deadlock(
+    si: np.ndarray,
+    hold_to: np.ndarray,
+    mask: np.ndarray,
+    block_max: np.ndarray,
+    cap_service: np.ndarray,
+    cap_value: np.ndarray,
+    s: int,
+    d: int,
+    ic: int,
+) -> bool:
     # R29
     """True if a closed set of fully held services exists (see module docstring); marks it in
-    st.deadlock_mask."""
-    if not (_fully_held(net, st, s) and _fully_held(net, st, d)):
+    ``mask`` (the state's deadlock_mask). Capacity changes from ``ic`` on are still to come."""
+    if not (_fully_held(si, block_max, s) and _fully_held(si, block_max, d)):
         return False
-    mask = st.deadlock_mask
-    n = st.si.shape[1]
+    n = si.shape[1]
     for x in range(n):
-        mask[x] = _fully_held(net, st, x)
-    for i in range(ic, net.cap_time.shape[0]):  # a scheduled capacity rise may still free them
-        x = net.cap_service[i]
-        if mask[x] and net.cap_value[i] > st.si[SI_BUSY, x]:
+        mask[x] = _fully_held(si, block_max, x)
+    for i in range(ic, cap_service.shape[0]):  # a scheduled capacity rise may still free them
+        x = cap_service[i]
+        if mask[x] and cap_value[i] > si[SI_BUSY, x]:
             mask[x] = False
     changed = True
     while changed:
@@ -589,7 +609,7 @@ def _deadlock(net: Net, st: State, s: int, d: int, ic: int) -> bool:
         for x in range(n):
             if mask[x]:
                 for y in range(n):
-                    if st.hold_to[x, y] > 0 and not mask[y]:
+                    if hold_to[x, y] > 0 and not mask[y]:
                         mask[x] = False
                         changed = True
                         break
@@ -610,8 +630,8 @@ def _on_end(
     """Service end, or the end of the delay a route keeps the patient on its server. Returns
     (service to refill or -1, next service or EXIT, next group); the loop then refills and moves
     the patient on, in that order (skipped if p is blocked or starts a delay)."""
-    s = rows.vis[r].service
-    g = rows.vis[r].group
+    s = np.int64(rows.vis[r].service)
+    g = np.int64(rows.vis[r].group)
     first = np.isnan(rows.vis[r].end)  # False at the end of a route delay
     if first:
         rows.vis[r].end = t
@@ -668,7 +688,9 @@ def _on_end(
                 (E.EV_BLOCK_TIMEOUT << E.KIND_SHIFT) | p,
                 rd,
             )
-        if _deadlock(net, st, s, d, ic):
+        if _deadlock(
+            st.si, st.hold_to, st.deadlock_mask, net.block_max, net.cap_service, net.cap_value, s, d, ic
+        ):
             st.counters[C_STATUS] = E.STATUS_DEADLOCK
         return -1, E.EXIT, g2
     st.si[SI_BUSY, s] -= 1
@@ -684,9 +706,9 @@ def _on_end(
 @kernel_jit_inline
 def _on_patience(net: Net, st: State, rows: Rows, heap: Heap, p: int, r: int, t: float) -> None:
     # R20
-    s = rows.vis[r].service
+    s = np.int64(rows.vis[r].service)
     _acc(st.si, st.last_t, st.areas, s, t)
-    _line_remove(st.lines, st.pi, s, net.group_level[rows.vis[r].group], p)
+    _line_remove(st.lines, st.pi, s, net.group_level[np.int64(rows.vis[r].group)], p)
     st.si[SI_QUEUE, s] -= 1
     rows.vis[r].departure = t
     rows.vis[r].outcome = E.OUT_ABANDONED
@@ -698,9 +720,9 @@ def _on_patience(net: Net, st: State, rows: Rows, heap: Heap, p: int, r: int, t:
 def _on_block_timeout(net: Net, st: State, rows: Rows, heap: Heap, p: int, rd: int, t: float) -> int:
     # R18
     """Blocked too long: returns the service whose server p gave up (to refill)."""
-    d = rows.vis[rd].service
+    d = np.int64(rows.vis[rd].service)
     _acc(st.si, st.last_t, st.areas, d, t)
-    _line_remove(st.lines, st.pi, d, net.group_level[rows.vis[rd].group], p)
+    _line_remove(st.lines, st.pi, d, net.group_level[np.int64(rows.vis[rd].group)], p)
     st.si[SI_PENDING, d] -= 1
     u = _release_hold(st, rows, p, t)
     rows.vis[rd].departure = t
@@ -714,8 +736,8 @@ def _on_block_timeout(net: Net, st: State, rows: Rows, heap: Heap, p: int, rd: i
 def _on_move(net: Net, st: State, rows: Rows, p: int, r: int) -> tuple[int, int]:
     # R19, R21
     """A patient who abandoned or was released moves on: returns (next service, group)."""
-    s = rows.vis[r].service
-    g = rows.vis[r].group
+    s = np.int64(rows.vis[r].service)
+    g = np.int64(rows.vis[r].group)
     if rows.vis[r].outcome == E.OUT_ABANDONED:
         u = uniform(
             _key(
@@ -752,43 +774,44 @@ def _on_move(net: Net, st: State, rows: Rows, p: int, r: int) -> tuple[int, int]
 
 
 @kernel_jit
-def _set_capacity(st: State, s: int, t: float) -> None:
+def _set_capacity(si: np.ndarray, last_t: np.ndarray, areas: np.ndarray, s: int, t: float) -> None:
     # R22
     """Servers in force = rostered servers + escalation changes (never below zero)."""
-    _acc(st.si, st.last_t, st.areas, s, t)
-    st.si[SI_CAP, s] = max(st.si[SI_BASE_CAP, s] + st.si[SI_ESC_DELTA, s], 0)
+    _acc(si, last_t, areas, s, t)
+    si[SI_CAP, s] = max(si[SI_BASE_CAP, s] + si[SI_ESC_DELTA, s], 0)
 
 
 @kernel_jit
-def _measure(net: Net, st: State, j: int) -> float:
+def _measure(esc_i: np.ndarray, si: np.ndarray, j: int) -> float:
     # R24
-    s = net.esc_service[j]
-    waiting = st.si[SI_QUEUE, s] + st.si[SI_PENDING, s]
-    if net.esc_measure[j] == E.MEASURE_WAITING:
+    s = esc_i[j, EI_SERVICE]
+    waiting = si[SI_QUEUE, s] + si[SI_PENDING, s]
+    if esc_i[j, EI_MEASURE] == E.MEASURE_WAITING:
         return float(waiting)
-    if net.esc_measure[j] == E.MEASURE_CLOSED:
-        return 1.0 if st.si[SI_CAP, s] == 0 else 0.0
-    present = st.si[SI_BUSY, s] + waiting
-    if st.si[SI_CAP, s] <= 0:
+    if esc_i[j, EI_MEASURE] == E.MEASURE_CLOSED:
+        return 1.0 if si[SI_CAP, s] == 0 else 0.0
+    present = si[SI_BUSY, s] + waiting
+    if si[SI_CAP, s] <= 0:
         return math.inf if present > 0 else 0.0
-    return present / st.si[SI_CAP, s]
+    return present / si[SI_CAP, s]
 
 
 @kernel_jit
 def _switch(net: Net, st: State, j: int, on: bool, t: float) -> int:
     # R26
     """Apply (on) or undo (off) rule j's action; returns the service to refill, or -1."""
-    target = net.esc_target[j]
-    if net.esc_action[j] == E.ACTION_ADD_SERVERS:
-        st.si[SI_ESC_DELTA, target] += net.esc_amount[j] if on else -net.esc_amount[j]
-        _set_capacity(st, target, t)
+    rule = net.esc_i[j]
+    target = rule[EI_TARGET]
+    if rule[EI_ACTION] == E.ACTION_ADD_SERVERS:
+        st.si[SI_ESC_DELTA, target] += rule[EI_AMOUNT] if on else -rule[EI_AMOUNT]
+        _set_capacity(st.si, st.last_t, st.areas, target, t)
         return target
-    old = net.esc_from[j] if on else net.esc_to[j]
-    new = net.esc_to[j] if on else net.esc_from[j]
+    old = rule[EI_FROM] if on else rule[EI_TO]
+    new = rule[EI_TO] if on else rule[EI_FROM]
     for kind in range(net.route_start.shape[0]):
         for g in range(net.route_start.shape[2]):
             for i in range(net.route_start[kind, target, g], net.route_stop[kind, target, g]):
-                if net.route_dest[i] == net.esc_from[j] and st.route_dest[i] == old:
+                if net.route_dest[i] == rule[EI_FROM] and st.route_dest[i] == old:
                     st.route_dest[i] = new
     return -1
 
@@ -799,24 +822,24 @@ def _on_check(net: Net, st: State, t: float) -> int:
     """Evaluate every escalation rule in order (hysteresis: on above ``above`` sustained for
     ``sustain`` minutes, off below ``below``). Fills st.refill_list; returns its length."""
     n = 0
-    for j in range(net.esc_service.shape[0]):
-        m = _measure(net, st, j)
+    for j in range(net.esc_i.shape[0]):
+        m = _measure(net.esc_i, st.si, j)
+        turn = 0  # 1: switch rule j on, -1: off
         if st.esc_active[j] == 0:
-            if m > net.esc_above[j]:
+            if m > net.esc_f[j, EF_ABOVE]:
                 if st.esc_since[j] < 0:
                     st.esc_since[j] = t
-                if t - st.esc_since[j] >= net.esc_sustain[j]:
+                if t - st.esc_since[j] >= net.esc_f[j, EF_SUSTAIN]:
                     st.esc_active[j] = 1
                     st.esc_since[j] = -1.0
-                    s = _switch(net, st, j, True, t)
-                    if s >= 0:
-                        st.refill_list[n] = s
-                        n += 1
+                    turn = 1
             else:
                 st.esc_since[j] = -1.0
-        elif m < net.esc_below[j]:
+        elif m < net.esc_f[j, EF_BELOW]:
             st.esc_active[j] = 0
-            s = _switch(net, st, j, False, t)
+            turn = -1
+        if turn != 0:  # one call site: one compiled version of _switch
+            s = _switch(net, st, j, turn > 0, t)
             if s >= 0:
                 st.refill_list[n] = s
                 n += 1
@@ -858,7 +881,7 @@ def simulate_nb(
     arrival_kind = E.EV_ARRIVAL << E.KIND_SHIFT
     capacity_kind = E.EV_CAPACITY << E.KIND_SHIFT
     check_kind = E.EV_CHECK << E.KIND_SHIFT
-    has_rules = net.esc_service.shape[0] > 0
+    has_rules = net.esc_i.shape[0] > 0
     while True:
         if st.counters[C_ROWS] + E.MAX_HOPS + 2 > n_rows_max:
             st.counters[C_STATUS] = STATUS_NEED_ROWS
@@ -902,15 +925,15 @@ def simulate_nb(
         group = 0
         if src == E.SRC_ARRIVAL:
             mover = ia
-            dest = arr_service[ia]
-            group = arr_group[ia]
+            dest = np.int64(arr_service[ia])
+            group = np.int64(arr_group[ia])
             ia += 1
             st.counters[C_ARRIVED] += 1
         elif src == E.SRC_CAPACITY:
             s = net.cap_service[ic]
             st.si[SI_BASE_CAP, s] = net.cap_value[ic]
             ic += 1
-            _set_capacity(st, s, t)
+            _set_capacity(st.si, st.last_t, st.areas, s, t)
             st.refill_list[0] = s
             n_refill = 1
         elif src == E.SRC_CHECK:
