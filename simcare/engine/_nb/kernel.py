@@ -14,7 +14,7 @@ changes, R route entries, J escalation rules, N patients. Times are minutes.
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -25,6 +25,10 @@ from simcare.model.compiled import INF_CAPACITY, CompiledModel
 from simcare.sampling.distributions import sample_nb
 from simcare.sampling.draws import RunDraws
 from simcare.sampling.keys import draw_key, uniform
+
+# Widens an index to int64 (numba's int() keeps int32): every helper is then compiled for one
+# signature only. Typed Any for mypy (numpy's scalar type is not an int).
+_i64: Any = np.int64
 
 SPENT = -1  # heap key of the event being handled (see simulate_nb)
 
@@ -420,8 +424,8 @@ def _route(
 def _begin_service(net: Net, st: State, rows: Rows, heap: Heap, p: int, r: int, t: float) -> None:
     # R8, R28
     """Draw p's service time for visit r and schedule its end (the server is already taken)."""
-    s = np.int64(rows.vis[r].service)
-    g = np.int64(rows.vis[r].group)
+    s = _i64(rows.vis[r].service)
+    g = _i64(rows.vis[r].group)
     key = _key(net.patient_key, net.purpose_keys, net.service_keys, p, E.PURPOSE_SERVICE, s, rows.occ[r])
     k = net.arr_stream[p]
     if rows.prev[r] < 0 and net.stream_first_dist[k] != E.DIST_NONE:  # e.g. census: remaining stay
@@ -526,11 +530,11 @@ def _release_hold(st: State, rows: Rows, p: int, t: float) -> int:
     visit whose server it holds."""
     rd = st.pi[PI_ROW, p]
     ru = rows.prev[rd]
-    u = np.int64(rows.vis[ru].service)
+    u = _i64(rows.vis[ru].service)
     _acc(st.si, st.last_t, st.areas, u, t)
     st.si[SI_BUSY, u] -= 1
     st.si[SI_HOLDING, u] -= 1
-    st.hold_to[u, np.int64(rows.vis[rd].service)] -= 1
+    st.hold_to[u, _i64(rows.vis[rd].service)] -= 1
     rows.vis[ru].departure = t
     rows.vis[ru].outcome = E.OUT_SERVED
     return u
@@ -630,8 +634,8 @@ def _on_end(
     """Service end, or the end of the delay a route keeps the patient on its server. Returns
     (service to refill or -1, next service or EXIT, next group); the loop then refills and moves
     the patient on, in that order (skipped if p is blocked or starts a delay)."""
-    s = np.int64(rows.vis[r].service)
-    g = np.int64(rows.vis[r].group)
+    s = _i64(rows.vis[r].service)
+    g = _i64(rows.vis[r].group)
     first = np.isnan(rows.vis[r].end)  # False at the end of a route delay
     if first:
         rows.vis[r].end = t
@@ -706,9 +710,9 @@ def _on_end(
 @kernel_jit_inline
 def _on_patience(net: Net, st: State, rows: Rows, heap: Heap, p: int, r: int, t: float) -> None:
     # R20
-    s = np.int64(rows.vis[r].service)
+    s = _i64(rows.vis[r].service)
     _acc(st.si, st.last_t, st.areas, s, t)
-    _line_remove(st.lines, st.pi, s, net.group_level[np.int64(rows.vis[r].group)], p)
+    _line_remove(st.lines, st.pi, s, net.group_level[_i64(rows.vis[r].group)], p)
     st.si[SI_QUEUE, s] -= 1
     rows.vis[r].departure = t
     rows.vis[r].outcome = E.OUT_ABANDONED
@@ -720,9 +724,9 @@ def _on_patience(net: Net, st: State, rows: Rows, heap: Heap, p: int, r: int, t:
 def _on_block_timeout(net: Net, st: State, rows: Rows, heap: Heap, p: int, rd: int, t: float) -> int:
     # R18
     """Blocked too long: returns the service whose server p gave up (to refill)."""
-    d = np.int64(rows.vis[rd].service)
+    d = _i64(rows.vis[rd].service)
     _acc(st.si, st.last_t, st.areas, d, t)
-    _line_remove(st.lines, st.pi, d, net.group_level[np.int64(rows.vis[rd].group)], p)
+    _line_remove(st.lines, st.pi, d, net.group_level[_i64(rows.vis[rd].group)], p)
     st.si[SI_PENDING, d] -= 1
     u = _release_hold(st, rows, p, t)
     rows.vis[rd].departure = t
@@ -736,8 +740,8 @@ def _on_block_timeout(net: Net, st: State, rows: Rows, heap: Heap, p: int, rd: i
 def _on_move(net: Net, st: State, rows: Rows, p: int, r: int) -> tuple[int, int]:
     # R19, R21
     """A patient who abandoned or was released moves on: returns (next service, group)."""
-    s = np.int64(rows.vis[r].service)
-    g = np.int64(rows.vis[r].group)
+    s = _i64(rows.vis[r].service)
+    g = _i64(rows.vis[r].group)
     if rows.vis[r].outcome == E.OUT_ABANDONED:
         u = uniform(
             _key(
@@ -925,8 +929,8 @@ def simulate_nb(
         group = 0
         if src == E.SRC_ARRIVAL:
             mover = ia
-            dest = np.int64(arr_service[ia])
-            group = np.int64(arr_group[ia])
+            dest = _i64(arr_service[ia])
+            group = _i64(arr_group[ia])
             ia += 1
             st.counters[C_ARRIVED] += 1
         elif src == E.SRC_CAPACITY:
