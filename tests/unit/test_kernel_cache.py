@@ -72,10 +72,28 @@ def test_import_without_any_writable_cache_place(tmp_path: Path) -> None:
     env |= {"PYTHONPATH": str(copy.parent), "HOME": str(blocked), "XDG_CACHE_HOME": str(blocked / "cache")}
     code = (
         "import simcare.engine, simcare.kpi.neighbours; from simcare.engine._nb import cache; "
-        f"assert cache.__file__.startswith({str(copy)!r}); print(len(cache.cached_kernel_functions()))"
+        f"assert cache.__file__.startswith({str(copy)!r}); print(len(cache.cached_kernel_functions())); "
+        "print(cache.compile_notice())"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.strip() == "0"  # nothing cached, nothing to flush
+    n_cached, notice = done.stdout.strip().splitlines()
+    assert n_cached == "0"  # nothing cached, nothing to flush
+    assert "no writable cache folder" in notice and "NUMBA_CACHE_DIR" in notice
+
+
+def test_compile_notice_only_when_numba_will_compile(tmp_path: Path) -> None:
+    from simcare.examples import reference_network
+
+    simcare.run(reference_network(hours=1.0), seed=0)  # compiled or loaded in this process
+    assert cache.compile_notice() is None
+    # a fresh process with an empty cache folder: numba will compile, and the notice says where
+    # the result goes
+    env = os.environ | {"NUMBA_CACHE_DIR": str(tmp_path)}
+    code = "from simcare.engine._nb import cache; print(cache.compile_notice())"
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    notice = done.stdout.strip()
+    assert notice.startswith("simcare: compiling the engine once (about ") and str(tmp_path) in notice

@@ -87,3 +87,31 @@ def drop_stale_kernel_cache() -> bool:
     except OSError:  # read-only cache directory: numba then cannot write the cache either
         return False
     return True
+
+
+# Measured cold first call on the 2-core development machine under load (issue 15); printed in
+# the one-line notice below so that a user knows the wait is a one-off.
+COMPILE_SECONDS = 15
+
+
+def compile_notice() -> str | None:
+    """The line to print before the kernel's first call in a process if numba will compile it
+    (nothing usable in its cache), else None. Call after :func:`drop_stale_kernel_cache`."""
+    if kernel.simulate_nb.signatures:  # already compiled or loaded in this process
+        return None
+    c = _cache_of(kernel.simulate_nb)
+    if not isinstance(c, FunctionCache):
+        return (
+            f"simcare: compiling the engine (about {COMPILE_SECONDS} s); numba has no writable cache "
+            "folder, so every new process compiles again (set NUMBA_CACHE_DIR to a writable folder)"
+        )
+    try:
+        cached = bool(c._cache_file._load_index())  # numba's own check: current sources, same numba
+    except Exception:  # an unreadable index: numba recompiles too
+        cached = False
+    if cached:
+        return None
+    return (
+        f"simcare: compiling the engine once (about {COMPILE_SECONDS} s); later runs load it from "
+        f"the cache ({c.cache_path})"
+    )
