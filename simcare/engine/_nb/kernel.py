@@ -801,51 +801,80 @@ def _measure(esc_i: np.ndarray, si: np.ndarray, j: int) -> float:
 
 
 @kernel_jit
-def _switch(net: Net, st: State, j: int, on: bool, t: float) -> int:
+def _switch(
+    esc_i: np.ndarray,
+    route_start: np.ndarray,
+    route_stop: np.ndarray,
+    route_dest0: np.ndarray,
+    route_dest: np.ndarray,
+    si: np.ndarray,
+    last_t: np.ndarray,
+    areas: np.ndarray,
+    j: int,
+    on: bool,
+    t: float,
+) -> int:
     # R26
-    """Apply (on) or undo (off) rule j's action; returns the service to refill, or -1."""
-    rule = net.esc_i[j]
+    """Apply (on) or undo (off) rule j's action; returns the service to refill, or -1.
+    ``route_dest0`` is the model's (undiverted) destinations, ``route_dest`` the state's."""
+    rule = esc_i[j]
     target = rule[EI_TARGET]
     if rule[EI_ACTION] == E.ACTION_ADD_SERVERS:
-        st.si[SI_ESC_DELTA, target] += rule[EI_AMOUNT] if on else -rule[EI_AMOUNT]
-        _set_capacity(st.si, st.last_t, st.areas, target, t)
+        si[SI_ESC_DELTA, target] += rule[EI_AMOUNT] if on else -rule[EI_AMOUNT]
+        _set_capacity(si, last_t, areas, target, t)
         return target
     old = rule[EI_FROM] if on else rule[EI_TO]
     new = rule[EI_TO] if on else rule[EI_FROM]
-    for kind in range(net.route_start.shape[0]):
-        for g in range(net.route_start.shape[2]):
-            for i in range(net.route_start[kind, target, g], net.route_stop[kind, target, g]):
-                if net.route_dest[i] == rule[EI_FROM] and st.route_dest[i] == old:
-                    st.route_dest[i] = new
+    for kind in range(route_start.shape[0]):
+        for g in range(route_start.shape[2]):
+            for i in range(route_start[kind, target, g], route_stop[kind, target, g]):
+                if route_dest0[i] == rule[EI_FROM] and route_dest[i] == old:
+                    route_dest[i] = new
     return -1
 
 
 @kernel_jit
-def _on_check(net: Net, st: State, t: float) -> int:
+def _on_check(
+    esc_i: np.ndarray,
+    esc_f: np.ndarray,
+    esc_active: np.ndarray,
+    esc_since: np.ndarray,
+    refill_list: np.ndarray,
+    route_start: np.ndarray,
+    route_stop: np.ndarray,
+    route_dest0: np.ndarray,
+    route_dest: np.ndarray,
+    si: np.ndarray,
+    last_t: np.ndarray,
+    areas: np.ndarray,
+    t: float,
+) -> int:
     # R25, R26
     """Evaluate every escalation rule in order (hysteresis: on above ``above`` sustained for
-    ``sustain`` minutes, off below ``below``). Fills st.refill_list; returns its length."""
+    ``sustain`` minutes, off below ``below``). Fills refill_list; returns its length."""
     n = 0
-    for j in range(net.esc_i.shape[0]):
-        m = _measure(net.esc_i, st.si, j)
+    for j in range(esc_i.shape[0]):
+        m = _measure(esc_i, si, j)
         turn = 0  # 1: switch rule j on, -1: off
-        if st.esc_active[j] == 0:
-            if m > net.esc_f[j, EF_ABOVE]:
-                if st.esc_since[j] < 0:
-                    st.esc_since[j] = t
-                if t - st.esc_since[j] >= net.esc_f[j, EF_SUSTAIN]:
-                    st.esc_active[j] = 1
-                    st.esc_since[j] = -1.0
+        if esc_active[j] == 0:
+            if m > esc_f[j, EF_ABOVE]:
+                if esc_since[j] < 0:
+                    esc_since[j] = t
+                if t - esc_since[j] >= esc_f[j, EF_SUSTAIN]:
+                    esc_active[j] = 1
+                    esc_since[j] = -1.0
                     turn = 1
             else:
-                st.esc_since[j] = -1.0
-        elif m < net.esc_f[j, EF_BELOW]:
-            st.esc_active[j] = 0
+                esc_since[j] = -1.0
+        elif m < esc_f[j, EF_BELOW]:
+            esc_active[j] = 0
             turn = -1
         if turn != 0:  # one call site: one compiled version of _switch
-            s = _switch(net, st, j, turn > 0, t)
+            s = _switch(
+                esc_i, route_start, route_stop, route_dest0, route_dest, si, last_t, areas, j, turn > 0, t
+            )
             if s >= 0:
-                st.refill_list[n] = s
+                refill_list[n] = s
                 n += 1
     return n
 
@@ -942,7 +971,21 @@ def simulate_nb(
             n_refill = 1
         elif src == E.SRC_CHECK:
             st.counters[C_CHECKS_DONE] += 1
-            n_refill = _on_check(net, st, t)
+            n_refill = _on_check(
+                net.esc_i,
+                net.esc_f,
+                st.esc_active,
+                st.esc_since,
+                st.refill_list,
+                net.route_start,
+                net.route_stop,
+                net.route_dest,
+                st.route_dest,
+                st.si,
+                st.last_t,
+                st.areas,
+                t,
+            )
         else:  # SRC_PATIENT
             p = heap.i[H_PID, 0]
             r = heap.i[H_PAY, 0]
