@@ -7,6 +7,7 @@ docs/model.md; parity tests compare their visit tables.
 from __future__ import annotations
 
 import functools
+import sys
 import time
 from typing import Any, Literal
 
@@ -14,7 +15,7 @@ import numpy as np
 
 from simcare._version import __version__
 from simcare.engine._nb import kernel as K
-from simcare.engine._nb.cache import drop_stale_kernel_cache
+from simcare.engine._nb.cache import compile_notice, drop_stale_kernel_cache
 from simcare.engine._nb.heap import new_heap
 from simcare.engine.result import RunResult
 from simcare.engine.twin import simulate_twin
@@ -34,8 +35,12 @@ __all__ = ["ENGINES", "RunResult", "run"]
 def _fresh_kernel_cache() -> None:
     """Once per process, before the kernel's first call (when numba reads its on-disk cache):
     flush a cache compiled from older versions of the modules the kernel inlines, which numba
-    would otherwise use (see _nb/cache.py). Not at import time: importing simcare does no I/O."""
+    would otherwise use (see _nb/cache.py), and say so on stderr if numba is about to compile the
+    kernel. Not at import time: importing simcare does no I/O."""
     drop_stale_kernel_cache()
+    notice = compile_notice()
+    if notice is not None:
+        print(notice, file=sys.stderr, flush=True)
 
 
 def _expected_visits(model: CompiledModel, n_patients: int) -> int:
@@ -127,8 +132,8 @@ def _run_numba(model: CompiledModel, draws: RunDraws) -> dict[str, Any]:
     return {
         "visits": visits,
         "scheduled_end": scheduled_end,
-        "areas": np.stack([st.a_serv, st.a_wait, st.a_hold, st.a_cap], axis=1),
-        "final": np.stack([st.serving, st.holding, st.n_queue, st.n_pending], axis=1),
+        "areas": st.areas,
+        "final": st.si[[K.SI_SERVING, K.SI_HOLDING, K.SI_QUEUE, K.SI_PENDING]].T.copy(),
         "arrived": int(st.counters[K.C_ARRIVED]),
         "exited": int(st.counters[K.C_EXITED]),
         "events": int(st.counters[K.C_EVENTS]),

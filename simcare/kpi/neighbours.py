@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from simcare._jit import cached_njit
 
 
-@njit(cache=True)
+@cached_njit()
 def neighbours_nb(patient: np.ndarray, prev: np.ndarray, nxt: np.ndarray, last: np.ndarray) -> None:
     """Fill prev (n,) and nxt (n,) with the previous / next row of the same patient, or -1.
     ``last`` (n_patients,) must hold -1 on entry (the last row seen of each patient)."""

@@ -20,9 +20,8 @@ from __future__ import annotations
 import hashlib
 
 import numpy as np
-from numba import njit
 
-from simcare._jit import kernel_jit
+from simcare._jit import cached_njit, kernel_jit
 
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
@@ -55,7 +54,7 @@ def patient_key(stream_key: np.uint64, index: np.int64) -> np.uint64:
     return mix64(mix64(stream_key) + np.uint64(index) * GOLDEN)
 
 
-@njit(cache=True)
+@cached_njit()
 def patient_keys(stream_keys: np.ndarray, indices: np.ndarray) -> np.ndarray:
     """Vectorised :func:`patient_key`: uint64[n] from stream keys uint64[n] and indices int64[n]."""
     out = np.empty(stream_keys.shape[0], dtype=np.uint64)

@@ -194,3 +194,23 @@ def test_compiled_model_validate_rejects_bad_arrays() -> None:
     bad = model.__class__(**{**model.__dict__, "capacity0": model.capacity0.astype(np.int32)})
     with pytest.raises(ModelError, match="capacity0"):
         bad.validate()
+
+
+def test_conservation_check_refuses_patient_ids_outside_the_arrivals() -> None:
+    """The O(n) check (issue 15) counts patients with bincount over ids 0 .. arrived-1; an id
+    outside that range would be a kernel bug, and is reported instead of mis-counted."""
+    import dataclasses
+
+    from simcare.errors import ConservationError
+    from simcare.examples import reference_network
+
+    result = run(reference_network(hours=50.0), seed=3)
+    result.check_conservation()
+    visits = result.visits.copy()
+    visits["patient"][-1] = result.arrived
+    with pytest.raises(ConservationError, match="outside 0"):
+        dataclasses.replace(result, visits=visits).check_conservation()
+    visits = result.visits.copy()
+    visits["patient"][visits["patient"] == 0] = 1  # patient 0 lost its visits
+    with pytest.raises(ConservationError):
+        dataclasses.replace(result, visits=visits).check_conservation()

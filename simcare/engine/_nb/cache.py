@@ -1,9 +1,9 @@
 """Keep numba's on-disk cache of the kernel consistent with the sources compiled into it.
 
 numba (``cache=True``) keys a cached function on the modification time and size of the one
-file that defines it. The kernel's entry points (``simulate_nb`` and the escalation and
-deadlock helpers in simcare.engine._nb.kernel) inline or call code and read constants from
-other modules: the event heap, the samplers and draw keys, the enums (event kinds, status
+file that defines it. The kernel's functions (``simulate_nb``, the helpers it calls and those
+of the heap and the samplers, each cached on its own) inline or call code and read constants
+from other modules: the event heap, the samplers and draw keys, the enums (event kinds, status
 codes, ``MAX_HOPS``) and ``INF_CAPACITY``. An edit to one of those alone (or a branch switch
 that changes only them) leaves the cached machine code of the old version in place, and a run
 then executes a kernel that disagrees with the Python front door and the SimPy twin, in every
@@ -19,6 +19,7 @@ from pathlib import Path
 from types import ModuleType
 
 from numba.core.caching import FunctionCache
+from numba.core.dispatcher import Dispatcher
 
 from simcare import _jit
 from simcare.engine._nb import heap, kernel
@@ -29,17 +30,26 @@ from simcare.sampling import distributions, draws, keys
 # global constant). Add a module here when the kernel starts using code from it.
 KERNEL_SOURCES: tuple[ModuleType, ...] = (kernel, heap, distributions, keys, draws, enums, compiled, _jit)
 
-# The kernel's functions that numba compiles and caches on their own (entry points and
-# non-inlined helpers); inlined helpers have no cache entry of their own.
-_CACHED = (
-    kernel.simulate_nb,
-    kernel._fully_held,
-    kernel._deadlock,
-    kernel._set_capacity,
-    kernel._measure,
-    kernel._switch,
-    kernel._on_check,
-)
+
+def _cache_of(f: Dispatcher) -> object:
+    return getattr(f, "_cache", None)  # numba's cache of f (not in numba's type stubs)
+
+
+def cached_kernel_functions() -> list[Dispatcher]:
+    """The numba functions of KERNEL_SOURCES that numba compiles and caches on their own (entry
+    points and called helpers; ``inline="always"`` helpers have no cache entry of their own)."""
+    found = []
+    for module in KERNEL_SOURCES:
+        for value in vars(module).values():
+            if (
+                isinstance(value, Dispatcher)
+                and value.py_func.__module__ == module.__name__
+                and isinstance(_cache_of(value), FunctionCache)  # cache=True and a writable place
+                and value.targetoptions.get("inline", "never") != "always"
+            ):
+                found.append(value)
+    return found
+
 
 STAMP_NAME = "kernel-sources.sha256"
 
@@ -59,20 +69,49 @@ def drop_stale_kernel_cache() -> bool:
     cache was written (the digest in ``STAMP_NAME`` beside the cache files); returns True if
     it flushed. Call before the kernel's first call in a process: numba reads its cache then.
     Without a cache directory (caching disabled or not writable) it does nothing."""
-    caches = [f._cache for f in _CACHED if isinstance(f._cache, FunctionCache)]
-    paths = {c.cache_path for c in caches}
-    if len(caches) != len(_CACHED) or len(paths) != 1:
+    caches = [c for c in map(_cache_of, cached_kernel_functions()) if isinstance(c, FunctionCache)]
+    if not caches:
         return False
-    stamp = Path(paths.pop()) / STAMP_NAME
+    # one stamp per cache directory (the kernel's modules live in two packages)
+    stamps = sorted({Path(c.cache_path) / STAMP_NAME for c in caches})
     digest = kernel_sources_digest()
     try:
-        if stamp.exists() and stamp.read_text() == digest:
+        if all(stamp.exists() and stamp.read_text() == digest for stamp in stamps):
             return False
         for c in caches:
             c.flush()
-        tmp = stamp.with_name(f"{STAMP_NAME}.{digest[:12]}.tmp")
-        tmp.write_text(digest)
-        tmp.replace(stamp)  # atomic: concurrent processes write the same digest
-    except OSError:  # read-only install: numba then cannot write the cache either
+        for stamp in stamps:
+            tmp = stamp.with_name(f"{STAMP_NAME}.{digest[:12]}.tmp")
+            tmp.write_text(digest)
+            tmp.replace(stamp)  # atomic: concurrent processes write the same digest
+    except OSError:  # read-only cache directory: numba then cannot write the cache either
         return False
     return True
+
+
+# Measured cold first call on the 2-core development machine under load (issue 15); printed in
+# the one-line notice below so that a user knows the wait is a one-off.
+COMPILE_SECONDS = 15
+
+
+def compile_notice() -> str | None:
+    """The line to print before the kernel's first call in a process if numba will compile it
+    (nothing usable in its cache), else None. Call after :func:`drop_stale_kernel_cache`."""
+    if kernel.simulate_nb.signatures:  # already compiled or loaded in this process
+        return None
+    c = _cache_of(kernel.simulate_nb)
+    if not isinstance(c, FunctionCache):
+        return (
+            f"simcare: compiling the engine (about {COMPILE_SECONDS} s); numba has no writable cache "
+            "folder, so every new process compiles again (set NUMBA_CACHE_DIR to a writable folder)"
+        )
+    try:
+        cached = bool(c._cache_file._load_index())  # numba's own check: current sources, same numba
+    except Exception:  # an unreadable index: numba recompiles too
+        cached = False
+    if cached:
+        return None
+    return (
+        f"simcare: compiling the engine once (about {COMPILE_SECONDS} s); later runs load it from "
+        f"the cache ({c.cache_path})"
+    )

@@ -3,6 +3,11 @@
 Setting a patient's event replaces its pending one in place (no stale entries), so the heap never
 holds more entries than there are patients in the system. Events are ordered by time, then by
 their tie key (kind << KIND_SHIFT | id, see simcare.model.enums and docs/model.md R1).
+
+The heap is three arrays (``Heap``): slot times, an int64 matrix with one row per slot field
+(H_KEY, H_PID, H_PAY) plus the H_POS row indexed by patient, and the size. The functions take
+those arrays, not the tuple: a call then passes a few words and numba types it quickly (see
+simcare._jit on compile time).
 """
 
 from __future__ import annotations
@@ -11,104 +16,104 @@ from typing import NamedTuple
 
 import numpy as np
 
-from simcare._jit import kernel_jit_inline
+from simcare._jit import kernel_jit_leaf
+
+# rows of Heap.i
+H_KEY = 0  # tie key of the event in each slot: kind << KIND_SHIFT | patient
+H_PID = 1  # patient whose event is in each slot
+H_PAY = 2  # payload of the event in each slot: a visit row
+H_POS = 3  # slot of each patient's pending event, -1 if none (indexed by patient)
+N_HEAP_ROWS = 4
 
 
 class Heap(NamedTuple):
-    """The heap's arrays; all but ``size`` have length N (patients). Slots [0, size) are live."""
+    """The heap's arrays; ``t`` and the rows of ``i`` have length N (patients). Slots [0, size)
+    are live."""
 
     t: np.ndarray  # (N,) float64, minutes: time of the event in each slot
-    k: np.ndarray  # (N,) int64, tie key of the event in each slot: kind << KIND_SHIFT | patient
-    pid: np.ndarray  # (N,) int64, patient whose event is in each slot
-    pay: np.ndarray  # (N,) int64, payload of the event in each slot: a visit row
-    pos: np.ndarray  # (N,) int64, slot of each patient's pending event, -1 if none
+    i: np.ndarray  # (N_HEAP_ROWS, N) int64: key, patient and payload per slot; slot per patient
     size: np.ndarray  # (1,) int64, number of live slots
 
 
 def new_heap(n_patients: int) -> Heap:
     """An empty heap with room for one pending event per patient (``n_patients`` of them)."""
     n = max(n_patients, 1)
-    return Heap(
-        t=np.empty(n),
-        k=np.empty(n, np.int64),
-        pid=np.empty(n, np.int64),
-        pay=np.empty(n, np.int64),
-        pos=np.full(n, -1, np.int64),
-        size=np.zeros(1, np.int64),
-    )
+    i = np.empty((N_HEAP_ROWS, n), np.int64)
+    i[H_POS] = -1
+    return Heap(t=np.empty(n), i=i, size=np.zeros(1, np.int64))
 
 
-@kernel_jit_inline
+@kernel_jit_leaf
 def _before(t1: float, k1: int, t2: float, k2: int) -> bool:
     return t1 < t2 or (t1 == t2 and k1 < k2)
 
 
-@kernel_jit_inline
-def _place(h: Heap, i: int, t: float, k: int, pid: int, pay: int) -> None:
-    h.t[i] = t
-    h.k[i] = k
-    h.pid[i] = pid
-    h.pay[i] = pay
-    h.pos[pid] = i
+@kernel_jit_leaf
+def _place(ht: np.ndarray, hi: np.ndarray, i: int, t: float, k: int, pid: int, pay: int) -> None:
+    ht[i] = t
+    hi[H_KEY, i] = k
+    hi[H_PID, i] = pid
+    hi[H_PAY, i] = pay
+    hi[H_POS, pid] = i
 
 
-@kernel_jit_inline
-def _sift_up(h: Heap, i: int) -> None:
-    t, k, pid, pay = h.t[i], h.k[i], h.pid[i], h.pay[i]
+@kernel_jit_leaf
+def _sift_up(ht: np.ndarray, hi: np.ndarray, i: int) -> None:
+    t, k, pid, pay = ht[i], hi[H_KEY, i], hi[H_PID, i], hi[H_PAY, i]
     while i > 0:
         parent = (i - 1) >> 1
-        if _before(t, k, h.t[parent], h.k[parent]):
-            _place(h, i, h.t[parent], h.k[parent], h.pid[parent], h.pay[parent])
+        if _before(t, k, ht[parent], hi[H_KEY, parent]):
+            _place(ht, hi, i, ht[parent], hi[H_KEY, parent], hi[H_PID, parent], hi[H_PAY, parent])
             i = parent
         else:
             break
-    _place(h, i, t, k, pid, pay)
+    _place(ht, hi, i, t, k, pid, pay)
 
 
-@kernel_jit_inline
-def _sift_down(h: Heap, i: int) -> None:
-    n = h.size[0]
-    t, k, pid, pay = h.t[i], h.k[i], h.pid[i], h.pay[i]
+@kernel_jit_leaf
+def _sift_down(ht: np.ndarray, hi: np.ndarray, n: int, i: int) -> None:
+    t, k, pid, pay = ht[i], hi[H_KEY, i], hi[H_PID, i], hi[H_PAY, i]
     while True:
         child = 2 * i + 1
         if child >= n:
             break
         right = child + 1
-        if right < n and _before(h.t[right], h.k[right], h.t[child], h.k[child]):
+        if right < n and _before(ht[right], hi[H_KEY, right], ht[child], hi[H_KEY, child]):
             child = right
-        if _before(h.t[child], h.k[child], t, k):
-            _place(h, i, h.t[child], h.k[child], h.pid[child], h.pay[child])
+        if _before(ht[child], hi[H_KEY, child], t, k):
+            _place(ht, hi, i, ht[child], hi[H_KEY, child], hi[H_PID, child], hi[H_PAY, child])
             i = child
         else:
             break
-    _place(h, i, t, k, pid, pay)
+    _place(ht, hi, i, t, k, pid, pay)
 
 
-@kernel_jit_inline
-def heap_set(h: Heap, pid: int, t: float, k: int, pay: int) -> None:
+@kernel_jit_leaf
+def heap_set(ht: np.ndarray, hi: np.ndarray, hsize: np.ndarray, pid: int, t: float, k: int, pay: int) -> None:
     """Give patient ``pid`` the pending event (t, k, pay), replacing any it had."""
-    i = h.pos[pid]
+    i = hi[H_POS, pid]
     if i < 0:
-        i = h.size[0]
-        h.size[0] = i + 1
-        _place(h, i, t, k, pid, pay)
-        _sift_up(h, i)
+        i = hsize[0]
+        hsize[0] = i + 1
+        _place(ht, hi, i, t, k, pid, pay)
+        _sift_up(ht, hi, i)
         return
-    earlier = _before(t, k, h.t[i], h.k[i])
-    _place(h, i, t, k, pid, pay)
+    earlier = _before(t, k, ht[i], hi[H_KEY, i])
+    _place(ht, hi, i, t, k, pid, pay)
     if earlier:
-        _sift_up(h, i)
+        _sift_up(ht, hi, i)
     else:
-        _sift_down(h, i)
+        _sift_down(ht, hi, hsize[0], i)
 
 
-@kernel_jit_inline
-def heap_pop(h: Heap) -> None:
+@kernel_jit_leaf
+def heap_pop(ht: np.ndarray, hi: np.ndarray, hsize: np.ndarray) -> None:
     """Remove the first event (read it from slot 0 before calling)."""
-    top = h.pid[0]
-    h.pos[top] = -1
-    n = h.size[0] - 1
-    h.size[0] = n
+    top = hi[H_PID, 0]
+    hi[H_POS, top] = -1
+    n = hsize[0] - 1
+    hsize[0] = n
     if n > 0:
-        _place(h, 0, h.t[n], h.k[n], h.pid[n], h.pay[n])
-        _sift_down(h, 0)
+        root = np.int64(0)  # not the literal 0: numba would compile _place and _sift_down again
+        _place(ht, hi, root, ht[n], hi[H_KEY, n], hi[H_PID, n], hi[H_PAY, n])
+        _sift_down(ht, hi, n, root)

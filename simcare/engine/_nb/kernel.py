@@ -14,17 +14,21 @@ changes, R route entries, J escalation rules, N patients. Times are minutes.
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from simcare._jit import kernel_jit, kernel_jit_inline
-from simcare.engine._nb.heap import Heap, heap_pop, heap_set
+from simcare._jit import kernel_jit, kernel_jit_inline, kernel_jit_leaf
+from simcare.engine._nb.heap import H_KEY, H_PAY, H_PID, Heap, heap_pop, heap_set
 from simcare.model import enums as E
 from simcare.model.compiled import INF_CAPACITY, CompiledModel
 from simcare.sampling.distributions import sample_nb
 from simcare.sampling.draws import RunDraws
 from simcare.sampling.keys import draw_key, uniform
+
+# Widens an index to int64 (numba's int() keeps int32): every helper is then compiled for one
+# signature only. Typed Any for mypy (numpy's scalar type is not an int).
+_i64: Any = np.int64
 
 SPENT = -1  # heap key of the event being handled (see simulate_nb)
 
@@ -41,6 +45,22 @@ N_COUNTERS = 8
 STATUS_NEED_ROWS = -1  # internal: the row buffer must grow before the run can go on
 
 
+# columns of Net.esc_i: escalation rule j ...
+EI_SERVICE = 0  # service whose state rule j measures
+EI_MEASURE = 1  # MEASURE_* code of rule j
+EI_ACTION = 2  # ACTION_* code of rule j
+EI_TARGET = 3  # service whose servers change or whose leavers divert
+EI_AMOUNT = 4  # servers rule j adds while on (ACTION_ADD_SERVERS)
+EI_FROM = 5  # destination rule j replaces (ACTION_DIVERT)
+EI_TO = 6  # its replacement while rule j is on
+N_EI = 7
+# columns of Net.esc_f
+EF_ABOVE = 0  # rule j switches on above this level ...
+EF_BELOW = 1  # ... and off below this one
+EF_SUSTAIN = 2  # minutes above before rule j switches on
+N_EF = 3
+
+
 class Net(NamedTuple):
     """The model and the run's draws as the kernel reads them; never written during a run."""
 
@@ -48,9 +68,9 @@ class Net(NamedTuple):
     queue_limit: np.ndarray  # (S,) int64, max patients in s's queue (not counting blocked ones)
     blocks: np.ndarray  # (S,) bool, a patient ending service at s blocks when the next is full
     block_max: np.ndarray  # (S,) float64, minutes a patient may stay blocked at s (inf: no limit)
-    overflow: np.ndarray  # (S,) int32, where a patient released from a server at s goes (-1: out)
-    release_to: np.ndarray  # (S,) int32, where a patient released waiting for s goes (-1: none)
-    group_level: np.ndarray  # (G,) int32, priority level of each group, 0 = served first
+    overflow: np.ndarray  # (S,) int64, where a patient released from a server at s goes (-1: out)
+    release_to: np.ndarray  # (S,) int64, where a patient released waiting for s goes (-1: none)
+    group_level: np.ndarray  # (G,) int64, priority level of each group, 0 = served first
     n_levels: int  # L, number of priority levels (waiting lines per service)
     service_dist: np.ndarray  # (S, G) int8, DIST_* code of the service-time law
     service_par: np.ndarray  # (S, G, 3) float64, its parameters (minutes)
@@ -61,29 +81,21 @@ class Net(NamedTuple):
     empirical: np.ndarray  # (E,) float64, pool of values for DIST_EMPIRICAL laws
     route_start: np.ndarray  # (3, S, G) int64, first route entry per (route kind, s, g)
     route_stop: np.ndarray  # (3, S, G) int64, end of that slice (start == stop: exit)
-    route_dest: np.ndarray  # (R,) int32, next service of each route entry, or EXIT (undiverted)
-    route_group: np.ndarray  # (R,) int32, new group of each route entry, or KEEP_GROUP
+    route_dest: np.ndarray  # (R,) int64, next service of each route entry, or EXIT (undiverted)
+    route_group: np.ndarray  # (R,) int64, new group of each route entry, or KEEP_GROUP
     route_cum: np.ndarray  # (R,) float64, cumulative probability within each slice
     route_delay_dist: np.ndarray  # (R,) int8, DIST_* code of the entry's delay (DIST_NONE: none)
     route_delay_par: np.ndarray  # (R, 3) float64, its parameters (minutes)
     patient_key: np.ndarray  # (N,) uint64, draw key of each patient (R33)
     purpose_keys: np.ndarray  # (N_PURPOSES,) uint64, draw key of each purpose (R33)
     cap_time: np.ndarray  # (M,) float64, minutes: times of capacity changes, sorted
-    cap_service: np.ndarray  # (M,) int32, service of each capacity change
+    cap_service: np.ndarray  # (M,) int64, service of each capacity change
     cap_value: np.ndarray  # (M,) int64, rostered servers from that time on
     arr_stream: np.ndarray  # (N,) int32, arrival stream of each patient
     stream_first_dist: np.ndarray  # (K,) int8, law of a stream's first service (DIST_NONE: own)
     stream_first_par: np.ndarray  # (K, 3) float64, its parameters (minutes)
-    esc_service: np.ndarray  # (J,) int32, service whose state rule j measures
-    esc_measure: np.ndarray  # (J,) int8, MEASURE_* code of rule j
-    esc_above: np.ndarray  # (J,) float64, rule j switches on above this level ...
-    esc_below: np.ndarray  # (J,) float64, ... and off below this one
-    esc_sustain: np.ndarray  # (J,) float64, minutes above before rule j switches on
-    esc_action: np.ndarray  # (J,) int8, ACTION_* code of rule j
-    esc_target: np.ndarray  # (J,) int32, service whose servers change or whose leavers divert
-    esc_amount: np.ndarray  # (J,) int64, servers rule j adds while on (ACTION_ADD_SERVERS)
-    esc_from: np.ndarray  # (J,) int32, destination rule j replaces (ACTION_DIVERT)
-    esc_to: np.ndarray  # (J,) int32, its replacement while rule j is on
+    esc_i: np.ndarray  # (J, N_EI) int64, escalation rule j's integer fields (EI_* columns)
+    esc_f: np.ndarray  # (J, N_EF) float64, its thresholds (EF_* columns)
     check_interval: float  # minutes between escalation checks (0 if J = 0)
 
 
@@ -94,9 +106,9 @@ def net_from_model(model: CompiledModel, draws: RunDraws) -> Net:
         queue_limit=model.queue_limit,
         blocks=model.blocks,
         block_max=model.block_max,
-        overflow=model.overflow,
-        release_to=model.release_to,
-        group_level=model.group_level,
+        overflow=model.overflow.astype(np.int64),
+        release_to=model.release_to.astype(np.int64),
+        group_level=model.group_level.astype(np.int64),
         n_levels=model.n_levels,
         service_dist=model.service_dist,
         service_par=model.service_par,
@@ -107,101 +119,111 @@ def net_from_model(model: CompiledModel, draws: RunDraws) -> Net:
         empirical=model.empirical_values,
         route_start=model.route_start,
         route_stop=model.route_stop,
-        route_dest=model.route_dest,
-        route_group=model.route_group,
+        route_dest=model.route_dest.astype(np.int64),
+        route_group=model.route_group.astype(np.int64),
         route_cum=model.route_cum,
         route_delay_dist=model.route_delay_dist,
         route_delay_par=model.route_delay_par,
         patient_key=draws.patient_key,
         purpose_keys=draws.purpose_keys,
         cap_time=model.cap_time,
-        cap_service=model.cap_service,
+        cap_service=model.cap_service.astype(np.int64),
         cap_value=model.cap_value,
         arr_stream=draws.arrival_stream,
         stream_first_dist=model.stream_first_dist,
         stream_first_par=model.stream_first_par,
-        esc_service=model.esc_service,
-        esc_measure=model.esc_measure,
-        esc_above=model.esc_above,
-        esc_below=model.esc_below,
-        esc_sustain=model.esc_sustain,
-        esc_action=model.esc_action,
-        esc_target=model.esc_target,
-        esc_amount=model.esc_amount,
-        esc_from=model.esc_from,
-        esc_to=model.esc_to,
+        esc_i=np.stack(
+            [
+                model.esc_service,
+                model.esc_measure,
+                model.esc_action,
+                model.esc_target,
+                model.esc_amount,
+                model.esc_from,
+                model.esc_to,
+            ],
+            axis=1,
+        ).astype(np.int64),
+        esc_f=np.stack([model.esc_above, model.esc_below, model.esc_sustain], axis=1).astype(np.float64),
         check_interval=float(model.check_interval),
     )
 
 
-class State(NamedTuple):
-    """Everything a run changes, saved between calls of simulate_nb (counts are patients)."""
+# rows of State.si, per-service counts (patients, servers)
+SI_CAP = 0  # servers in force: max(base_cap + esc_delta, 0) (R22)
+SI_BUSY = 1  # servers taken: in service + holding
+SI_SERVING = 2  # patients in service
+SI_HOLDING = 3  # patients keeping a server after service (blocked, delay)
+SI_QUEUE = 4  # patients in s's queue (taking a waiting place)
+SI_PENDING = 5  # patients blocked upstream in s's waiting line
+SI_BASE_CAP = 6  # rostered servers (the last capacity change)
+SI_ESC_DELTA = 7  # servers added by escalation rules switched on
+SI_DELAYING = 8  # patients holding a server at s during a route delay
+N_SI = 9
+# rows of State.pi, per patient
+PI_NXT = 0  # next patient in the same waiting line, -1 if last
+PI_PRV = 1  # previous patient in the same waiting line, -1 if first
+PI_ROW = 2  # each patient's latest visit row, -1 before it arrives
+PI_STATE = 3  # P_* state of each patient
+N_PI = 4
+# first index of State.lines
+LINE_HEAD = 0  # first patient of each waiting line, -1 if empty
+LINE_TAIL = 1  # last patient of each waiting line, -1 if empty
+# second index of State.areas (the order of RunResult's areas)
+A_SERV = 0  # patient-minutes in service in each hour
+A_WAIT = 1  # patient-minutes waiting (queue + pending) each hour
+A_HOLD = 2  # patient-minutes holding a server after service
+A_CAP = 3  # server-minutes in force (0 for infinite servers)
 
-    cap: np.ndarray  # (S,) int64, servers in force: max(base_cap + esc_delta, 0) (R22)
-    busy: np.ndarray  # (S,) int64, servers taken: in service + holding
-    serving: np.ndarray  # (S,) int64, patients in service
-    holding: np.ndarray  # (S,) int64, patients keeping a server after service (blocked, delay)
-    n_queue: np.ndarray  # (S,) int64, patients in s's queue (taking a waiting place)
-    n_pending: np.ndarray  # (S,) int64, patients blocked upstream in s's waiting line
+
+class State(NamedTuple):
+    """Everything a run changes, saved between calls of simulate_nb (counts are patients).
+
+    Same-typed per-service and per-patient fields are rows of one matrix (``si``, ``pi``,
+    indexed by the SI_* and PI_* constants): a few arrays type, compile and pass far faster
+    than dozens (issue 15)."""
+
+    si: np.ndarray  # (N_SI, S) int64, per-service counts (SI_* rows)
     hold_to: np.ndarray  # (S, S) int64, patients holding a server at s blocked waiting for d
-    line_head: np.ndarray  # (S, L) int64, first patient of each waiting line, -1 if empty
-    line_tail: np.ndarray  # (S, L) int64, last patient of each waiting line, -1 if empty
-    nxt: np.ndarray  # (N,) int64, next patient in the same waiting line, -1 if last
-    prv: np.ndarray  # (N,) int64, previous patient in the same waiting line, -1 if first
-    p_state: np.ndarray  # (N,) int8, P_* state of each patient
-    p_row: np.ndarray  # (N,) int64, each patient's latest visit row, -1 before it arrives
+    lines: np.ndarray  # (2, S, L) int64, head and tail of each waiting line (LINE_*), -1 if empty
+    pi: np.ndarray  # (N_PI, N) int64, per-patient links, latest row and P_* state (PI_* rows)
     worklist: np.ndarray  # (N + 2,) int64, scratch: services to refill, first in first out
     counters: np.ndarray  # (N_COUNTERS,) int64, rows, events, status, ... (C_* indices)
     clock: np.ndarray  # (1,) float64, minutes: time of the last event processed
     last_t: np.ndarray  # (S,) float64, minutes: time up to which s's areas are summed
-    a_serv: np.ndarray  # (S, H) float64, patient-minutes in service in each hour
-    a_wait: np.ndarray  # (S, H) float64, patient-minutes waiting (queue + pending) each hour
-    a_hold: np.ndarray  # (S, H) float64, patient-minutes holding a server after service
-    a_cap: np.ndarray  # (S, H) float64, server-minutes in force (0 for infinite servers)
+    areas: np.ndarray  # (S, 4, H) float64, minutes in each hour (A_* index): time-weighted areas
     deadlock_mask: np.ndarray  # (S,) bool, the deadlocked services once status is DEADLOCK
-    base_cap: np.ndarray  # (S,) int64, rostered servers (the last capacity change)
-    esc_delta: np.ndarray  # (S,) int64, servers added by escalation rules switched on
     esc_active: np.ndarray  # (J,) int8, 1 while rule j is on
     esc_since: np.ndarray  # (J,) float64, minutes: first check of the current run above, or -1
-    route_dest: np.ndarray  # (R,) int32, next service of each route entry as diverted now
+    route_dest: np.ndarray  # (R,) int64, next service of each route entry as diverted now
     refill_list: np.ndarray  # (J + 2,) int64, scratch: services to refill after an event
-    delaying: np.ndarray  # (S,) int64, patients holding a server at s during a route delay
 
 
 def new_state(model: CompiledModel, n_patients: int) -> State:
     """The state at the start of a run of ``model`` with ``n_patients`` arrivals."""
     S, H, L, J = model.n_services, model.n_hours, model.n_levels, model.n_rules
     n = max(n_patients, 1)
+    si = np.zeros((N_SI, S), np.int64)
+    si[SI_CAP] = model.capacity0
+    si[SI_BASE_CAP] = model.capacity0
+    pi = np.empty((N_PI, n), np.int64)
+    pi[PI_ROW] = -1
+    pi[PI_STATE] = E.P_NEW
     return State(
-        cap=model.capacity0.copy(),
-        busy=np.zeros(S, np.int64),
-        serving=np.zeros(S, np.int64),
-        holding=np.zeros(S, np.int64),
-        n_queue=np.zeros(S, np.int64),
-        n_pending=np.zeros(S, np.int64),
+        si=si,
         hold_to=np.zeros((S, S), np.int64),
-        line_head=np.full((S, L), -1, np.int64),
-        line_tail=np.full((S, L), -1, np.int64),
-        nxt=np.empty(n, np.int64),
-        prv=np.empty(n, np.int64),
-        p_state=np.zeros(n, np.int8),  # every patient P_NEW
-        p_row=np.full(n, -1, np.int64),
+        lines=np.full((2, S, L), -1, np.int64),
+        pi=pi,
         worklist=np.empty(n + 2, np.int64),
         counters=np.zeros(N_COUNTERS, np.int64),
         clock=np.zeros(1),
         last_t=np.zeros(S),
-        a_serv=np.zeros((S, H)),
-        a_wait=np.zeros((S, H)),
-        a_hold=np.zeros((S, H)),
-        a_cap=np.zeros((S, H)),
+        areas=np.zeros((S, 4, H)),
         deadlock_mask=np.zeros(S, np.bool_),
-        base_cap=model.capacity0.copy(),
-        esc_delta=np.zeros(S, np.int64),
         esc_active=np.zeros(J, np.int8),
         esc_since=np.full(J, -1.0),
-        route_dest=model.route_dest.copy(),
+        route_dest=model.route_dest.astype(np.int64),
         refill_list=np.zeros(J + 2, np.int64),
-        delaying=np.zeros(S, np.int64),
     )
 
 
@@ -229,72 +251,75 @@ def grow_rows(rows: Rows, n_used: int, n: int) -> Rows:
 
 
 # --- time-weighted state series ---------------------------------------------------------------
+# The helpers below are called at many sites: they take the arrays they use, not the state
+# tuples, and numba compiles each once (LLVM inlines them into their callers); see
+# simcare._jit on compile time.
 
 
-@kernel_jit_inline
-def _acc(st: State, s: int, t: float) -> None:
+@kernel_jit_leaf
+def _acc(si: np.ndarray, last_t: np.ndarray, areas: np.ndarray, s: int, t: float) -> None:
     # R36
     """Add service s's current counts x elapsed minutes to its hourly areas, up to time t."""
-    t0 = st.last_t[s]
+    t0 = last_t[s]
     if t <= t0:
         return
-    n_hours = st.a_serv.shape[1]
+    n_hours = areas.shape[2]
     h = int(t0 / 60.0)
-    serving = st.serving[s]
-    waiting = st.n_queue[s] + st.n_pending[s]
-    holding = st.holding[s]
-    cap = st.cap[s]
+    serving = si[SI_SERVING, s]
+    waiting = si[SI_QUEUE, s] + si[SI_PENDING, s]
+    holding = si[SI_HOLDING, s]
+    cap = si[SI_CAP, s]
     while t0 < t and h < n_hours:
         t1 = min(t, (h + 1) * 60.0)
         dt = t1 - t0
-        st.a_serv[s, h] += serving * dt
-        st.a_wait[s, h] += waiting * dt
-        st.a_hold[s, h] += holding * dt
+        areas[s, A_SERV, h] += serving * dt
+        areas[s, A_WAIT, h] += waiting * dt
+        areas[s, A_HOLD, h] += holding * dt
         if cap < INF_CAPACITY:
-            st.a_cap[s, h] += cap * dt
+            areas[s, A_CAP, h] += cap * dt
         t0 = t1
         h += 1
-    st.last_t[s] = t
+    last_t[s] = t
 
 
 # --- waiting lines (one doubly linked list per service and priority level) ------------------------
 
 
-@kernel_jit_inline
-def _line_append(st: State, s: int, lvl: int, p: int) -> None:
+@kernel_jit_leaf
+def _line_append(lines: np.ndarray, pi: np.ndarray, s: int, lvl: int, p: int) -> None:
     # R9
-    tail = st.line_tail[s, lvl]
-    st.prv[p] = tail
-    st.nxt[p] = -1
+    tail = lines[LINE_TAIL, s, lvl]
+    pi[PI_PRV, p] = tail
+    pi[PI_NXT, p] = -1
     if tail >= 0:
-        st.nxt[tail] = p
+        pi[PI_NXT, tail] = p
     else:
-        st.line_head[s, lvl] = p
-    st.line_tail[s, lvl] = p
+        lines[LINE_HEAD, s, lvl] = p
+    lines[LINE_TAIL, s, lvl] = p
 
 
-@kernel_jit_inline
-def _line_remove(st: State, s: int, lvl: int, p: int) -> None:
+@kernel_jit_leaf
+def _line_remove(lines: np.ndarray, pi: np.ndarray, s: int, lvl: int, p: int) -> None:
     # R9
-    a = st.prv[p]
-    b = st.nxt[p]
+    a = pi[PI_PRV, p]
+    b = pi[PI_NXT, p]
     if a >= 0:
-        st.nxt[a] = b
+        pi[PI_NXT, a] = b
     else:
-        st.line_head[s, lvl] = b
+        lines[LINE_HEAD, s, lvl] = b
     if b >= 0:
-        st.prv[b] = a
+        pi[PI_PRV, b] = a
     else:
-        st.line_tail[s, lvl] = a
+        lines[LINE_TAIL, s, lvl] = a
 
 
-@kernel_jit_inline
-def _line_pop(st: State, s: int, n_levels: int) -> int:
+@kernel_jit_leaf
+def _line_pop(lines: np.ndarray, pi: np.ndarray, s: int, n_levels: int) -> int:
     # R9
     for lvl in range(n_levels):
-        p = st.line_head[s, lvl]
+        p = lines[LINE_HEAD, s, lvl]
         if p >= 0:
-            _line_remove(st, s, lvl, p)
+            _line_remove(lines, pi, s, lvl, p)
             return p
     return -1
 
@@ -302,12 +327,22 @@ def _line_pop(st: State, s: int, n_levels: int) -> int:
 # --- patients' visits -------------------------------------------------------------------------------
 
 
-@kernel_jit_inline
-def _new_row(rows: Rows, st: State, p: int, s: int, g: int, t: float) -> int:
+@kernel_jit_leaf
+def _new_row(
+    vis: np.ndarray,
+    occ: np.ndarray,
+    prev: np.ndarray,
+    counters: np.ndarray,
+    pi: np.ndarray,
+    p: int,
+    s: int,
+    g: int,
+    t: float,
+) -> int:
     # R4
-    r = st.counters[C_ROWS]
-    st.counters[C_ROWS] = r + 1
-    v = rows.vis[r]
+    r = counters[C_ROWS]
+    counters[C_ROWS] = r + 1
+    v = vis[r]
     v.patient = p
     v.group = g
     v.service = s
@@ -316,56 +351,82 @@ def _new_row(rows: Rows, st: State, p: int, s: int, g: int, t: float) -> int:
     v.end = np.nan
     v.departure = np.nan
     v.outcome = E.OUT_WAITING
-    prev = st.p_row[p]
-    rows.prev[r] = prev
-    occ = 0
-    q = prev
+    q = pi[PI_ROW, p]
+    prev[r] = q
+    n = 0
     while q >= 0:
-        if rows.vis[q].service == s:
-            occ += 1
-        q = rows.prev[q]
-    rows.occ[r] = occ
-    st.p_row[p] = r
+        if vis[q].service == s:
+            n += 1
+        q = prev[q]
+    occ[r] = n
+    pi[PI_ROW, p] = r
     return r
 
 
-@kernel_jit_inline
-def _key(net: Net, p: int, purpose: int, s: int, occ: int) -> np.uint64:
-    return draw_key(net.patient_key[p], net.purpose_keys[purpose], net.service_keys[s], occ)
+@kernel_jit_leaf
+def _key(
+    patient_key: np.ndarray,
+    purpose_keys: np.ndarray,
+    service_keys: np.ndarray,
+    p: int,
+    purpose: int,
+    s: int,
+    occ: int,
+) -> np.uint64:
+    return draw_key(patient_key[p], purpose_keys[purpose], service_keys[s], occ)
 
 
-@kernel_jit_inline
-def _route_entry(net: Net, kind: int, s: int, g: int, u: float) -> int:
+@kernel_jit_leaf
+def _route_entry(
+    route_start: np.ndarray,
+    route_stop: np.ndarray,
+    route_cum: np.ndarray,
+    kind: int,
+    s: int,
+    g: int,
+    u: float,
+) -> int:
     # R34
     """Index of the route entry chosen by uniform u for group g leaving s (-1: no route, exit)."""
-    i0 = net.route_start[kind, s, g]
-    i1 = net.route_stop[kind, s, g]
+    i0 = route_start[kind, s, g]
+    i1 = route_stop[kind, s, g]
     if i0 == i1:
         return -1
     i = i0
-    while i < i1 - 1 and u >= net.route_cum[i]:
+    while i < i1 - 1 and u >= route_cum[i]:
         i += 1
     return i
 
 
-@kernel_jit_inline
-def _route(net: Net, st: State, kind: int, s: int, g: int, u: float) -> tuple[int, int]:
+@kernel_jit_leaf
+def _route(
+    route_start: np.ndarray,
+    route_stop: np.ndarray,
+    route_cum: np.ndarray,
+    route_group: np.ndarray,
+    route_dest: np.ndarray,
+    kind: int,
+    s: int,
+    g: int,
+    u: float,
+) -> tuple[int, int]:
     # R7, R13, R21, R26 (diverted destinations)
-    """(next service or EXIT, next group) for a patient of group g leaving s, from uniform u."""
-    i = _route_entry(net, kind, s, g, u)
+    """(next service or EXIT, next group) for a patient of group g leaving s, from uniform u;
+    ``route_dest`` is the state's (diverted) copy."""
+    i = _route_entry(route_start, route_stop, route_cum, kind, s, g, u)
     if i < 0:
         return E.EXIT, g
-    ng = net.route_group[i]
-    return st.route_dest[i], (g if ng == E.KEEP_GROUP else ng)
+    ng = route_group[i]
+    return route_dest[i], (g if ng == E.KEEP_GROUP else ng)
 
 
 @kernel_jit_inline
 def _begin_service(net: Net, st: State, rows: Rows, heap: Heap, p: int, r: int, t: float) -> None:
     # R8, R28
     """Draw p's service time for visit r and schedule its end (the server is already taken)."""
-    s = rows.vis[r].service
-    g = rows.vis[r].group
-    key = _key(net, p, E.PURPOSE_SERVICE, s, rows.occ[r])
+    s = _i64(rows.vis[r].service)
+    g = _i64(rows.vis[r].group)
+    key = _key(net.patient_key, net.purpose_keys, net.service_keys, p, E.PURPOSE_SERVICE, s, rows.occ[r])
     k = net.arr_stream[p]
     if rows.prev[r] < 0 and net.stream_first_dist[k] != E.DIST_NONE:  # e.g. census: remaining stay
         par = net.stream_first_par[k]
@@ -375,8 +436,8 @@ def _begin_service(net: Net, st: State, rows: Rows, heap: Heap, p: int, r: int, 
         d = sample_nb(net.service_dist[s, g], par[0], par[1], par[2], net.empirical, key)
         if net.scaled[s]:  # most services are never scaled: no day lookup on the hot path
             d *= net.service_scale[s, min(int(t // 1440.0), net.service_scale.shape[1] - 1)]
-    st.p_state[p] = E.P_IN_SERVICE
-    heap_set(heap, p, t + d, (E.EV_END << E.KIND_SHIFT) | p, r)
+    st.pi[PI_STATE, p] = E.P_IN_SERVICE
+    heap_set(heap.t, heap.i, heap.size, p, t + d, (E.EV_END << E.KIND_SHIFT) | p, r)
 
 
 @kernel_jit_inline
@@ -387,7 +448,7 @@ def _enter(net: Net, st: State, rows: Rows, heap: Heap, p: int, s: int, g: int, 
     ``hops`` counts p's visits that began at this instant (earlier ones included, so a
     zero-time cycle driven by service ends is caught as surely as a turned-away loop)."""
     hops = 0
-    q = st.p_row[p]
+    q = st.pi[PI_ROW, p]
     while q >= 0 and rows.vis[q].arrival == t and hops <= E.MAX_HOPS:
         hops += 1
         q = rows.prev[q]
@@ -396,20 +457,20 @@ def _enter(net: Net, st: State, rows: Rows, heap: Heap, p: int, s: int, g: int, 
         if hops > E.MAX_HOPS:
             st.counters[C_STATUS] = E.STATUS_ROUTING_LOOP
             return
-        r = _new_row(rows, st, p, s, g, t)
-        if st.busy[s] < st.cap[s]:
-            _acc(st, s, t)
-            st.busy[s] += 1
-            st.serving[s] += 1
+        r = _new_row(rows.vis, rows.occ, rows.prev, st.counters, st.pi, p, s, g, t)
+        if st.si[SI_BUSY, s] < st.si[SI_CAP, s]:
+            _acc(st.si, st.last_t, st.areas, s, t)
+            st.si[SI_BUSY, s] += 1
+            st.si[SI_SERVING, s] += 1
             rows.vis[r].start = t
             rows.vis[r].outcome = E.OUT_IN_SERVICE
             _begin_service(net, st, rows, heap, p, r, t)
             return
-        if st.n_queue[s] < net.queue_limit[s]:
-            _acc(st, s, t)
-            _line_append(st, s, net.group_level[g], p)
-            st.n_queue[s] += 1
-            st.p_state[p] = E.P_WAITING
+        if st.si[SI_QUEUE, s] < net.queue_limit[s]:
+            _acc(st.si, st.last_t, st.areas, s, t)
+            _line_append(st.lines, st.pi, s, net.group_level[g], p)
+            st.si[SI_QUEUE, s] += 1
+            st.pi[PI_STATE, p] = E.P_WAITING
             kind = net.patience_dist[s, g]
             if kind != E.DIST_NONE:
                 par = net.patience_par[s, g]
@@ -419,15 +480,44 @@ def _enter(net: Net, st: State, rows: Rows, heap: Heap, p: int, s: int, g: int, 
                     par[1],
                     par[2],
                     net.empirical,
-                    _key(net, p, E.PURPOSE_PATIENCE, s, rows.occ[r]),
+                    _key(
+                        net.patient_key,
+                        net.purpose_keys,
+                        net.service_keys,
+                        p,
+                        E.PURPOSE_PATIENCE,
+                        s,
+                        rows.occ[r],
+                    ),
                 )
-                heap_set(heap, p, t + w, (E.EV_PATIENCE << E.KIND_SHIFT) | p, r)
+                heap_set(heap.t, heap.i, heap.size, p, t + w, (E.EV_PATIENCE << E.KIND_SHIFT) | p, r)
             return
         rows.vis[r].departure = t
         rows.vis[r].outcome = E.OUT_TURNED_AWAY
-        u = uniform(_key(net, p, E.PURPOSE_TURNED_AWAY_ROUTE, s, rows.occ[r]), 0)
-        s, g = _route(net, st, E.ROUTE_TURNED_AWAY, s, g, u)
-    st.p_state[p] = E.P_GONE
+        u = uniform(
+            _key(
+                net.patient_key,
+                net.purpose_keys,
+                net.service_keys,
+                p,
+                E.PURPOSE_TURNED_AWAY_ROUTE,
+                s,
+                rows.occ[r],
+            ),
+            0,
+        )
+        s, g = _route(
+            net.route_start,
+            net.route_stop,
+            net.route_cum,
+            net.route_group,
+            st.route_dest,
+            E.ROUTE_TURNED_AWAY,
+            s,
+            g,
+            u,
+        )
+    st.pi[PI_STATE, p] = E.P_GONE
     st.counters[C_EXITED] += 1
 
 
@@ -438,13 +528,13 @@ def _release_hold(st: State, rows: Rows, p: int, t: float) -> int:
 
     While p is blocked its current row is the visit it waits for and the previous row is the
     visit whose server it holds."""
-    rd = st.p_row[p]
+    rd = st.pi[PI_ROW, p]
     ru = rows.prev[rd]
-    u = rows.vis[ru].service
-    _acc(st, u, t)
-    st.busy[u] -= 1
-    st.holding[u] -= 1
-    st.hold_to[u, rows.vis[rd].service] -= 1
+    u = _i64(rows.vis[ru].service)
+    _acc(st.si, st.last_t, st.areas, u, t)
+    st.si[SI_BUSY, u] -= 1
+    st.si[SI_HOLDING, u] -= 1
+    st.hold_to[u, _i64(rows.vis[rd].service)] -= 1
     rows.vis[ru].departure = t
     rows.vis[ru].outcome = E.OUT_SERVED
     return u
@@ -461,52 +551,61 @@ def _refill(net: Net, st: State, rows: Rows, heap: Heap, s0: int, t: float) -> N
     while head < tail:
         s = wl[head]
         head += 1
-        while st.busy[s] < st.cap[s]:
-            p = _line_pop(st, s, net.n_levels)
+        while st.si[SI_BUSY, s] < st.si[SI_CAP, s]:
+            p = _line_pop(st.lines, st.pi, s, net.n_levels)
             if p < 0:
                 break
-            _acc(st, s, t)
-            st.busy[s] += 1
-            st.serving[s] += 1
-            r = st.p_row[p]
+            _acc(st.si, st.last_t, st.areas, s, t)
+            st.si[SI_BUSY, s] += 1
+            st.si[SI_SERVING, s] += 1
+            r = st.pi[PI_ROW, p]
             rows.vis[r].start = t
             rows.vis[r].outcome = E.OUT_IN_SERVICE
-            if st.p_state[p] == E.P_WAITING:
-                st.n_queue[s] -= 1
+            if st.pi[PI_STATE, p] == E.P_WAITING:
+                st.si[SI_QUEUE, s] -= 1
             else:
-                st.n_pending[s] -= 1
+                st.si[SI_PENDING, s] -= 1
                 wl[tail] = _release_hold(st, rows, p, t)
                 tail += 1
-            st.p_state[p] = E.P_STARTING
-            heap_set(heap, p, t, (E.EV_START << E.KIND_SHIFT) | p, r)
+            st.pi[PI_STATE, p] = E.P_STARTING
+            heap_set(heap.t, heap.i, heap.size, p, t, (E.EV_START << E.KIND_SHIFT) | p, r)
 
 
 @kernel_jit
-def _fully_held(net: Net, st: State, s: int) -> bool:
+def _fully_held(si: np.ndarray, block_max: np.ndarray, s: int) -> bool:
     # R29
     return (
-        st.busy[s] > 0
-        and st.busy[s] >= st.cap[s]
-        and st.holding[s] == st.busy[s]
-        and st.delaying[s] == 0
-        and not math.isfinite(net.block_max[s])
+        si[SI_BUSY, s] > 0
+        and si[SI_BUSY, s] >= si[SI_CAP, s]
+        and si[SI_HOLDING, s] == si[SI_BUSY, s]
+        and si[SI_DELAYING, s] == 0
+        and not math.isfinite(block_max[s])
     )
 
 
 @kernel_jit
-def _deadlock(net: Net, st: State, s: int, d: int, ic: int) -> bool:
+def _deadlock(
+    si: np.ndarray,
+    hold_to: np.ndarray,
+    mask: np.ndarray,
+    block_max: np.ndarray,
+    cap_service: np.ndarray,
+    cap_value: np.ndarray,
+    s: int,
+    d: int,
+    ic: int,
+) -> bool:
     # R29
     """True if a closed set of fully held services exists (see module docstring); marks it in
-    st.deadlock_mask."""
-    if not (_fully_held(net, st, s) and _fully_held(net, st, d)):
+    ``mask`` (the state's deadlock_mask). Capacity changes from ``ic`` on are still to come."""
+    if not (_fully_held(si, block_max, s) and _fully_held(si, block_max, d)):
         return False
-    mask = st.deadlock_mask
-    n = st.busy.shape[0]
+    n = si.shape[1]
     for x in range(n):
-        mask[x] = _fully_held(net, st, x)
-    for i in range(ic, net.cap_time.shape[0]):  # a scheduled capacity rise may still free them
-        x = net.cap_service[i]
-        if mask[x] and net.cap_value[i] > st.busy[x]:
+        mask[x] = _fully_held(si, block_max, x)
+    for i in range(ic, cap_service.shape[0]):  # a scheduled capacity rise may still free them
+        x = cap_service[i]
+        if mask[x] and cap_value[i] > si[SI_BUSY, x]:
             mask[x] = False
     changed = True
     while changed:
@@ -514,7 +613,7 @@ def _deadlock(net: Net, st: State, s: int, d: int, ic: int) -> bool:
         for x in range(n):
             if mask[x]:
                 for y in range(n):
-                    if st.hold_to[x, y] > 0 and not mask[y]:
+                    if hold_to[x, y] > 0 and not mask[y]:
                         mask[x] = False
                         changed = True
                         break
@@ -535,24 +634,26 @@ def _on_end(
     """Service end, or the end of the delay a route keeps the patient on its server. Returns
     (service to refill or -1, next service or EXIT, next group); the loop then refills and moves
     the patient on, in that order (skipped if p is blocked or starts a delay)."""
-    s = rows.vis[r].service
-    g = rows.vis[r].group
+    s = _i64(rows.vis[r].service)
+    g = _i64(rows.vis[r].group)
     first = np.isnan(rows.vis[r].end)  # False at the end of a route delay
     if first:
         rows.vis[r].end = t
-    u = uniform(_key(net, p, E.PURPOSE_ROUTE, s, rows.occ[r]), 0)
-    i = _route_entry(net, E.ROUTE_SERVED, s, g, u)
+    u = uniform(
+        _key(net.patient_key, net.purpose_keys, net.service_keys, p, E.PURPOSE_ROUTE, s, rows.occ[r]), 0
+    )
+    i = _route_entry(net.route_start, net.route_stop, net.route_cum, E.ROUTE_SERVED, s, g, u)
     d = E.EXIT
     g2 = g
     if i >= 0:
         d = st.route_dest[i]
         if net.route_group[i] != E.KEEP_GROUP:
             g2 = net.route_group[i]
-    _acc(st, s, t)
+    _acc(st.si, st.last_t, st.areas, s, t)
     if first and i >= 0 and net.route_delay_dist[i] != E.DIST_NONE:
-        st.serving[s] -= 1
-        st.holding[s] += 1
-        st.delaying[s] += 1
+        st.si[SI_SERVING, s] -= 1
+        st.si[SI_HOLDING, s] += 1
+        st.si[SI_DELAYING, s] += 1
         rows.vis[r].outcome = E.OUT_BLOCKED
         par = net.route_delay_par[i]
         w = sample_nb(
@@ -561,35 +662,47 @@ def _on_end(
             par[1],
             par[2],
             net.empirical,
-            _key(net, p, E.PURPOSE_ROUTE_DELAY, s, rows.occ[r]),
+            _key(
+                net.patient_key, net.purpose_keys, net.service_keys, p, E.PURPOSE_ROUTE_DELAY, s, rows.occ[r]
+            ),
         )
-        heap_set(heap, p, t + w, (E.EV_END << E.KIND_SHIFT) | p, r)
+        heap_set(heap.t, heap.i, heap.size, p, t + w, (E.EV_END << E.KIND_SHIFT) | p, r)
         return -1, E.EXIT, g
     if not first:  # the delay is over: the patient still holds its server
-        st.delaying[s] -= 1
-        st.holding[s] -= 1
-        st.serving[s] += 1
-    if d != E.EXIT and net.blocks[s] and st.busy[d] >= st.cap[d]:
-        st.serving[s] -= 1
-        st.holding[s] += 1
+        st.si[SI_DELAYING, s] -= 1
+        st.si[SI_HOLDING, s] -= 1
+        st.si[SI_SERVING, s] += 1
+    if d != E.EXIT and net.blocks[s] and st.si[SI_BUSY, d] >= st.si[SI_CAP, d]:
+        st.si[SI_SERVING, s] -= 1
+        st.si[SI_HOLDING, s] += 1
         rows.vis[r].outcome = E.OUT_BLOCKED
-        rd = _new_row(rows, st, p, d, g2, t)
-        _acc(st, d, t)
-        _line_append(st, d, net.group_level[g2], p)
-        st.n_pending[d] += 1
-        st.p_state[p] = E.P_PENDING
+        rd = _new_row(rows.vis, rows.occ, rows.prev, st.counters, st.pi, p, d, g2, t)
+        _acc(st.si, st.last_t, st.areas, d, t)
+        _line_append(st.lines, st.pi, d, net.group_level[g2], p)
+        st.si[SI_PENDING, d] += 1
+        st.pi[PI_STATE, p] = E.P_PENDING
         st.hold_to[s, d] += 1
         if math.isfinite(net.block_max[s]):
-            heap_set(heap, p, t + net.block_max[s], (E.EV_BLOCK_TIMEOUT << E.KIND_SHIFT) | p, rd)
-        if _deadlock(net, st, s, d, ic):
+            heap_set(
+                heap.t,
+                heap.i,
+                heap.size,
+                p,
+                t + net.block_max[s],
+                (E.EV_BLOCK_TIMEOUT << E.KIND_SHIFT) | p,
+                rd,
+            )
+        if _deadlock(
+            st.si, st.hold_to, st.deadlock_mask, net.block_max, net.cap_service, net.cap_value, s, d, ic
+        ):
             st.counters[C_STATUS] = E.STATUS_DEADLOCK
         return -1, E.EXIT, g2
-    st.busy[s] -= 1
-    st.serving[s] -= 1
+    st.si[SI_BUSY, s] -= 1
+    st.si[SI_SERVING, s] -= 1
     rows.vis[r].departure = t
     rows.vis[r].outcome = E.OUT_SERVED
     if d == E.EXIT:
-        st.p_state[p] = E.P_GONE
+        st.pi[PI_STATE, p] = E.P_GONE
         st.counters[C_EXITED] += 1
     return s, d, g2
 
@@ -597,29 +710,29 @@ def _on_end(
 @kernel_jit_inline
 def _on_patience(net: Net, st: State, rows: Rows, heap: Heap, p: int, r: int, t: float) -> None:
     # R20
-    s = rows.vis[r].service
-    _acc(st, s, t)
-    _line_remove(st, s, net.group_level[rows.vis[r].group], p)
-    st.n_queue[s] -= 1
+    s = _i64(rows.vis[r].service)
+    _acc(st.si, st.last_t, st.areas, s, t)
+    _line_remove(st.lines, st.pi, s, net.group_level[_i64(rows.vis[r].group)], p)
+    st.si[SI_QUEUE, s] -= 1
     rows.vis[r].departure = t
     rows.vis[r].outcome = E.OUT_ABANDONED
-    st.p_state[p] = E.P_MOVING
-    heap_set(heap, p, t, (E.EV_MOVE << E.KIND_SHIFT) | p, r)
+    st.pi[PI_STATE, p] = E.P_MOVING
+    heap_set(heap.t, heap.i, heap.size, p, t, (E.EV_MOVE << E.KIND_SHIFT) | p, r)
 
 
 @kernel_jit_inline
 def _on_block_timeout(net: Net, st: State, rows: Rows, heap: Heap, p: int, rd: int, t: float) -> int:
     # R18
     """Blocked too long: returns the service whose server p gave up (to refill)."""
-    d = rows.vis[rd].service
-    _acc(st, d, t)
-    _line_remove(st, d, net.group_level[rows.vis[rd].group], p)
-    st.n_pending[d] -= 1
+    d = _i64(rows.vis[rd].service)
+    _acc(st.si, st.last_t, st.areas, d, t)
+    _line_remove(st.lines, st.pi, d, net.group_level[_i64(rows.vis[rd].group)], p)
+    st.si[SI_PENDING, d] -= 1
     u = _release_hold(st, rows, p, t)
     rows.vis[rd].departure = t
     rows.vis[rd].outcome = E.OUT_RELEASED
-    st.p_state[p] = E.P_MOVING
-    heap_set(heap, p, t, (E.EV_MOVE << E.KIND_SHIFT) | p, rd)
+    st.pi[PI_STATE, p] = E.P_MOVING
+    heap_set(heap.t, heap.i, heap.size, p, t, (E.EV_MOVE << E.KIND_SHIFT) | p, rd)
     return u
 
 
@@ -627,11 +740,32 @@ def _on_block_timeout(net: Net, st: State, rows: Rows, heap: Heap, p: int, rd: i
 def _on_move(net: Net, st: State, rows: Rows, p: int, r: int) -> tuple[int, int]:
     # R19, R21
     """A patient who abandoned or was released moves on: returns (next service, group)."""
-    s = rows.vis[r].service
-    g = rows.vis[r].group
+    s = _i64(rows.vis[r].service)
+    g = _i64(rows.vis[r].group)
     if rows.vis[r].outcome == E.OUT_ABANDONED:
-        u = uniform(_key(net, p, E.PURPOSE_ABANDON_ROUTE, s, rows.occ[r]), 0)
-        return _route(net, st, E.ROUTE_ABANDONED, s, g, u)
+        u = uniform(
+            _key(
+                net.patient_key,
+                net.purpose_keys,
+                net.service_keys,
+                p,
+                E.PURPOSE_ABANDON_ROUTE,
+                s,
+                rows.occ[r],
+            ),
+            0,
+        )
+        return _route(
+            net.route_start,
+            net.route_stop,
+            net.route_cum,
+            net.route_group,
+            st.route_dest,
+            E.ROUTE_ABANDONED,
+            s,
+            g,
+            u,
+        )
     # released after the maximum blocked time: to where the service it waited for sends
     # released patients, else to the overflow of the service whose server it held
     d = net.release_to[s]
@@ -644,73 +778,103 @@ def _on_move(net: Net, st: State, rows: Rows, p: int, r: int) -> tuple[int, int]
 
 
 @kernel_jit
-def _set_capacity(st: State, s: int, t: float) -> None:
+def _set_capacity(si: np.ndarray, last_t: np.ndarray, areas: np.ndarray, s: int, t: float) -> None:
     # R22
     """Servers in force = rostered servers + escalation changes (never below zero)."""
-    _acc(st, s, t)
-    st.cap[s] = max(st.base_cap[s] + st.esc_delta[s], 0)
+    _acc(si, last_t, areas, s, t)
+    si[SI_CAP, s] = max(si[SI_BASE_CAP, s] + si[SI_ESC_DELTA, s], 0)
 
 
 @kernel_jit
-def _measure(net: Net, st: State, j: int) -> float:
+def _measure(esc_i: np.ndarray, si: np.ndarray, j: int) -> float:
     # R24
-    s = net.esc_service[j]
-    waiting = st.n_queue[s] + st.n_pending[s]
-    if net.esc_measure[j] == E.MEASURE_WAITING:
+    s = esc_i[j, EI_SERVICE]
+    waiting = si[SI_QUEUE, s] + si[SI_PENDING, s]
+    if esc_i[j, EI_MEASURE] == E.MEASURE_WAITING:
         return float(waiting)
-    if net.esc_measure[j] == E.MEASURE_CLOSED:
-        return 1.0 if st.cap[s] == 0 else 0.0
-    present = st.busy[s] + waiting
-    if st.cap[s] <= 0:
+    if esc_i[j, EI_MEASURE] == E.MEASURE_CLOSED:
+        return 1.0 if si[SI_CAP, s] == 0 else 0.0
+    present = si[SI_BUSY, s] + waiting
+    if si[SI_CAP, s] <= 0:
         return math.inf if present > 0 else 0.0
-    return present / st.cap[s]
+    return present / si[SI_CAP, s]
 
 
 @kernel_jit
-def _switch(net: Net, st: State, j: int, on: bool, t: float) -> int:
+def _switch(
+    esc_i: np.ndarray,
+    route_start: np.ndarray,
+    route_stop: np.ndarray,
+    route_dest0: np.ndarray,
+    route_dest: np.ndarray,
+    si: np.ndarray,
+    last_t: np.ndarray,
+    areas: np.ndarray,
+    j: int,
+    on: bool,
+    t: float,
+) -> int:
     # R26
-    """Apply (on) or undo (off) rule j's action; returns the service to refill, or -1."""
-    target = net.esc_target[j]
-    if net.esc_action[j] == E.ACTION_ADD_SERVERS:
-        st.esc_delta[target] += net.esc_amount[j] if on else -net.esc_amount[j]
-        _set_capacity(st, target, t)
+    """Apply (on) or undo (off) rule j's action; returns the service to refill, or -1.
+    ``route_dest0`` is the model's (undiverted) destinations, ``route_dest`` the state's."""
+    rule = esc_i[j]
+    target = rule[EI_TARGET]
+    if rule[EI_ACTION] == E.ACTION_ADD_SERVERS:
+        si[SI_ESC_DELTA, target] += rule[EI_AMOUNT] if on else -rule[EI_AMOUNT]
+        _set_capacity(si, last_t, areas, target, t)
         return target
-    old = net.esc_from[j] if on else net.esc_to[j]
-    new = net.esc_to[j] if on else net.esc_from[j]
-    for kind in range(net.route_start.shape[0]):
-        for g in range(net.route_start.shape[2]):
-            for i in range(net.route_start[kind, target, g], net.route_stop[kind, target, g]):
-                if net.route_dest[i] == net.esc_from[j] and st.route_dest[i] == old:
-                    st.route_dest[i] = new
+    old = rule[EI_FROM] if on else rule[EI_TO]
+    new = rule[EI_TO] if on else rule[EI_FROM]
+    for kind in range(route_start.shape[0]):
+        for g in range(route_start.shape[2]):
+            for i in range(route_start[kind, target, g], route_stop[kind, target, g]):
+                if route_dest0[i] == rule[EI_FROM] and route_dest[i] == old:
+                    route_dest[i] = new
     return -1
 
 
 @kernel_jit
-def _on_check(net: Net, st: State, t: float) -> int:
+def _on_check(
+    esc_i: np.ndarray,
+    esc_f: np.ndarray,
+    esc_active: np.ndarray,
+    esc_since: np.ndarray,
+    refill_list: np.ndarray,
+    route_start: np.ndarray,
+    route_stop: np.ndarray,
+    route_dest0: np.ndarray,
+    route_dest: np.ndarray,
+    si: np.ndarray,
+    last_t: np.ndarray,
+    areas: np.ndarray,
+    t: float,
+) -> int:
     # R25, R26
     """Evaluate every escalation rule in order (hysteresis: on above ``above`` sustained for
-    ``sustain`` minutes, off below ``below``). Fills st.refill_list; returns its length."""
+    ``sustain`` minutes, off below ``below``). Fills refill_list; returns its length."""
     n = 0
-    for j in range(net.esc_service.shape[0]):
-        m = _measure(net, st, j)
-        if st.esc_active[j] == 0:
-            if m > net.esc_above[j]:
-                if st.esc_since[j] < 0:
-                    st.esc_since[j] = t
-                if t - st.esc_since[j] >= net.esc_sustain[j]:
-                    st.esc_active[j] = 1
-                    st.esc_since[j] = -1.0
-                    s = _switch(net, st, j, True, t)
-                    if s >= 0:
-                        st.refill_list[n] = s
-                        n += 1
+    for j in range(esc_i.shape[0]):
+        m = _measure(esc_i, si, j)
+        turn = 0  # 1: switch rule j on, -1: off
+        if esc_active[j] == 0:
+            if m > esc_f[j, EF_ABOVE]:
+                if esc_since[j] < 0:
+                    esc_since[j] = t
+                if t - esc_since[j] >= esc_f[j, EF_SUSTAIN]:
+                    esc_active[j] = 1
+                    esc_since[j] = -1.0
+                    turn = 1
             else:
-                st.esc_since[j] = -1.0
-        elif m < net.esc_below[j]:
-            st.esc_active[j] = 0
-            s = _switch(net, st, j, False, t)
+                esc_since[j] = -1.0
+        elif m < esc_f[j, EF_BELOW]:
+            esc_active[j] = 0
+            turn = -1
+        if turn != 0:  # one call site: one compiled version of _switch
+            s = _switch(
+                esc_i, route_start, route_stop, route_dest0, route_dest, si, last_t, areas, j, turn > 0, t
+            )
             if s >= 0:
-                st.refill_list[n] = s
+                refill_list[n] = s
                 n += 1
     return n
 
@@ -740,7 +904,7 @@ def simulate_nb(
     the last event is ``st.clock[0]``.
     """
     n_patients = arr_time.shape[0]
-    n_services = st.cap.shape[0]
+    n_services = st.si.shape[1]
     n_cap = net.cap_time.shape[0]
     n_rows_max = rows.occ.shape[0]
     ia = st.counters[C_NEXT_ARRIVAL]
@@ -750,7 +914,7 @@ def simulate_nb(
     arrival_kind = E.EV_ARRIVAL << E.KIND_SHIFT
     capacity_kind = E.EV_CAPACITY << E.KIND_SHIFT
     check_kind = E.EV_CHECK << E.KIND_SHIFT
-    has_rules = net.esc_service.shape[0] > 0
+    has_rules = net.esc_i.shape[0] > 0
     while True:
         if st.counters[C_ROWS] + E.MAX_HOPS + 2 > n_rows_max:
             st.counters[C_STATUS] = STATUS_NEED_ROWS
@@ -771,7 +935,7 @@ def simulate_nb(
                 best_k = kc
         if heap.size[0] > 0:
             th = heap.t[0]
-            kh = heap.k[0]
+            kh = heap.i[H_KEY, 0]
             if src < 0 or th < best_t or (th == best_t and kh < best_k):
                 src = E.SRC_PATIENT
                 best_t = th
@@ -794,27 +958,41 @@ def simulate_nb(
         group = 0
         if src == E.SRC_ARRIVAL:
             mover = ia
-            dest = arr_service[ia]
-            group = arr_group[ia]
+            dest = _i64(arr_service[ia])
+            group = _i64(arr_group[ia])
             ia += 1
             st.counters[C_ARRIVED] += 1
         elif src == E.SRC_CAPACITY:
             s = net.cap_service[ic]
-            st.base_cap[s] = net.cap_value[ic]
+            st.si[SI_BASE_CAP, s] = net.cap_value[ic]
             ic += 1
-            _set_capacity(st, s, t)
+            _set_capacity(st.si, st.last_t, st.areas, s, t)
             st.refill_list[0] = s
             n_refill = 1
         elif src == E.SRC_CHECK:
             st.counters[C_CHECKS_DONE] += 1
-            n_refill = _on_check(net, st, t)
+            n_refill = _on_check(
+                net.esc_i,
+                net.esc_f,
+                st.esc_active,
+                st.esc_since,
+                st.refill_list,
+                net.route_start,
+                net.route_stop,
+                net.route_dest,
+                st.route_dest,
+                st.si,
+                st.last_t,
+                st.areas,
+                t,
+            )
         else:  # SRC_PATIENT
-            p = heap.pid[0]
-            r = heap.pay[0]
-            kind = heap.k[0] >> E.KIND_SHIFT
+            p = heap.i[H_PID, 0]
+            r = heap.i[H_PAY, 0]
+            kind = heap.i[H_KEY, 0] >> E.KIND_SHIFT
             # The event stays at the top, marked spent (key -1 keeps it the minimum): a new
             # event of p replaces it in place, one sift instead of a pop and a push.
-            heap.k[0] = SPENT
+            heap.i[H_KEY, 0] = SPENT
             from_heap = True
             if kind == E.EV_END:
                 s, dest, group = _on_end(net, st, rows, heap, p, r, t, ic)
@@ -833,14 +1011,14 @@ def simulate_nb(
                 dest, group = _on_move(net, st, rows, p, r)
                 mover = p
                 if dest == E.EXIT:
-                    st.p_state[p] = E.P_GONE
+                    st.pi[PI_STATE, p] = E.P_GONE
                     st.counters[C_EXITED] += 1
         for i in range(n_refill):
             _refill(net, st, rows, heap, st.refill_list[i], t)
         if mover >= 0 and dest != E.EXIT:
             _enter(net, st, rows, heap, mover, dest, group, t)
-        if from_heap and heap.k[0] == SPENT:  # p got no new event: drop the spent one
-            heap_pop(heap)
+        if from_heap and heap.i[H_KEY, 0] == SPENT:  # p got no new event: drop the spent one
+            heap_pop(heap.t, heap.i, heap.size)
         if st.counters[C_STATUS] != E.STATUS_OK:
             break
     st.counters[C_NEXT_ARRIVAL] = ia
@@ -851,7 +1029,7 @@ def simulate_nb(
         return
     end = horizon if status == E.STATUS_OK else t
     for s in range(n_services):
-        _acc(st, s, end)
+        _acc(st.si, st.last_t, st.areas, s, end)
 
 
 # --- end of the run: scheduled ends of the services in progress -------------------------------
@@ -869,8 +1047,8 @@ def scheduled_ends(heap: Heap, rows: Rows, n_rows: int) -> np.ndarray:
     """
     out = np.full(n_rows, np.nan)
     live = slice(0, int(heap.size[0]))
-    is_end = (heap.k[live] >> E.KIND_SHIFT) == E.EV_END
-    r = heap.pay[live][is_end]
+    is_end = (heap.i[H_KEY, live] >> E.KIND_SHIFT) == E.EV_END
+    r = heap.i[H_PAY, live][is_end]
     t = heap.t[live][is_end]
     in_service = np.isnan(rows.vis["end"][r])
     out[r[in_service]] = t[in_service]
