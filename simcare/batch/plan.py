@@ -72,6 +72,7 @@ from simcare.pipeline import prepare
 from simcare.scenario.document import PathError, format_path, parse_path
 from simcare.scenario.errors import ScenarioError
 from simcare.scenario.load import load_scenario_data, read_yaml
+from simcare.scenario.schema.base import Name, Seed
 from simcare.scenario.sets import drawn_sets, set_for
 
 __all__ = [
@@ -133,7 +134,7 @@ class ScenarioEntry(_Spec):
     """One scenario of the plan: a file, an optional label, fixed overrides."""
 
     file: str = Field(min_length=1, description="scenario file, relative to the plan file")
-    name: str | None = Field(default=None, min_length=1, description="label (default: its name)")
+    name: Name | None = Field(default=None, description="label (default: its name)")
     set: Annotated[dict[str, Any], PathKeys] = Field(default_factory=dict, description="dotted path -> value")
 
 
@@ -158,17 +159,17 @@ class SampleSpec(_Spec):
 
     method: Literal["latin_hypercube", "sobol"] = "latin_hypercube"
     n: int = Field(ge=1, le=MAX_VARIANTS, description="points")
-    seed: int = Field(ge=0, description="the sample's own seed")
+    seed: Seed = Field(description="the sample's own seed")
     parameters: Annotated[dict[str, SampleParameter], PathKeys] = Field(min_length=1)
 
 
 class PlanSpec(_Spec):
     """A plan file as written (see the module docstring)."""
 
-    name: str | None = Field(default=None, min_length=1)
+    name: Name | None = None
     scenarios: list[ScenarioEntry] = Field(min_length=1, description="files, or {file, name, set}")
     replications: int | None = Field(default=None, ge=1, le=MAX_REPLICATIONS)
-    seed: int | None = Field(default=None, ge=0)
+    seed: Seed | None = None
     engine: Literal["numba", "simpy"] = "numba"
     grid: Annotated[dict[str, Annotated[list[Any], Field(min_length=1)]], PathKeys] = Field(
         default_factory=dict

@@ -143,3 +143,27 @@ def test_plan_scenarios_outside_the_root_are_refused(write_plan: Callable[..., P
     [(field, message)] = _problems(path)
     assert field == "scenarios[0]" and "outside the project root" in message
     assert [v.label for v in load_plan(path, allow_outside=True).variants] == ["elsewhere"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "says"),
+    [
+        ("name", "bad\x1b[31mname", "control"),
+        ("name", "x" * 5000, "100"),
+        ("seed", 2**70, "9223372036854775807"),
+        ("label", "tab\x07bell", "control"),
+    ],
+)
+def test_plan_labels_and_seeds_are_bounded_like_a_scenarios(
+    write_plan: Callable[..., Path], field: str, value: Any, says: str
+) -> None:
+    """Plan labels end up in terminals, tables and reports, and plan seeds in the seed tree:
+    they are bounded as a scenario's name and seed are (a label with an escape sequence, a
+    5,000-character name and a 2^70 seed were accepted)."""
+    plan: dict[str, Any] = {"name": "p", "replications": 1, "scenarios": [SHORT]}
+    if field == "label":
+        plan["scenarios"] = [{"file": SHORT, "name": value}]
+    else:
+        plan[field] = value
+    problems = _problems(write_plan(plan))
+    assert any(says in message for _, message in problems), problems
