@@ -199,10 +199,11 @@ class DaskBackend:
         try:
             import dask
             from distributed import Client, LocalCluster
-        except ImportError as exc:  # pragma: no cover - a declared dependency
+        except ImportError:
             raise SimcareError(
-                "the Dask backend needs dask[distributed]: pip install 'dask[distributed]'"
-            ) from exc
+                "the Dask backend needs Dask, which is not installed: "
+                "pip install 'simcare[cluster]' (or pip install 'dask[distributed]')"
+            ) from None
         self._cluster: Any = None
         if scheduler == "local":
             n = workers or os.cpu_count() or 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import sys
 import time
+from collections.abc import Callable
 from typing import Any, Literal
 
 import numpy as np
@@ -18,7 +19,6 @@ from simcare.engine._nb import kernel as K
 from simcare.engine._nb.cache import compile_notice, drop_stale_kernel_cache
 from simcare.engine._nb.heap import new_heap
 from simcare.engine.result import RunResult
-from simcare.engine.twin import simulate_twin
 from simcare.errors import DeadlockError, EngineError, ModelError
 from simcare.model import enums as E
 from simcare.model.compiled import CompiledModel
@@ -98,6 +98,21 @@ def _check_draws(model: CompiledModel, draws: RunDraws) -> None:
     times = draws.arrival_time
     if not (np.isfinite(times).all() and (np.diff(times) >= 0).all()):
         raise ModelError("draws.arrival_time", "arrival times must be finite and non-decreasing")
+
+
+def _twin() -> Callable[[CompiledModel, RunDraws], dict[str, Any]]:
+    """The SimPy twin's entry point, imported on first use: SimPy is an optional extra
+    (``pip install 'simcare[twin]'``) and the numba engine runs without it."""
+    try:
+        from simcare.engine.twin import simulate_twin
+    except ModuleNotFoundError as exc:
+        if exc.name != "simpy":
+            raise
+        raise EngineError(
+            "the SimPy twin (engine 'simpy') needs SimPy, which is not installed: "
+            "pip install 'simcare[twin]' (or pip install simpy)"
+        ) from None
+    return simulate_twin
 
 
 def _run_numba(model: CompiledModel, draws: RunDraws) -> dict[str, Any]:
@@ -183,7 +198,7 @@ def run(
         draws = draw(model, seed, replication)
     else:
         _check_draws(model, draws)
-    raw = _run_numba(model, draws) if engine == "numba" else simulate_twin(model, draws)
+    raw = _run_numba(model, draws) if engine == "numba" else _twin()(model, draws)
     in_service, waiting, blocked, capacity = _hourly_means(raw["areas"], model, raw["end_time"])
     final = raw["final"]
     status = E.STATUS_NAMES[raw["status"]]
