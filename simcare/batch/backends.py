@@ -23,18 +23,16 @@ with the number of items: results are yielded as they finish and can be written 
 from __future__ import annotations
 
 import concurrent.futures as cf
-import contextlib
 import gc
 import logging
 import multiprocessing
 import os
-import signal
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
+from simcare._process import ask_kernel_to_kill_on_parent_death
 from simcare.errors import SimcareError
 
 T = TypeVar("T")
@@ -83,7 +81,6 @@ class InProcessBackend:
 
 
 PARENT_POLL_SECONDS = 0.5  # how often a pool worker checks that the batch that started it lives
-PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 def _watch_parent(parent: int) -> None:
@@ -103,11 +100,8 @@ def exit_with_parent(parent: int, death_signal: bool) -> None:
     ask the kernel to send SIGKILL at once when the parent dies (``prctl(PR_SET_PDEATHSIG)``).
     That signal follows the *thread* that started the worker, so it is asked for only when the
     pool is started from the main thread (whose end is the process's end)."""
-    if death_signal and sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            import ctypes
-
-            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if death_signal:
+        ask_kernel_to_kill_on_parent_death()
     if os.getppid() != parent:  # died before we were watching
         os._exit(1)
     threading.Thread(target=_watch_parent, args=(parent,), name="simcare-parent-watch", daemon=True).start()
