@@ -199,9 +199,9 @@ def project(names: list[str], reps: int, workers: int) -> None:
         backend = ProcessPoolBackend(workers)
         try:
             # start the workers and load numba's cache in each: paid once per batch
-            for _, result in backend.map(_start_worker, list(range(2 * workers))):
-                if isinstance(result, BaseException):
-                    raise result
+            for _, pid in backend.map(_start_worker, list(range(2 * workers))):
+                if isinstance(pid, BaseException):
+                    raise pid
             start_up = time.perf_counter() - started
             # then the sample once, untimed, so that the workers have compiled the scenarios and
             # imported what a task needs: in 1,000 replications that is paid once per worker
@@ -215,9 +215,9 @@ def project(names: list[str], reps: int, workers: int) -> None:
     by_scenario: dict[str, list[float]] = {}
     for record in records:
         by_scenario.setdefault(record["scenario"], []).append(record["seconds"])
-    print(f"{'scenario':<32} {'tasks':>5} {'s per task (in worker)':>23}")
+    print(f"{'scenario':<44} {'tasks':>5} {'s per task (in worker)':>23}")
     for name, seconds in by_scenario.items():
-        print(f"{name:<32} {len(seconds):>5} {statistics.mean(seconds):>23.3f}")
+        print(f"{name:<44} {len(seconds):>5} {statistics.mean(seconds):>23.3f}")
     in_tasks = sum(sum(v) for v in by_scenario.values())
     per_task = wall * min(workers, n) / n
     print(
