@@ -6,8 +6,8 @@ Projection: ``--reps`` replications (default 2) of each scenario in ``scenarios/
 by default, ``--scenarios`` for fewer) run as one batch into a fresh store on a process pool of
 ``--workers`` (default 2), exactly as ``simcare batch`` runs them (KPI tables written, manifest
 fsync'd). The pool is started and numba's cache loaded in each worker before the clock starts
-(printed as start-up, paid once per batch), and the sample is run once untimed, so that each
-worker has compiled the scenarios and imported what a task needs (paid once per worker in a
+(printed as start-up, paid once per batch), and the sample is run once per worker untimed, so
+that each worker has compiled the scenarios and imported what a task needs (paid once per worker in a
 batch of 1,000 replications). Printed: each scenario's mean task time as its worker timed it,
 the wall time per task on the pool including process overhead, and the projection (start-up + the
 measured wall time x 1000 / reps, the sample having the projected plan's mix) against the
@@ -203,9 +203,10 @@ def project(names: list[str], reps: int, workers: int) -> None:
                 if isinstance(pid, BaseException):
                     raise pid
             start_up = time.perf_counter() - started
-            # then the sample once, untimed, so that the workers have compiled the scenarios and
-            # imported what a task needs: in 1,000 replications that is paid once per worker
-            for _, result in backend.map(run_task, plan.tasks()):
+            # then the sample once per worker, untimed, so that each worker has (almost surely)
+            # compiled every scenario and imported what a task needs: in 1,000 replications that
+            # is paid once per worker
+            for _, result in backend.map(run_task, plan.tasks() * workers):
                 if isinstance(result, BaseException):
                     raise result
             wall, _ = _timed(plan, folder / "store", backend)

@@ -92,7 +92,8 @@ def bench_dir(given: str | None) -> Path:
 
 
 def load_common(folder: Path) -> ModuleType | None:
-    """The reference folder's ``common.py`` as a module, or None if it is not there."""
+    """The reference folder's ``common.py`` as a module, or None if it is not there or does not
+    load (said on stdout)."""
     path = folder / "common.py"
     if not path.is_file():
         return None
@@ -100,7 +101,11 @@ def load_common(folder: Path) -> ModuleType | None:
     if spec is None or spec.loader is None:
         return None
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:  # a broken reference folder skips the references, never the run
+        print(f"{path} does not load ({type(exc).__name__}: {exc})")
+        return None
     return module
 
 
