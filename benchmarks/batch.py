@@ -1,25 +1,29 @@
-"""Batch benchmark (issue 5): speed-up from 1 to 2 worker processes, and the overhead of a Dask
-LocalCluster against the process pool, on the same plan, all measured in this one run.
+"""Batch benchmark (issue 15): 1,000 replications of each of the 10 shipped BNSSG scenarios on
+2 cores, projected from a measured sample; optionally (``--compare-backends``) the issue-5
+comparison of 1 and 2 workers and of a Dask LocalCluster against the process pool.
 
-The plan: the BNSSG baseline winter cut to ``--weeks`` reported weeks ending 11 January 2026,
-after a 4-week warm-up, ``--variants`` values of demand growth x ``--reps`` replications (about
-half a second per task on an idle core). Timed: the whole batch into a fresh store (results
-written, manifest fsync'd). The pool and the cluster are started, and their workers warmed with
-a few tasks, before the clock starts, so the ratios compare running work, not process start-up
-(printed separately: paid once per batch). Only one backend exists at a time (an idle Dask
-cluster alone takes about a tenth of a core). Each backend runs the batch ``--repeats`` times,
-interleaved with the others, and the best time counts: the least disturbed by whatever else the
-machine is doing.
+Projection: ``--reps`` replications (default 2) of each scenario in ``scenarios/bnssg`` (all 10
+by default, ``--scenarios`` for fewer) run as one batch into a fresh store on a process pool of
+``--workers`` (default 2), exactly as ``simcare batch`` runs them (KPI tables written, manifest
+fsync'd). The pool is started and numba's cache loaded in each worker before the clock starts
+(printed as start-up, paid once per batch), and the sample is run once per worker untimed, so
+that each worker has compiled the scenarios and imported what a task needs (paid once per worker in a
+batch of 1,000 replications). Printed: each scenario's mean task time as its worker timed it,
+the wall time per task on the pool including process overhead, and the projection (start-up + the
+measured wall time x 1000 / reps, the sample having the projected plan's mix) against the
+60-minute target.
 
-Targets: speed-up (1 worker time / 2 worker time) at least 1.8; Dask time within 15 % of the
-pool's. Both need two otherwise idle cores: run it on a quiet machine (the load average is
-printed first).
+Comparison (``--compare-backends``): the BNSSG baseline winter cut to ``--weeks`` reported weeks
+ending 11 January 2026, after a 4-week warm-up, ``--variants`` values of demand growth x
+``--cmp-reps`` replications. Each backend (in process, 2-process pool, 2-worker Dask
+LocalCluster) runs that batch ``--repeats`` times, interleaved, after its workers are started
+and warmed; the best time counts. Targets: speed-up 1 -> 2 workers at least 1.8; Dask within
+15 % of the pool. Also printed: a task's time alone and with two at once, the share of wall
+time x workers spent inside tasks.
 
-Also printed: the mean time of a task alone and with two running at once (how much of two cores
-the machine really gives), and the share of wall time x workers spent inside tasks (the
-batch machinery's own efficiency).
+Both need otherwise idle cores: the load average is printed before and after.
 
-Usage: python benchmarks/batch.py [--weeks 8] [--variants 4] [--reps 4] [--repeats 5]
+Usage: python benchmarks/batch.py [--reps 2] [--scenarios NAME ...] [--compare-backends]
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import datetime as dt
 import json
 import os
 import resource
+import statistics
 import tempfile
 import time
 from collections.abc import Callable
@@ -38,10 +43,17 @@ from simcare.batch.backends import Backend, DaskBackend, InProcessBackend, Proce
 from simcare.batch.plan import Plan, load_plan
 from simcare.batch.runner import run_batch
 from simcare.batch.task import run_task
+from simcare.engine import run
+from simcare.examples import reference_network
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "bnssg" / "baseline_winter.yaml"
 SPEEDUP_TARGET = 1.8
 DASK_OVERHEAD_TARGET = 0.15
+BNSSG = BASELINE.parent
+SHIPPED = tuple(sorted(p.stem for p in BNSSG.glob("*.yaml")))
+PROJECT_REPS = 1000
+PROJECT_SCENARIOS = 10
+TARGET_MINUTES = 60
 
 
 def _plan(folder: Path, weeks: int, variants: int, reps: int) -> Plan:
@@ -85,28 +97,14 @@ def _warm(backend: Backend, plan: Plan) -> float:
     return time.perf_counter() - started
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--weeks", type=int, default=8, help="reported weeks per run (default 8)")
-    parser.add_argument("--variants", type=int, default=4, help="growth values (default 4)")
-    parser.add_argument("--reps", type=int, default=4, help="replications per variant (default 4)")
-    parser.add_argument(
-        "--repeats",
-        type=int,
-        default=5,
-        help="timed batches per backend, interleaved; the best counts (default 5)",
-    )
-    args = parser.parse_args()
-    load = os.getloadavg()
-    print(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores")
+def compare_backends(args: argparse.Namespace) -> None:
+    """The plan of ``_plan`` in process, on a 2-process pool and on a Dask LocalCluster."""
     with tempfile.TemporaryDirectory(prefix="simcare-bench-") as tmp:
         folder = Path(tmp)
-        plan = _plan(folder, args.weeks, args.variants, args.reps)
+        plan = _plan(folder, args.weeks, args.variants, args.cmp_reps)
         n = len(plan.tasks())
         print(
-            f"plan: {len(plan.variants)} variants x {args.reps} replications = {n} tasks, "
+            f"plan: {len(plan.variants)} variants x {args.cmp_reps} replications = {n} tasks, "
             f"{args.weeks} reported weeks + 4 weeks warm-up each"
         )
 
@@ -176,6 +174,115 @@ def main() -> int:
             for p in (folder / store / "kpis").glob("*.parquet")
         )
         print(f"results byte-identical on the three backends: {same}")
+
+
+def _project_plan(folder: Path, names: list[str], reps: int) -> Plan:
+    """A plan of ``reps`` replications of each shipped BNSSG scenario in ``names``."""
+    path = folder / "projection.yaml"
+    files = ", ".join(str(BNSSG / f"{n}.yaml") for n in names)
+    path.write_text(
+        f"name: projection\nseed: 1\nreplications: {reps}\nscenarios: [{files}]\n", encoding="utf-8"
+    )
+    return load_plan(path)
+
+
+def project(names: list[str], reps: int, workers: int) -> None:
+    """Run ``reps`` replications of each scenario in ``names`` on a pool of ``workers`` and
+    project 1,000 replications of each of the 10 shipped scenarios from it."""
+    with tempfile.TemporaryDirectory(prefix="simcare-bench-") as tmp:
+        folder = Path(tmp)
+        plan = _project_plan(folder, names, reps)
+        n = len(plan.tasks())
+        print(f"measured: {reps} replication(s) x {len(names)} scenario(s) = {n} tasks on {workers} workers")
+        print(f"  scenarios: {', '.join(names)}")
+        started = time.perf_counter()
+        backend = ProcessPoolBackend(workers)
+        try:
+            # start the workers and load numba's cache in each: paid once per batch
+            for _, pid in backend.map(_start_worker, list(range(2 * workers))):
+                if isinstance(pid, BaseException):
+                    raise pid
+            start_up = time.perf_counter() - started
+            # then the sample once per worker, untimed, so that each worker has (almost surely)
+            # compiled every scenario and imported what a task needs: in 1,000 replications that
+            # is paid once per worker
+            for _, result in backend.map(run_task, plan.tasks() * workers):
+                if isinstance(result, BaseException):
+                    raise result
+            wall, _ = _timed(plan, folder / "store", backend)
+        finally:
+            backend.close()
+        records = [json.loads(line) for line in (folder / "store" / "manifest.jsonl").open()]
+    by_scenario: dict[str, list[float]] = {}
+    for record in records:
+        by_scenario.setdefault(record["scenario"], []).append(record["seconds"])
+    print(f"{'scenario':<44} {'tasks':>5} {'s per task (in worker)':>23}")
+    for name, seconds in by_scenario.items():
+        print(f"{name:<44} {len(seconds):>5} {statistics.mean(seconds):>23.3f}")
+    in_tasks = sum(sum(v) for v in by_scenario.values())
+    per_task = wall * min(workers, n) / n
+    print(
+        f"batch wall {wall:.2f} s for {n} tasks: {per_task:.3f} s of a core per task including "
+        f"process overhead (scheduling, pickling, writing results); {in_tasks / n:.3f} s inside "
+        f"the task; worker start-up {start_up:.1f} s (once per batch)"
+    )
+    # the measured batch has the projected plan's mix of scenarios, so its time scales linearly
+    total = PROJECT_REPS * PROJECT_SCENARIOS
+    if len(names) == PROJECT_SCENARIOS:
+        projected = start_up + wall * PROJECT_REPS / reps
+        how = "from this mix"
+    else:
+        projected = start_up + per_task * total / workers
+        how = f"assuming the other scenarios cost as much as these {len(names)}"
+    minutes = projected / 60
+    print(
+        f"projection: {PROJECT_REPS:,} replications x {PROJECT_SCENARIOS} scenarios = {total:,} tasks on "
+        f"{workers} cores: {minutes:.0f} min ({how}); target < {TARGET_MINUTES} min: "
+        f"{'met' if minutes < TARGET_MINUTES else 'NOT met'} ({minutes / TARGET_MINUTES:.2f}x the target)"
+    )
+
+
+def _start_worker(_: int) -> int:
+    """Load the kernel in a worker (a one-day reference network): start-up, not batch work."""
+    run(reference_network(hours=24), seed=1)
+    return os.getpid()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--reps", type=int, default=2, help="replications per scenario measured (default 2)")
+    parser.add_argument(
+        "--scenarios",
+        nargs="+",
+        default=list(SHIPPED),
+        choices=SHIPPED,
+        metavar="NAME",
+        help="shipped BNSSG scenarios to measure (default: all 10)",
+    )
+    parser.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
+    parser.add_argument(
+        "--compare-backends",
+        action="store_true",
+        help="also compare in process / process pool / Dask on a short plan (below)",
+    )
+    parser.add_argument("--weeks", type=int, default=8, help="comparison: reported weeks per run (default 8)")
+    parser.add_argument("--variants", type=int, default=4, help="comparison: growth values (default 4)")
+    parser.add_argument("--cmp-reps", type=int, default=4, help="comparison: replications per variant")
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=5,
+        help="comparison: timed batches per backend, interleaved; the best counts (default 5)",
+    )
+    args = parser.parse_args(argv)
+    load = os.getloadavg()
+    print(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores")
+    project(args.scenarios, args.reps, args.workers)
+    if args.compare_backends:
+        print()
+        compare_backends(args)
     load = os.getloadavg()
     print(f"load average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     return 0
