@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from simcare.errors import ConservationError
 from simcare.model import enums as E
+
+if TYPE_CHECKING:  # pandas is imported when a frame is asked for: `import simcare` stays fast
+    import pandas as pd
 
 
 @dataclass(frozen=True, eq=False)
@@ -62,6 +64,8 @@ class RunResult:
     def visits_frame(self) -> pd.DataFrame:
         """The visit table as a DataFrame with service, group and outcome names as categories,
         then ``scheduled_end`` (minutes; see the class docstring) as a last column."""
+        import pandas as pd
+
         v = self.visits
         return pd.DataFrame(
             {
@@ -82,6 +86,8 @@ class RunResult:
 
     def state_frame(self) -> pd.DataFrame:
         """Hourly state series, long form: hour, service, in_service, waiting, blocked, capacity."""
+        import pandas as pd
+
         S, H = self.in_service.shape
         return pd.DataFrame(
             {
@@ -94,13 +100,20 @@ class RunResult:
             }
         )
 
-    def service_counts(self) -> pd.DataFrame:
-        """Per service: visits begun (arrived), visits ended (departed) and still inside."""
+    def _service_counts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(arrived, departed, inside) visit counts per service, each of shape (S,)."""
         S = len(self.service_names)
         svc = self.visits["service"]
         arrived = np.bincount(svc, minlength=S)
         departed = np.bincount(svc[~np.isnan(self.visits["departure"])], minlength=S)
         inside = self.final_in_service + self.final_holding + self.final_queue + self.final_pending
+        return arrived, departed, inside
+
+    def service_counts(self) -> pd.DataFrame:
+        """Per service: visits begun (arrived), visits ended (departed) and still inside."""
+        import pandas as pd
+
+        arrived, departed, inside = self._service_counts()
         return pd.DataFrame(
             {"arrived": arrived, "departed": departed, "inside": inside},
             index=pd.Index(self.service_names, name="service"),
@@ -109,9 +122,10 @@ class RunResult:
     def check_conservation(self) -> None:
         """Raise ConservationError unless arrived = departed + inside for every service, and
         patients who entered = patients who left + patients inside."""
-        counts = self.service_counts()
-        bad = counts[counts["arrived"] != counts["departed"] + counts["inside"]]
-        if len(bad):
+        arrived, departed, inside = self._service_counts()
+        if (arrived != departed + inside).any():  # pandas only to word the error
+            counts = self.service_counts()
+            bad = counts[counts["arrived"] != counts["departed"] + counts["inside"]]
             raise ConservationError(f"patients not conserved at {list(bad.index)}:\n{bad.to_string()}")
         # Patient ids are the ranks of the arrivals (VISIT_DTYPE), so 0 .. arrived-1: counting
         # them with bincount is O(n) where np.unique sorted the visit table twice (issue 15).
