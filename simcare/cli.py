@@ -361,6 +361,7 @@ Describe a system and its winter in a scenario file (YAML; docs/scenarios.md), c
 EPILOG = """\
 examples:
   simcare validate scenarios/bnssg/*.yaml
+  simcare new-icb "Hertfordshire and West Essex" --out my_icb
   simcare run scenarios/bnssg/baseline_winter.yaml --reps 5 --out results/baseline
   simcare compare scenarios/bnssg/baseline_winter.yaml scenarios/bnssg/combined.yaml --out results/d2a
   simcare batch plan.yaml --out store --workers 2
@@ -443,6 +444,18 @@ def build_parser() -> argparse.ArgumentParser:
     ce.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     add_allow_outside(ce)
     ce.set_defaults(func=_census)
+    ni = sub.add_parser(
+        "new-icb",
+        help="write a baseline winter scenario for any English ICB from the national tables",
+    )
+    ni.add_argument(
+        "icb", nargs="?", metavar="ICB", help="ICB code (E54000025) or name, or a unique part of it"
+    )
+    ni.add_argument("--out", metavar="DIR", help="folder to write <icb>_winter.yaml into")
+    ni.add_argument("--all", action="store_true", help="write all 42 ICBs")
+    ni.add_argument("--list", action="store_true", help="list the ICBs and their acute trusts, write nothing")
+    ni.add_argument("--force", action="store_true", help="overwrite files that exist")
+    ni.set_defaults(func=_new_icb)
     sc = sub.add_parser("schema", help="write the JSON Schema of scenario files (for editors)")
     sc.add_argument("--out", metavar="PATH", help="write to this file instead of stdout")
     sc.set_defaults(func=_schema)
@@ -452,6 +465,19 @@ def build_parser() -> argparse.ArgumentParser:
     add_calibrate_parser(sub)
     _add_app_parser(sub)
     return parser
+
+
+def _new_icb(args: argparse.Namespace) -> int:
+    from simcare.icb.new import listing, new_icb
+
+    if args.list:
+        sys.stdout.write(listing())
+        return 0
+    if not args.out or (args.icb is None) == (not args.all):
+        raise SimcareError("simcare new-icb: give one ICB (or --all) and --out DIR; --list shows the ICBs")
+    for path in new_icb(args.icb, args.out, every=args.all, force=args.force):
+        print(f"wrote {path}  (check it with: simcare validate {path})")
+    return 0
 
 
 def _app(args: argparse.Namespace) -> int:

@@ -122,6 +122,22 @@ def test_occupied_beds_above_beds_available(data_copy: Path) -> None:
     assert "on line 5 is more than general_acute_beds_available on that line" in str(err)
 
 
+def test_a_split_a_little_over_its_beds_is_read_and_far_over_is_refused(data_copy: Path) -> None:
+    """The national sitrep has adult G&A months 2.4 % over the adult beds (RN3, 2022): within the
+    5 % tolerance of the splits; the all-G&A pair the model uses stays strict (test above)."""
+    path = data_copy / BEDS
+    df = pd.read_csv(path)
+    available = float(df.loc[3, "adult_general_acute_beds_available"])
+    _set(path, "adult_general_acute_beds_occupied", str(round(available * 1.024, 1)), row=3)
+    assert len(P.ga_beds_monthly(data_copy)) == len(df)
+    _set(path, "adult_general_acute_beds_occupied", str(round(available * 1.06 + 1, 1)), row=3)
+    err = _error(P.ga_beds_monthly, data_copy)
+    assert err.column == "adult_general_acute_beds_occupied"
+    assert "on line 5 is more than adult_general_acute_beds_available by more than 5% on that line" in str(
+        err
+    )
+
+
 def test_a_header_only_file_is_not_read_as_a_window_of_gaps(data_copy: Path) -> None:
     path = data_copy / BEDS
     path.write_text(path.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")

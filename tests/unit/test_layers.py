@@ -16,7 +16,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "simcare"
 
 # lowest first; a module may import its own layer or lower
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("_version", "_jit", "_process", "errors", "files", "units", "html_policy"),
+    ("_version", "_jit", "_process", "data", "errors", "files", "units", "html_policy"),
     ("model",),
     ("sampling",),
     ("network", "examples"),
@@ -25,7 +25,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("kpi",),
     ("analysis",),
     ("pipeline",),
-    ("batch", "calibration"),
+    ("batch", "calibration", "icb"),
     ("report",),
     ("app", "cli", "__main__", "__init__"),
 )

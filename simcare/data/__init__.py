@@ -1,0 +1,1 @@
+"""Package data: the national tables `simcare new-icb` reads (see national/SOURCES.md)."""

@@ -1,0 +1,1 @@
+"""The national tables and ICB lookup, read with importlib.resources (SOURCES.md)."""
