@@ -451,11 +451,25 @@ def build_parser() -> argparse.ArgumentParser:
     ni.add_argument(
         "icb", nargs="?", metavar="ICB", help="ICB code (E54000025) or name, or a unique part of it"
     )
-    ni.add_argument("--out", metavar="DIR", help="folder to write <icb>_winter.yaml into")
-    ni.add_argument("--all", action="store_true", help="write all 42 ICBs")
+    ni.add_argument(
+        "--out",
+        metavar="DIR",
+        help="folder for baseline_winter.yaml and the intervention scenarios (with --all: one "
+        "folder per ICB and the batch plan all_england.yaml)",
+    )
+    ni.add_argument("--all", action="store_true", help="write all 42 ICBs and an all-England batch plan")
     ni.add_argument("--list", action="store_true", help="list the ICBs and their acute trusts, write nothing")
     ni.add_argument("--force", action="store_true", help="overwrite files that exist")
     ni.set_defaults(func=_new_icb)
+    na = sub.add_parser(
+        "national",
+        help="summarise a store of the all-England plan (new-icb --all): table and ranked charts per measure",
+    )
+    na.add_argument("store", metavar="STORE", help="result store of `simcare batch all_england.yaml`")
+    na.add_argument(
+        "--out", metavar="DIR", required=True, help="folder for national.html, the table and charts"
+    )
+    na.set_defaults(func=_national)
     sc = sub.add_parser("schema", help="write the JSON Schema of scenario files (for editors)")
     sc.add_argument("--out", metavar="PATH", help="write to this file instead of stdout")
     sc.set_defaults(func=_schema)
@@ -475,8 +489,21 @@ def _new_icb(args: argparse.Namespace) -> int:
         return 0
     if not args.out or (args.icb is None) == (not args.all):
         raise SimcareError("simcare new-icb: give one ICB (or --all) and --out DIR; --list shows the ICBs")
-    for path in new_icb(args.icb, args.out, every=args.all, force=args.force):
-        print(f"wrote {path}  (check it with: simcare validate {path})")
+    written = new_icb(args.icb, args.out, every=args.all, force=args.force)
+    print(f"wrote {len(written)} files into {args.out}, first {written[0]}")
+    print(f"next: simcare validate {written[0]}   (docs/new_icb.md)")
+    return 0
+
+
+def _national(args: argparse.Namespace) -> int:
+    from simcare.batch.store import load_store
+    from simcare.icb.summary import national_summary
+    from simcare.report.national import write_national
+
+    table = load_store(args.store)
+    summary = national_summary(table)
+    written = write_national(summary, args.out, reps=int(table["replication"].nunique()))
+    print(f"{summary['icb_code'].nunique()} ICBs summarised; wrote {', '.join(str(p) for p in written[-1:])}")
     return 0
 
 

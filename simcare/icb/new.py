@@ -1,4 +1,5 @@
-"""``simcare new-icb``: write an ICB's baseline winter scenario from the national tables."""
+"""``simcare new-icb``: write an ICB's baseline winter scenario and its interventions from the
+national tables; with ``--all``, every ICB in its own folder and a batch plan for all England."""
 
 from __future__ import annotations
 
@@ -6,35 +7,75 @@ from pathlib import Path
 
 from simcare.errors import SimcareError
 from simcare.files import atomic_write_text
+from simcare.icb.interventions import intervention_texts
 from simcare.icb.lookup import Icb, find_icb, icbs
 from simcare.icb.national import icb_facts
 from simcare.icb.writer import scenario_text
 
+BASELINE = "baseline_winter.yaml"
+PLAN = "all_england.yaml"
+#: replications per variant in the all-England plan (a first look; raise it for decisions)
+PLAN_REPLICATIONS = 5
+
 
 def scenario_path(icb: Icb, out: str | Path) -> Path:
-    """Where ``new-icb`` writes the ICB's scenario in folder ``out``."""
-    return Path(out) / f"{icb.key}_winter.yaml"
+    """Where ``new-icb`` writes the ICB's baseline in folder ``out`` (one ICB)."""
+    return Path(out) / BASELINE
 
 
-def write_icb(icb: Icb, out: str | Path, *, force: bool = False) -> Path:
-    """Write ``icb``'s baseline winter scenario into folder ``out`` (created if needed) and
-    return its path; refuse to overwrite an existing file unless ``force``."""
-    path = scenario_path(icb, out)
-    if path.exists() and not force:
-        raise SimcareError(f"{path}: already exists (use --force to overwrite it)")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return atomic_write_text(path, scenario_text(icb, icb_facts(icb)))
+def _files(icb: Icb) -> dict[str, str]:
+    """File name -> text: the baseline, then each intervention."""
+    files = {BASELINE: scenario_text(icb, icb_facts(icb))}
+    files |= {f"{name}.yaml": text for name, text in intervention_texts(icb, BASELINE).items()}
+    return files
+
+
+def plan_text(chosen: list[Icb]) -> str:
+    """A batch plan running every ICB's baseline and interventions (folders beside the plan)."""
+    lines = [
+        "# All England: every ICB's baseline winter and the four interventions, combined too",
+        "# (written by `simcare new-icb --all`; run with `simcare batch all_england.yaml --out store`,",
+        "# summarise with `simcare national store --out national`; docs/new_icb.md).",
+        "name: all_england_winter",
+        "seed: 2025",
+        f"replications: {PLAN_REPLICATIONS}",
+        "scenarios:",
+    ]
+    for icb in chosen:
+        for name in _file_names():
+            lines.append(f"  - {icb.key}/{name}")
+    return "\n".join(lines) + "\n"
+
+
+def _file_names() -> list[str]:
+    return [BASELINE, *(f"{n}.yaml" for n in intervention_texts(icbs()[0], BASELINE))]
 
 
 def new_icb(query: str | None, out: str | Path, *, every: bool = False, force: bool = False) -> list[Path]:
-    """The files written for the ICB named by ``query`` (or all 42 with ``every``). Every file
-    is checked for existence before any is written, so a refusal writes nothing."""
+    """Write the files for the ICB named by ``query`` into ``out`` (or, with ``every``, each
+    ICB into ``out/<icb key>/`` and the all-England plan into ``out``); return their paths.
+    Every target is checked before any is written, so a refusal writes nothing."""
+    root = Path(out)
     chosen = list(icbs()) if every else [find_icb(query or "")]
+    targets: list[tuple[Path, Icb | None]] = []
+    for icb in chosen:
+        folder = root / icb.key if every else root
+        targets += [(folder / name, icb) for name in _file_names()]
+    if every:
+        targets.append((root / PLAN, None))
     if not force:
-        for icb in chosen:
-            if scenario_path(icb, out).exists():
-                raise SimcareError(f"{scenario_path(icb, out)}: already exists (use --force to overwrite it)")
-    return [write_icb(icb, out, force=True) for icb in chosen]
+        for path, _ in targets:
+            if path.exists():
+                raise SimcareError(f"{path}: already exists (use --force to overwrite it)")
+    written = []
+    for icb in chosen:
+        folder = root / icb.key if every else root
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, text in _files(icb).items():
+            written.append(atomic_write_text(folder / name, text))
+    if every:
+        written.append(atomic_write_text(root / PLAN, plan_text(chosen)))
+    return written
 
 
 def listing() -> str:

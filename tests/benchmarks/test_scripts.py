@@ -101,3 +101,8 @@ def test_winter() -> None:
 def test_batch() -> None:
     out = script("batch", "--reps", "1", "--scenarios", "baseline_winter")
     assert "projection: 1,000 replications x 10 scenarios" in out
+
+
+def test_all_england() -> None:
+    out = script("all_england", "--weeks", "1")
+    assert "all England: 42 ICB baselines" in out and "ratio all England / BNSSG" in out

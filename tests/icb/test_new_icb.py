@@ -44,7 +44,16 @@ def test_the_national_arithmetic_gives_the_hand_built_bnssg_figures() -> None:
 
 
 def test_written_file_names_its_trusts_says_where_values_come_from_and_validates(tmp_path: Path) -> None:
-    (path,) = new_icb("Hertfordshire and West Essex", tmp_path)
+    written = new_icb("Hertfordshire and West Essex", tmp_path)
+    path = written[0]
+    assert [p.name for p in written] == [
+        "baseline_winter.yaml",
+        "digital_first.yaml",
+        "integrated_urgent_care.yaml",
+        "community_capacity.yaml",
+        "discharge_capacity.yaml",
+        "combined.yaml",
+    ]
     text = path.read_text(encoding="utf-8")
     assert path == scenario_path(find_icb("E54000025"), tmp_path)
     for code in ("RWH", "RWG", "RQW"):
@@ -56,7 +65,8 @@ def test_written_file_names_its_trusts_says_where_values_come_from_and_validates
         block = text.split(f"\n{section}:", 1)[1].split("\n\n", 1)[0]
         assert any(tag in block for tag in ("data:", "scaled:", "ASSUMPTION")), section
     assert "bnssg" not in doc["name"] and "southmead" not in text and "bri" not in doc["ed"]
-    check(path)  # validate, as `simcare validate` does
+    for p in written:  # validate, as `simcare validate` does: the interventions' levers apply
+        check(p)
 
 
 def test_new_icb_refuses_to_overwrite_and_writes_nothing_then(
@@ -65,10 +75,15 @@ def test_new_icb_refuses_to_overwrite_and_writes_nothing_then(
     assert main(["new-icb", "somerset", "--out", str(tmp_path)]) == 0
     path = scenario_path(find_icb("somerset"), tmp_path)
     path.write_text("# my edits\n", encoding="utf-8")
-    assert main(["new-icb", "--all", "--out", str(tmp_path)]) == 2
+    assert main(["new-icb", "somerset", "--out", str(tmp_path)]) == 2
     assert "already exists (use --force" in capsys.readouterr().err
     assert path.read_text(encoding="utf-8") == "# my edits\n"
-    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # --all wrote nothing
+    # --all into a folder holding one ICB's edited file refuses before writing anything
+    (tmp_path / "all" / "somerset").mkdir(parents=True)
+    (tmp_path / "all" / "somerset" / "combined.yaml").write_text("# mine\n", encoding="utf-8")
+    assert main(["new-icb", "--all", "--out", str(tmp_path / "all")]) == 2
+    assert [p.name for p in (tmp_path / "all").iterdir()] == ["somerset"]
+    assert [p.name for p in (tmp_path / "all" / "somerset").iterdir()] == ["combined.yaml"]
     assert main(["new-icb", "somerset", "--out", str(tmp_path), "--force"]) == 0
     assert "name: somerset_uncalibrated_winter" in path.read_text(encoding="utf-8")
 
@@ -84,7 +99,7 @@ def test_cli_needs_an_icb_and_out_and_lists_the_icbs(capsys: pytest.CaptureFixtu
 def _simulated_2024(tmp_path: Path, query: str) -> tuple[float, float]:
     """(simulated, published) ICB attendances a day, April-November 2024, one replication."""
     icb = find_icb(query)
-    (path,) = new_icb(query, tmp_path, force=True)
+    path = new_icb(query, tmp_path, force=True)[0]
     window = tmp_path / f"{icb.key}_2024.yaml"
     window.write_text(WINDOW_2024.format(name=path.name, stem=icb.key), encoding="utf-8")
     kpis = replicate(str(window), replication=0, seed=2025).kpis
