@@ -23,6 +23,7 @@ from simcare.errors import SimcareError
 from simcare.files import atomic_write_text
 
 if TYPE_CHECKING:
+    from simcare.kpi.mid import Mid
     from simcare.pipeline import RunSet
 
 
@@ -153,6 +154,7 @@ def _compare(args: argparse.Namespace) -> int:
             )
         return _compare_store(args)
     _check_advice(args)
+    mids = _mids(args)
     if len(args.scenarios) < 2:
         raise SimcareError(
             "compare needs a base scenario file and at least one other "
@@ -168,7 +170,9 @@ def _compare(args: argparse.Namespace) -> int:
     drawn = sets_text(rs)
     if drawn:
         print(drawn)
-    outputs = write_run_set(rs, args.out, report_path=args.report, level=args.level, highlight=args.highlight)
+    outputs = write_run_set(
+        rs, args.out, report_path=args.report, level=args.level, highlight=args.highlight, mids=mids
+    )
     print(outputs.text)
     if args.advise:
         print(advice_text(rs.table, args.advise, args.half_width, args.level))
@@ -212,6 +216,7 @@ def _compare_store(args: argparse.Namespace) -> int:
         from simcare.report.build import check_advise
 
         check_advise(args.advise, args.half_width)
+    mids = _mids(args)
     if not args.scenarios:
         raise SimcareError("compare --store: name the base scenario (and, if you like, the others)")
     table = load_store(args.store)
@@ -233,7 +238,13 @@ def _compare_store(args: argparse.Namespace) -> int:
         f"{table['replication'].nunique()} replications"
     )
     outputs = write_outputs(
-        table, names[0], args.out, report_path=args.report, level=args.level, highlight=args.highlight
+        table,
+        names[0],
+        args.out,
+        report_path=args.report,
+        level=args.level,
+        highlight=args.highlight,
+        mids=mids,
     )
     print(outputs.text)
     if args.advise:
@@ -244,6 +255,14 @@ def _compare_store(args: argparse.Namespace) -> int:
     )
     print(f"report: {outputs.report}")
     return 0
+
+
+def _mids(args: argparse.Namespace) -> dict[str, Mid]:
+    """The ``--mid KPI=VALUE`` overrides, checked before anything runs."""
+    from simcare.kpi.mid import parse_mids
+    from simcare.kpi.registry import REGISTRY
+
+    return parse_mids(args.mid or [], REGISTRY)
 
 
 def _check_advice(args: argparse.Namespace) -> None:
@@ -429,6 +448,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="directory for measures.parquet, measures.csv.gz, comparison.csv and report.html",
     )
     co.add_argument("--highlight", metavar="NAME", help="scenario drawn beside the base in daily charts")
+    co.add_argument(
+        "--mid",
+        action="append",
+        metavar="KPI=VALUE",
+        help="minimum important difference of a measure for this comparison, in its unit "
+        "(ga_occupancy=2) or as a percentage of the base (nctr=10%%); smaller changes read "
+        "'no material difference'; repeat for more (defaults: docs/kpis.md)",
+    )
     co.set_defaults(func=_compare)
     ce = sub.add_parser(
         "census",

@@ -39,9 +39,17 @@ from simcare.analysis.replications import precision_advice, replication_interval
 from simcare.analysis.warmup import WARMUP_SERIES
 from simcare.errors import SimcareError
 from simcare.html_policy import csp_meta
+from simcare.kpi.mid import Mid
 from simcare.pipeline import ScenarioInfo
 from simcare.report import winter_figures as wf
-from simcare.report.headline import Headline, available_headlines, headline_spread, impact_table
+from simcare.report.headline import (
+    Headline,
+    available_headlines,
+    headline_spread,
+    impact_table,
+    number,
+    signed,
+)
 from simcare.report.published_context import PANELS, winter_context
 
 GROUP_LABELS = {
@@ -257,14 +265,14 @@ def _headline_section(
                 interval = (
                     "no interval (1 replication)"
                     if pd.isna(r["half_width"])
-                    else f"{r['low']:,.{h.digits}f} to {r['high']:,.{h.digits}f}"
+                    else f"{number(r['low'], h.digits)} to {number(r['high'], h.digits)}"
                 )
                 rows.append(
                     {
                         "scenario": r["scenario"],
                         "measure": h.label,
                         "unit": h.unit,
-                        "mean over replications": f"{r['mean']:,.{h.digits}f}",
+                        "mean over replications": number(r["mean"], h.digits),
                         f"{pct} interval": interval,
                     }
                 )
@@ -279,7 +287,7 @@ def _headline_section(
             row = {
                 "measure": label,
                 "unit": first["unit"],
-                f"base ({base})": f"{first['base']:,.{first['digits']}f}",
+                f"base ({base})": number(first["base"], int(first["digits"])),
             }
             for sc in scenarios:
                 if sc not in g.index:
@@ -288,10 +296,10 @@ def _headline_section(
                 r = g.loc[sc]
                 d = int(r["digits"])
                 interval = (
-                    "no interval" if pd.isna(r["low"]) else f"{r['low']:+,.{d}f} to {r['high']:+,.{d}f}"
+                    "no interval" if pd.isna(r["low"]) else f"{signed(r['low'], d)} to {signed(r['high'], d)}"
                 )
                 verdict = str(r["verdict"])
-                row[sc] = cell(_verdict_class(verdict), f"{r['difference']:+,.{d}f}", interval, verdict)
+                row[sc] = cell(_verdict_class(verdict), signed(r["difference"], d), interval, verdict)
             rows.append(row)
         shown = _table(pd.DataFrame(rows, dtype=object), numeric=[f"base ({base})", *scenarios])
     return _render("headline.html.j2", compared=not impacts.empty, base=base, pct=pct, table=shown)
@@ -550,6 +558,7 @@ def build_report(
     level: float = 0.95,
     highlight: str | None = None,
     title: str | None = None,
+    mids: dict[str, Mid] | None = None,
 ) -> Report:
     """The HTML report of a tidy KPI table (see the module docstring).
 
@@ -560,7 +569,8 @@ def build_report(
     base scenario's reference run (:func:`simcare.report.build.warmup_check`), for the
     warm-up chart (drawn when ``reference_daily`` is given); ``published``: from
     :func:`simcare.report.published_context.published_monthly`, or None when the system has no
-    published data.
+    published data; ``mids``: minimum important differences in place of the KPIs' own
+    (:func:`simcare.kpi.mid.parse_mids`).
     """
     names = [str(n) for n in pd.unique(table["scenario"])]
     if base not in names:
@@ -577,7 +587,7 @@ def build_report(
     shown = [short_base] + ([highlight] if highlight else [])
     differences = paired_differences(table, short_base, level, periods=["run"]) if others else None
     heads = available_headlines(table)
-    impacts = impact_table(differences, heads) if differences is not None else pd.DataFrame()
+    impacts = impact_table(differences, heads, mids) if differences is not None else pd.DataFrame()
     modelled: set[str] | None = set().union(*(set(i.modelled) for i in scenarios)) if scenarios else None
     missing: list[str] = []
     title = title or (f"Winter scenarios compared with {short_base}" if others else f"Winter scenario {base}")
