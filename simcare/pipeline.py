@@ -45,6 +45,7 @@ from simcare.analysis.warmup import daily_state_series
 from simcare.engine import run
 from simcare.errors import SimcareError
 from simcare.kpi.uec import uec_measures
+from simcare.scenario.calibrated import Calibration, fitted_overlay
 from simcare.scenario.compile import CompiledScenario, compile_scenario
 from simcare.scenario.document import PathError, apply_overrides
 from simcare.scenario.errors import ScenarioError
@@ -467,7 +468,8 @@ class ScenarioInfo:
     """What was run, for the report (STRESS-DES): the file, its name and description, its levers
     as written, the reported window, the warm-up (days) or census start, seed and hash;
     parameter_sets: how many parameter sets its replications draw from (0: none drawn, every
-    replication runs the file's values)."""
+    replication runs the file's values); calibration: the fitted overlay its ``extends`` chain
+    reaches (:func:`simcare.scenario.calibrated.fitted_overlay`), None if uncalibrated."""
 
     file: str
     name: str
@@ -481,6 +483,7 @@ class ScenarioInfo:
     scenario_hash: str
     modelled: tuple[str, ...]
     parameter_sets: int = 0
+    calibration: Calibration | None = None
 
 
 @dataclass
@@ -548,6 +551,7 @@ def scenario_info(
         scenario_hash=digest,
         modelled=_modelled_services(cs),
         parameter_sets=n,
+        calibration=fitted_overlay(path),
     )
 
 

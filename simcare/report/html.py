@@ -2,15 +2,16 @@
 
 :func:`build_report` takes the tidy KPI table (fresh or stored results), the name of the base
 scenario and, when known, what was run (:class:`simcare.pipeline.ScenarioInfo`) and the
-MSER-5 warm-up table; it returns the HTML text. Sections (element ids, tested):
+MSER-5 warm-up table; it returns the HTML text. The answer comes first (docs/report.md):
 
-``what-was-run`` (scenarios, levers, window, warm-up, replications, seeds, engine, version: the
-STRESS-DES items), ``warm-up``, ``headline`` (impacts with intervals), ``impacts`` (chart),
-``daily`` (fan charts), ``published`` (model beside published figures), ``precision``
-(replications advisor), ``parameter-uncertainty`` (only when a scenario drew parameter sets: how
-much of the spread comes from the sets and how much from chance) and ``notes``. A figure whose KPI
-is missing from the results is replaced by a visible note saying so (:attr:`Report.missing` lists
-them); nothing is dropped silently.
+``summary`` (a paragraph, :mod:`simcare.report.summary`), ``headline`` (impacts with intervals),
+``impacts`` (chart), ``daily`` (fan charts), ``published`` (model beside published figures),
+``parameter-uncertainty`` (only when a scenario drew parameter sets), then the appendix
+``appendix`` ("How this was run"): ``what-was-run`` (scenarios, files, levers, hashes, window,
+warm-up, replications, seeds, engine, version: the STRESS-DES items), ``warm-up``, ``precision``
+(replications advisor) and ``notes``. A figure whose KPI is missing from the results is
+replaced by a visible note saying so (:attr:`Report.missing` lists them); nothing is dropped
+silently.
 
 The markup is in Jinja2 templates (``simcare/report/templates``) with autoescape on: every name,
 description, lever, label and value from a scenario, plan or store is escaped, so it shows as
@@ -51,6 +52,7 @@ from simcare.report.headline import (
     signed,
 )
 from simcare.report.published_context import PANELS, winter_context
+from simcare.report.summary import answer, calibration_words, opening, uncertainty_words
 
 GROUP_LABELS = {
     "ICB": "whole ICB",
@@ -152,6 +154,29 @@ def short_names(names: Sequence[str]) -> dict[str, str]:
         prefix = common[: common.rfind("_") + 1] if "_" in common else ""
     short = {n: n[len(prefix) :].replace("_", " ") or n for n in names}
     return short if len(set(short.values())) == len(short) else {n: n for n in names}
+
+
+def system_name(names: Sequence[str]) -> str:
+    """The system the scenarios model, from the prefix their names share ("bnssg_..." ->
+    "BNSSG"), or "" when they share none."""
+    prefix = names[0] if names else ""
+    for n in names[1:]:
+        while not n.startswith(prefix):
+            prefix = prefix[:-1]
+    if len(names) == 1 or "_" not in prefix:
+        prefix = names[0].split("_")[0] + "_" if names and "_" in names[0] else ""
+    system = prefix[: prefix.rfind("_")] if "_" in prefix else ""
+    return system.upper() if 0 < len(system) <= 6 else system.replace("_", " ")
+
+
+def report_title(names: Sequence[str], label: dict[str, str], base: str, others: Sequence[str]) -> str:
+    """'BNSSG: 2 scenarios compared with baseline winter' or 'BNSSG: baseline winter'."""
+    system = system_name(names)
+    head = f"{system}: " if system else ""
+    if others:
+        n = len(others)
+        return f"{head}{n} scenario{'s' if n != 1 else ''} compared with {label[base]}"
+    return f"{head}{label[base]}"
 
 
 WARMUP_ENOUGH = "configured warm-up is long enough"
@@ -452,7 +477,12 @@ def _daily_section(
 
 
 def _published_section(
-    table: pd.DataFrame, base: str, published: pd.DataFrame | None, level: float, missing: list[str]
+    table: pd.DataFrame,
+    base: str,
+    published: pd.DataFrame | None,
+    level: float,
+    missing: list[str],
+    calibration: str,
 ) -> Markup:
     pct = f"{100 * level:g} %"
     if published is None or published.empty:
@@ -469,7 +499,7 @@ def _published_section(
     context = winter_context(published, months)
     winters = ", ".join(dict.fromkeys(context["label"])) or "none"
     png = _png(wf.published_chart(ci, context, panels, base))
-    return _render("published.html.j2", note=None, png=png, pct=pct, winters=winters)
+    return _render("published.html.j2", note=None, png=png, pct=pct, winters=winters, calibration=calibration)
 
 
 def _precision_section(table: pd.DataFrame, heads: list[Headline], level: float) -> Markup:
@@ -534,7 +564,9 @@ def _sets_section(table: pd.DataFrame, infos: Sequence[ScenarioInfo], label: dic
     return _render("sets.html.j2", scenarios=scenarios)
 
 
-def _notes_section(infos: Sequence[ScenarioInfo], reps: int, seeds: Sequence[int]) -> Markup:
+def _notes_section(
+    infos: Sequence[ScenarioInfo], reps: int, seeds: Sequence[int], caveats: Sequence[str]
+) -> Markup:
     files = " ".join(i.file for i in infos) if infos else "BASE OTHER..."
     seed = f" --seed {seeds[0]}" if len(seeds) == 1 else ""
     seed += " --parameter-sets" if any(i.parameter_sets for i in infos) else ""
@@ -543,7 +575,7 @@ def _notes_section(infos: Sequence[ScenarioInfo], reps: int, seeds: Sequence[int
         if len(infos) != 1
         else f"simcare run {files} --reps {reps}{seed} --out DIR"
     )
-    return _render("notes.html.j2", command=command)
+    return _render("notes.html.j2", command=command, caveats=caveats)
 
 
 def build_report(
@@ -590,11 +622,16 @@ def build_report(
     impacts = impact_table(differences, heads, mids) if differences is not None else pd.DataFrame()
     modelled: set[str] | None = set().union(*(set(i.modelled) for i in scenarios)) if scenarios else None
     missing: list[str] = []
-    title = title or (f"Winter scenarios compared with {short_base}" if others else f"Winter scenario {base}")
+    title = title or report_title(names, label, base, others)
     reps = int(table["replication"].nunique())
     seeds = sorted({int(x) for x in full["seed"].unique()})
+    base_info = next((i for i in scenarios if i.name == base), None)
+    summary = [opening(scenarios, short_base, len(others), reps)]
+    if not impacts.empty:
+        summary += answer(impacts, short_base, level)
+    calibration = calibration_words(base_info.calibration) if base_info is not None else ""
+    caveats = [t for t in (calibration, uncertainty_words(scenarios)) if t]
     sections = [
-        _what_was_run(full, base, scenarios, warmup, daily, reference_daily, label),
         _headline_section(table, short_base, impacts, heads, level),
         _render(
             "impacts.html.j2",
@@ -602,20 +639,22 @@ def build_report(
             pct=f"{100 * level:g} %",
         ),
         _daily_section(table, shown, modelled, missing),
-        _published_section(table, short_base, published, level, missing),
-        _precision_section(table[table["scenario"].isin(shown)], heads, level),
+        _published_section(table, short_base, published, level, missing, calibration),
         _sets_section(full, scenarios, label),
-        _notes_section(scenarios, reps, seeds),
+    ]
+    appendix = [
+        _what_was_run(full, base, scenarios, warmup, daily, reference_daily, label),
+        _precision_section(table[table["scenario"].isin(shown)], heads, level),
+        _notes_section(scenarios, reps, seeds, caveats),
     ]
     page = _render(
         "page.html.j2",
         csp=Markup(csp_meta(CSS)),  # a constant and its hash: no input
         css=Markup(CSS),
         title=title,
-        others=len(others),
-        short_base=short_base,
-        base=base,
-        reps=reps,
+        summary=summary,
+        caveats=caveats,
         sections=[s for s in sections if s],
+        appendix=appendix,
     )
     return Report(html=page + "\n", missing=missing)
