@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -142,18 +143,55 @@ def _levers(levers: dict[str, object]) -> str:
     return "; ".join(f"{name.replace('_', ' ')}: {_plain(value)}" for name, value in levers.items())
 
 
+_VARIANT = re.compile(r"^(?P<base>[^\[]*)\[(?P<settings>.*)\](?P<copy>#\d+)?$")
+_SETTING = re.compile(r",\s*(?=[\w.*-]+=)")  # a comma that starts the next key=value
+
+
+def _setting_words(settings: str) -> str:
+    """A batch variant's settings in words: "levers.discharge_capacity.increase=15%" ->
+    "increase 15%" (the last part of each dotted key, underscores as spaces)."""
+    words = []
+    for item in _SETTING.split(settings):
+        key, sep, value = item.partition("=")
+        if not sep:
+            words.append(item.strip())
+            continue
+        last = key.strip().rsplit(".", 1)[-1].replace("_", " ")
+        words.append(f"{last} {value.strip()}")
+    return ", ".join(words)
+
+
+def _shared_prefix(names: Sequence[str]) -> str:
+    """The ``_``-ended prefix every name shares (``bnssg_``), or ""."""
+    if len(names) < 2:
+        return ""
+    common = names[0]
+    for n in names[1:]:
+        while not n.startswith(common):
+            common = common[:-1]
+    return common[: common.rfind("_") + 1] if "_" in common else ""
+
+
 def short_names(names: Sequence[str]) -> dict[str, str]:
     """Names for tables and charts: a prefix every scenario shares (``bnssg_``) dropped and
-    underscores as spaces, unless that would make two names equal or one empty."""
-    prefix = ""
-    if len(names) > 1:
-        common = names[0]
-        for n in names[1:]:
-            while not n.startswith(common):
-                common = common[:-1]
-        prefix = common[: common.rfind("_") + 1] if "_" in common else ""
-    short = {n: n[len(prefix) :].replace("_", " ") or n for n in names}
-    return short if len(set(short.values())) == len(short) else {n: n for n in names}
+    underscores as spaces; a batch variant ``base[key=value, ...]`` (``#n`` for a repeat) as its
+    base and its settings in words, "discharge capacity (increase 15%)", or the settings alone
+    when every name has the same base. Full names whenever two would otherwise be equal or one
+    empty."""
+    parts = []
+    for n in names:
+        m = _VARIANT.match(n)
+        parts.append((m["base"], _setting_words(m["settings"]), m["copy"] or "") if m else (n, "", ""))
+    bases = [b for b, _, _ in parts]
+    prefix = _shared_prefix(list(dict.fromkeys(bases)))
+    same_base = len(set(bases)) == 1 and all(w for _, w, _ in parts) and len(names) > 1
+    short = {}
+    for n, (b, words, copy) in zip(names, parts, strict=True):
+        base = b[len(prefix) :].replace("_", " ").strip() or b
+        short[n] = (words if same_base else (f"{base} ({words})" if words else base)) + copy
+    if all(v.strip() for v in short.values()) and len(set(short.values())) == len(short):
+        return short
+    return {n: n for n in names}
 
 
 def system_name(names: Sequence[str]) -> str:

@@ -241,6 +241,25 @@ def warmup_chart(
     return fig
 
 
+def _impact_limits(ax: Axes, g: pd.DataFrame) -> None:
+    """Shade ±MID (column ``mid``, the minimum important difference, when present) and keep the
+    x axis at least that wide and symmetric about 0 when the panel's differences are all about
+    zero, so an unchanged scenario shows "0" on a sensible scale, not a 1e-17 axis."""
+    mids = pd.to_numeric(g["mid"], errors="coerce") if "mid" in g.columns else pd.Series(dtype=float)
+    mid = float(mids.max()) if mids.notna().any() else 0.0
+    if mid > 0:
+        ax.axvspan(-mid, mid, color="#eeeeee", zorder=0, lw=0)
+    values = pd.concat([g[c] for c in ("difference", "low", "high") if c in g.columns])
+    values = pd.to_numeric(values, errors="coerce").dropna()
+    span = float(values.abs().max()) if not values.empty else 0.0
+    if span <= 1e-9 * max(1.0, mid):  # every difference is (numerically) zero
+        half = 1.2 * mid if mid > 0 else 1.0
+        ax.set_xlim(-half, half)
+    elif mid > 0:
+        lo, hi = ax.get_xlim()
+        ax.set_xlim(min(lo, -1.2 * mid), max(hi, 1.2 * mid))
+
+
 def impact_chart(impacts: pd.DataFrame, level: float = 0.95) -> Figure:
     """One panel per headline measure: each scenario's difference from the base (dot) with its
     interval (bar); green where the interval shows an improvement, red a deterioration, grey
@@ -265,6 +284,7 @@ def impact_chart(impacts: pd.DataFrame, level: float = 0.95) -> Figure:
         ax.axvline(0, color="black", lw=0.8)
         ax.set_ylim(-0.6, len(scenarios) - 0.4)
         ax.margins(x=0.15)
+        _impact_limits(ax, g)
         ax.set_yticks(y, [_literal(sc) for sc in scenarios], fontsize=9)
         unit = str(g["unit"].dropna().iloc[0]) if g["unit"].notna().any() else ""
         unit = "percentage points" if unit == "%" else unit
@@ -276,7 +296,8 @@ def impact_chart(impacts: pd.DataFrame, level: float = 0.95) -> Figure:
         axes[k // ncols][k % ncols].set_visible(False)
     fig.suptitle(
         f"Impact of each scenario against the base ({100 * level:g} % intervals; "
-        "green: better, red: worse, grey: no clear change)",
+        "green: better, red: worse, grey: no clear or material change; shaded: within the "
+        "minimum important difference)",
         fontsize=12,
     )
     return fig
