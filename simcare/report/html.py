@@ -195,16 +195,13 @@ def short_names(names: Sequence[str]) -> dict[str, str]:
 
 
 def system_name(names: Sequence[str]) -> str:
-    """The system the scenarios model, from the prefix their names share ("bnssg_..." ->
-    "BNSSG"), or "" when they share none."""
-    prefix = names[0] if names else ""
-    for n in names[1:]:
-        while not n.startswith(prefix):
-            prefix = prefix[:-1]
-    if len(names) == 1 or "_" not in prefix:
-        prefix = names[0].split("_")[0] + "_" if names and "_" in names[0] else ""
-    system = prefix[: prefix.rfind("_")] if "_" in prefix else ""
-    return system.upper() if 0 < len(system) <= 6 else system.replace("_", " ")
+    """The system the scenarios model: the first word of the names when they all share it
+    ("bnssg_..." -> "BNSSG"), or ""."""
+    firsts = {n.split("_", 1)[0] for n in names if "_" in n}
+    if len(firsts) != 1 or any("_" not in n for n in names):
+        return ""
+    system = firsts.pop()
+    return system.upper() if len(system) <= 6 else system
 
 
 def report_title(names: Sequence[str], label: dict[str, str], base: str, others: Sequence[str]) -> str:
@@ -669,6 +666,9 @@ def build_report(
         summary += answer(impacts, short_base, level)
     calibration = calibration_words(base_info.calibration) if base_info is not None else ""
     caveats = [t for t in (calibration, uncertainty_words(scenarios)) if t]
+    notes = list(caveats)
+    if base_info is not None and base_info.calibration is not None:
+        notes[0] = calibration_words(base_info.calibration, with_file=True)
     sections = [
         _headline_section(table, short_base, impacts, heads, level),
         _render(
@@ -683,7 +683,7 @@ def build_report(
     appendix = [
         _what_was_run(full, base, scenarios, warmup, daily, reference_daily, label),
         _precision_section(table[table["scenario"].isin(shown)], heads, level),
-        _notes_section(scenarios, reps, seeds, caveats),
+        _notes_section(scenarios, reps, seeds, notes),
     ]
     page = _render(
         "page.html.j2",

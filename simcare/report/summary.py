@@ -8,6 +8,7 @@ changes too uncertain to call, and which scenarios make no material difference a
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 import pandas as pd
@@ -118,16 +119,26 @@ def opening(infos: Sequence[ScenarioInfo], base: str, others: int, reps: int) ->
     )
 
 
-def calibration_words(calibration: Calibration | None) -> str:
-    """What the calibration does and does not get right, or that there is none."""
+def _month(ym: str) -> str:
+    """'2022-04' -> 'April 2022' (as given if not YYYY-MM)."""
+    try:
+        return dt.date(int(ym[:4]), int(ym[5:7]), 1).strftime("%B %Y")
+    except ValueError:
+        return ym
+
+
+def calibration_words(calibration: Calibration | None, with_file: bool = False) -> str:
+    """What the calibration does and does not get right, or that there is none; ``with_file``:
+    name the fitted overlay's file (for the appendix; the summary leaves paths out)."""
     if calibration is None:
         return (
             "The base scenario is not calibrated: its parameters come from published sources "
             "alone, so read its levels with care and rely on the differences between scenarios."
         )
-    window = f"{calibration.fit_from} to {calibration.fit_until}"
+    window = f"{_month(calibration.fit_from)} to {_month(calibration.fit_until)}"
+    where = f" ({calibration.overlay})" if with_file else ""
     text = (
-        f"The base scenario is calibrated: it extends {calibration.overlay}, fitted to the published "
+        f"The base scenario is calibrated: it uses the parameters fitted{where} to the published "
         f"monthly figures of {window}."
     )
     if calibration.met or calibration.missed:
@@ -138,7 +149,8 @@ def calibration_words(calibration: Calibration | None) -> str:
             text += f", but not for {missed}." if missed else "."
         else:
             text += f" Over those months it is outside its stated limits for {missed}."
-        text += " Each error is in the fit report beside the overlay (docs/calibration.md)."
+        if with_file:
+            text += " Each error is in the fit report beside the overlay (docs/calibration.md)."
     return (
         text + " It is not a forecast of the published figures: read the results as differences "
         "between scenarios under the same assumptions."

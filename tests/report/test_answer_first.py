@@ -80,7 +80,10 @@ def test_calibrated_base_says_what_the_calibration_gets_right() -> None:
         "calibration/fitted/x.yaml", "2022-04", "2024-11", ("ae_attendances",), ("ae_within_4h",)
     )
     html = text(parts(_report(calibration=fitted)).outside_appendix)
-    assert "The base scenario is calibrated: it extends calibration/fitted/x.yaml" in html
+    said = "The base scenario is calibrated: it uses the parameters fitted to the published monthly "
+    assert said + "figures of April 2022 to November 2024" in html
+    assert "calibration/fitted/x.yaml" not in html  # the file: in the appendix only
+    assert "fitted (calibration/fitted/x.yaml)" in text(parts(_report(calibration=fitted)).appendix)
     assert "within its stated limits for A&E attendances, but not for 4-hour performance" in html
     assert "not calibrated" not in html
     plain = text(parts(_report()).outside_appendix)
