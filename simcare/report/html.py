@@ -27,6 +27,7 @@ import base64
 import io
 import re
 from collections.abc import Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -54,39 +55,56 @@ from simcare.report.headline import (
 )
 from simcare.report.published_context import PANELS, winter_context
 from simcare.report.summary import answer, calibration_words, opening, uncertainty_words
+from simcare.scenario.labels import humanise
 
-GROUP_LABELS = {
-    "ICB": "whole ICB",
-    "type1": "type 1 EDs",
-    "bri": "Bristol Royal Infirmary",
-    "southmead": "Southmead",
-    "weston": "Weston General",
-    "rvj": "North Bristol NHS Trust (RVJ)",
-    "ra7": "University Hospitals Bristol and Weston (RA7)",
-}
+AGGREGATES = {"ICB": "whole ICB", "type1": "all type 1 EDs", "type3": "all urgent community hubs"}
+
+
+def place_labels(table: pd.DataFrame, infos: Sequence[ScenarioInfo]) -> dict[str, str]:
+    """KPI group -> the name shown in charts: the scenarios' own labels (the base's first,
+    :func:`simcare.scenario.labels.group_labels`), the aggregates in words, else the group
+    humanised (``weston_utc`` -> "Weston utc"), for every group of ``table``."""
+    known: dict[str, str] = {}
+    for info in reversed(list(infos)):
+        known.update(info.labels)
+    known.update(AGGREGATES)
+    return {str(g): known.get(str(g)) or humanise(str(g)) for g in pd.unique(table["group"])}
+
 
 CSS = """
-body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;max-width:1150px;margin:24px auto;
-padding:0 16px;color:#1d1d1d;line-height:1.45;font-size:16px}
+body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;max-width:960px;margin:24px auto;
+padding:0 16px;color:#1d1d1d;line-height:1.45;font-size:16px;overflow-wrap:break-word}
 h1{font-size:1.8em;margin-bottom:.2em}h2{border-bottom:2px solid #1f5fa8;padding-bottom:4px;margin-top:2em}
 table{border-collapse:collapse;margin:.6em 0 1em;font-size:.92em}
-th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
-th{background:#eef3fa}td.num{text-align:right;white-space:nowrap}
-td small{color:#555}.scroll{overflow-x:auto}.unclear{color:#333;font-weight:600}
-figure{margin:1em 0 2em}figure img{max-width:100%;border:1px solid #ddd}
+th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top;overflow-wrap:anywhere}
+th{background:#eef3fa}td.num{text-align:right;white-space:nowrap;overflow-wrap:normal}
+td small{color:#555}.scroll{overflow-x:auto;max-width:100%}.unclear{color:#333;font-weight:600}
+figure{margin:1em 0 2em}figure img{max-width:100%;height:auto;border:1px solid #ddd}
 figcaption{font-size:.95em;color:#333;margin-top:.4em}
 .note{background:#fff6e0;border-left:4px solid #edae49;padding:8px 12px;margin:1em 0}
 .better{color:#1b7a2e;font-weight:600}.worse{color:#b71c1c;font-weight:600}
-.lede{font-size:1.08em}code{background:#f3f3f3;padding:1px 4px}
+.lede{font-size:1.08em}code{background:#f3f3f3;padding:1px 4px;overflow-wrap:anywhere}
+@media (max-width:800px){body{padding:0 8px;margin:12px auto}h1{font-size:1.5em}}
 """
 
 
 @dataclass
 class Report:
-    """The report's HTML and the figures that could not be drawn (with the reason)."""
+    """The report's HTML and the figures that could not be drawn (with the reason); for the PDF
+    (:func:`simcare.report.pdf.pdf_bytes`) its title, summary sentences, headline impacts (scenarios
+    by their labels; empty for a single scenario), the base's label and every figure drawn, in the
+    order of the page."""
 
     html: str
     missing: list[str] = field(default_factory=list)
+    title: str = ""
+    summary: list[str] = field(default_factory=list)
+    impacts: pd.DataFrame = field(default_factory=pd.DataFrame)
+    base: str = ""
+    figures: list[Figure] = field(default_factory=list)
+
+
+_DRAWN: ContextVar[list[Figure] | None] = ContextVar("_DRAWN", default=None)  # figures of a build
 
 
 @cache
@@ -114,6 +132,9 @@ def _macro(name: str) -> Any:
 
 def _png(fig: Figure, dpi: int = 100) -> str:
     """``fig`` as base64 PNG text (for a data: URI)."""
+    drawn = _DRAWN.get()
+    if drawn is not None:
+        drawn.append(fig)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
     return base64.b64encode(buf.getvalue()).decode("ascii")
@@ -388,7 +409,11 @@ DAILY_KPIS = (
 
 
 def _daily_section(
-    table: pd.DataFrame, shown: list[str], modelled: set[str] | None, missing: list[str]
+    table: pd.DataFrame,
+    shown: list[str],
+    modelled: set[str] | None,
+    missing: list[str],
+    places: dict[str, str],
 ) -> Markup:
     # the day rows the charts need, cut once from the (millions of rows of the) whole table
     table = table[
@@ -421,7 +446,7 @@ def _daily_section(
                 shown,
                 "% within 4 hours",
                 "A&E: % of attendances leaving within 4 hours of arrival, by site",
-                group_labels=GROUP_LABELS,
+                group_labels=places,
                 reference=((78.0, "78 % national standard 2025/26"),),
             )
         )
@@ -431,7 +456,7 @@ def _daily_section(
         table, "ga_beds"
     ):
         trusts = _ordered_groups(table, "ga_beds", ("ICB",))
-        occupancy = drawn(wf.occupancy_chart(table, trusts, shown, GROUP_LABELS))
+        occupancy = drawn(wf.occupancy_chart(table, trusts, shown, places))
     else:
         occupancy = absent(
             "fig-occupancy", "G&A beds occupied against beds open", ["ga_occupancy", "ga_beds"], "beds"
@@ -445,7 +470,7 @@ def _daily_section(
                 shown,
                 "patients",
                 "Patients in hospital with no criteria to reside",
-                group_labels=GROUP_LABELS,
+                group_labels=places,
                 sharey=False,
             )
         )
@@ -454,7 +479,7 @@ def _daily_section(
     if wf.has_daily(table, "handover_mean"):
         standard = ((15.0, "15 min standard"),)
         panels = [
-            wf.Panel("handover_mean", g, GROUP_LABELS.get(g, g), "minutes", standard)
+            wf.Panel("handover_mean", g, places.get(g, g), "minutes", standard)
             for g in _ordered_groups(table, "handover_mean")
         ]
         crews = wf.has_daily(table, "crews_at_handover")
@@ -476,7 +501,7 @@ def _daily_section(
             shown,
             "handovers",
             "Ambulance handovers over 60 minutes per day",
-            group_labels=GROUP_LABELS,
+            group_labels=places,
         )
         handover = drawn(fig, kind="over_60")
     else:
@@ -639,6 +664,31 @@ def build_report(
     published data; ``mids``: minimum important differences in place of the KPIs' own
     (:func:`simcare.kpi.mid.parse_mids`).
     """
+    drawn: list[Figure] = []
+    token = _DRAWN.set(drawn)
+    try:
+        report = _build(
+            table, base, scenarios, warmup, daily, reference_daily, published, level, highlight, title, mids
+        )
+    finally:
+        _DRAWN.reset(token)
+    report.figures = drawn
+    return report
+
+
+def _build(
+    table: pd.DataFrame,
+    base: str,
+    scenarios: Sequence[ScenarioInfo],
+    warmup: pd.DataFrame | None,
+    daily: pd.DataFrame | None,
+    reference_daily: pd.DataFrame | None,
+    published: pd.DataFrame | None,
+    level: float,
+    highlight: str | None,
+    title: str | None,
+    mids: dict[str, Mid] | None,
+) -> Report:
     names = [str(n) for n in pd.unique(table["scenario"])]
     if base not in names:
         raise SimcareError(f"base scenario {base!r} is not in the results ({', '.join(names)})")
@@ -676,7 +726,7 @@ def build_report(
             png=None if impacts.empty else _png(wf.impact_chart(impacts, level)),
             pct=f"{100 * level:g} %",
         ),
-        _daily_section(table, shown, modelled, missing),
+        _daily_section(table, shown, modelled, missing, place_labels(full, scenarios)),
         _published_section(table, short_base, published, level, missing, calibration),
         _sets_section(full, scenarios, label),
     ]
@@ -695,4 +745,11 @@ def build_report(
         sections=[s for s in sections if s],
         appendix=appendix,
     )
-    return Report(html=page + "\n", missing=missing)
+    return Report(
+        html=page + "\n",
+        missing=missing,
+        title=title,
+        summary=summary + caveats,
+        impacts=impacts,
+        base=short_base,
+    )

@@ -110,6 +110,12 @@ def opening(infos: Sequence[ScenarioInfo], base: str, others: int, reps: int) ->
     window = ""
     if infos:
         window = f" over {infos[0].start:%-d %B %Y} to {infos[0].end:%-d %B %Y}"
+        days = infos[0].warm_up_days
+        if days:
+            window += (
+                f" (after a {days}-day warm-up: simulated days before the window, left out while "
+                "the model fills up like a real system)"
+            )
     reps_text = f"{reps} replication{'s' if reps != 1 else ''}"
     if not others:
         return f"This report shows one scenario, {base}{window}, {reps_text}."
