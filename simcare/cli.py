@@ -129,11 +129,15 @@ def _run(args: argparse.Namespace) -> int:
         write_csv(args.out, rs.table)
         print(f"measures written to {args.out}")
     elif args.out:
-        outputs = write_run_set(rs, args.out, report_path=args.report, level=args.level)
+        outputs = write_run_set(
+            rs, args.out, report_path=args.report, level=args.level, pdf_path=args.report_pdf
+        )
         if outputs.text:
             print(outputs.text)
         print(f"measures written to {args.out}/measures.parquet and measures.csv.gz")
         print(f"report: {outputs.report}")
+        if args.report_pdf:
+            print(f"PDF: {args.report_pdf}")
     else:
         print("nothing written: give --out DIR for the tables and a report (--out FILE.csv: the table)")
     if args.advise:
@@ -171,7 +175,13 @@ def _compare(args: argparse.Namespace) -> int:
     if drawn:
         print(drawn)
     outputs = write_run_set(
-        rs, args.out, report_path=args.report, level=args.level, highlight=args.highlight, mids=mids
+        rs,
+        args.out,
+        report_path=args.report,
+        level=args.level,
+        highlight=args.highlight,
+        mids=mids,
+        pdf_path=args.report_pdf,
     )
     print(outputs.text)
     if args.advise:
@@ -181,6 +191,8 @@ def _compare(args: argparse.Namespace) -> int:
         f"{args.out}/comparison.csv"
     )
     print(f"report: {outputs.report}")
+    if args.report_pdf:
+        print(f"PDF: {args.report_pdf}")
     return 0
 
 
@@ -245,6 +257,7 @@ def _compare_store(args: argparse.Namespace) -> int:
         level=args.level,
         highlight=args.highlight,
         mids=mids,
+        pdf_path=args.report_pdf,
     )
     print(outputs.text)
     if args.advise:
@@ -254,6 +267,8 @@ def _compare_store(args: argparse.Namespace) -> int:
         f"{args.out}/comparison.csv"
     )
     print(f"report: {outputs.report}")
+    if args.report_pdf:
+        print(f"PDF: {args.report_pdf}")
     return 0
 
 
@@ -304,6 +319,11 @@ def _add_run_options(p: argparse.ArgumentParser, reps: int, workers: int) -> Non
     p.add_argument("--level", type=float, default=0.95, help="confidence level of intervals (default 0.95)")
     p.add_argument(
         "--report", metavar="HTML", help="where to write the HTML report (default DIR/report.html)"
+    )
+    p.add_argument(
+        "--report-pdf",
+        metavar="PDF",
+        help="also write the report as a PDF here (summary, headline table and figures)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument(

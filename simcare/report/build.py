@@ -25,6 +25,7 @@ from simcare.pipeline import RunSet, ScenarioInfo, compiled
 from simcare.report.files import write_results, write_text
 from simcare.report.headline import available_headlines, headline_spread, impact_table, impact_text
 from simcare.report.html import build_report
+from simcare.report.pdf import pdf_bytes, write_pdf
 from simcare.report.published_context import published_monthly
 from simcare.scenario.compile import CompiledScenario
 from simcare.scenario.sets import set_for
@@ -254,10 +255,12 @@ def write_outputs(
     level: float = 0.95,
     highlight: str | None = None,
     mids: dict[str, Mid] | None = None,
+    pdf_path: str | Path | None = None,
 ) -> Outputs:
     """Write measures.csv.gz/.parquet, comparison.csv (with 2+ scenarios) and the HTML report
     (``report_path``, default ``out_dir/report.html``); return the paths and a summary text.
-    ``mids``: minimum important differences in place of the KPIs' own (``--mid``)."""
+    ``mids``: minimum important differences in place of the KPIs' own (``--mid``); ``pdf_path``:
+    also the report as a PDF there (:mod:`simcare.report.pdf`)."""
     names = [str(n) for n in pd.unique(table["scenario"])]
     if highlight is not None and highlight not in names:
         raise SimcareError(f"--highlight {highlight!r} is not one of the scenarios ({', '.join(names)})")
@@ -285,6 +288,9 @@ def write_outputs(
     paths = write_results(out_dir, table, comparison)
     target = Path(report_path) if report_path is not None else Path(out_dir) / "report.html"
     paths.append(write_text(target, report.html))
+    if pdf_path is not None:
+        data = pdf_bytes(report.title, report.summary, report.impacts, report.base, report.figures)
+        paths.append(write_pdf(pdf_path, data))
     for m in report.missing:
         print(f"simcare: warning: figure not drawn: {m}", file=sys.stderr)
     return Outputs(paths=paths, report=target, text="\n".join(t for t in lines if t), missing=report.missing)
@@ -298,6 +304,7 @@ def write_run_set(
     level: float = 0.95,
     highlight: str | None = None,
     mids: dict[str, Mid] | None = None,
+    pdf_path: str | Path | None = None,
 ) -> Outputs:
     """:func:`write_outputs` for fresh replications, with the warm-up check (:func:`warmup_check`)."""
     check = warmup_check(rs)
@@ -314,4 +321,5 @@ def write_run_set(
         level=level,
         highlight=highlight,
         mids=mids,
+        pdf_path=pdf_path,
     )

@@ -37,6 +37,8 @@ def compared(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
                 "2",
                 "--out",
                 str(out),
+                "--report-pdf",
+                str(out / "report.pdf"),
                 "--quiet",
             ]
         )
@@ -188,3 +190,17 @@ def test_report_text_outside_the_appendix_has_no_internal_codes(compared: tuple[
     assert "warm-up" in shown and "left out while the model fills up" in shown
     # the appendix keeps the details
     assert "bnssg_short_winter" in text(p.appendix) and ".yaml" in text(p.appendix)
+
+
+def test_compare_writes_the_pdf_beside_the_html(compared: tuple[Path, str]) -> None:
+    import io
+
+    import pypdf
+
+    out, printed = compared
+    data = (out / "report.pdf").read_bytes()
+    assert data.startswith(b"%PDF") and f"PDF: {out / 'report.pdf'}" in printed
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    assert len(reader.pages) > 1
+    first = " ".join(reader.pages[0].extract_text().split())
+    assert "This report compares 2 scenarios with the base, winter" in first
