@@ -559,7 +559,16 @@ def _published_section(
     context = winter_context(published, months)
     winters = ", ".join(dict.fromkeys(context["label"])) or "none"
     png = _png(wf.published_chart(ci, context, panels, base))
-    return _render("published.html.j2", note=None, png=png, pct=pct, winters=winters, calibration=calibration)
+    future = bool(months) and min(months) > str(published["month"].max())
+    return _render(
+        "published.html.j2",
+        note=None,
+        png=png,
+        pct=pct,
+        winters=winters,
+        calibration=calibration,
+        future=future,
+    )
 
 
 def _precision_section(table: pd.DataFrame, heads: list[Headline], level: float) -> Markup:

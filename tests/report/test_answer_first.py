@@ -111,3 +111,15 @@ def test_title_follows_the_system() -> None:
     html = build_report(t, "demo_a").html
     assert "<title>DEMO: 1 scenario compared with a</title>" in html and "Winter scenarios" not in html
     assert "<h1>BNSSG: 2 scenarios compared with base</h1>" in _report()
+
+
+def test_published_caption_says_whether_the_months_are_after_the_data() -> None:
+    from simcare.report.published_context import published_monthly
+
+    t = synthetic_table({"bnssg_base": 0.0, "bnssg_combined": 2.0}, reps=2)
+    future = build_report(t, "bnssg_base", published=published_monthly()).html
+    assert "The model runs months after the last published figures" in future
+    past = t.assign(period=t["period"].str.replace("2025-12", "2023-12").str.replace("2026-01", "2024-01"))
+    then = build_report(past, "bnssg_base", published=published_monthly()).html
+    assert "months after the last published figures" not in then
+    assert "Some of the model's months have published figures of their own" in then
