@@ -58,6 +58,11 @@ def _change(r: pd.Series) -> str:
     return f"{verb} {measure_words(str(r['label']))} by {size} {_unit(str(r['unit']))} ({interval}{verdict})"
 
 
+def _capital(text: str) -> str:
+    """A scenario's label starting a sentence: its first letter in capitals."""
+    return text[:1].upper() + text[1:]
+
+
 def _join(items: Sequence[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
@@ -78,7 +83,7 @@ def answer(impacts: pd.DataFrame, base: str, level: float = 0.95) -> list[str]:
         if clear.empty and unclear.empty:
             quiet.append(str(scenario))
             continue
-        text = str(scenario)
+        text = _capital(str(scenario))
         if not clear.empty:
             size = (clear["difference"].abs() / clear["mid"].where(clear["mid"] > 0)).fillna(float("inf"))
             top = clear.loc[size.sort_values(ascending=False, kind="stable").index[:MAX_CHANGES]]
@@ -94,7 +99,11 @@ def answer(impacts: pd.DataFrame, base: str, level: float = 0.95) -> list[str]:
         sentences.append(text + ".")
     if quiet:
         many = len(quiet) > 1
-        who = f"The other scenario{'s' if many else ''}, {_join(quiet)}," if sentences else _join(quiet)
+        who = (
+            f"The other scenario{'s' if many else ''}, {_join(quiet)},"
+            if sentences
+            else _capital(_join(quiet))
+        )
         sentences.append(f"{who} {'make' if many else 'makes'} {NO_MATERIAL} to any headline measure.")
     pct = f"{100 * level:g} %"
     sentences.append(

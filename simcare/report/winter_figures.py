@@ -186,7 +186,7 @@ def occupancy_chart(
         ax.set_ylabel("G&A beds", fontsize=12)
         _date_axis(ax)
     handles, names = axes[0].get_legend_handles_labels()
-    fig.legend(handles, names, loc="outside lower center", ncols=min(4, len(names)), fontsize=11)
+    fig.legend(handles, names, loc="outside lower center", ncols=min(2, len(names)), fontsize=11)
     fig.suptitle(f"G&A beds occupied against beds open, by trust\n({band_label(reps)})", fontsize=14)
     return fig
 
@@ -299,9 +299,9 @@ def impact_chart(impacts: pd.DataFrame, level: float = 0.95) -> Figure:
     for k in range(len(labels), nrows * ncols):
         axes[k // ncols][k % ncols].set_visible(False)
     fig.suptitle(
-        f"Impact of each scenario against the base ({100 * level:g} % intervals; "
-        "green: better, red: worse, grey: no clear or material change; shaded: within the "
-        "minimum important difference)",
+        f"Impact of each scenario against the base ({100 * level:g} % intervals)\n"
+        "green: better, red: worse, grey: no clear or material change;\n"
+        "shaded: within the minimum important difference",
         fontsize=14,
     )
     return fig

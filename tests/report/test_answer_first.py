@@ -30,7 +30,7 @@ def test_first_screen_holds_the_summary_and_the_headline_table() -> None:
     p = parts(_report())
     first = text(p.first_screen)
     assert "This report compares 2 scenarios with the base, base, over 15 December 2025" in first
-    assert "combined raises " in first
+    assert "Combined raises " in first
     assert "raises A&E: % within 4 hours (all types) by 2.0 percentage points (2.0 to 2.0; better)" in first
     assert "The other scenario, same, makes no material difference to any headline measure." in first
     assert p.first_screen_tables == ["headline"]
@@ -68,7 +68,7 @@ def test_answer_names_material_changes_with_intervals_and_the_quiet_scenarios() 
     impacts["digits"] = 1
     words = " ".join(answer(impacts, "baseline"))
     assert (
-        "discharge lowers patients with no criteria to reside (average) by 41.3 patients "
+        "Discharge lowers patients with no criteria to reside (average) by 41.3 patients "
         "(36.0 to 46.7; better); its effect on ambulance handover: mean time cannot be told from chance."
     ) in words
     assert "The other scenarios, digital and flu, make no material difference" in words

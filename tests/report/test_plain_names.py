@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 from report_synthetic import synthetic_table
@@ -43,10 +44,22 @@ def _chart_texts(monkeypatch: pytest.MonkeyPatch, labels: dict[str, str]) -> lis
 
     def spy(fig: Figure, dpi: int = 100) -> str:
         width = fig.get_size_inches()[0]
-        fig.canvas.draw()  # tick labels exist once drawn
+        fig.set_dpi(dpi)
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()  # tick labels exist once drawn
+        renderer = canvas.get_renderer()
+        ticks = {  # tick labels outside the view limits exist but are not drawn
+            id(label)
+            for ax in fig.axes
+            for axis in (ax.xaxis, ax.yaxis)
+            for tick in [*axis.get_major_ticks(), *axis.get_minor_ticks()]
+            for label in (tick.label1, tick.label2)
+        }
         for t in fig.findobj(Text):
-            if t.get_visible() and t.get_text().strip():
-                seen.append((t.get_text(), t.get_fontsize(), width))
+            if t.get_visible() and t.get_text().strip() and (t.axes is None or t.axes.get_visible()):
+                box = t.get_window_extent(renderer)
+                inside = id(t) in ticks or (box.x0 >= -1 and box.x1 <= fig.bbox.width + 1)
+                seen.append((t.get_text() if inside else f"CUT OFF: {t.get_text()}", t.get_fontsize(), width))
         return real(fig, dpi)
 
     monkeypatch.setattr(report_html, "_png", spy)
@@ -74,6 +87,7 @@ def test_chart_text_is_readable_at_760_px(
     assert seen
     content = 760 - 2 * 16  # the page's padding
     for text, size, width in seen:
+        assert not text.startswith("CUT OFF"), text
         assert width <= WIDTH
         assert size >= MIN_FONT_PT, text
         shown_px = size * 100 / 72 * min(1.0, content / (width * 100))
