@@ -74,14 +74,19 @@ def _table_pages(impacts: pd.DataFrame, base: str) -> list[Figure]:
         )
         ax = fig.add_axes((0.03, 0.03, 0.94, 0.86))
         ax.axis("off")
-        columns = ["measure", "unit", f"base ({base})", *chunk]
+        columns = [
+            "measure",
+            "unit",
+            textwrap.fill(f"base ({base})", 14),
+            *(textwrap.fill(c, 30) for c in chunk),
+        ]
         table = ax.table(cellText=rows, colLabels=columns, loc="upper left", cellLoc="left")
         table.auto_set_font_size(False)
         table.set_fontsize(8.5)
         widths = [0.27, 0.08, 0.1] + [0.55 / max(1, len(chunk))] * len(chunk)
         for (r, c), cell in table.get_celld().items():
             cell.set_width(widths[c])
-            cell.set_height(0.052 if r else 0.04)
+            cell.set_height(0.052 if r else 0.06)
             if r == 0:
                 cell.set_facecolor("#eef3fa")
         pages.append(fig)
