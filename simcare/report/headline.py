@@ -49,13 +49,15 @@ def material_verdict(
     difference: float, low: float, high: float, higher_is_better: bool | None, mid: float
 ) -> str:
     """:func:`simcare.analysis.compare.verdict`, except that a change is "no material difference"
-    when its estimate is smaller than the minimum important difference ``mid`` (|difference| <
-    mid) or its whole interval lies within ±mid (low >= -mid and high <= mid), whatever the
-    interval says about zero. ``mid`` is in the KPI's unit (0: every change counts)."""
+    when its whole interval lies within ±``mid``, the minimum important difference (low >= -mid
+    and high <= mid), whatever the interval says about zero: the runs show the change is smaller
+    than any a lead would act on. A small estimate with a wide interval is not enough (+0.2
+    (-13.4 to +13.7) points could be a material change either way): it keeps the plain verdict,
+    "no clear difference". ``mid`` is in the KPI's unit (0: every change counts)."""
     if difference == 0 and low == 0 and high == 0:
         return "no difference"
     within = bool(np.isfinite(low) and np.isfinite(high) and -mid <= low and high <= mid)
-    if mid > 0 and (abs(difference) < mid or within):
+    if mid > 0 and within:
         return NO_MATERIAL
     return verdict(difference, low, high, higher_is_better)
 
