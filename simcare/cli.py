@@ -23,6 +23,7 @@ from simcare.errors import SimcareError
 from simcare.files import atomic_write_text
 
 if TYPE_CHECKING:
+    from simcare.kpi.mid import Mid
     from simcare.pipeline import RunSet
 
 
@@ -128,11 +129,15 @@ def _run(args: argparse.Namespace) -> int:
         write_csv(args.out, rs.table)
         print(f"measures written to {args.out}")
     elif args.out:
-        outputs = write_run_set(rs, args.out, report_path=args.report, level=args.level)
+        outputs = write_run_set(
+            rs, args.out, report_path=args.report, level=args.level, pdf_path=args.report_pdf
+        )
         if outputs.text:
             print(outputs.text)
         print(f"measures written to {args.out}/measures.parquet and measures.csv.gz")
         print(f"report: {outputs.report}")
+        if args.report_pdf:
+            print(f"PDF: {args.report_pdf}")
     else:
         print("nothing written: give --out DIR for the tables and a report (--out FILE.csv: the table)")
     if args.advise:
@@ -153,6 +158,7 @@ def _compare(args: argparse.Namespace) -> int:
             )
         return _compare_store(args)
     _check_advice(args)
+    mids = _mids(args)
     if len(args.scenarios) < 2:
         raise SimcareError(
             "compare needs a base scenario file and at least one other "
@@ -168,7 +174,15 @@ def _compare(args: argparse.Namespace) -> int:
     drawn = sets_text(rs)
     if drawn:
         print(drawn)
-    outputs = write_run_set(rs, args.out, report_path=args.report, level=args.level, highlight=args.highlight)
+    outputs = write_run_set(
+        rs,
+        args.out,
+        report_path=args.report,
+        level=args.level,
+        highlight=args.highlight,
+        mids=mids,
+        pdf_path=args.report_pdf,
+    )
     print(outputs.text)
     if args.advise:
         print(advice_text(rs.table, args.advise, args.half_width, args.level))
@@ -177,6 +191,8 @@ def _compare(args: argparse.Namespace) -> int:
         f"{args.out}/comparison.csv"
     )
     print(f"report: {outputs.report}")
+    if args.report_pdf:
+        print(f"PDF: {args.report_pdf}")
     return 0
 
 
@@ -212,6 +228,7 @@ def _compare_store(args: argparse.Namespace) -> int:
         from simcare.report.build import check_advise
 
         check_advise(args.advise, args.half_width)
+    mids = _mids(args)
     if not args.scenarios:
         raise SimcareError("compare --store: name the base scenario (and, if you like, the others)")
     table = load_store(args.store)
@@ -233,7 +250,14 @@ def _compare_store(args: argparse.Namespace) -> int:
         f"{table['replication'].nunique()} replications"
     )
     outputs = write_outputs(
-        table, names[0], args.out, report_path=args.report, level=args.level, highlight=args.highlight
+        table,
+        names[0],
+        args.out,
+        report_path=args.report,
+        level=args.level,
+        highlight=args.highlight,
+        mids=mids,
+        pdf_path=args.report_pdf,
     )
     print(outputs.text)
     if args.advise:
@@ -243,7 +267,17 @@ def _compare_store(args: argparse.Namespace) -> int:
         f"{args.out}/comparison.csv"
     )
     print(f"report: {outputs.report}")
+    if args.report_pdf:
+        print(f"PDF: {args.report_pdf}")
     return 0
+
+
+def _mids(args: argparse.Namespace) -> dict[str, Mid]:
+    """The ``--mid KPI=VALUE`` overrides, checked before anything runs."""
+    from simcare.kpi.mid import parse_mids
+    from simcare.kpi.registry import REGISTRY
+
+    return parse_mids(args.mid or [], REGISTRY)
 
 
 def _check_advice(args: argparse.Namespace) -> None:
@@ -285,6 +319,11 @@ def _add_run_options(p: argparse.ArgumentParser, reps: int, workers: int) -> Non
     p.add_argument("--level", type=float, default=0.95, help="confidence level of intervals (default 0.95)")
     p.add_argument(
         "--report", metavar="HTML", help="where to write the HTML report (default DIR/report.html)"
+    )
+    p.add_argument(
+        "--report-pdf",
+        metavar="PDF",
+        help="also write the report as a PDF here (summary, headline table and figures)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument(
@@ -430,6 +469,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="directory for measures.parquet, measures.csv.gz, comparison.csv and report.html",
     )
     co.add_argument("--highlight", metavar="NAME", help="scenario drawn beside the base in daily charts")
+    co.add_argument(
+        "--mid",
+        action="append",
+        metavar="KPI=VALUE",
+        help="minimum important difference of a measure for this comparison, in its unit "
+        "(ga_occupancy=2) or as a percentage of the base (nctr=10%%); smaller changes read "
+        "'no material difference'; repeat for more (defaults: docs/kpis.md)",
+    )
     co.set_defaults(func=_compare)
     ce = sub.add_parser(
         "census",

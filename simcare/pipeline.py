@@ -32,7 +32,7 @@ import sys
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -45,9 +45,11 @@ from simcare.analysis.warmup import daily_state_series
 from simcare.engine import run
 from simcare.errors import SimcareError
 from simcare.kpi.uec import uec_measures
+from simcare.scenario.calibrated import Calibration, fitted_overlay
 from simcare.scenario.compile import CompiledScenario, compile_scenario
 from simcare.scenario.document import PathError, apply_overrides
 from simcare.scenario.errors import ScenarioError
+from simcare.scenario.labels import group_labels
 from simcare.scenario.levers import apply_levers
 from simcare.scenario.load import load_scenario, load_scenario_data
 from simcare.scenario.schema import ParameterSetsSpec, Scenario
@@ -467,7 +469,9 @@ class ScenarioInfo:
     """What was run, for the report (STRESS-DES): the file, its name and description, its levers
     as written, the reported window, the warm-up (days) or census start, seed and hash;
     parameter_sets: how many parameter sets its replications draw from (0: none drawn, every
-    replication runs the file's values)."""
+    replication runs the file's values); calibration: the fitted overlay its ``extends`` chain
+    reaches (:func:`simcare.scenario.calibrated.fitted_overlay`), None if uncalibrated; labels:
+    KPI group name -> the name readers know it by (:func:`simcare.scenario.labels.group_labels`)."""
 
     file: str
     name: str
@@ -481,6 +485,8 @@ class ScenarioInfo:
     scenario_hash: str
     modelled: tuple[str, ...]
     parameter_sets: int = 0
+    calibration: Calibration | None = None
+    labels: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -548,6 +554,8 @@ def scenario_info(
         scenario_hash=digest,
         modelled=_modelled_services(cs),
         parameter_sets=n,
+        calibration=fitted_overlay(path),
+        labels=group_labels(scenario),
     )
 
 

@@ -39,6 +39,7 @@ from simcare.calibration.sets import parameter_sets_section, section_yaml
 from simcare.calibration.spec import Spec, SpecError, Target
 from simcare.files import atomic_write_text
 from simcare.scenario import document
+from simcare.scenario.calibrated import FITTED_HEADER
 from simcare.scenario.load import load_scenario_data
 from simcare.scenario.sets import apply_multipliers
 from simcare.units import parse_duration
@@ -339,7 +340,7 @@ def write_outputs(o: Outcome, overlay: dict[str, Any] | None = None) -> None:
     overlay = o.overlay if overlay is None else overlay
     rel = os.path.relpath(spec.scenario, spec.overlay.parent)
     header = (
-        f"# Fitted by `simcare calibrate {os.path.relpath(spec.path)}` (history matching; report: "
+        f"{FITTED_HEADER} {os.path.relpath(spec.path)}` (history matching; report: "
         f"{spec.report.name}).\n# Fit window {spec.fit_from} .. {spec.fit_until}"
         + (f", checked {o.check_months[0]} .. {o.check_months[-1]}" if o.check_months else "")
         + f". Values: the most plausible simulated parameter set\n# and the direct estimates from the "

@@ -18,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from simcare.kpi.mid import Mid
+
 if TYPE_CHECKING:
     from simcare.kpi.context import Context
     from simcare.kpi.periods import Block
@@ -52,7 +54,8 @@ class KPI:
     visit in a day (and decides whether it falls in the warm-up); for time-weighted measures,
     the hourly series used; groups: keys of GROUP_KINDS; periods: subset of ("day", "month",
     "run"); compute: rows of this KPI from a Context; requires: service names or prefixes
-    (``hub`` for ``hub:NAME``) of which the run must have at least one, else the KPI gives no rows.
+    (``hub`` for ``hub:NAME``) of which the run must have at least one, else the KPI gives no rows;
+    mid: its minimum important difference (:mod:`simcare.kpi.mid`; set by the registry).
     """
 
     name: str
@@ -65,6 +68,7 @@ class KPI:
     compute: Callable[[Context], list[Block]]
     periods: tuple[str, ...] = ("day", "month", "run")
     requires: tuple[str, ...] = ()
+    mid: Mid | None = None
 
     @property
     def warm_up(self) -> str:

@@ -38,6 +38,12 @@ def markdown() -> str:
                 lines.append(f"| `{k.name}` | no published series | | {why} |")
             else:
                 lines.append(f"| `{k.name}` | {series[0]} | `{series[1]}` | {series[2]} |")
+    lines += ["", "Minimum important difference of each KPI (the rule is given above):", ""]
+    lines += ["| KPI | minimum important difference | why |", "|---|---|---|"]
+    for _, kpis in SECTIONS:
+        for k in kpis:
+            if k.mid is not None:
+                lines.append(f"| `{k.name}` | {k.mid.text(k.unit)} | {k.mid.reason} |")
     lines += ["", "Group kinds (the `group` column):", ""]
     lines += [f"- **{kind}**: {text}" for kind, text in GROUP_KINDS.items()]
     for title, kpis in SECTIONS:
@@ -52,6 +58,7 @@ def markdown() -> str:
                 f"- Counted at: {k.counted_at}." if k.kind == "tally" else f"- Series: {k.counted_at}.",
                 f"- Warm-up: {k.warm_up}.",
                 f"- Groups: {', '.join(k.groups)}; periods: {', '.join(k.periods)}.",
+                f"- Minimum important difference: {k.mid.text(k.unit) if k.mid else 'none'}.",
                 f"- Definition: {k.source}.",
             ]
     return "\n".join(lines) + "\n"

@@ -3,27 +3,38 @@ kind of each group name."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 
 from simcare.kpi import admissions, ae, ambulance, beds, d2a, nhs111
 from simcare.kpi.beds import REASONS
 from simcare.kpi.definitions import KPI
+from simcare.kpi.mid import MIDS
 from simcare.scenario.compile import PATHWAYS, CompiledScenario
 
-KPIS: tuple[KPI, ...] = (*nhs111.KPIS, *ambulance.KPIS, *ae.KPIS, *beds.KPIS, *d2a.KPIS, *admissions.KPIS)
-REGISTRY: dict[str, KPI] = {k.name: k for k in KPIS}
+
+def _with_mid(kpis: tuple[KPI, ...]) -> tuple[KPI, ...]:
+    """The KPIs with their minimum important difference (a KPI without one is a KeyError here,
+    at import: every KPI must have one)."""
+    return tuple(replace(k, mid=MIDS[k.name]) for k in kpis)
+
+
 SECTIONS: tuple[tuple[str, tuple[KPI, ...]], ...] = (
-    ("NHS 111", nhs111.KPIS),
-    ("Ambulance", ambulance.KPIS),
-    ("A&E: type-1 EDs and urgent community hubs", ae.KPIS),
-    ("Acute G&A beds", beds.KPIS),
-    ("Discharge to assess", d2a.KPIS),
-    ("Emergency admissions and same-day emergency care", admissions.KPIS),
+    ("NHS 111", _with_mid(nhs111.KPIS)),
+    ("Ambulance", _with_mid(ambulance.KPIS)),
+    ("A&E: type-1 EDs and urgent community hubs", _with_mid(ae.KPIS)),
+    ("Acute G&A beds", _with_mid(beds.KPIS)),
+    ("Discharge to assess", _with_mid(d2a.KPIS)),
+    ("Emergency admissions and same-day emergency care", _with_mid(admissions.KPIS)),
 )
+KPIS: tuple[KPI, ...] = tuple(k for _, kpis in SECTIONS for k in kpis)
+REGISTRY: dict[str, KPI] = {k.name: k for k in KPIS}
 
 
 def definitions() -> pd.DataFrame:
-    """One row per KPI: name, unit, kind, description, source, counted_at, warm_up, groups, periods."""
+    """One row per KPI: name, unit, kind, description, source, counted_at, warm_up, groups,
+    periods, mid (the minimum important difference in words)."""
     return pd.DataFrame(
         [
             {
@@ -36,6 +47,7 @@ def definitions() -> pd.DataFrame:
                 "warm_up": k.warm_up,
                 "groups": ", ".join(k.groups),
                 "periods": ", ".join(k.periods),
+                "mid": k.mid.text(k.unit) if k.mid else "",
             }
             for k in KPIS
         ]

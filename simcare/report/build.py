@@ -19,11 +19,13 @@ from simcare.analysis.replications import precision_advice, replication_interval
 from simcare.analysis.warmup import coupling_table, daily_state_series, reference_warm_up_days
 from simcare.engine import EngineName, run
 from simcare.errors import DataError, SimcareError
+from simcare.kpi.mid import Mid
 from simcare.kpi.registry import REGISTRY
 from simcare.pipeline import RunSet, ScenarioInfo, compiled
 from simcare.report.files import write_results, write_text
 from simcare.report.headline import available_headlines, headline_spread, impact_table, impact_text
 from simcare.report.html import build_report
+from simcare.report.pdf import pdf_bytes, write_pdf
 from simcare.report.published_context import published_monthly
 from simcare.scenario.compile import CompiledScenario
 from simcare.scenario.sets import set_for
@@ -252,9 +254,13 @@ def write_outputs(
     reference_daily: pd.DataFrame | None = None,
     level: float = 0.95,
     highlight: str | None = None,
+    mids: dict[str, Mid] | None = None,
+    pdf_path: str | Path | None = None,
 ) -> Outputs:
     """Write measures.csv.gz/.parquet, comparison.csv (with 2+ scenarios) and the HTML report
-    (``report_path``, default ``out_dir/report.html``); return the paths and a summary text."""
+    (``report_path``, default ``out_dir/report.html``); return the paths and a summary text.
+    ``mids``: minimum important differences in place of the KPIs' own (``--mid``); ``pdf_path``:
+    also the report as a PDF there (:mod:`simcare.report.pdf`)."""
     names = [str(n) for n in pd.unique(table["scenario"])]
     if highlight is not None and highlight not in names:
         raise SimcareError(f"--highlight {highlight!r} is not one of the scenarios ({', '.join(names)})")
@@ -263,7 +269,7 @@ def write_outputs(
     comparison = paired_differences(table, base, level, periods=periods) if len(names) > 1 else None
     lines = []
     if comparison is not None:
-        lines.append(impact_text(impact_table(comparison, available_headlines(table)), level))
+        lines.append(impact_text(impact_table(comparison, available_headlines(table), mids), level))
     if warmup is not None:
         lines.append(warmup_text(warmup, base))
     lines.append(spread_text(table, scenarios))
@@ -277,10 +283,14 @@ def write_outputs(
         published=published_for(names),
         level=level,
         highlight=highlight,
+        mids=mids,
     )
     paths = write_results(out_dir, table, comparison)
     target = Path(report_path) if report_path is not None else Path(out_dir) / "report.html"
     paths.append(write_text(target, report.html))
+    if pdf_path is not None:
+        data = pdf_bytes(report.title, report.summary, report.impacts, report.base, report.figures)
+        paths.append(write_pdf(pdf_path, data))
     for m in report.missing:
         print(f"simcare: warning: figure not drawn: {m}", file=sys.stderr)
     return Outputs(paths=paths, report=target, text="\n".join(t for t in lines if t), missing=report.missing)
@@ -293,6 +303,8 @@ def write_run_set(
     report_path: str | Path | None = None,
     level: float = 0.95,
     highlight: str | None = None,
+    mids: dict[str, Mid] | None = None,
+    pdf_path: str | Path | None = None,
 ) -> Outputs:
     """:func:`write_outputs` for fresh replications, with the warm-up check (:func:`warmup_check`)."""
     check = warmup_check(rs)
@@ -308,4 +320,6 @@ def write_run_set(
         reference_daily=reference,
         level=level,
         highlight=highlight,
+        mids=mids,
+        pdf_path=pdf_path,
     )

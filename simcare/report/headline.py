@@ -3,18 +3,63 @@
 Each headline is a (kpi, group) of the tidy KPI table at period "run" (the whole reported window
 after the warm-up) with a label, the unit shown to the reader and which direction is better.
 Counts are totals over the reported window.
+
+Verdicts (:func:`material_verdict`) take each KPI's minimum important difference (MID,
+:mod:`simcare.kpi.mid`): a change smaller than it reads "no material difference".
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from simcare.analysis.compare import verdict
 from simcare.analysis.variance import spread_table
+from simcare.kpi.mid import Mid, mids_with
 from simcare.pipeline import ScenarioInfo
+
+NO_MATERIAL = "no material difference"
+CLEAR = ("better", "worse", "higher", "lower")
+
+
+def number(x: float, digits: int) -> str:
+    """``x`` with thousands separators and ``digits`` decimals, never "-0.0": a value that rounds
+    to zero is written without a sign; "n/a" for NaN."""
+    if pd.isna(x):
+        return "n/a"
+    text = f"{x:,.{digits}f}"
+    return text[1:] if text.startswith("-") and _is_zero(text) else text
+
+
+def signed(x: float, digits: int) -> str:
+    """:func:`number` with a sign ("+1.2", "-0.4"), except a value that rounds to zero ("0.0")."""
+    text = number(x, digits)
+    return text if text == "n/a" or text.startswith("-") or _is_zero(text) else "+" + text
+
+
+def _is_zero(text: str) -> bool:
+    """Whether a formatted number has no non-zero digit ("-0.00", "0")."""
+    return not any(c in "123456789" for c in text)
+
+
+def material_verdict(
+    difference: float, low: float, high: float, higher_is_better: bool | None, mid: float
+) -> str:
+    """:func:`simcare.analysis.compare.verdict`, except that a change is "no material difference"
+    when its whole interval lies within ±``mid``, the minimum important difference (low >= -mid
+    and high <= mid), whatever the interval says about zero: the runs show the change is smaller
+    than any a lead would act on. A small estimate with a wide interval is not enough (+0.2
+    (-13.4 to +13.7) points could be a material change either way): it keeps the plain verdict,
+    "no clear difference". ``mid`` is in the KPI's unit (0: every change counts)."""
+    if difference == 0 and low == 0 and high == 0:
+        return "no difference"
+    within = bool(np.isfinite(low) and np.isfinite(high) and -mid <= low and high <= mid)
+    if mid > 0 and within:
+        return NO_MATERIAL
+    return verdict(difference, low, high, higher_is_better)
 
 
 @dataclass(frozen=True)
@@ -63,12 +108,19 @@ def headline_spread(table: pd.DataFrame, scenarios: Sequence[ScenarioInfo]) -> p
     return spread_table(table, n_sets, [(h.kpi, h.group, h.label) for h in available_headlines(table)])
 
 
-def impact_table(differences: pd.DataFrame, headlines: list[Headline] | None = None) -> pd.DataFrame:
+def impact_table(
+    differences: pd.DataFrame,
+    headlines: list[Headline] | None = None,
+    mids: Mapping[str, Mid] | None = None,
+) -> pd.DataFrame:
     """Headline impacts from :func:`simcare.analysis.compare.paired_differences` (period "run"):
     one row per (scenario, headline) with ``label``, ``unit``, ``base``, ``value``,
-    ``difference``, ``low``, ``high``, ``n`` and ``verdict`` in plain words."""
+    ``difference``, ``low``, ``high``, ``n``, ``mid`` (the minimum important difference in the
+    KPI's unit, for this base) and ``verdict`` in plain words (:func:`material_verdict`).
+    ``mids``: overrides of the KPIs' own MIDs (:func:`simcare.kpi.mid.parse_mids`)."""
     d = differences[differences["period"] == "run"]
     specs = headlines if headlines is not None else list(HEADLINES)
+    every = mids_with(mids)
     rows = []
     for scenario in dict.fromkeys(d["scenario"]):
         for h in specs:
@@ -76,6 +128,7 @@ def impact_table(differences: pd.DataFrame, headlines: list[Headline] | None = N
             if m.empty:
                 continue
             r = m.iloc[0]
+            mid = every[h.kpi].threshold(r["base_mean"]) if h.kpi in every else 0.0
             rows.append(
                 {
                     "scenario": scenario,
@@ -90,7 +143,10 @@ def impact_table(differences: pd.DataFrame, headlines: list[Headline] | None = N
                     "low": r["low"],
                     "high": r["high"],
                     "n": r["n"],
-                    "verdict": verdict(r["difference"], r["low"], r["high"], h.higher_is_better),
+                    "mid": mid,
+                    "verdict": material_verdict(
+                        r["difference"], r["low"], r["high"], h.higher_is_better, mid
+                    ),
                 }
             )
     return pd.DataFrame(
@@ -108,21 +164,21 @@ def impact_table(differences: pd.DataFrame, headlines: list[Headline] | None = N
             "low",
             "high",
             "n",
+            "mid",
             "verdict",
         ],
     )
 
 
-def _num(x: float, digits: int) -> str:
-    return "n/a" if pd.isna(x) else f"{x:,.{digits}f}"
+_num = number
 
 
 def interval_text(difference: float, low: float, high: float, digits: int) -> str:
-    """'+1.2 (0.8 to 1.6)' or '+1.2 (1 replication: no interval)'."""
-    d = f"{difference:+,.{digits}f}"
+    """'+1.2 (0.8 to 1.6)' or '+1.2 (no interval)' (never "-0.0": :func:`signed`)."""
+    d = signed(difference, digits)
     if pd.isna(low) or pd.isna(high):
         return f"{d} (no interval)"
-    return f"{d} ({_num(low, digits)} to {_num(high, digits)})"
+    return f"{d} ({number(low, digits)} to {number(high, digits)})"
 
 
 def impact_text(impacts: pd.DataFrame, level: float = 0.95) -> str:

@@ -2,15 +2,16 @@
 
 :func:`build_report` takes the tidy KPI table (fresh or stored results), the name of the base
 scenario and, when known, what was run (:class:`simcare.pipeline.ScenarioInfo`) and the
-MSER-5 warm-up table; it returns the HTML text. Sections (element ids, tested):
+MSER-5 warm-up table; it returns the HTML text. The answer comes first (docs/report.md):
 
-``what-was-run`` (scenarios, levers, window, warm-up, replications, seeds, engine, version: the
-STRESS-DES items), ``warm-up``, ``headline`` (impacts with intervals), ``impacts`` (chart),
-``daily`` (fan charts), ``published`` (model beside published figures), ``precision``
-(replications advisor), ``parameter-uncertainty`` (only when a scenario drew parameter sets: how
-much of the spread comes from the sets and how much from chance) and ``notes``. A figure whose KPI
-is missing from the results is replaced by a visible note saying so (:attr:`Report.missing` lists
-them); nothing is dropped silently.
+``summary`` (a paragraph, :mod:`simcare.report.summary`), ``headline`` (impacts with intervals),
+``impacts`` (chart), ``daily`` (fan charts), ``published`` (model beside published figures),
+``parameter-uncertainty`` (only when a scenario drew parameter sets), then the appendix
+``appendix`` ("How this was run"): ``what-was-run`` (scenarios, files, levers, hashes, window,
+warm-up, replications, seeds, engine, version: the STRESS-DES items), ``warm-up``, ``precision``
+(replications advisor) and ``notes``. A figure whose KPI is missing from the results is
+replaced by a visible note saying so (:attr:`Report.missing` lists them); nothing is dropped
+silently.
 
 The markup is in Jinja2 templates (``simcare/report/templates``) with autoescape on: every name,
 description, lever, label and value from a scenario, plan or store is escaped, so it shows as
@@ -24,7 +25,9 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 from collections.abc import Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -39,43 +42,69 @@ from simcare.analysis.replications import precision_advice, replication_interval
 from simcare.analysis.warmup import WARMUP_SERIES
 from simcare.errors import SimcareError
 from simcare.html_policy import csp_meta
+from simcare.kpi.mid import Mid
 from simcare.pipeline import ScenarioInfo
 from simcare.report import winter_figures as wf
-from simcare.report.headline import Headline, available_headlines, headline_spread, impact_table
+from simcare.report.headline import (
+    Headline,
+    available_headlines,
+    headline_spread,
+    impact_table,
+    number,
+    signed,
+)
 from simcare.report.published_context import PANELS, winter_context
+from simcare.report.summary import answer, calibration_words, opening, uncertainty_words
+from simcare.scenario.labels import humanise
 
-GROUP_LABELS = {
-    "ICB": "whole ICB",
-    "type1": "type 1 EDs",
-    "bri": "Bristol Royal Infirmary",
-    "southmead": "Southmead",
-    "weston": "Weston General",
-    "rvj": "North Bristol NHS Trust (RVJ)",
-    "ra7": "University Hospitals Bristol and Weston (RA7)",
-}
+AGGREGATES = {"ICB": "whole ICB", "type1": "all type 1 EDs", "type3": "all urgent community hubs"}
+
+
+def place_labels(table: pd.DataFrame, infos: Sequence[ScenarioInfo]) -> dict[str, str]:
+    """KPI group -> the name shown in charts: the scenarios' own labels (the base's first,
+    :func:`simcare.scenario.labels.group_labels`), the aggregates in words, else the group
+    humanised (``weston_utc`` -> "Weston utc"), for every group of ``table``."""
+    known: dict[str, str] = {}
+    for info in reversed(list(infos)):
+        known.update(info.labels)
+    known.update(AGGREGATES)
+    return {str(g): known.get(str(g)) or humanise(str(g)) for g in pd.unique(table["group"])}
+
 
 CSS = """
-body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;max-width:1150px;margin:24px auto;
-padding:0 16px;color:#1d1d1d;line-height:1.45;font-size:16px}
+body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;max-width:960px;margin:24px auto;
+padding:0 16px;color:#1d1d1d;line-height:1.45;font-size:16px;overflow-wrap:break-word}
 h1{font-size:1.8em;margin-bottom:.2em}h2{border-bottom:2px solid #1f5fa8;padding-bottom:4px;margin-top:2em}
 table{border-collapse:collapse;margin:.6em 0 1em;font-size:.92em}
-th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
-th{background:#eef3fa}td.num{text-align:right;white-space:nowrap}
-td small{color:#555}.scroll{overflow-x:auto}.unclear{color:#333;font-weight:600}
-figure{margin:1em 0 2em}figure img{max-width:100%;border:1px solid #ddd}
+th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top;overflow-wrap:anywhere}
+th{background:#eef3fa}td.num{text-align:right;white-space:nowrap;overflow-wrap:normal}
+td small{color:#555}.scroll{overflow-x:auto;max-width:100%}.unclear{color:#333;font-weight:600}
+figure{margin:1em 0 2em}figure img{max-width:100%;height:auto;border:1px solid #ddd}
 figcaption{font-size:.95em;color:#333;margin-top:.4em}
 .note{background:#fff6e0;border-left:4px solid #edae49;padding:8px 12px;margin:1em 0}
 .better{color:#1b7a2e;font-weight:600}.worse{color:#b71c1c;font-weight:600}
-.lede{font-size:1.08em}code{background:#f3f3f3;padding:1px 4px}
+.lede{font-size:1.08em}code{background:#f3f3f3;padding:1px 4px;overflow-wrap:anywhere}
+@media (max-width:800px){body{padding:0 8px;margin:12px auto}h1{font-size:1.5em}}
 """
 
 
 @dataclass
 class Report:
-    """The report's HTML and the figures that could not be drawn (with the reason)."""
+    """The report's HTML and the figures that could not be drawn (with the reason); for the PDF
+    (:func:`simcare.report.pdf.pdf_bytes`) its title, summary sentences, headline impacts (scenarios
+    by their labels; empty for a single scenario), the base's label and every figure drawn, in the
+    order of the page."""
 
     html: str
     missing: list[str] = field(default_factory=list)
+    title: str = ""
+    summary: list[str] = field(default_factory=list)
+    impacts: pd.DataFrame = field(default_factory=pd.DataFrame)
+    base: str = ""
+    figures: list[Figure] = field(default_factory=list)
+
+
+_DRAWN: ContextVar[list[Figure] | None] = ContextVar("_DRAWN", default=None)  # figures of a build
 
 
 @cache
@@ -103,6 +132,9 @@ def _macro(name: str) -> Any:
 
 def _png(fig: Figure, dpi: int = 100) -> str:
     """``fig`` as base64 PNG text (for a data: URI)."""
+    drawn = _DRAWN.get()
+    if drawn is not None:
+        drawn.append(fig)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
     return base64.b64encode(buf.getvalue()).decode("ascii")
@@ -132,18 +164,75 @@ def _levers(levers: dict[str, object]) -> str:
     return "; ".join(f"{name.replace('_', ' ')}: {_plain(value)}" for name, value in levers.items())
 
 
+_VARIANT = re.compile(r"^(?P<base>[^\[]*)\[(?P<settings>.*)\](?P<copy>#\d+)?$")
+_SETTING = re.compile(r",\s*(?=[\w.*-]+=)")  # a comma that starts the next key=value
+
+
+def _setting_words(settings: str) -> str:
+    """A batch variant's settings in words: "levers.discharge_capacity.increase=15%" ->
+    "increase 15%" (the last part of each dotted key, underscores as spaces)."""
+    words = []
+    for item in _SETTING.split(settings):
+        key, sep, value = item.partition("=")
+        if not sep:
+            words.append(item.strip())
+            continue
+        last = key.strip().rsplit(".", 1)[-1].replace("_", " ")
+        words.append(f"{last} {value.strip()}")
+    return ", ".join(words)
+
+
+def _shared_prefix(names: Sequence[str]) -> str:
+    """The ``_``-ended prefix every name shares (``bnssg_``), or ""."""
+    if len(names) < 2:
+        return ""
+    common = names[0]
+    for n in names[1:]:
+        while not n.startswith(common):
+            common = common[:-1]
+    return common[: common.rfind("_") + 1] if "_" in common else ""
+
+
 def short_names(names: Sequence[str]) -> dict[str, str]:
     """Names for tables and charts: a prefix every scenario shares (``bnssg_``) dropped and
-    underscores as spaces, unless that would make two names equal or one empty."""
-    prefix = ""
-    if len(names) > 1:
-        common = names[0]
-        for n in names[1:]:
-            while not n.startswith(common):
-                common = common[:-1]
-        prefix = common[: common.rfind("_") + 1] if "_" in common else ""
-    short = {n: n[len(prefix) :].replace("_", " ") or n for n in names}
-    return short if len(set(short.values())) == len(short) else {n: n for n in names}
+    underscores as spaces; a batch variant ``base[key=value, ...]`` (``#n`` for a repeat) as its
+    base and its settings in words, "discharge capacity (increase 15%)", or the settings alone
+    when every name has the same base. Full names whenever two would otherwise be equal or one
+    empty."""
+    parts = []
+    for n in names:
+        m = _VARIANT.match(n)
+        parts.append((m["base"], _setting_words(m["settings"]), m["copy"] or "") if m else (n, "", ""))
+    bases = [b for b, _, _ in parts]
+    prefix = _shared_prefix(list(dict.fromkeys(bases)))
+    same_base = len(set(bases)) == 1 and all(w for _, w, _ in parts) and len(names) > 1
+    short = {}
+    for n, (b, words, copy) in zip(names, parts, strict=True):
+        base = b[len(prefix) :].replace("_", " ").strip() or b
+        short[n] = (words if same_base else (f"{base} ({words})" if words else base)) + copy
+    if all(v.strip() for v in short.values()) and len(set(short.values())) == len(short):
+        return short
+    return {n: n for n in names}
+
+
+def system_name(names: Sequence[str]) -> str:
+    """The system the scenarios model: the first word of the names when they all share it
+    ("bnssg_..." -> "BNSSG"), or ""."""
+    firsts = {n.split("_", 1)[0] for n in names if "_" in n}
+    if len(firsts) != 1 or any("_" not in n for n in names):
+        return ""
+    system = firsts.pop()
+    return system.upper() if len(system) <= 6 else system
+
+
+def report_title(names: Sequence[str], label: dict[str, str], base: str, others: Sequence[str]) -> str:
+    """'BNSSG: 2 scenarios compared with baseline winter' or 'BNSSG: baseline winter'."""
+    system = system_name(names)
+    head = f"{system}: " if system else ""
+    if others:
+        n = len(others)
+        return f"{head}{n} scenario{'s' if n != 1 else ''} compared with {label[base]}"
+    return f"{head}{label[base]}"
 
 
 WARMUP_ENOUGH = "configured warm-up is long enough"
@@ -257,14 +346,14 @@ def _headline_section(
                 interval = (
                     "no interval (1 replication)"
                     if pd.isna(r["half_width"])
-                    else f"{r['low']:,.{h.digits}f} to {r['high']:,.{h.digits}f}"
+                    else f"{number(r['low'], h.digits)} to {number(r['high'], h.digits)}"
                 )
                 rows.append(
                     {
                         "scenario": r["scenario"],
                         "measure": h.label,
                         "unit": h.unit,
-                        "mean over replications": f"{r['mean']:,.{h.digits}f}",
+                        "mean over replications": number(r["mean"], h.digits),
                         f"{pct} interval": interval,
                     }
                 )
@@ -279,7 +368,7 @@ def _headline_section(
             row = {
                 "measure": label,
                 "unit": first["unit"],
-                f"base ({base})": f"{first['base']:,.{first['digits']}f}",
+                f"base ({base})": number(first["base"], int(first["digits"])),
             }
             for sc in scenarios:
                 if sc not in g.index:
@@ -288,10 +377,10 @@ def _headline_section(
                 r = g.loc[sc]
                 d = int(r["digits"])
                 interval = (
-                    "no interval" if pd.isna(r["low"]) else f"{r['low']:+,.{d}f} to {r['high']:+,.{d}f}"
+                    "no interval" if pd.isna(r["low"]) else f"{signed(r['low'], d)} to {signed(r['high'], d)}"
                 )
                 verdict = str(r["verdict"])
-                row[sc] = cell(_verdict_class(verdict), f"{r['difference']:+,.{d}f}", interval, verdict)
+                row[sc] = cell(_verdict_class(verdict), signed(r["difference"], d), interval, verdict)
             rows.append(row)
         shown = _table(pd.DataFrame(rows, dtype=object), numeric=[f"base ({base})", *scenarios])
     return _render("headline.html.j2", compared=not impacts.empty, base=base, pct=pct, table=shown)
@@ -320,7 +409,11 @@ DAILY_KPIS = (
 
 
 def _daily_section(
-    table: pd.DataFrame, shown: list[str], modelled: set[str] | None, missing: list[str]
+    table: pd.DataFrame,
+    shown: list[str],
+    modelled: set[str] | None,
+    missing: list[str],
+    places: dict[str, str],
 ) -> Markup:
     # the day rows the charts need, cut once from the (millions of rows of the) whole table
     table = table[
@@ -353,7 +446,7 @@ def _daily_section(
                 shown,
                 "% within 4 hours",
                 "A&E: % of attendances leaving within 4 hours of arrival, by site",
-                group_labels=GROUP_LABELS,
+                group_labels=places,
                 reference=((78.0, "78 % national standard 2025/26"),),
             )
         )
@@ -363,7 +456,7 @@ def _daily_section(
         table, "ga_beds"
     ):
         trusts = _ordered_groups(table, "ga_beds", ("ICB",))
-        occupancy = drawn(wf.occupancy_chart(table, trusts, shown, GROUP_LABELS))
+        occupancy = drawn(wf.occupancy_chart(table, trusts, shown, places))
     else:
         occupancy = absent(
             "fig-occupancy", "G&A beds occupied against beds open", ["ga_occupancy", "ga_beds"], "beds"
@@ -377,7 +470,7 @@ def _daily_section(
                 shown,
                 "patients",
                 "Patients in hospital with no criteria to reside",
-                group_labels=GROUP_LABELS,
+                group_labels=places,
                 sharey=False,
             )
         )
@@ -386,7 +479,7 @@ def _daily_section(
     if wf.has_daily(table, "handover_mean"):
         standard = ((15.0, "15 min standard"),)
         panels = [
-            wf.Panel("handover_mean", g, GROUP_LABELS.get(g, g), "minutes", standard)
+            wf.Panel("handover_mean", g, places.get(g, g), "minutes", standard)
             for g in _ordered_groups(table, "handover_mean")
         ]
         crews = wf.has_daily(table, "crews_at_handover")
@@ -408,7 +501,7 @@ def _daily_section(
             shown,
             "handovers",
             "Ambulance handovers over 60 minutes per day",
-            group_labels=GROUP_LABELS,
+            group_labels=places,
         )
         handover = drawn(fig, kind="over_60")
     else:
@@ -444,7 +537,12 @@ def _daily_section(
 
 
 def _published_section(
-    table: pd.DataFrame, base: str, published: pd.DataFrame | None, level: float, missing: list[str]
+    table: pd.DataFrame,
+    base: str,
+    published: pd.DataFrame | None,
+    level: float,
+    missing: list[str],
+    calibration: str,
 ) -> Markup:
     pct = f"{100 * level:g} %"
     if published is None or published.empty:
@@ -461,7 +559,16 @@ def _published_section(
     context = winter_context(published, months)
     winters = ", ".join(dict.fromkeys(context["label"])) or "none"
     png = _png(wf.published_chart(ci, context, panels, base))
-    return _render("published.html.j2", note=None, png=png, pct=pct, winters=winters)
+    future = bool(months) and min(months) > str(published["month"].max())
+    return _render(
+        "published.html.j2",
+        note=None,
+        png=png,
+        pct=pct,
+        winters=winters,
+        calibration=calibration,
+        future=future,
+    )
 
 
 def _precision_section(table: pd.DataFrame, heads: list[Headline], level: float) -> Markup:
@@ -526,7 +633,9 @@ def _sets_section(table: pd.DataFrame, infos: Sequence[ScenarioInfo], label: dic
     return _render("sets.html.j2", scenarios=scenarios)
 
 
-def _notes_section(infos: Sequence[ScenarioInfo], reps: int, seeds: Sequence[int]) -> Markup:
+def _notes_section(
+    infos: Sequence[ScenarioInfo], reps: int, seeds: Sequence[int], caveats: Sequence[str]
+) -> Markup:
     files = " ".join(i.file for i in infos) if infos else "BASE OTHER..."
     seed = f" --seed {seeds[0]}" if len(seeds) == 1 else ""
     seed += " --parameter-sets" if any(i.parameter_sets for i in infos) else ""
@@ -535,7 +644,7 @@ def _notes_section(infos: Sequence[ScenarioInfo], reps: int, seeds: Sequence[int
         if len(infos) != 1
         else f"simcare run {files} --reps {reps}{seed} --out DIR"
     )
-    return _render("notes.html.j2", command=command)
+    return _render("notes.html.j2", command=command, caveats=caveats)
 
 
 def build_report(
@@ -550,6 +659,7 @@ def build_report(
     level: float = 0.95,
     highlight: str | None = None,
     title: str | None = None,
+    mids: dict[str, Mid] | None = None,
 ) -> Report:
     """The HTML report of a tidy KPI table (see the module docstring).
 
@@ -560,8 +670,34 @@ def build_report(
     base scenario's reference run (:func:`simcare.report.build.warmup_check`), for the
     warm-up chart (drawn when ``reference_daily`` is given); ``published``: from
     :func:`simcare.report.published_context.published_monthly`, or None when the system has no
-    published data.
+    published data; ``mids``: minimum important differences in place of the KPIs' own
+    (:func:`simcare.kpi.mid.parse_mids`).
     """
+    drawn: list[Figure] = []
+    token = _DRAWN.set(drawn)
+    try:
+        report = _build(
+            table, base, scenarios, warmup, daily, reference_daily, published, level, highlight, title, mids
+        )
+    finally:
+        _DRAWN.reset(token)
+    report.figures = drawn
+    return report
+
+
+def _build(
+    table: pd.DataFrame,
+    base: str,
+    scenarios: Sequence[ScenarioInfo],
+    warmup: pd.DataFrame | None,
+    daily: pd.DataFrame | None,
+    reference_daily: pd.DataFrame | None,
+    published: pd.DataFrame | None,
+    level: float,
+    highlight: str | None,
+    title: str | None,
+    mids: dict[str, Mid] | None,
+) -> Report:
     names = [str(n) for n in pd.unique(table["scenario"])]
     if base not in names:
         raise SimcareError(f"base scenario {base!r} is not in the results ({', '.join(names)})")
@@ -577,35 +713,52 @@ def build_report(
     shown = [short_base] + ([highlight] if highlight else [])
     differences = paired_differences(table, short_base, level, periods=["run"]) if others else None
     heads = available_headlines(table)
-    impacts = impact_table(differences, heads) if differences is not None else pd.DataFrame()
+    impacts = impact_table(differences, heads, mids) if differences is not None else pd.DataFrame()
     modelled: set[str] | None = set().union(*(set(i.modelled) for i in scenarios)) if scenarios else None
     missing: list[str] = []
-    title = title or (f"Winter scenarios compared with {short_base}" if others else f"Winter scenario {base}")
+    title = title or report_title(names, label, base, others)
     reps = int(table["replication"].nunique())
     seeds = sorted({int(x) for x in full["seed"].unique()})
+    base_info = next((i for i in scenarios if i.name == base), None)
+    summary = [opening(scenarios, short_base, len(others), reps)]
+    if not impacts.empty:
+        summary += answer(impacts, short_base, level)
+    calibration = calibration_words(base_info.calibration) if base_info is not None else ""
+    caveats = [t for t in (calibration, uncertainty_words(scenarios)) if t]
+    notes = list(caveats)
+    if base_info is not None and base_info.calibration is not None:
+        notes[0] = calibration_words(base_info.calibration, with_file=True)
     sections = [
-        _what_was_run(full, base, scenarios, warmup, daily, reference_daily, label),
         _headline_section(table, short_base, impacts, heads, level),
         _render(
             "impacts.html.j2",
             png=None if impacts.empty else _png(wf.impact_chart(impacts, level)),
             pct=f"{100 * level:g} %",
         ),
-        _daily_section(table, shown, modelled, missing),
-        _published_section(table, short_base, published, level, missing),
-        _precision_section(table[table["scenario"].isin(shown)], heads, level),
+        _daily_section(table, shown, modelled, missing, place_labels(full, scenarios)),
+        _published_section(table, short_base, published, level, missing, calibration),
         _sets_section(full, scenarios, label),
-        _notes_section(scenarios, reps, seeds),
+    ]
+    appendix = [
+        _what_was_run(full, base, scenarios, warmup, daily, reference_daily, label),
+        _precision_section(table[table["scenario"].isin(shown)], heads, level),
+        _notes_section(scenarios, reps, seeds, notes),
     ]
     page = _render(
         "page.html.j2",
         csp=Markup(csp_meta(CSS)),  # a constant and its hash: no input
         css=Markup(CSS),
         title=title,
-        others=len(others),
-        short_base=short_base,
-        base=base,
-        reps=reps,
+        summary=summary,
+        caveats=caveats,
         sections=[s for s in sections if s],
+        appendix=appendix,
     )
-    return Report(html=page + "\n", missing=missing)
+    return Report(
+        html=page + "\n",
+        missing=missing,
+        title=title,
+        summary=summary + caveats,
+        impacts=impacts,
+        base=short_base,
+    )

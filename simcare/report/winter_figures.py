@@ -23,6 +23,10 @@ import pandas as pd  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+# Figures are drawn WIDTH inches wide at the report's 100 dpi and shrink with the page: at 760 px
+# (728 px of content) the smallest text, 10 pt, is still about 11 px (docs/report.md).
+WIDTH = 9.0
+MIN_FONT_PT = 10
 COLOURS = ("#1f5fa8", "#d1495b", "#2e933c", "#edae49", "#6a4c93", "#00798c", "#8a8a8a")
 DAY_RE = r"^\d{4}-\d{2}-\d{2}$"
 
@@ -68,7 +72,7 @@ def _date_axis(ax: Axes) -> None:
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax.grid(True, color="#dddddd", lw=0.6)
-    ax.tick_params(labelsize=9)
+    ax.tick_params(labelsize=11)
 
 
 def band_label(replications: int) -> str:
@@ -106,7 +110,7 @@ def fan_panels(
     n = len(panels)
     ncols = min(ncols, n)
     nrows = -(-n // ncols)
-    fig = Figure(figsize=(11, 3.3 * nrows + 0.6), layout="constrained")
+    fig = Figure(figsize=(WIDTH, 3.3 * nrows + 0.6), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False, sharey=sharey)
     reps = int(table["replication"].nunique())
     for i, p in enumerate(panels):
@@ -117,14 +121,14 @@ def fan_panels(
                 _band(ax, m, COLOURS[j % len(COLOURS)], _literal(scenario))
         for value, text in p.reference:
             ax.axhline(value, color="black", lw=1, ls="--", label=text)
-        ax.set_title(_literal(p.title), fontsize=11)
+        ax.set_title(_literal(p.title), fontsize=13)
         _date_axis(ax)
         if i % ncols == 0 or not sharey:
-            ax.set_ylabel(p.ylabel, fontsize=10)
+            ax.set_ylabel(p.ylabel, fontsize=12)
     for k in range(n, nrows * ncols):
         axes[k // ncols][k % ncols].set_visible(False)
-    axes[0][0].legend(loc="best", fontsize=8, framealpha=0.9)
-    fig.suptitle(f"{title}\n({band_label(reps)})", fontsize=12)
+    axes[0][0].legend(loc="best", fontsize=10, framealpha=0.9)
+    fig.suptitle(f"{title}\n({band_label(reps)})", fontsize=14)
     return fig
 
 
@@ -156,7 +160,7 @@ def occupancy_chart(
     """G&A beds occupied (``ga_beds_occupied``, or ga_occupancy x ga_beds / 100 where the table has
     no such rows; per replication and day) against the beds in force (dashed, median over
     replications) per trust."""
-    fig = Figure(figsize=(11, 3.8), layout="constrained")
+    fig = Figure(figsize=(WIDTH, 3.8), layout="constrained")
     axes = fig.subplots(1, len(trusts), squeeze=False)[0]
     labels = trust_labels or {}
     reps = int(table["replication"].nunique())
@@ -178,12 +182,12 @@ def occupancy_chart(
                 ls="--",
                 label=f"{_literal(scenario)}: beds open",
             )
-        ax.set_title(_literal(labels.get(trust, trust)), fontsize=11)
-        ax.set_ylabel("G&A beds", fontsize=10)
+        ax.set_title(_literal(labels.get(trust, trust)), fontsize=13)
+        ax.set_ylabel("G&A beds", fontsize=12)
         _date_axis(ax)
     handles, names = axes[0].get_legend_handles_labels()
-    fig.legend(handles, names, loc="outside lower center", ncols=min(4, len(names)), fontsize=9)
-    fig.suptitle(f"G&A beds occupied against beds open, by trust\n({band_label(reps)})", fontsize=12)
+    fig.legend(handles, names, loc="outside lower center", ncols=min(2, len(names)), fontsize=11)
+    fig.suptitle(f"G&A beds occupied against beds open, by trust\n({band_label(reps)})", fontsize=14)
     return fig
 
 
@@ -204,7 +208,7 @@ def warmup_chart(
     :func:`simcare.analysis.warmup.coupling_table` (or :func:`~simcare.analysis.warmup.warmup_table`)."""
     d = daily[daily["scenario"] == scenario]
     series = list(dict.fromkeys(d["series"]))
-    fig = Figure(figsize=(11, 3.3), layout="constrained")
+    fig = Figure(figsize=(WIDTH, 3.3), layout="constrained")
     axes = fig.subplots(1, len(series), squeeze=False)[0]
     for ax, name in zip(axes, series, strict=True):
         g = d[d["series"] == name]
@@ -233,12 +237,31 @@ def warmup_chart(
             if cut >= 0:
                 label = "agrees from" if column == "coupled_days" else "MSER-5 cut"
                 ax.axvline(x[min(cut, len(x) - 1)], color="black", ls="--", lw=1.2, label=label)
-        ax.set_title(_literal(labels.get(name, name)), fontsize=10)
-        ax.set_ylabel("patients", fontsize=10)
+        ax.set_title(_literal(labels.get(name, name)), fontsize=12)
+        ax.set_ylabel("patients", fontsize=12)
         _date_axis(ax)
-    axes[0].legend(loc="lower right", fontsize=8, framealpha=0.9)
-    fig.suptitle(f"Filling up from the start: daily series of {_literal(scenario)}", fontsize=12)
+    axes[0].legend(loc="lower right", fontsize=10, framealpha=0.9)
+    fig.suptitle(f"Filling up from the start: daily series of {_literal(scenario)}", fontsize=14)
     return fig
+
+
+def _impact_limits(ax: Axes, g: pd.DataFrame) -> None:
+    """Shade ±MID (column ``mid``, the minimum important difference, when present) and keep the
+    x axis at least that wide and symmetric about 0 when the panel's differences are all about
+    zero, so an unchanged scenario shows "0" on a sensible scale, not a 1e-17 axis."""
+    mids = pd.to_numeric(g["mid"], errors="coerce") if "mid" in g.columns else pd.Series(dtype=float)
+    mid = float(mids.max()) if mids.notna().any() else 0.0
+    if mid > 0:
+        ax.axvspan(-mid, mid, color="#eeeeee", zorder=0, lw=0)
+    values = pd.concat([g[c] for c in ("difference", "low", "high") if c in g.columns])
+    values = pd.to_numeric(values, errors="coerce").dropna()
+    span = float(values.abs().max()) if not values.empty else 0.0
+    if span <= 1e-9 * max(1.0, mid):  # every difference is (numerically) zero
+        half = 1.2 * mid if mid > 0 else 1.0
+        ax.set_xlim(-half, half)
+    elif mid > 0:
+        lo, hi = ax.get_xlim()
+        ax.set_xlim(min(lo, -1.2 * mid), max(hi, 1.2 * mid))
 
 
 def impact_chart(impacts: pd.DataFrame, level: float = 0.95) -> Figure:
@@ -249,7 +272,7 @@ def impact_chart(impacts: pd.DataFrame, level: float = 0.95) -> Figure:
     scenarios = list(dict.fromkeys(impacts["scenario"]))
     ncols = 2
     nrows = -(-len(labels) // ncols)
-    fig = Figure(figsize=(11, 0.35 * len(scenarios) * nrows + 1.1 * nrows + 0.8), layout="constrained")
+    fig = Figure(figsize=(WIDTH, 0.35 * len(scenarios) * nrows + 1.1 * nrows + 0.8), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False)
     colour = {"better": "#2e933c", "worse": "#c62828"}
     for i, label in enumerate(labels):
@@ -265,19 +288,21 @@ def impact_chart(impacts: pd.DataFrame, level: float = 0.95) -> Figure:
         ax.axvline(0, color="black", lw=0.8)
         ax.set_ylim(-0.6, len(scenarios) - 0.4)
         ax.margins(x=0.15)
-        ax.set_yticks(y, [_literal(sc) for sc in scenarios], fontsize=9)
+        _impact_limits(ax, g)
+        ax.set_yticks(y, [_literal(sc) for sc in scenarios], fontsize=11)
         unit = str(g["unit"].dropna().iloc[0]) if g["unit"].notna().any() else ""
         unit = "percentage points" if unit == "%" else unit
-        ax.set_xlabel(f"difference from base ({_literal(unit)})", fontsize=9)
-        ax.set_title(_literal(label), fontsize=10)
+        ax.set_xlabel(f"difference from base ({_literal(unit)})", fontsize=11)
+        ax.set_title(_literal(label), fontsize=12)
         ax.grid(True, axis="x", color="#dddddd", lw=0.6)
-        ax.tick_params(axis="x", labelsize=9)
+        ax.tick_params(axis="x", labelsize=11)
     for k in range(len(labels), nrows * ncols):
         axes[k // ncols][k % ncols].set_visible(False)
     fig.suptitle(
-        f"Impact of each scenario against the base ({100 * level:g} % intervals; "
-        "green: better, red: worse, grey: no clear change)",
-        fontsize=12,
+        f"Impact of each scenario against the base ({100 * level:g} % intervals)\n"
+        "green: better, red: worse, grey: no clear or material change;\n"
+        "shaded: within the minimum important difference",
+        fontsize=14,
     )
     return fig
 
@@ -296,7 +321,7 @@ def published_chart(
     "published winter 2023/24"); ``panels``: (kpi, group, title with unit)."""
     ncols = 2
     nrows = -(-len(panels) // ncols)
-    fig = Figure(figsize=(11, 3.4 * nrows + 0.6), layout="constrained")
+    fig = Figure(figsize=(WIDTH, 3.4 * nrows + 0.6), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False)
     series_labels = list(dict.fromkeys(published["label"])) if not published.empty else []
     markers = ("s", "^", "D", "v")
@@ -335,12 +360,12 @@ def published_chart(
                 mew=1.5,
                 label=_literal(label),
             )
-        ax.set_xticks(x, [f"{MONTH_NAMES[int(p[5:7]) - 1]}\n{p[:4]}" for p in months], fontsize=9)
-        ax.set_title(_literal(title), fontsize=10)
+        ax.set_xticks(x, [f"{MONTH_NAMES[int(p[5:7]) - 1]}\n{p[:4]}" for p in months], fontsize=11)
+        ax.set_title(_literal(title), fontsize=12)
         ax.grid(True, color="#dddddd", lw=0.6)
-        ax.tick_params(axis="y", labelsize=9)
+        ax.tick_params(axis="y", labelsize=11)
     for k in range(len(panels), nrows * ncols):
         axes[k // ncols][k % ncols].set_visible(False)
-    axes[0][0].legend(loc="best", fontsize=8, framealpha=0.9)
-    fig.suptitle("Model by month beside published figures for the same calendar months", fontsize=12)
+    axes[0][0].legend(loc="best", fontsize=10, framealpha=0.9)
+    fig.suptitle("Model by month beside published figures for the same calendar months", fontsize=14)
     return fig

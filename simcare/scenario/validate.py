@@ -48,9 +48,13 @@ def validate_scenario(data: Mapping[str, Any], file: str = "<scenario>") -> Scen
     return validate_document(strip_nulls(dict(data)) if isinstance(data, Mapping) else data, file, {})
 
 
+LABELLED = ("localities", "hubs", "ed", "beds")  # sections whose entries may have a ``label``
+
+
 def scenario_hash(scenario: Scenario) -> str:
     """sha256 (hex) of the canonical JSON of a validated scenario: the same system gives the
-    same hash whatever units, key order or ``extends`` it was written with."""
+    same hash whatever units, key order or ``extends`` it was written with, and whatever
+    ``label`` its localities, hubs, ED sites and trusts carry."""
     # a scenario without parameter sets hashes as it did before the section existed
     exclude = {"parameter_sets"} if scenario.parameter_sets is None else None
     dumped = scenario.model_dump(mode="json", exclude=exclude)
@@ -59,6 +63,11 @@ def scenario_hash(scenario: Scenario) -> str:
         for item in (dumped.get(section) or {}).values():
             if isinstance(item, dict) and item.get(field) is None:
                 item.pop(field, None)
+    # labels are how reports name things, not part of the system: never in the hash
+    for section in LABELLED:
+        for item in (dumped.get(section) or {}).values():
+            if isinstance(item, dict):
+                item.pop("label", None)
     canonical = json.dumps(
         dumped,
         sort_keys=True,

@@ -37,6 +37,8 @@ def compared(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
                 "2",
                 "--out",
                 str(out),
+                "--report-pdf",
+                str(out / "report.pdf"),
                 "--quiet",
             ]
         )
@@ -159,3 +161,46 @@ def test_compare_stored_results(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert "no scenario 'nope' in the store" in capsys.readouterr().err
     assert main(["compare", str(SHORT), "--out", str(out)]) == 2
     assert "at least one other" in capsys.readouterr().err
+
+
+INTERNAL = (
+    r"\bra7\b",
+    r"\brvj\b",
+    r"\btype[13]\b",
+    r"\b[0-9a-f]{64}\b",
+    r"\b[0-9a-f]{12}\b",  # a shortened scenario hash
+    r"\bnhs111\b",
+    r"\b(hub|locality|acuity|sdec|disposition):",
+    r"\b[a-z0-9]+_[a-z0-9_]+\b",  # a key: bnssg_short_winter, ga_occupancy, weston_utc
+)
+
+
+def test_report_text_outside_the_appendix_has_no_internal_codes(compared: tuple[Path, str]) -> None:
+    from visible import parts, text
+
+    out, _ = compared
+    p = parts((out / "report.html").read_text(encoding="utf-8"))
+    shown = text(p.outside_appendix)
+    allowed = {"comparison.csv", "docs/kpis.md"}  # file names a reader may open
+    for name in allowed:
+        shown = shown.replace(name, "")
+    for pattern in INTERNAL:
+        found = re.search(pattern, shown, flags=re.IGNORECASE)
+        assert found is None, (pattern, shown[max(0, found.start() - 80) : found.end() + 40])
+    assert "warm-up" in shown and "left out while the model fills up" in shown
+    # the appendix keeps the details
+    assert "bnssg_short_winter" in text(p.appendix) and ".yaml" in text(p.appendix)
+
+
+def test_compare_writes_the_pdf_beside_the_html(compared: tuple[Path, str]) -> None:
+    import io
+
+    import pypdf
+
+    out, printed = compared
+    data = (out / "report.pdf").read_bytes()
+    assert data.startswith(b"%PDF") and f"PDF: {out / 'report.pdf'}" in printed
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    assert len(reader.pages) > 1
+    first = " ".join(reader.pages[0].extract_text().split())
+    assert "This report compares 2 scenarios with the base, winter" in first

@@ -142,7 +142,7 @@ def test_unknown_keys_suggest_the_nearest_name(valid_data: dict[str, Any], write
     assert found["ed.bri.cubicles.shifts[0].sever"] == "unknown key 'sever'; did you mean 'servers'?"
     assert found["demand.phone111"].startswith("unknown key 'phone111'; did you mean 'phone_111'?")
     assert found["run.warmup"] == "unknown key 'warmup'; did you mean 'warm_up'?"
-    assert found["ed.bri.zzz"].startswith("unknown key 'zzz' (allowed: trust, triage_nurses,")
+    assert found["ed.bri.zzz"].startswith("unknown key 'zzz' (allowed: label, trust, triage_nurses,")
 
 
 def test_unknown_key_in_opening_hours(valid_data: dict[str, Any], write: Write) -> None:

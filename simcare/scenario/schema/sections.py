@@ -79,6 +79,11 @@ class RunSpec(Spec):
 class Locality(Spec):
     """A place whose residents share an ED, a hub and a local authority."""
 
+    label: Name | None = Field(
+        default=None,
+        description="the name readers know it by, shown in reports (1 ... 100 printable "
+        "characters; default: the key with underscores as spaces)",
+    )
     population: Population = Field(description="people, 0 ... 100000000")
     local_authority: Name = Field(description="local authority (a key of discharge.d2a)")
     ed_site: Name = Field(description="ED site its residents use by default (a key of ed)")

@@ -132,6 +132,11 @@ class AmbulanceSpec(Spec):
 class HubSpec(Spec):
     """An urgent community hub (UTC, MIU)."""
 
+    label: Name | None = Field(
+        default=None,
+        description="the name readers know it by, shown in reports (1 ... 100 printable "
+        "characters; default: the key with underscores as spaces)",
+    )
     clinicians: Roster = Field(description="clinicians (roster)")
     opening_hours: OpeningHours | None = Field(
         default=None, description="opening windows (default always open)"
@@ -184,6 +189,11 @@ class AcuitySpec(Spec):
 class EdSiteSpec(Spec):
     """An emergency department."""
 
+    label: Name | None = Field(
+        default=None,
+        description="the name readers know it by, shown in reports (1 ... 100 printable "
+        "characters; default: the key with underscores as spaces)",
+    )
     trust: Name = Field(description="trust whose beds it admits to (a key of beds)")
     triage_nurses: Roster = Field(description="triage nurses (roster)")
     triage_time: Dist = Field(description="triage time")
@@ -255,6 +265,11 @@ class LengthOfStayTrendSpec(Spec):
 class BedsSpec(Spec):
     """A trust's general and acute beds."""
 
+    label: Name | None = Field(
+        default=None,
+        description="the name readers know it by, shown in reports (1 ... 100 printable "
+        "characters; default: the key with underscores as spaces)",
+    )
     beds: Roster = Field(description="beds open (roster; escalation beds as overrides)")
     length_of_stay: dict[Key, Dist] = Field(
         min_length=1, description="acuity or 'default' -> admission to medically fit"
