@@ -28,6 +28,29 @@ RENAMES = {
     "rqw_utc": "west_essex_utc",
     "hertfordshire_and_west_essex_uncalibrated_winter": "hwe_uncalibrated_winter",
 }
+#: labels the generator gives by trust, named after the hospitals and areas instead
+LABELS = {
+    '"East and North Hertfordshire ED"': '"Lister Hospital, Stevenage"',
+    '"West Hertfordshire Teaching Hospitals ED"': '"Watford General Hospital"',
+    '"Princess Alexandra Hospital ED"': '"Princess Alexandra Hospital, Harlow"',
+    '"East and North Hertfordshire area"': '"East and North Hertfordshire"',
+    '"West Hertfordshire Teaching Hospitals area"': '"West Hertfordshire"',
+    '"Princess Alexandra Hospital area"': '"West Essex"',
+    '"East and North Hertfordshire area urgent treatment"': '"East and North Hertfordshire urgent treatment"',
+    '"West Hertfordshire Teaching Hospitals area urgent treatment"': '"West Hertfordshire urgent treatment"',
+    '"Princess Alexandra Hospital area urgent treatment"': '"West Essex urgent treatment"',
+}
+
+
+def shipped_text() -> str:
+    """What scenarios/hwe/uncalibrated_winter.yaml holds from ``name:`` on: new-icb's output with
+    the keys and labels above."""
+    generated = scenario_text(find_icb("E54000025"), icb_facts(find_icb("E54000025")))
+    for old, new in RENAMES.items():
+        generated = re.sub(rf"\b{old}\b", new, generated)
+    for old, new in LABELS.items():
+        generated = generated.replace(old, new)
+    return "\n".join(_body(generated)) + "\n"
 
 
 @pytest.mark.parametrize("path", sorted(HWE.glob("*.yaml")), ids=lambda p: p.name)
@@ -42,7 +65,5 @@ def _body(text: str) -> list[str]:
 
 
 def test_the_uncalibrated_model_is_new_icb_output_with_keys_renamed() -> None:
-    generated = scenario_text(find_icb("E54000025"), icb_facts(find_icb("E54000025")))
-    for old, new in RENAMES.items():
-        generated = re.sub(rf"\b{old}\b", new, generated)
-    assert _body((HWE / "uncalibrated_winter.yaml").read_text(encoding="utf-8")) == _body(generated)
+    shipped = "\n".join(_body((HWE / "uncalibrated_winter.yaml").read_text(encoding="utf-8"))) + "\n"
+    assert shipped == shipped_text()
