@@ -349,7 +349,8 @@ def write_outputs(o: Outcome, overlay: dict[str, Any] | None = None) -> None:
     )
     doc = {
         "extends": rel,
-        "name": "bnssg_fitted" if not o.check_months else f"bnssg_fitted_to_{spec.fit_until}",
+        # named after the spec (calibration/hwe.yaml -> hwe_fitted), not after one system
+        "name": f"{spec.path.stem}_fitted" + (f"_to_{spec.fit_until}" if o.check_months else ""),
         "description": f"Calibrated parameters over {spec.fit_from} .. {spec.fit_until}",
         **overlay,
     }

@@ -213,6 +213,8 @@ def monthly_observations(
             "england_trust_discharged_patients_bnssg.csv",
         ),
     ):
+        if org_col == "trust" and not P.has_file(source, data_dir):
+            continue  # trust-level NCTR and discharges: BNSSG extracts only, not the national set
         parts.append(
             _long(P.monthly_daily_mean(reader(data_dir), org_col, value), org_col, [(value, measure)], source)
         )

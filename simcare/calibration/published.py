@@ -28,7 +28,7 @@ the regression test of the baseline BNSSG winter scenario compares with.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -467,6 +467,23 @@ def _zero_gaps(df: pd.DataFrame, value: str) -> pd.Series:
     return df.loc[df[value] == 0, "date"].drop_duplicates()
 
 
+def has_file(name: str, data_dir: str | Path | None) -> bool:
+    """Whether the data folder holds file ``name`` (or its national name without ``_bnssg``)."""
+    folder = _data_dir(data_dir)
+    return (folder / name).is_file() or (folder / name.replace("_bnssg.csv", ".csv")).is_file()
+
+
+def _trust_zero_gaps(
+    reader: Callable[..., pd.DataFrame], name: str, data_dir: str | Path | None, value: str
+) -> pd.Series:
+    """The trust-reported zero days, if the folder has the trust file: a national folder (the
+    package's ``simcare/data/national``) has ICB files only, and then only the ICB's own zeros
+    are gaps."""
+    if not has_file(name, data_dir):
+        return pd.Series([], dtype="datetime64[ns]")
+    return _zero_gaps(reader(data_dir, zero_as_missing=False), value)
+
+
 def trust_nctr_daily(data_dir: str | Path | None = None, *, zero_as_missing: bool = True) -> pd.DataFrame:
     """Patients in acute beds who no longer meet the criteria to reside (NCTR), by trust and day.
 
@@ -507,8 +524,9 @@ def icb_nctr_daily(data_dir: str | Path | None = None, *, zero_as_missing: bool 
     df = df.rename(columns={"icb22_code": "icb", "do_not_meet_criteria_to_reside": "nctr"})
     _check_unique(df, ["date", "icb"], path)
     if zero_as_missing:
-        trusts = trust_nctr_daily(data_dir, zero_as_missing=False)
-        gaps = _zero_gaps(trusts, "nctr")
+        gaps = _trust_zero_gaps(
+            trust_nctr_daily, "england_trust_criteria_to_reside_bnssg.csv", data_dir, "nctr"
+        )
         df["nctr"] = df["nctr"].mask((df["nctr"] == 0) | df["date"].isin(gaps))
     return df[["date", "icb", "nctr"]].sort_values("date", ignore_index=True)
 
@@ -563,8 +581,9 @@ def icb_discharges_daily(data_dir: str | Path | None = None, *, zero_as_missing:
     df = df.rename(columns={"icb22_code": "icb", **_DISCHARGE_COLUMNS})
     _check_unique(df, ["date", "icb"], path)
     if zero_as_missing:
-        trusts = trust_discharges_daily(data_dir, zero_as_missing=False)
-        gaps = _zero_gaps(trusts, "discharges")
+        gaps = _trust_zero_gaps(
+            trust_discharges_daily, "england_trust_discharged_patients_bnssg.csv", data_dir, "discharges"
+        )
         df["discharges"] = df["discharges"].mask((df["discharges"] == 0) | df["date"].isin(gaps))
     return df[["date", "icb", *_DISCHARGE_COLUMNS.values()]].sort_values("date", ignore_index=True)
 

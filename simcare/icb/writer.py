@@ -16,7 +16,9 @@ written file where the difference matters.
 
 from __future__ import annotations
 
+import json
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -49,6 +51,17 @@ class Reference:
 
 
 BNSSG = Reference()
+
+
+def _label(text: str) -> str:
+    """A label as a YAML double-quoted scalar (trust names hold commas and apostrophes)."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def short_name(trust_name: str) -> str:
+    """A trust's name without "NHS Trust", "NHS Foundation Trust" or a leading "The"."""
+    name = re.sub(r"\s+(University\s+)?NHS( Foundation)? Trust$", "", trust_name).removeprefix("The ")
+    return name.strip() or trust_name
 
 
 def _per_head(per_day: float, population: float) -> str:
@@ -147,7 +160,8 @@ def _localities(icb: Icb, facts: IcbFacts) -> list[str]:
     for trust, tf in zip(icb.acute, facts.trusts, strict=True):
         people = facts.population * tf.type1 / total
         out.append(
-            f"  {trust.key}_area: {{population: {people:.0f}, local_authority: {icb.key}, "
+            f"  {trust.key}_area: {{label: {_label(short_name(trust.name) + ' area')}, population: {people:.0f}, "
+            f"local_authority: {icb.key}, "
             f"ed_site: {trust.key}_ed, hub: {trust.key}_utc}}   # data: {tf.type1:.0f} type-1 attendances a day at {trust.code}"
         )
     return [*out, ""]
@@ -286,6 +300,7 @@ def _hubs_and_sdec(icb: Icb, facts: IcbFacts) -> list[str]:
         volume = facts.hub_attendances * tf.type1 / total
         hubs += [
             f"  {trust.key}_utc:",
+            f"    label: {_label(short_name(trust.name) + ' area urgent treatment')}",
             f"    clinicians: {_scaled(volume, BNSSG.hub_clinicians / BNSSG.hub_per_day, 2)}"
             f"          # scaled: {volume:.0f} attendances a day x BNSSG's clinicians per attendance",
             '    opening_hours: [{days: all, from: "08:00", to: "22:00"}]',
@@ -326,6 +341,7 @@ def _ed(icb: Icb, facts: IcbFacts) -> list[str]:
         out += [
             f"  {trust.key}_ed:                  # {trust.name}: {per:.0f} type-1 attendances a day (data;"
             f" {tf.type1_share_source})",
+            f"    label: {_label(short_name(trust.name) + ' ED')}",
             f"    trust: {trust.key}",
             f"    triage_nurses: {_scaled(per, BNSSG.triage_nurses / BNSSG.type1_per_day, 2)}"
             "           # scaled: BNSSG's per type-1 attendance",
@@ -372,6 +388,7 @@ def _beds(icb: Icb, facts: IcbFacts) -> list[str]:
         los = max((tf.occupied - nctr) / flow, 0.5)
         out += [
             f"  {trust.key}:                       # {trust.name}",
+            f"    label: {_label(trust.name)}",
             f"    beds: {tf.beds:.0f}                  # data: G&A beds available ({tf.occupied:.0f} occupied)",
             f"    length_of_stay: {{default: {{dist: lognormal, mean: {los:.2f}d, sd: {1.5 * los:.2f}d}}}}"
             f"   # data: ({tf.occupied:.0f} - {nctr:.0f} NCTR) / {flow:.1f} a day; sd: BNSSG's 1.5 x mean",

@@ -1,4 +1,5 @@
-"""The calibrated BNSSG baseline reproduces April-November 2024 within the fit report's stated error.
+"""The calibrated baselines (BNSSG, and Hertfordshire and West Essex) reproduce April-November 2024
+within their fit reports' stated errors.
 
 ``scenarios/bnssg/validation_2024.yaml`` runs the shipped baseline -- which extends the fitted
 overlay ``calibration/fitted/bnssg_fitted.yaml`` -- over
@@ -8,7 +9,8 @@ April-November 2024. Two replications (master seed 2025) are averaged; every tar
 those months: the overlay's largest monthly |error| in April-November 2024 plus three standard
 deviations of a two-replication mean (from the replicate variance the calibration measured). The
 run starts from empty (52-week warm-up) where the calibration ran from an earlier start, so this
-also checks that the fitted state is reached from a cold start.
+also checks that the fitted state is reached from a cold start. HWE is checked the same way
+against the national tables its calibration read (``calibration/hwe.yaml``).
 """
 
 from __future__ import annotations
@@ -22,20 +24,31 @@ import pytest
 
 from simcare.calibration.observed import monthly_observations
 from simcare.calibration.spec import Target
+from simcare.icb.national import national_dir
 from simcare.pipeline import replicate
 from simcare.scenario.load import load_scenario_data
 
 ROOT = Path(__file__).resolve().parents[2]
 FITTED = ROOT / "calibration" / "fitted"
-ERRORS = json.loads((FITTED / "bnssg_fit_errors.json").read_text())
+#: system -> (fit errors, ICB, trusts, national data: True for the package's national tables)
+SYSTEMS = {
+    "bnssg": (json.loads((FITTED / "bnssg_fit_errors.json").read_text()), "E54000039", ["RVJ", "RA7"], False),
+    "hwe": (
+        json.loads((FITTED / "hwe_fit_errors.json").read_text()),
+        "E54000025",
+        ["RWH", "RWG", "RQW"],
+        True,
+    ),
+}
+CASES = [(system, name) for system, (errors, *_) in SYSTEMS.items() for name in sorted(errors["targets"])]
 MONTHS = [f"2024-{m:02d}" for m in range(4, 12)]
 #: compared as the mean error over the window: a month of bed occupancy or delayed-discharge stock
 #: still carries the cold start and the fixed bed count (the calibration ran with each month's beds)
 STOCKS = {"ga_occupancy", "nctr", "nctr_capacity"}
 
 
-def _target(name: str) -> Target:
-    e = ERRORS["targets"][name]
+def _target(system: str, name: str) -> Target:
+    e = SYSTEMS[system][0]["targets"][name]
     div = e["divide_by"]
     return Target(
         e["measure"],
@@ -50,54 +63,66 @@ def _target(name: str) -> Target:
     )
 
 
-def stated_error(name: str) -> float:
+def stated_error(system: str, name: str) -> float:
     """The fit report's error for April-November 2024: the overlay's largest |error| in those
     months plus three standard deviations of a two-replication mean (per month, from the JSON)."""
-    m = ERRORS["targets"][name]["monthly"]
-    rows = [i for i, month in enumerate(m["months"]) if month in months_of(name)]
-    assert len(rows) == len(months_of(name)), f"{name}: the fit does not cover {months_of(name)}"
+    m = SYSTEMS[system][0]["targets"][name]["monthly"]
+    months = months_of(system, name)
+    rows = [i for i, month in enumerate(m["months"]) if month in months]
+    assert len(rows) == len(months), f"{name}: the fit does not cover {months}"
     return max(abs(m["overlay"][i] - m["observed"][i]) + m["three_sd_of_mean"][i] for i in rows)
 
 
-def months_of(name: str) -> list[str]:
+def months_of(system: str, name: str) -> list[str]:
     """The months of April-November 2024 the target is published for (the delay reasons start in
     June 2024)."""
-    monthly = ERRORS["targets"][name]["monthly"]
+    monthly = SYSTEMS[system][0]["targets"][name]["monthly"]
     published = {m for m, v in zip(monthly["months"], monthly["observed"], strict=True) if v is not None}
     return [m for m in MONTHS if m in published]
 
 
-@pytest.fixture(scope="module")
-def model_and_published() -> tuple[pd.DataFrame, pd.DataFrame]:
-    path = ROOT / "scenarios" / "bnssg" / "validation_2024.yaml"
-    table = pd.concat(
-        [replicate(path, r, seed=2025).kpis for r in range(ERRORS["regression_replications"])],
-        ignore_index=True,
-    )
-    monthly = table[table["period"].isin(MONTHS)]
-    model = monthly.groupby(["kpi", "group", "period"])["value"].mean().reset_index()
-    published, _ = monthly_observations(MONTHS[0], MONTHS[-1])
-    return model, published
+_RUNS: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = {}
 
 
-def test_the_baseline_extends_the_fitted_overlay() -> None:
-    baseline = load_scenario_data(ROOT / "scenarios" / "bnssg" / "baseline_winter.yaml")
-    overlay = load_scenario_data(FITTED / "bnssg_fitted.yaml")
+def model_and_published(system: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The validation run's monthly KPIs (mean of the replications) and the published months."""
+    if system not in _RUNS:
+        errors, icb, trusts, national = SYSTEMS[system]
+        path = ROOT / "scenarios" / system / "validation_2024.yaml"
+        table = pd.concat(
+            [replicate(path, r, seed=2025).kpis for r in range(errors["regression_replications"])],
+            ignore_index=True,
+        )
+        monthly = table[table["period"].isin(MONTHS)]
+        model = monthly.groupby(["kpi", "group", "period"])["value"].mean().reset_index()
+        with national_dir() as folder:
+            published, _ = monthly_observations(
+                MONTHS[0], MONTHS[-1], folder if national else None, icb=icb, trusts=trusts
+            )
+        _RUNS[system] = (model, published)
+    return _RUNS[system]
+
+
+@pytest.mark.parametrize("system", sorted(SYSTEMS))
+def test_the_baseline_extends_the_fitted_overlay(system: str) -> None:
+    baseline = load_scenario_data(ROOT / "scenarios" / system / "baseline_winter.yaml")
+    overlay = load_scenario_data(FITTED / f"{system}_fitted.yaml")
     assert baseline["ed"] == overlay["ed"] and baseline["beds"] == overlay["beds"]
     assert baseline["calendar"]["growth"] == overlay["calendar"]["growth"]
-    assert ERRORS["fit"] == ["2022-04", "2024-11"] and ERRORS["check_until"] is None
+    errors = SYSTEMS[system][0]
+    assert errors["fit"] == ["2022-04", "2024-11"] and errors["check_until"] is None
 
 
-@pytest.mark.parametrize("name", sorted(ERRORS["targets"]))
-def test_april_november_2024_within_the_stated_error(model_and_published, name: str) -> None:  # type: ignore[no-untyped-def]
-    model, published = model_and_published
-    t = _target(name)
-    months = months_of(name)
+@pytest.mark.parametrize(("system", "name"), CASES)
+def test_april_november_2024_within_the_stated_error(system: str, name: str) -> None:
+    model, published = model_and_published(system)
+    t = _target(system, name)
+    months = months_of(system, name)
     simulated = t.model_values(model, months)
     rows = published[(published.measure == t.measure) & (published.org == t.org)]
     observed = rows.set_index(pd.DatetimeIndex(rows["month"]).strftime("%Y-%m"))["value"].reindex(months)
     observed = observed.to_numpy(dtype=float) * t.observed_scale
-    tolerance = stated_error(name)
+    tolerance = stated_error(system, name)
     error = simulated - observed
     assert np.isfinite(error).all(), f"{name}: missing months {dict(zip(months, error, strict=True))}"
     if t.measure in STOCKS:  # slow stocks: the window mean, as tests/regression/ compares them
