@@ -23,7 +23,7 @@ from simcare.errors import SimcareError
 from simcare.pipeline import RunSet
 from simcare.report import winter_figures as wf
 from simcare.report.build import published_for
-from simcare.report.published_context import PANELS, winter_context
+from simcare.report.published_context import panel_list, winter_context
 
 POLL_SECONDS = 0.5
 
@@ -301,14 +301,14 @@ def show_daily(rs: RunSet) -> None:
 
 def show_published(rs: RunSet) -> None:
     base = rs.scenarios[0].name
-    published = published_for([i.name for i in rs.scenarios])
+    published = published_for(rs.table)
     if published is None or published.empty:
         st.info("No published figures are available for this system.")
         return
     t = rs.table
     monthly = t[(t["scenario"] == base) & t["period"].astype(str).str.match(r"^\d{4}-\d{2}$")]
     ci = replication_intervals(monthly, 0.95)
-    panels = [p for p in PANELS if ((ci["kpi"] == p[0]) & (ci["group"] == p[1])).any()]
+    panels = [p for p in panel_list(published) if ((ci["kpi"] == p[0]) & (ci["group"] == p[1])).any()]
     if not panels:
         st.info("The results hold no monthly values to compare.")
         return

@@ -26,7 +26,7 @@ from simcare.report.files import write_results, write_text
 from simcare.report.headline import available_headlines, headline_spread, impact_table, impact_text
 from simcare.report.html import build_report
 from simcare.report.pdf import pdf_bytes, write_pdf
-from simcare.report.published_context import published_monthly
+from simcare.report.published_context import published_for_system, system_of
 from simcare.scenario.compile import CompiledScenario
 from simcare.scenario.sets import set_for
 
@@ -41,12 +41,16 @@ class Outputs:
     missing: list[str]
 
 
-def published_for(names: Sequence[str]) -> pd.DataFrame | None:
-    """Published monthly figures when every scenario is a BNSSG one (names start ``bnssg``)."""
-    if not names or not all(n.startswith("bnssg") for n in names):
+def published_for(table: pd.DataFrame) -> pd.DataFrame | None:
+    """Published monthly figures of the system the KPI table models (the ICB whose acute trusts
+    are its trusts, :func:`simcare.report.published_context.system_of`), or None when it is not
+    an English ICB simcare has data for. A missing or damaged data file warns and gives None."""
+    trusts = set(table.loc[table["kpi"] == "ga_occupancy", "group"].astype(str)) - {"ICB"}
+    icb = system_of(trusts)
+    if icb is None:
         return None
     try:
-        return published_monthly()
+        return published_for_system(icb)
     except (DataError, OSError) as exc:
         print(f"simcare: warning: published figures not shown: {exc}", file=sys.stderr)
         return None
@@ -280,7 +284,7 @@ def write_outputs(
         warmup=warmup,
         daily=daily,
         reference_daily=reference_daily,
-        published=published_for(names),
+        published=published_for(table),
         level=level,
         highlight=highlight,
         mids=mids,

@@ -53,7 +53,7 @@ from simcare.report.headline import (
     number,
     signed,
 )
-from simcare.report.published_context import PANELS, winter_context
+from simcare.report.published_context import panel_list, winter_context
 from simcare.report.summary import answer, calibration_words, opening, uncertainty_words
 from simcare.scenario.labels import humanise
 
@@ -550,7 +550,7 @@ def _published_section(
         return _render("published.html.j2", note=note)
     monthly = table[(table["scenario"] == base) & table["period"].astype(str).str.match(r"^\d{4}-\d{2}$")]
     ci = replication_intervals(monthly, level)
-    panels = [p for p in PANELS if ((ci["kpi"] == p[0]) & (ci["group"] == p[1])).any()]
+    panels = [p for p in panel_list(published) if ((ci["kpi"] == p[0]) & (ci["group"] == p[1])).any()]
     if not panels:
         reason = "Model beside published figures: the results hold no monthly values to compare."
         missing.append(f"fig-published: {reason}")

@@ -114,12 +114,13 @@ def test_title_follows_the_system() -> None:
 
 
 def test_published_caption_says_whether_the_months_are_after_the_data() -> None:
-    from simcare.report.published_context import published_monthly
+    from simcare.icb.lookup import find_icb
+    from simcare.report.published_context import published_for_system
 
     t = synthetic_table({"bnssg_base": 0.0, "bnssg_combined": 2.0}, reps=2)
-    future = build_report(t, "bnssg_base", published=published_monthly()).html
+    future = build_report(t, "bnssg_base", published=published_for_system(find_icb("E54000039"))).html
     assert "The model runs months after the last published figures" in future
     past = t.assign(period=t["period"].str.replace("2025-12", "2023-12").str.replace("2026-01", "2024-01"))
-    then = build_report(past, "bnssg_base", published=published_monthly()).html
+    then = build_report(past, "bnssg_base", published=published_for_system(find_icb("E54000039"))).html
     assert "months after the last published figures" not in then
     assert "Some of the model's months have published figures of their own" in then

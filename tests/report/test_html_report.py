@@ -8,9 +8,10 @@ import re
 import pandas as pd
 from report_synthetic import synthetic_table
 
+from simcare.icb.lookup import find_icb
 from simcare.pipeline import ScenarioInfo
 from simcare.report.html import build_report
-from simcare.report.published_context import published_monthly, winter_context
+from simcare.report.published_context import published_for_system, published_monthly, winter_context
 
 SECTIONS = ("what-was-run", "warm-up", "headline", "impacts", "daily", "published", "precision", "notes")
 FIGURES = (
@@ -74,7 +75,7 @@ def test_report_has_every_section_and_figure(table: pd.DataFrame) -> None:
         scenarios=[info(n) for n in table["scenario"].unique()],
         warmup=warmup,
         daily=daily,
-        published=published_monthly(),
+        published=published_for_system(find_icb("E54000039")),
     )
     text = report.html
     assert report.missing == []
