@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parents[2]
 HWE = ROOT / "scenarios" / "hwe"
 #: BNSSG's places, trusts and codes; any of them in an HWE output came from generic code
 BNSSG_WORDS = re.compile(
-    r"bnssg|bristol|southmead|weston|woodspring|\bbri\b|\brvj\b|\bra7\b|north somerset|south gloucestershire|sirona",
+    r"bnssg|bristol|southmead|weston|woodspring|\bbri\b|\brvj\b|\bra7\b"
+    r"|north somerset|south gloucestershire|sirona",
     re.IGNORECASE,
 )
 SHORT = "extends: {base}\nname: {name}\nrun: {{start: 2026-01-05, end: 2026-02-01, warm_up: 3w}}\n"
@@ -48,7 +49,8 @@ def test_no_bnssg_name_in_any_output(outputs: tuple[Path, str], capsys: pytest.C
         seen = parts(html)
         assert not _found(" ".join(seen.outside_appendix + seen.appendix)), report
     for table in (tmp / "cmp" / "measures.csv.gz", tmp / "run" / "measures.csv.gz"):
-        assert not _found(gzip.open(table, "rt", encoding="utf-8").read()), table
+        with gzip.open(table, "rt", encoding="utf-8") as rows:
+            assert not _found(rows.read()), table
     assert not _found((tmp / "cmp" / "comparison.csv").read_text(encoding="utf-8"))
 
 
