@@ -44,6 +44,7 @@ from simcare._version import __version__
 from simcare.analysis.warmup import daily_state_series
 from simcare.engine import run
 from simcare.errors import SimcareError
+from simcare.kpi.levels import group_levels, kpi_labels, period_kinds
 from simcare.kpi.uec import uec_measures
 from simcare.scenario.compile import CompiledScenario, compile_scenario
 from simcare.scenario.document import PathError, apply_overrides
@@ -58,6 +59,7 @@ from simcare.scenario.validate import scenario_hash, validate_scenario
 __all__ = [
     "CACHE_SIZE",
     "KPI_COLUMNS",
+    "MEASURE_COLUMNS",
     "PROVENANCE_COLUMNS",
     "TIDY_COLUMNS",
     "Mapper",
@@ -81,22 +83,17 @@ R = TypeVar("R")
 
 Document = Mapping[str, Any] | str | os.PathLike[str]
 
-KPI_COLUMNS = ("kpi", "group", "period", "value", "unit")
+#: the measure columns of one replication's KPI table: the KPI and its label (for people), the
+#: group with its level and name (:func:`simcare.kpi.levels.group_level`), the period with its
+#: kind (run, month, day), the value and its unit
+KPI_COLUMNS = ("kpi", "label", "level", "name", "group", "period", "period_kind", "value", "unit")
+#: what identifies a replication's rows and where they came from
 PROVENANCE_COLUMNS = ("scenario", "replication", "scenario_hash", "seed", "engine", "version")
-#: column order of a :class:`RunSet` table (and of ``simcare run`` / ``compare`` outputs)
-TIDY_COLUMNS = [
-    "scenario",
-    "replication",
-    "kpi",
-    "group",
-    "period",
-    "value",
-    "unit",
-    "scenario_hash",
-    "seed",
-    "engine",
-    "version",
-]
+#: what names a row: one per (scenario, replication, kpi, group, period)
+MEASURE_COLUMNS = ["scenario", "replication", *KPI_COLUMNS]
+#: column order of a :class:`RunSet` table in memory: the measures, then the provenance the
+#: analysis and the report check (equal seeds for pairing; versions, hashes for the report)
+TIDY_COLUMNS = [*MEASURE_COLUMNS, "scenario_hash", "seed", "engine", "version"]
 CACHE_SIZE = 64  # prepared and compiled scenarios kept per process (7 files x 8 parameter sets fit)
 
 
@@ -321,9 +318,17 @@ class Replication:
 
 
 def _with_provenance(
-    table: pd.DataFrame, scenario: str, replication: int, digest: str, seed: int, engine: str
+    table: pd.DataFrame,
+    cs: CompiledScenario,
+    scenario: str,
+    replication: int,
+    digest: str,
+    seed: int,
+    engine: str,
 ) -> pd.DataFrame:
-    """``table`` (kpi, group, period, value, unit) with the provenance columns first."""
+    """``table`` (kpi, group, period, value, unit of :func:`~simcare.kpi.uec.uec_measures`) with
+    the provenance columns first and the label, level, name and period kind added
+    (:data:`KPI_COLUMNS` order)."""
     out = pd.DataFrame(
         {
             "scenario": pd.Series([scenario] * len(table), dtype=object),
@@ -334,8 +339,19 @@ def _with_provenance(
             "version": pd.Series([__version__] * len(table), dtype=object),
         }
     )
+    level, name = group_levels(table["group"].to_numpy(dtype=object), cs)
+    derived = {
+        "label": kpi_labels(table["kpi"].to_numpy(dtype=object)),
+        "level": level,
+        "name": name,
+        "period_kind": period_kinds(table["period"].to_numpy(dtype=object)),
+    }
     for col in KPI_COLUMNS:
-        out[col] = table[col].to_numpy(dtype="float64" if col == "value" else object)
+        out[col] = (
+            derived[col]
+            if col in derived
+            else table[col].to_numpy(dtype="float64" if col == "value" else object)
+        )
     return out
 
 
@@ -373,7 +389,7 @@ def replicate(
     master = cs.seed if seed is None else seed
     result = run(cs.model, seed=master, replication=replication, engine=engine)  # type: ignore[arg-type]
     label = name or cs.name
-    kpis = _with_provenance(uec_measures(result, cs), label, replication, digest, master, engine)
+    kpis = _with_provenance(uec_measures(result, cs), cs, label, replication, digest, master, engine)
     series = None
     if daily:
         series = daily_state_series(result, cs)
