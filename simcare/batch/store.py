@@ -55,6 +55,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from simcare._version import __version__
+from simcare.batch.parameters import parameter_columns
 from simcare.batch.task import Task, TaskResult
 from simcare.errors import SimcareError
 from simcare.files import atomic_write, atomic_write_text
@@ -674,17 +675,25 @@ class Store:
             frames.append(frame)
         table = pd.concat(frames, ignore_index=True)
         if parameters:
-            names: list[str] = []
-            for t in self.tasks:
-                names += [n for n in t["parameters"] if n not in names]
-            for name in names:
-                values = {
-                    self._by_key[k]["scenario"]: self._by_key[k]["parameters"].get(name) for k in wanted
-                }
-                table[name] = table["scenario"].map(values)
+            table = self._with_parameters(table)
         return table.sort_values(
             ["scenario", "replication", "kpi", "group", "period"], kind="stable", ignore_index=True
         )
+
+    def _with_parameters(self, table: pd.DataFrame) -> pd.DataFrame:
+        """``table`` with one column per grid/sample parameter of the plan
+        (:func:`~simcare.batch.parameters.parameter_columns`: numbers, the unit in the name)."""
+        by_scenario: dict[str, Mapping[str, Any]] = {}
+        for t in self.tasks:
+            by_scenario.setdefault(t["scenario"], t["parameters"])
+        labels = list(by_scenario)
+        try:
+            columns = parameter_columns([by_scenario[s] for s in labels])
+        except ValueError as exc:
+            raise StoreError(f"{self.path / PLAN_FILE}: {exc}") from None
+        for name, values in columns.items():
+            table[name] = table["scenario"].map(dict(zip(labels, values, strict=True)))
+        return table
 
 
 def _plan_record(root: Path) -> dict[str, Any]:
