@@ -183,12 +183,13 @@ def _compare(args: argparse.Namespace) -> int:
 def _run_files(args: argparse.Namespace, files: Sequence[str]) -> RunSet:
     """:func:`simcare.pipeline.run_files` with the options of ``run`` / ``compare``, on a
     process pool of ``--workers`` (no more than there are runs; in this process for one)."""
+    from simcare.analysis.overload import warning_lines
     from simcare.batch.backends import make_backend
     from simcare.pipeline import run_files
 
     backend = make_backend(workers=min(args.workers, max(1, len(files) * args.reps)))
     try:
-        return run_files(
+        rs = run_files(
             files,
             args.reps,
             backend,
@@ -200,6 +201,9 @@ def _run_files(args: argparse.Namespace, files: Sequence[str]) -> RunSet:
         )
     finally:
         backend.close()
+    for line in warning_lines(rs.overloaded()):
+        print(line, file=sys.stderr)
+    return rs
 
 
 def _compare_store(args: argparse.Namespace) -> int:

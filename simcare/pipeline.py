@@ -41,6 +41,7 @@ from pydantic import ValidationError
 from tqdm import tqdm
 
 from simcare._version import __version__
+from simcare.analysis.overload import Overload, overloaded, queue_evidence
 from simcare.analysis.warmup import daily_state_series
 from simcare.engine import run
 from simcare.errors import SimcareError
@@ -310,11 +311,14 @@ class Replication:
     """What one replication gives. kpis: PROVENANCE_COLUMNS then KPI_COLUMNS, one row per
     (kpi, group, period); daily: the warm-up series (scenario, replication, series, day, date,
     value; :func:`simcare.analysis.warmup.daily_state_series`) or None; visits: the visit table
-    (:meth:`simcare.engine.result.RunResult.visits_frame`) or None."""
+    (:meth:`simcare.engine.result.RunResult.visits_frame`) or None; queues: the queue evidence
+    (scenario, replication, then :func:`simcare.analysis.overload.queue_evidence`), with the
+    daily series, or None."""
 
     kpis: pd.DataFrame
     daily: pd.DataFrame | None = None
     visits: pd.DataFrame | None = None
+    queues: pd.DataFrame | None = None
 
 
 def _with_provenance(
@@ -376,7 +380,7 @@ def replicate(
     ``seed``: the master seed (default: the scenario's ``run.seed``); replication ``r`` draws
     from the streams (seed, r), the same in every variant. ``name``: the ``scenario`` column
     (default: the scenario's name). ``daily`` / ``visits``: also return the daily warm-up series
-    / the visit table."""
+    / the visit table; ``daily`` also gives the queue evidence of overloaded services."""
     cs, digest = compiled(
         document_or_path,
         overrides,
@@ -390,12 +394,15 @@ def replicate(
     result = run(cs.model, seed=master, replication=replication, engine=engine)  # type: ignore[arg-type]
     label = name or cs.name
     kpis = _with_provenance(uec_measures(result, cs), cs, label, replication, digest, master, engine)
-    series = None
+    series = queues = None
     if daily:
         series = daily_state_series(result, cs)
         series.insert(0, "replication", replication)
         series.insert(0, "scenario", label)
-    return Replication(kpis, series, result.visits_frame() if visits else None)
+        queues = queue_evidence(result, cs)
+        queues.insert(0, "replication", replication)
+        queues.insert(0, "scenario", label)
+    return Replication(kpis, series, result.visits_frame() if visits else None, queues)
 
 
 # --- a function over items on a backend, with a progress bar ------------------------------------
@@ -506,7 +513,9 @@ class RunSet:
     table: tidy KPI table (TIDY_COLUMNS), one row per (scenario, replication, kpi, group, period).
     daily: warm-up series (scenario, replication, series, day, date, value), see
     :func:`simcare.analysis.warmup.daily_state_series`. scenarios: in the order given (the first
-    is the base of a comparison). seconds: wall time of the simulations.
+    is the base of a comparison). seconds: wall time of the simulations. queues: the queue
+    evidence of every replication (:func:`simcare.analysis.overload.queue_evidence` with
+    scenario, replication), for :meth:`overloaded`.
     """
 
     table: pd.DataFrame
@@ -517,6 +526,11 @@ class RunSet:
     engine: str
     version: str
     seconds: float
+    queues: pd.DataFrame | None = None
+
+    def overloaded(self) -> list[Overload]:
+        """The overloaded services of each scenario (:func:`simcare.analysis.overload.overloaded`)."""
+        return [] if self.queues is None else overloaded(self.queues)
 
 
 def _modelled_services(cs: CompiledScenario) -> tuple[str, ...]:
@@ -569,8 +583,8 @@ def scenario_info(
 
 def _replicate_job(
     job: tuple[str, int, int, str, int | None, str | None, bool],
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(tidy KPI rows in TIDY_COLUMNS order, daily warm-up series) of one (file, replication,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(tidy KPI rows in TIDY_COLUMNS order, daily warm-up series, queue evidence) of one (file, replication,
     seed, engine, parameter set, expected hash, allow_outside), for a backend's map (top-level:
     picklable)."""
     path, replication, seed, engine, parameter_set, digest, allow_outside = job
@@ -584,8 +598,8 @@ def _replicate_job(
         daily=True,
         allow_outside=allow_outside,
     )
-    assert rep.daily is not None
-    return rep.kpis[TIDY_COLUMNS], rep.daily
+    assert rep.daily is not None and rep.queues is not None
+    return rep.kpis[TIDY_COLUMNS], rep.daily, rep.queues
 
 
 def run_files(
@@ -643,8 +657,9 @@ def run_files(
     seconds = time.perf_counter() - started
     by_job = dict(zip(jobs, results, strict=True))
     ordered = [by_job[i, r] for i in range(len(files)) for r in range(replications)]
-    table = pd.concat([k for k, _ in ordered], ignore_index=True)
-    daily = pd.concat([d for _, d in ordered], ignore_index=True)
+    table = pd.concat([k for k, _, _ in ordered], ignore_index=True)
+    daily = pd.concat([d for _, d, _ in ordered], ignore_index=True)
+    queues = pd.concat([q for _, _, q in ordered], ignore_index=True)
     return RunSet(
         table=table,
         daily=daily,
@@ -654,4 +669,5 @@ def run_files(
         engine=engine,
         version=str(table["version"].iloc[0]),
         seconds=seconds,
+        queues=queues,
     )
