@@ -209,7 +209,7 @@ def _run_files(args: argparse.Namespace, files: Sequence[str]) -> RunSet:
 def _compare_store(args: argparse.Namespace) -> int:
     """``compare --store STORE BASE [OTHER...]``: the comparison and report of stored results
     (scenario names as in the store; all of its scenarios when only the base is named)."""
-    from simcare.batch.store import load_store
+    from simcare.batch.store import load_runs, load_store
     from simcare.report.build import advice_text, write_outputs
 
     if args.advise:
@@ -218,7 +218,7 @@ def _compare_store(args: argparse.Namespace) -> int:
         check_advise(args.advise, args.half_width)
     if not args.scenarios:
         raise SimcareError("compare --store: name the base scenario (and, if you like, the others)")
-    table = load_store(args.store)
+    table = load_store(args.store, parameters=True)
     stored = [str(n) for n in pd.unique(table["scenario"])]
     unknown = [n for n in args.scenarios if n not in stored]
     if unknown:
@@ -236,8 +236,15 @@ def _compare_store(args: argparse.Namespace) -> int:
         f"{len(names)} scenarios from {args.store} ({', '.join(names)}), base {names[0]}, "
         f"{table['replication'].nunique()} replications"
     )
+    runs = load_runs(args.store)
     outputs = write_outputs(
-        table, names[0], args.out, report_path=args.report, level=args.level, highlight=args.highlight
+        table,
+        names[0],
+        args.out,
+        report_path=args.report,
+        level=args.level,
+        highlight=args.highlight,
+        runs=runs[runs["scenario"].isin(names)].drop(columns="key").reset_index(drop=True),
     )
     print(outputs.text)
     if args.advise:

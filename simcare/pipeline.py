@@ -62,6 +62,7 @@ __all__ = [
     "KPI_COLUMNS",
     "MEASURE_COLUMNS",
     "PROVENANCE_COLUMNS",
+    "RUN_COLUMNS",
     "TIDY_COLUMNS",
     "Mapper",
     "Replication",
@@ -76,7 +77,9 @@ __all__ = [
     "prepare",
     "replicate",
     "run_files",
+    "runs_table",
     "scenario_info",
+    "split_runs",
 ]
 
 T = TypeVar("T")
@@ -92,6 +95,10 @@ KPI_COLUMNS = ("kpi", "label", "level", "name", "group", "period", "period_kind"
 PROVENANCE_COLUMNS = ("scenario", "replication", "scenario_hash", "seed", "engine", "version")
 #: what names a row: one per (scenario, replication, kpi, group, period)
 MEASURE_COLUMNS = ["scenario", "replication", *KPI_COLUMNS]
+#: the run lookup (``runs.csv``), one row per (scenario, replication): join it to the measures on
+#: (scenario, replication). parameter_set: the row of the scenario's parameter_sets the
+#: replication used (empty when none was drawn)
+RUN_COLUMNS = ["scenario", "replication", "parameter_set", "scenario_hash", "seed", "engine", "version"]
 #: column order of a :class:`RunSet` table in memory: the measures, then the provenance the
 #: analysis and the report check (equal seeds for pairing; versions, hashes for the report)
 TIDY_COLUMNS = [*MEASURE_COLUMNS, "scenario_hash", "seed", "engine", "version"]
@@ -405,6 +412,37 @@ def replicate(
     return Replication(kpis, series, result.visits_frame() if visits else None, queues)
 
 
+def runs_table(
+    table: pd.DataFrame, parameter_sets: Mapping[tuple[str, int], int | None] | None = None
+) -> pd.DataFrame:
+    """The run lookup (:data:`RUN_COLUMNS`) of a table with provenance columns: one row per
+    (scenario, replication), in the table's order of first appearance. ``parameter_sets``:
+    (scenario, replication) -> the parameter set it used (missing or None: none drawn).
+    SimcareError if a (scenario, replication) has rows with two different provenances."""
+    missing = [c for c in PROVENANCE_COLUMNS if c not in table.columns]
+    if missing:
+        raise SimcareError(f"the table has no provenance columns {', '.join(missing)}")
+    runs = table[list(PROVENANCE_COLUMNS)].drop_duplicates(ignore_index=True)
+    if runs.duplicated(["scenario", "replication"]).any():
+        raise SimcareError("a replication of the table has rows of two different runs")
+    chosen = parameter_sets or {}
+    sets = [chosen.get((str(s), int(r))) for s, r in zip(runs["scenario"], runs["replication"], strict=True)]
+    runs.insert(2, "parameter_set", pd.Series(sets, dtype="Int64"))
+    return runs[RUN_COLUMNS]
+
+
+def split_runs(
+    table: pd.DataFrame, parameter_sets: Mapping[tuple[str, int], int | None] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(measures, runs) of a table with provenance: the measures keep every column but the
+    provenance (scenario_hash, seed, engine, version), so grid parameter columns stay; runs is
+    :func:`runs_table`. ``measures.merge(runs, on=["scenario", "replication"])`` gives the
+    table back (with the parameter_set column)."""
+    runs = runs_table(table, parameter_sets)
+    dropped = [c for c in PROVENANCE_COLUMNS if c not in ("scenario", "replication")]
+    return table.drop(columns=dropped), runs
+
+
 # --- a function over items on a backend, with a progress bar ------------------------------------
 
 
@@ -527,6 +565,19 @@ class RunSet:
     version: str
     seconds: float
     queues: pd.DataFrame | None = None
+
+    def parameter_sets(self) -> dict[tuple[str, int], int | None]:
+        """(scenario, replication) -> the parameter set it used (None: the file's values)."""
+        return {
+            (i.name, r): set_for(r, i.parameter_sets) if i.parameter_sets else None
+            for i in self.scenarios
+            for r in range(self.replications)
+        }
+
+    @property
+    def runs(self) -> pd.DataFrame:
+        """The run lookup of the table (:func:`runs_table`), with the parameter sets used."""
+        return runs_table(self.table, self.parameter_sets())
 
     def overloaded(self) -> list[Overload]:
         """The overloaded services of each scenario (:func:`simcare.analysis.overload.overloaded`)."""

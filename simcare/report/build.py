@@ -20,7 +20,7 @@ from simcare.analysis.warmup import coupling_table, daily_state_series, referenc
 from simcare.engine import EngineName, run
 from simcare.errors import DataError, SimcareError
 from simcare.kpi.registry import REGISTRY
-from simcare.pipeline import RunSet, ScenarioInfo, compiled
+from simcare.pipeline import RunSet, ScenarioInfo, compiled, split_runs
 from simcare.report.files import write_results, write_text
 from simcare.report.headline import available_headlines, headline_spread, impact_table, impact_text
 from simcare.report.html import build_report
@@ -252,9 +252,12 @@ def write_outputs(
     reference_daily: pd.DataFrame | None = None,
     level: float = 0.95,
     highlight: str | None = None,
+    runs: pd.DataFrame | None = None,
 ) -> Outputs:
-    """Write measures.csv.gz/.parquet, comparison.csv (with 2+ scenarios) and the HTML report
-    (``report_path``, default ``out_dir/report.html``); return the paths and a summary text."""
+    """Write measures.csv.gz/.parquet (without the provenance columns), runs.csv (the run
+    lookup: ``runs``, or :func:`simcare.pipeline.runs_table` of ``table``), comparison.csv (with
+    2+ scenarios) and the HTML report (``report_path``, default ``out_dir/report.html``); return
+    the paths and a summary text."""
     names = [str(n) for n in pd.unique(table["scenario"])]
     if highlight is not None and highlight not in names:
         raise SimcareError(f"--highlight {highlight!r} is not one of the scenarios ({', '.join(names)})")
@@ -278,7 +281,8 @@ def write_outputs(
         level=level,
         highlight=highlight,
     )
-    paths = write_results(out_dir, table, comparison)
+    measures, lookup = split_runs(table)
+    paths = write_results(out_dir, measures, comparison, runs=lookup if runs is None else runs)
     target = Path(report_path) if report_path is not None else Path(out_dir) / "report.html"
     paths.append(write_text(target, report.html))
     for m in report.missing:
@@ -308,4 +312,5 @@ def write_run_set(
         reference_daily=reference,
         level=level,
         highlight=highlight,
+        runs=rs.runs,
     )

@@ -12,7 +12,8 @@ from simcare.analysis.compare import paired_differences
 from simcare.batch.parameters import parameter_columns
 from simcare.batch.plan import load_plan
 from simcare.batch.runner import run_batch
-from simcare.batch.store import load_store
+from simcare.batch.store import load_runs, load_store
+from simcare.pipeline import RUN_COLUMNS
 
 from .conftest import DATA
 
@@ -63,3 +64,15 @@ def test_paired_differences_keep_the_parameter_columns(store: Path) -> None:
     assert {"label", "level", "name", "period_kind", "confidence"} <= set(d.columns)
     per = d.groupby("scenario")[COLUMN].nunique()
     assert (per == 1).all()
+
+
+def test_the_store_keeps_the_hash_in_one_lookup_joined_on_scenario_and_replication(store: Path) -> None:
+    measures = load_store(store, provenance=False)
+    assert not {"scenario_hash", "seed", "engine", "version"} & set(measures.columns)
+    runs = load_runs(store)
+    assert list(runs.columns) == [*RUN_COLUMNS, "key"] and len(runs) == 12  # 4 variants x 3
+    assert runs["scenario_hash"].nunique() == 4 and set(runs["seed"]) == {5}
+    assert runs["parameter_set"].isna().all()  # the plan draws no parameter sets
+    joined = measures.merge(runs, on=["scenario", "replication"], how="left", validate="many_to_one")
+    full = load_store(store)
+    pd.testing.assert_frame_equal(joined[full.columns], full, check_dtype=False)
