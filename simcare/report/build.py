@@ -21,7 +21,8 @@ from simcare.engine import EngineName, run
 from simcare.errors import DataError, SimcareError
 from simcare.kpi.registry import REGISTRY
 from simcare.pipeline import RunSet, ScenarioInfo, compiled, split_runs
-from simcare.report.files import write_results, write_text
+from simcare.report.dose_response import dose_response_outputs
+from simcare.report.files import write_csv, write_results, write_text
 from simcare.report.headline import available_headlines, headline_spread, impact_table, impact_text
 from simcare.report.html import build_report
 from simcare.report.published_context import published_monthly
@@ -267,6 +268,9 @@ def write_outputs(
     lines = []
     if comparison is not None:
         lines.append(impact_text(impact_table(comparison, available_headlines(table)), level))
+    dose = dose_response_outputs(table, base, level) if len(names) > 1 else None
+    if dose is not None:
+        lines.append(dose.text)
     if warmup is not None:
         lines.append(warmup_text(warmup, base))
     lines.append(spread_text(table, scenarios))
@@ -280,9 +284,12 @@ def write_outputs(
         published=published_for(names),
         level=level,
         highlight=highlight,
+        extra_sections=[dose.section] if dose is not None else [],
     )
     measures, lookup = split_runs(table)
     paths = write_results(out_dir, measures, comparison, runs=lookup if runs is None else runs)
+    if dose is not None:
+        paths.append(write_csv(Path(out_dir) / "dose_response.csv", dose.table))
     target = Path(report_path) if report_path is not None else Path(out_dir) / "report.html"
     paths.append(write_text(target, report.html))
     for m in report.missing:

@@ -550,6 +550,7 @@ def build_report(
     level: float = 0.95,
     highlight: str | None = None,
     title: str | None = None,
+    extra_sections: Sequence[Markup] = (),
 ) -> Report:
     """The HTML report of a tidy KPI table (see the module docstring).
 
@@ -560,7 +561,8 @@ def build_report(
     base scenario's reference run (:func:`simcare.report.build.warmup_check`), for the
     warm-up chart (drawn when ``reference_daily`` is given); ``published``: from
     :func:`simcare.report.published_context.published_monthly`, or None when the system has no
-    published data.
+    published data. ``extra_sections``: rendered sections placed after the impacts (the
+    dose-response view of a grid, :mod:`simcare.report.dose_response`).
     """
     names = [str(n) for n in pd.unique(table["scenario"])]
     if base not in names:
@@ -591,6 +593,7 @@ def build_report(
             png=None if impacts.empty else _png(wf.impact_chart(impacts, level)),
             pct=f"{100 * level:g} %",
         ),
+        *extra_sections,
         _daily_section(table, shown, modelled, missing),
         _published_section(table, short_base, published, level, missing),
         _precision_section(table[table["scenario"].isin(shown)], heads, level),

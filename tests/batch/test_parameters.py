@@ -18,7 +18,7 @@ from simcare.pipeline import RUN_COLUMNS
 from .conftest import DATA
 
 GRID = DATA / "plan_grid.yaml"
-COLUMN = "levers.discharge_capacity.increase_pct"
+COLUMN = "calendar.growth_pct"
 
 
 def test_the_unit_goes_into_the_name_and_the_values_become_numbers() -> None:
@@ -53,7 +53,7 @@ def test_a_percentage_grid_is_a_numeric_column_that_sorts_5_before_20(store: Pat
     assert sorted(table[COLUMN].unique()) == [0.0, 5.0, 10.0, 20.0]
     labels = table.sort_values(COLUMN, kind="stable")["scenario"].unique()
     assert [s.rsplit("=", 1)[-1].rstrip("]") for s in labels] == ["0%", "5%", "10%", "20%"]
-    assert "levers.discharge_capacity.increase" not in table.columns
+    assert "calendar.growth" not in table.columns
 
 
 def test_paired_differences_keep_the_parameter_columns(store: Path) -> None:
