@@ -199,12 +199,13 @@ def _compare(args: argparse.Namespace) -> int:
 def _run_files(args: argparse.Namespace, files: Sequence[str]) -> RunSet:
     """:func:`simcare.pipeline.run_files` with the options of ``run`` / ``compare``, on a
     process pool of ``--workers`` (no more than there are runs; in this process for one)."""
+    from simcare.analysis.overload import warning_lines
     from simcare.batch.backends import make_backend
     from simcare.pipeline import run_files
 
     backend = make_backend(workers=min(args.workers, max(1, len(files) * args.reps)))
     try:
-        return run_files(
+        rs = run_files(
             files,
             args.reps,
             backend,
@@ -216,12 +217,15 @@ def _run_files(args: argparse.Namespace, files: Sequence[str]) -> RunSet:
         )
     finally:
         backend.close()
+    for line in warning_lines(rs.overloaded()):
+        print(line, file=sys.stderr)
+    return rs
 
 
 def _compare_store(args: argparse.Namespace) -> int:
     """``compare --store STORE BASE [OTHER...]``: the comparison and report of stored results
     (scenario names as in the store; all of its scenarios when only the base is named)."""
-    from simcare.batch.store import load_store
+    from simcare.batch.store import load_runs, load_store
     from simcare.report.build import advice_text, write_outputs
 
     if args.advise:
@@ -231,7 +235,7 @@ def _compare_store(args: argparse.Namespace) -> int:
     mids = _mids(args)
     if not args.scenarios:
         raise SimcareError("compare --store: name the base scenario (and, if you like, the others)")
-    table = load_store(args.store)
+    table = load_store(args.store, parameters=True)
     stored = [str(n) for n in pd.unique(table["scenario"])]
     unknown = [n for n in args.scenarios if n not in stored]
     if unknown:
@@ -249,6 +253,7 @@ def _compare_store(args: argparse.Namespace) -> int:
         f"{len(names)} scenarios from {args.store} ({', '.join(names)}), base {names[0]}, "
         f"{table['replication'].nunique()} replications"
     )
+    runs = load_runs(args.store)
     outputs = write_outputs(
         table,
         names[0],
@@ -258,6 +263,7 @@ def _compare_store(args: argparse.Namespace) -> int:
         highlight=args.highlight,
         mids=mids,
         pdf_path=args.report_pdf,
+        runs=runs[runs["scenario"].isin(names)].drop(columns="key").reset_index(drop=True),
     )
     print(outputs.text)
     if args.advise:

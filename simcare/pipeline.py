@@ -41,9 +41,11 @@ from pydantic import ValidationError
 from tqdm import tqdm
 
 from simcare._version import __version__
+from simcare.analysis.overload import Overload, overloaded, queue_evidence
 from simcare.analysis.warmup import daily_state_series
 from simcare.engine import run
 from simcare.errors import SimcareError
+from simcare.kpi.levels import group_levels, kpi_labels, period_kinds
 from simcare.kpi.uec import uec_measures
 from simcare.scenario.calibrated import Calibration, fitted_overlay
 from simcare.scenario.compile import CompiledScenario, compile_scenario
@@ -60,7 +62,9 @@ from simcare.scenario.validate import scenario_hash, validate_scenario
 __all__ = [
     "CACHE_SIZE",
     "KPI_COLUMNS",
+    "MEASURE_COLUMNS",
     "PROVENANCE_COLUMNS",
+    "RUN_COLUMNS",
     "TIDY_COLUMNS",
     "Mapper",
     "Replication",
@@ -75,7 +79,9 @@ __all__ = [
     "prepare",
     "replicate",
     "run_files",
+    "runs_table",
     "scenario_info",
+    "split_runs",
 ]
 
 T = TypeVar("T")
@@ -83,22 +89,21 @@ R = TypeVar("R")
 
 Document = Mapping[str, Any] | str | os.PathLike[str]
 
-KPI_COLUMNS = ("kpi", "group", "period", "value", "unit")
+#: the measure columns of one replication's KPI table: the KPI and its label (for people), the
+#: group with its level and name (:func:`simcare.kpi.levels.group_level`), the period with its
+#: kind (run, month, day), the value and its unit
+KPI_COLUMNS = ("kpi", "label", "level", "name", "group", "period", "period_kind", "value", "unit")
+#: what identifies a replication's rows and where they came from
 PROVENANCE_COLUMNS = ("scenario", "replication", "scenario_hash", "seed", "engine", "version")
-#: column order of a :class:`RunSet` table (and of ``simcare run`` / ``compare`` outputs)
-TIDY_COLUMNS = [
-    "scenario",
-    "replication",
-    "kpi",
-    "group",
-    "period",
-    "value",
-    "unit",
-    "scenario_hash",
-    "seed",
-    "engine",
-    "version",
-]
+#: what names a row: one per (scenario, replication, kpi, group, period)
+MEASURE_COLUMNS = ["scenario", "replication", *KPI_COLUMNS]
+#: the run lookup (``runs.csv``), one row per (scenario, replication): join it to the measures on
+#: (scenario, replication). parameter_set: the row of the scenario's parameter_sets the
+#: replication used (empty when none was drawn)
+RUN_COLUMNS = ["scenario", "replication", "parameter_set", "scenario_hash", "seed", "engine", "version"]
+#: column order of a :class:`RunSet` table in memory: the measures, then the provenance the
+#: analysis and the report check (equal seeds for pairing; versions, hashes for the report)
+TIDY_COLUMNS = [*MEASURE_COLUMNS, "scenario_hash", "seed", "engine", "version"]
 CACHE_SIZE = 64  # prepared and compiled scenarios kept per process (7 files x 8 parameter sets fit)
 
 
@@ -315,17 +320,28 @@ class Replication:
     """What one replication gives. kpis: PROVENANCE_COLUMNS then KPI_COLUMNS, one row per
     (kpi, group, period); daily: the warm-up series (scenario, replication, series, day, date,
     value; :func:`simcare.analysis.warmup.daily_state_series`) or None; visits: the visit table
-    (:meth:`simcare.engine.result.RunResult.visits_frame`) or None."""
+    (:meth:`simcare.engine.result.RunResult.visits_frame`) or None; queues: the queue evidence
+    (scenario, replication, then :func:`simcare.analysis.overload.queue_evidence`), with the
+    daily series, or None."""
 
     kpis: pd.DataFrame
     daily: pd.DataFrame | None = None
     visits: pd.DataFrame | None = None
+    queues: pd.DataFrame | None = None
 
 
 def _with_provenance(
-    table: pd.DataFrame, scenario: str, replication: int, digest: str, seed: int, engine: str
+    table: pd.DataFrame,
+    cs: CompiledScenario,
+    scenario: str,
+    replication: int,
+    digest: str,
+    seed: int,
+    engine: str,
 ) -> pd.DataFrame:
-    """``table`` (kpi, group, period, value, unit) with the provenance columns first."""
+    """``table`` (kpi, group, period, value, unit of :func:`~simcare.kpi.uec.uec_measures`) with
+    the provenance columns first and the label, level, name and period kind added
+    (:data:`KPI_COLUMNS` order)."""
     out = pd.DataFrame(
         {
             "scenario": pd.Series([scenario] * len(table), dtype=object),
@@ -336,8 +352,19 @@ def _with_provenance(
             "version": pd.Series([__version__] * len(table), dtype=object),
         }
     )
+    level, name = group_levels(table["group"].to_numpy(dtype=object), cs)
+    derived = {
+        "label": kpi_labels(table["kpi"].to_numpy(dtype=object)),
+        "level": level,
+        "name": name,
+        "period_kind": period_kinds(table["period"].to_numpy(dtype=object)),
+    }
     for col in KPI_COLUMNS:
-        out[col] = table[col].to_numpy(dtype="float64" if col == "value" else object)
+        out[col] = (
+            derived[col]
+            if col in derived
+            else table[col].to_numpy(dtype="float64" if col == "value" else object)
+        )
     return out
 
 
@@ -362,7 +389,7 @@ def replicate(
     ``seed``: the master seed (default: the scenario's ``run.seed``); replication ``r`` draws
     from the streams (seed, r), the same in every variant. ``name``: the ``scenario`` column
     (default: the scenario's name). ``daily`` / ``visits``: also return the daily warm-up series
-    / the visit table."""
+    / the visit table; ``daily`` also gives the queue evidence of overloaded services."""
     cs, digest = compiled(
         document_or_path,
         overrides,
@@ -375,13 +402,47 @@ def replicate(
     master = cs.seed if seed is None else seed
     result = run(cs.model, seed=master, replication=replication, engine=engine)  # type: ignore[arg-type]
     label = name or cs.name
-    kpis = _with_provenance(uec_measures(result, cs), label, replication, digest, master, engine)
-    series = None
+    kpis = _with_provenance(uec_measures(result, cs), cs, label, replication, digest, master, engine)
+    series = queues = None
     if daily:
         series = daily_state_series(result, cs)
         series.insert(0, "replication", replication)
         series.insert(0, "scenario", label)
-    return Replication(kpis, series, result.visits_frame() if visits else None)
+        queues = queue_evidence(result, cs)
+        queues.insert(0, "replication", replication)
+        queues.insert(0, "scenario", label)
+    return Replication(kpis, series, result.visits_frame() if visits else None, queues)
+
+
+def runs_table(
+    table: pd.DataFrame, parameter_sets: Mapping[tuple[str, int], int | None] | None = None
+) -> pd.DataFrame:
+    """The run lookup (:data:`RUN_COLUMNS`) of a table with provenance columns: one row per
+    (scenario, replication), in the table's order of first appearance. ``parameter_sets``:
+    (scenario, replication) -> the parameter set it used (missing or None: none drawn).
+    SimcareError if a (scenario, replication) has rows with two different provenances."""
+    missing = [c for c in PROVENANCE_COLUMNS if c not in table.columns]
+    if missing:
+        raise SimcareError(f"the table has no provenance columns {', '.join(missing)}")
+    runs = table[list(PROVENANCE_COLUMNS)].drop_duplicates(ignore_index=True)
+    if runs.duplicated(["scenario", "replication"]).any():
+        raise SimcareError("a replication of the table has rows of two different runs")
+    chosen = parameter_sets or {}
+    sets = [chosen.get((str(s), int(r))) for s, r in zip(runs["scenario"], runs["replication"], strict=True)]
+    runs.insert(2, "parameter_set", pd.Series(sets, dtype="Int64"))
+    return runs[RUN_COLUMNS]
+
+
+def split_runs(
+    table: pd.DataFrame, parameter_sets: Mapping[tuple[str, int], int | None] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(measures, runs) of a table with provenance: the measures keep every column but the
+    provenance (scenario_hash, seed, engine, version), so grid parameter columns stay; runs is
+    :func:`runs_table`. ``measures.merge(runs, on=["scenario", "replication"])`` gives the
+    table back (with the parameter_set column)."""
+    runs = runs_table(table, parameter_sets)
+    dropped = [c for c in PROVENANCE_COLUMNS if c not in ("scenario", "replication")]
+    return table.drop(columns=dropped), runs
 
 
 # --- a function over items on a backend, with a progress bar ------------------------------------
@@ -496,7 +557,9 @@ class RunSet:
     table: tidy KPI table (TIDY_COLUMNS), one row per (scenario, replication, kpi, group, period).
     daily: warm-up series (scenario, replication, series, day, date, value), see
     :func:`simcare.analysis.warmup.daily_state_series`. scenarios: in the order given (the first
-    is the base of a comparison). seconds: wall time of the simulations.
+    is the base of a comparison). seconds: wall time of the simulations. queues: the queue
+    evidence of every replication (:func:`simcare.analysis.overload.queue_evidence` with
+    scenario, replication), for :meth:`overloaded`.
     """
 
     table: pd.DataFrame
@@ -507,6 +570,24 @@ class RunSet:
     engine: str
     version: str
     seconds: float
+    queues: pd.DataFrame | None = None
+
+    def parameter_sets(self) -> dict[tuple[str, int], int | None]:
+        """(scenario, replication) -> the parameter set it used (None: the file's values)."""
+        return {
+            (i.name, r): set_for(r, i.parameter_sets) if i.parameter_sets else None
+            for i in self.scenarios
+            for r in range(self.replications)
+        }
+
+    @property
+    def runs(self) -> pd.DataFrame:
+        """The run lookup of the table (:func:`runs_table`), with the parameter sets used."""
+        return runs_table(self.table, self.parameter_sets())
+
+    def overloaded(self) -> list[Overload]:
+        """The overloaded services of each scenario (:func:`simcare.analysis.overload.overloaded`)."""
+        return [] if self.queues is None else overloaded(self.queues)
 
 
 def _modelled_services(cs: CompiledScenario) -> tuple[str, ...]:
@@ -561,8 +642,8 @@ def scenario_info(
 
 def _replicate_job(
     job: tuple[str, int, int, str, int | None, str | None, bool],
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(tidy KPI rows in TIDY_COLUMNS order, daily warm-up series) of one (file, replication,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(tidy KPI rows in TIDY_COLUMNS order, daily warm-up series, queue evidence) of one (file, replication,
     seed, engine, parameter set, expected hash, allow_outside), for a backend's map (top-level:
     picklable)."""
     path, replication, seed, engine, parameter_set, digest, allow_outside = job
@@ -576,8 +657,8 @@ def _replicate_job(
         daily=True,
         allow_outside=allow_outside,
     )
-    assert rep.daily is not None
-    return rep.kpis[TIDY_COLUMNS], rep.daily
+    assert rep.daily is not None and rep.queues is not None
+    return rep.kpis[TIDY_COLUMNS], rep.daily, rep.queues
 
 
 def run_files(
@@ -635,8 +716,9 @@ def run_files(
     seconds = time.perf_counter() - started
     by_job = dict(zip(jobs, results, strict=True))
     ordered = [by_job[i, r] for i in range(len(files)) for r in range(replications)]
-    table = pd.concat([k for k, _ in ordered], ignore_index=True)
-    daily = pd.concat([d for _, d in ordered], ignore_index=True)
+    table = pd.concat([k for k, _, _ in ordered], ignore_index=True)
+    daily = pd.concat([d for _, d, _ in ordered], ignore_index=True)
+    queues = pd.concat([q for _, _, q in ordered], ignore_index=True)
     return RunSet(
         table=table,
         daily=daily,
@@ -646,4 +728,5 @@ def run_files(
         engine=engine,
         version=str(table["version"].iloc[0]),
         seconds=seconds,
+        queues=queues,
     )

@@ -22,6 +22,25 @@ from simcare.analysis.replications import require_columns, t_quantile
 from simcare.errors import SimcareError
 
 ROW_KEYS = ["kpi", "group", "period", "unit"]
+#: columns that describe a (kpi, group, period) row (simcare.kpi.levels), carried to the output
+DESCRIPTORS = ["label", "level", "name", "period_kind"]
+#: columns of the tidy table that are neither a row's description nor a scenario's parameter
+_RUN_COLUMNS = {"scenario", "replication", "value", "seed", "scenario_hash", "engine", "version"}
+
+
+def scenario_columns(table: pd.DataFrame) -> list[str]:
+    """The columns of ``table`` that describe a scenario rather than a row, such as the grid
+    parameters of :func:`simcare.batch.load_store` (``parameters=True``): every column but the
+    tidy table's own. SimcareError if one is not constant within a scenario."""
+    extra = [c for c in table.columns if c not in _RUN_COLUMNS and c not in ROW_KEYS and c not in DESCRIPTORS]
+    for c in extra:
+        counts = table.groupby("scenario", sort=False)[c].nunique(dropna=False)
+        if (counts > 1).any():
+            raise SimcareError(
+                f"column {c!r} takes several values within scenario {counts.index[counts > 1][0]!r}: "
+                "a parameter column must be constant within a scenario"
+            )
+    return extra
 
 
 def paired_differences(
@@ -33,9 +52,12 @@ def paired_differences(
     ``seed`` column (the master seed; it must be the same for every scenario, or the runs do not
     share random numbers). ``periods``: keep only these periods (default: all).
     Returns one row per (scenario, kpi, group, period, unit) for every scenario but ``base``, with
-    ``n`` (paired replications), ``base_mean``, ``mean`` (the scenario's), ``difference``,
-    ``sd`` (of the differences), ``half_width``, ``low``, ``high`` (KPI unit) and
-    ``relative`` (difference / |base_mean| x 100, %; NaN when the base mean is 0).
+    the table's parameter columns (:func:`scenario_columns`, after ``scenario``) and row
+    descriptors (label, level, name, period_kind, where the table has them), ``n`` (paired
+    replications), ``base_mean``, ``mean`` (the scenario's), ``difference``,
+    ``sd`` (of the differences), ``half_width``, ``low``, ``high`` (KPI unit),
+    ``relative`` (difference / |base_mean| x 100, %; NaN when the base mean is 0) and
+    ``confidence`` (``level``, the interval's confidence level).
     """
     require_columns(table, ["scenario", "replication", "value", "seed", *ROW_KEYS])
     scenarios = [str(s) for s in pd.unique(table["scenario"])]
@@ -93,8 +115,17 @@ def paired_differences(
     base_abs = res["base_mean"].abs().to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
         res["relative"] = np.where(base_abs > 0, 100.0 * res["difference"].to_numpy() / base_abs, np.nan)
-    res["level"] = level
-    return res
+    res["confidence"] = level
+    params = scenario_columns(table)
+    if params:
+        first = table.drop_duplicates("scenario").set_index("scenario")[params]
+        res = res.join(first, on="scenario")
+    described = [c for c in DESCRIPTORS if c in table.columns]
+    if described:
+        desc = t.drop_duplicates(ROW_KEYS).set_index(ROW_KEYS)[described]
+        res = res.join(desc, on=ROW_KEYS)
+    order = ["scenario", *params, *ROW_KEYS, *described]
+    return res[order + [c for c in res.columns if c not in order]]
 
 
 def verdict(difference: float, low: float, high: float, higher_is_better: bool | None) -> str:

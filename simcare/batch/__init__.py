@@ -10,7 +10,7 @@ manifest) and :mod:`~simcare.batch.runner` (running a plan into a store, with re
 from simcare.batch.backends import Backend, make_backend
 from simcare.batch.plan import Plan, PlanError, load_plan
 from simcare.batch.runner import run_batch
-from simcare.batch.store import Store, StoreError, load_store
+from simcare.batch.store import Store, StoreError, load_runs, load_store
 from simcare.batch.task import run_replication
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "Store",
     "StoreError",
     "load_plan",
+    "load_runs",
     "load_store",
     "make_backend",
     "run_batch",

@@ -55,12 +55,13 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from simcare._version import __version__
+from simcare.batch.parameters import parameter_columns
 from simcare.batch.task import Task, TaskResult
 from simcare.errors import SimcareError
 from simcare.files import atomic_write, atomic_write_text
-from simcare.pipeline import KPI_COLUMNS, PROVENANCE_COLUMNS
+from simcare.pipeline import KPI_COLUMNS, PROVENANCE_COLUMNS, RUN_COLUMNS
 
-__all__ = ["Store", "StoreError", "StoreStatus", "TaskCheck", "code_digest", "load_store"]
+__all__ = ["Store", "StoreError", "StoreStatus", "TaskCheck", "code_digest", "load_runs", "load_store"]
 
 PLAN_FILE = "plan.json"
 MANIFEST = "manifest.jsonl"
@@ -674,17 +675,43 @@ class Store:
             frames.append(frame)
         table = pd.concat(frames, ignore_index=True)
         if parameters:
-            names: list[str] = []
-            for t in self.tasks:
-                names += [n for n in t["parameters"] if n not in names]
-            for name in names:
-                values = {
-                    self._by_key[k]["scenario"]: self._by_key[k]["parameters"].get(name) for k in wanted
-                }
-                table[name] = table["scenario"].map(values)
+            table = self._with_parameters(table)
         return table.sort_values(
             ["scenario", "replication", "kpi", "group", "period"], kind="stable", ignore_index=True
         )
+
+    def runs(self) -> pd.DataFrame:
+        """The run lookup of the finished tasks with sound results, from the manifest: one row
+        per task, columns :data:`~simcare.pipeline.RUN_COLUMNS` then ``key`` (the task), sorted
+        by scenario and replication. Join it to :meth:`kpis` on (scenario, replication)."""
+        rows = []
+        for key in sorted(self.done()):
+            record, task = self.records[key], self._by_key[key]
+            rows.append(
+                {
+                    **{c: record.get(c) for c in RUN_COLUMNS if c != "parameter_set"},
+                    "parameter_set": task.get("parameter_set"),
+                    "key": key,
+                }
+            )
+        table = pd.DataFrame(rows, columns=[*RUN_COLUMNS, "key"])
+        table["parameter_set"] = table["parameter_set"].astype("Int64")
+        return table.sort_values(["scenario", "replication"], kind="stable", ignore_index=True)
+
+    def _with_parameters(self, table: pd.DataFrame) -> pd.DataFrame:
+        """``table`` with one column per grid/sample parameter of the plan
+        (:func:`~simcare.batch.parameters.parameter_columns`: numbers, the unit in the name)."""
+        by_scenario: dict[str, Mapping[str, Any]] = {}
+        for t in self.tasks:
+            by_scenario.setdefault(t["scenario"], t["parameters"])
+        labels = list(by_scenario)
+        try:
+            columns = parameter_columns([by_scenario[s] for s in labels])
+        except ValueError as exc:
+            raise StoreError(f"{self.path / PLAN_FILE}: {exc}") from None
+        for name, values in columns.items():
+            table[name] = table["scenario"].map(dict(zip(labels, values, strict=True)))
+        return table
 
 
 def _plan_record(root: Path) -> dict[str, Any]:
@@ -727,14 +754,20 @@ def _difference(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> str:
 
 
 def load_store(
-    path: str | os.PathLike[str], parameters: bool = False, skip_bad: bool = False
+    path: str | os.PathLike[str],
+    parameters: bool = False,
+    skip_bad: bool = False,
+    provenance: bool = True,
 ) -> pd.DataFrame:
     """The tidy KPI table of every finished task of a store, for analysis.
 
-    Columns: scenario, replication, scenario_hash, seed, engine, version, kpi, group, period,
-    value, unit (and, with ``parameters``, one column per grid/sample path with the variant's
-    value), sorted by scenario, replication, kpi, group, period. Failed and unfinished tasks are
-    absent: see ``simcare batch --status`` or :meth:`Store.status`.
+    Columns: scenario, replication, scenario_hash, seed, engine, version (left out unless
+    ``provenance``: :func:`load_runs` has them, one row per run), then
+    :data:`~simcare.pipeline.KPI_COLUMNS` (and, with ``parameters``, one column per grid/sample
+    path, :mod:`simcare.batch.parameters`), sorted by scenario, replication, kpi, group, period.
+    Failed and unfinished tasks are absent: see ``simcare batch --status`` or
+    :meth:`Store.status`. Results stored before issue 18 have no label, level, name and
+    period_kind (empty in those rows).
 
     A store with a damaged result (missing, corrupt or duplicate: ``simcare batch --verify``) is
     refused with a StoreError naming each file and what is wrong, unless ``skip_bad``: then the
@@ -753,4 +786,14 @@ def load_store(
             "Run the plan again into this store (`simcare batch PLAN --out STORE`) to run them "
             "again (in Python, load_store(STORE, skip_bad=True) leaves them out)"
         )
-    return store.kpis(parameters=parameters)
+    table = store.kpis(parameters=parameters)
+    if not provenance:
+        table = table.drop(columns=[c for c in PROVENANCE_COLUMNS if c not in ("scenario", "replication")])
+    return table
+
+
+def load_runs(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """The run lookup of a store (:meth:`Store.runs`): scenario, replication, parameter_set,
+    scenario_hash, seed, engine, version, key; join it to ``load_store(path, provenance=False)``
+    on (scenario, replication)."""
+    return Store.read(path).runs()

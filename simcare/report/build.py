@@ -21,8 +21,9 @@ from simcare.engine import EngineName, run
 from simcare.errors import DataError, SimcareError
 from simcare.kpi.mid import Mid
 from simcare.kpi.registry import REGISTRY
-from simcare.pipeline import RunSet, ScenarioInfo, compiled
-from simcare.report.files import write_results, write_text
+from simcare.pipeline import RunSet, ScenarioInfo, compiled, split_runs
+from simcare.report.dose_response import dose_response_outputs
+from simcare.report.files import write_csv, write_results, write_text
 from simcare.report.headline import available_headlines, headline_spread, impact_table, impact_text
 from simcare.report.html import build_report
 from simcare.report.pdf import pdf_bytes, write_pdf
@@ -260,8 +261,11 @@ def write_outputs(
     highlight: str | None = None,
     mids: dict[str, Mid] | None = None,
     pdf_path: str | Path | None = None,
+    runs: pd.DataFrame | None = None,
 ) -> Outputs:
-    """Write measures.csv.gz/.parquet, comparison.csv (with 2+ scenarios) and the HTML report
+    """Write measures.csv.gz/.parquet (without the provenance columns), runs.csv (the run
+    lookup: ``runs``, or :func:`simcare.pipeline.runs_table` of ``table``), comparison.csv (with
+    2+ scenarios), dose_response.csv (a grid over one lever) and the HTML report
     (``report_path``, default ``out_dir/report.html``); return the paths and a summary text.
     ``mids``: minimum important differences in place of the KPIs' own (``--mid``); ``pdf_path``:
     also the report as a PDF there (:mod:`simcare.report.pdf`)."""
@@ -274,6 +278,9 @@ def write_outputs(
     lines = []
     if comparison is not None:
         lines.append(impact_text(impact_table(comparison, available_headlines(table), mids), level))
+    dose = dose_response_outputs(table, base, level) if len(names) > 1 else None
+    if dose is not None:
+        lines.append(dose.text)
     if warmup is not None:
         lines.append(warmup_text(warmup, base))
     lines.append(spread_text(table, scenarios))
@@ -288,8 +295,12 @@ def write_outputs(
         level=level,
         highlight=highlight,
         mids=mids,
+        extra_sections=[dose.section] if dose is not None else [],
     )
-    paths = write_results(out_dir, table, comparison)
+    measures, lookup = split_runs(table)
+    paths = write_results(out_dir, measures, comparison, runs=lookup if runs is None else runs)
+    if dose is not None:
+        paths.append(write_csv(Path(out_dir) / "dose_response.csv", dose.table))
     target = Path(report_path) if report_path is not None else Path(out_dir) / "report.html"
     paths.append(write_text(target, report.html))
     if pdf_path is not None:
@@ -326,4 +337,5 @@ def write_run_set(
         highlight=highlight,
         mids=mids,
         pdf_path=pdf_path,
+        runs=rs.runs,
     )

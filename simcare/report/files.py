@@ -69,13 +69,17 @@ def write_results(
     out_dir: str | Path,
     table: pd.DataFrame,
     comparison: pd.DataFrame | None = None,
+    runs: pd.DataFrame | None = None,
 ) -> list[Path]:
     """``measures.csv.gz`` (gzip-compressed CSV: a winter's daily rows run to hundreds of MB
-    uncompressed) and ``measures.parquet`` (the tidy table) and, if given, ``comparison.csv``
-    (paired differences) in ``out_dir``; returns the paths written."""
+    uncompressed) and ``measures.parquet`` (the tidy table) and, if given, ``runs.csv`` (the run
+    lookup: scenario hash, seed, engine, version per scenario and replication) and
+    ``comparison.csv`` (paired differences) in ``out_dir``; returns the paths written."""
     out = Path(out_dir)
     check_out_dir(out)
     paths = [write_csv(out / "measures.csv.gz", table), write_parquet(out / "measures.parquet", table)]
+    if runs is not None:
+        paths.append(write_csv(out / "runs.csv", runs))
     if comparison is not None:
         paths.append(write_csv(out / "comparison.csv", comparison))
     return paths

@@ -660,6 +660,7 @@ def build_report(
     highlight: str | None = None,
     title: str | None = None,
     mids: dict[str, Mid] | None = None,
+    extra_sections: Sequence[Markup] = (),
 ) -> Report:
     """The HTML report of a tidy KPI table (see the module docstring).
 
@@ -671,13 +672,25 @@ def build_report(
     warm-up chart (drawn when ``reference_daily`` is given); ``published``: from
     :func:`simcare.report.published_context.published_monthly`, or None when the system has no
     published data; ``mids``: minimum important differences in place of the KPIs' own
-    (:func:`simcare.kpi.mid.parse_mids`).
+    (:func:`simcare.kpi.mid.parse_mids`); ``extra_sections``: rendered sections placed after the
+    impacts (the dose-response view of a grid, :mod:`simcare.report.dose_response`).
     """
     drawn: list[Figure] = []
     token = _DRAWN.set(drawn)
     try:
         report = _build(
-            table, base, scenarios, warmup, daily, reference_daily, published, level, highlight, title, mids
+            table,
+            base,
+            scenarios,
+            warmup,
+            daily,
+            reference_daily,
+            published,
+            level,
+            highlight,
+            title,
+            mids,
+            extra_sections,
         )
     finally:
         _DRAWN.reset(token)
@@ -697,6 +710,7 @@ def _build(
     highlight: str | None,
     title: str | None,
     mids: dict[str, Mid] | None,
+    extra_sections: Sequence[Markup] = (),
 ) -> Report:
     names = [str(n) for n in pd.unique(table["scenario"])]
     if base not in names:
@@ -735,6 +749,7 @@ def _build(
             png=None if impacts.empty else _png(wf.impact_chart(impacts, level)),
             pct=f"{100 * level:g} %",
         ),
+        *extra_sections,
         _daily_section(table, shown, modelled, missing, place_labels(full, scenarios)),
         _published_section(table, short_base, published, level, missing, calibration),
         _sets_section(full, scenarios, label),

@@ -70,3 +70,16 @@ def test_verdict_words() -> None:
     assert verdict(1.0, -0.5, 2.5, True) == "no clear difference"
     assert verdict(-1.0, -2.0, -0.1, None) == "lower"
     assert verdict(1.0, float("nan"), float("nan"), True) == "no clear difference"
+
+
+def test_parameter_columns_and_row_descriptors_are_kept() -> None:
+    base, more = tidy("base", [1.0, 2.0]), tidy("more", [2.0, 4.0])
+    base["beds_pct"], more["beds_pct"] = 0.0, 10.0
+    for t in (base, more):
+        t["label"], t["level"], t["name"], t["period_kind"] = "A&E within 4 h", "ICB", "ICB", "run"
+    d = paired_differences(pd.concat([base, more]), "base")
+    assert list(d.columns[:2]) == ["scenario", "beds_pct"] and d["beds_pct"].tolist() == [10.0]
+    assert d[["level", "period_kind", "confidence"]].iloc[0].tolist() == ["ICB", "run", 0.95]
+    more["beds_pct"] = [10.0, 20.0]
+    with pytest.raises(SimcareError, match="beds_pct.*within scenario 'more'"):
+        paired_differences(pd.concat([base, more]), "base")

@@ -11,7 +11,7 @@ from simcare import pipeline as P
 from simcare._version import __version__
 from simcare.batch.task import Task, run_replication, run_task
 from simcare.engine import run
-from simcare.kpi.uec import uec_measures
+from simcare.kpi.uec import COLUMNS, uec_measures
 from simcare.pipeline import KPI_COLUMNS, PROVENANCE_COLUMNS, prepare
 from simcare.scenario import ScenarioError, load_scenario_data
 from simcare.scenario.compile import compile_scenario
@@ -27,7 +27,7 @@ def test_run_replication_is_the_plain_run_with_provenance() -> None:
     assert list(table.columns) == [*PROVENANCE_COLUMNS, *KPI_COLUMNS]
     cs = compile_scenario(load_scenario(SHORT), str(SHORT))
     direct = uec_measures(run(cs.model, seed=9, replication=1), cs)
-    pd.testing.assert_frame_equal(table[list(KPI_COLUMNS)], direct[list(KPI_COLUMNS)], check_dtype=False)
+    pd.testing.assert_frame_equal(table[list(COLUMNS)], direct[list(COLUMNS)], check_dtype=False)
     assert set(table["scenario"]) == {"batch_test_short"} and set(table["replication"]) == {1}
     assert set(table["seed"]) == {9} and set(table["version"]) == {__version__}
     assert set(table["engine"]) == {"numba"}

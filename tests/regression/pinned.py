@@ -33,12 +33,15 @@ def _sha(data: bytes) -> str:
 
 def frame_digest(frame: pd.DataFrame) -> str:
     """sha256 of a frame's CSV text (every float to 12 significant figures), without the
-    ``version`` column. Twelve figures, not repr precision: KPI means and sums are computed by
+    ``version`` column and the columns derived from others (label, level, name, period_kind:
+    functions of kpi, group and period, added in issue 18; they carry no number to guard).
+    Twelve figures, not repr precision: KPI means and sums are computed by
     numpy and pandas, whose SIMD reductions may round the last bits differently on another CPU
     or library build (the digests pinned on 2 December moved on a fresh machine on 6 December
     with every engine and compiled-model digest unchanged); any change a refactor could make
     to a KPI still shows in the first twelve figures."""
-    frame = frame.drop(columns=[c for c in ("version",) if c in frame.columns])
+    derived = ("version", "label", "level", "name", "period_kind")
+    frame = frame.drop(columns=[c for c in derived if c in frame.columns])
     return _sha(frame.to_csv(index=False, float_format="%.12g").encode())
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from simcare.batch.backends import InProcessBackend
 from simcare.cli import main
-from simcare.pipeline import TIDY_COLUMNS, run_files
+from simcare.pipeline import MEASURE_COLUMNS, RUN_COLUMNS, run_files
 
 DATA = Path(__file__).parent / "data"
 SHORT, SAME, DISCHARGE = DATA / "short_winter.yaml", DATA / "short_same.yaml", DATA / "short_discharge.yaml"
@@ -50,10 +50,16 @@ def test_compare_writes_tables_and_report(compared: tuple[Path, str]) -> None:
     out, text = compared
     csv = pd.read_csv(out / "measures.csv.gz")
     parquet = pd.read_parquet(out / "measures.parquet")
-    assert list(csv.columns) == TIDY_COLUMNS == list(parquet.columns)
+    assert list(csv.columns) == MEASURE_COLUMNS == list(parquet.columns)  # no hash in the rows
     assert len(csv) == len(parquet) > 0
     assert set(csv["scenario"]) == {"bnssg_short_winter", "bnssg_short_same", "bnssg_short_discharge"}
-    assert set(csv["replication"]) == {0, 1} and set(csv["seed"]) == {2025}
+    # the run lookup: one row per (scenario, replication), joined on those two columns
+    runs = pd.read_csv(out / "runs.csv")
+    assert list(runs.columns) == RUN_COLUMNS and len(runs) == 6
+    assert not runs.duplicated(["scenario", "replication"]).any()
+    joined = csv.merge(runs, on=["scenario", "replication"], how="left", validate="many_to_one")
+    assert set(joined["seed"]) == {2025} and joined["scenario_hash"].str.len().eq(64).all()
+    assert set(csv["replication"]) == {0, 1}
     report = (out / "report.html").read_text(encoding="utf-8")
     for s in SECTIONS:
         assert f'id="{s}"' in report, s
@@ -90,7 +96,7 @@ def test_process_pool_gives_the_same_numbers_as_one_process(compared: tuple[Path
     pooled = pd.read_parquet(out / "measures.parquet")
     single = run_files([SHORT], replications=2, backend=InProcessBackend(), progress=False).table
     pooled = pooled[pooled["scenario"] == "bnssg_short_winter"].reset_index(drop=True)
-    pd.testing.assert_frame_equal(single.reset_index(drop=True), pooled, check_dtype=False)
+    pd.testing.assert_frame_equal(single[MEASURE_COLUMNS].reset_index(drop=True), pooled, check_dtype=False)
 
 
 def test_run_writes_a_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
