@@ -131,7 +131,7 @@ def _run(args: argparse.Namespace) -> int:
         outputs = write_run_set(rs, args.out, report_path=args.report, level=args.level)
         if outputs.text:
             print(outputs.text)
-        print(f"measures written to {args.out}/measures.parquet and measures.csv.gz")
+        print(f"measures written to {args.out}/measures.parquet and measures.csv.gz, runs to runs.csv")
         print(f"report: {outputs.report}")
     else:
         print("nothing written: give --out DIR for the tables and a report (--out FILE.csv: the table)")
