@@ -134,7 +134,7 @@ def _run(args: argparse.Namespace) -> int:
         )
         if outputs.text:
             print(outputs.text)
-        print(f"measures written to {args.out}/measures.parquet and measures.csv.gz")
+        print(f"measures written to {args.out}/measures.parquet and measures.csv.gz, runs to runs.csv")
         print(f"report: {outputs.report}")
         if args.report_pdf:
             print(f"PDF: {args.report_pdf}")

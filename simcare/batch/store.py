@@ -59,6 +59,7 @@ from simcare.batch.parameters import parameter_columns
 from simcare.batch.task import Task, TaskResult
 from simcare.errors import SimcareError
 from simcare.files import atomic_write, atomic_write_text
+from simcare.kpi.levels import kpi_labels, period_kinds
 from simcare.pipeline import KPI_COLUMNS, PROVENANCE_COLUMNS, RUN_COLUMNS
 
 __all__ = ["Store", "StoreError", "StoreStatus", "TaskCheck", "code_digest", "load_runs", "load_store"]
@@ -672,7 +673,7 @@ class Store:
                     f"{path}: holds rows of another task than {key}; check the store "
                     f"with `simcare batch --verify {self.path}`"
                 )
-            frames.append(frame)
+            frames.append(_with_descriptors(frame))
         table = pd.concat(frames, ignore_index=True)
         if parameters:
             table = self._with_parameters(table)
@@ -712,6 +713,21 @@ class Store:
         for name, values in columns.items():
             table[name] = table["scenario"].map(dict(zip(labels, values, strict=True)))
         return table
+
+
+def _with_descriptors(frame: pd.DataFrame) -> pd.DataFrame:
+    """A KPI file's table in :data:`~simcare.pipeline.KPI_COLUMNS` form. Files written before
+    issue 18 lack label, level, name and period_kind: the label and period kind are added (they
+    follow from kpi and period); level and name need the compiled scenario and stay empty."""
+    if "label" in frame.columns and "period_kind" in frame.columns:
+        return frame
+    frame = frame.copy()
+    frame["label"] = kpi_labels(frame["kpi"].to_numpy(dtype=object))
+    frame["period_kind"] = period_kinds(frame["period"].to_numpy(dtype=object))
+    for c in ("level", "name"):
+        if c not in frame.columns:
+            frame[c] = pd.Series([None] * len(frame), dtype=object)
+    return frame[[*PROVENANCE_COLUMNS, *KPI_COLUMNS]]
 
 
 def _plan_record(root: Path) -> dict[str, Any]:

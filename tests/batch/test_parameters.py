@@ -3,6 +3,9 @@ keep them (issue 18, the tables)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -76,3 +79,25 @@ def test_the_store_keeps_the_hash_in_one_lookup_joined_on_scenario_and_replicati
     joined = measures.merge(runs, on=["scenario", "replication"], how="left", validate="many_to_one")
     full = load_store(store)
     pd.testing.assert_frame_equal(joined[full.columns], full, check_dtype=False)
+
+
+def test_a_result_file_written_before_the_new_columns_still_loads(store: Path, tmp_path: Path) -> None:
+    """A store written before issue 18 has KPI files without label, level, name, period_kind:
+    it loads, with the label and period kind filled in and level and name empty."""
+    old = tmp_path / "old"
+    shutil.copytree(store, old)
+    key = "p00001-r0002"
+    path = old / "kpis" / f"{key}.parquet"
+    frame = pd.read_parquet(path).drop(columns=["label", "level", "name", "period_kind"])
+    frame.to_parquet(path, index=False, engine="pyarrow")
+    manifest = old / "manifest.jsonl"
+    records = [json.loads(line) for line in manifest.read_text().splitlines()]
+    for r in records:
+        if r["key"] == key:
+            r["bytes"], r["sha256"] = path.stat().st_size, hashlib.sha256(path.read_bytes()).hexdigest()
+    manifest.write_text("".join(json.dumps(r) + "\n" for r in records))
+    table = load_store(old)
+    rows = table[(table["scenario"] == frame["scenario"].iloc[0]) & (table["replication"] == 2)]
+    assert len(rows) == len(frame) and rows["level"].isna().all()
+    assert rows["label"].notna().all() and set(rows["period_kind"]) == {"run", "month", "day"}
+    assert table.loc[~table.index.isin(rows.index), "level"].notna().all()

@@ -224,9 +224,10 @@ def test_cli_flag_draws_and_reports(tmp_path: Path) -> None:
     text = buf.getvalue()
     assert "replication r uses parameter set r mod 8" in text
     assert "too few to split (each set needs 2: run --reps 16 or more)" in text
-    table = pd.read_parquet(out / "measures.parquet")
-    hashes = table.groupby("replication")["scenario_hash"].first()
+    runs = pd.read_csv(out / "runs.csv").set_index("replication")  # the run lookup (issue 18)
+    hashes = runs["scenario_hash"]
     assert hashes[0] == scenario_hash(load_scenario(SHORT)) != hashes[1]
+    assert runs["parameter_set"].tolist() == [0, 1]
     report = (out / "report.html").read_text(encoding="utf-8")
     assert 'id="parameter-uncertainty"' in report and "run at least 16" in report
     assert "--parameter-sets" in report  # the reproduce command

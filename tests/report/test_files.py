@@ -76,7 +76,7 @@ def test_every_output_of_a_run_is_byte_reproducible(tmp_path: Path) -> None:
         outputs.append(tmp_path / name)
         time.sleep(1.1)
     files = sorted(p.name for p in outputs[0].iterdir())
-    assert {"measures.parquet", "measures.csv.gz", "report.html"} <= set(files)
+    assert {"measures.parquet", "measures.csv.gz", "runs.csv", "report.html"} <= set(files)
     assert files == sorted(p.name for p in outputs[1].iterdir())
     for name in files:
         assert (outputs[0] / name).read_bytes() == (outputs[1] / name).read_bytes(), name
