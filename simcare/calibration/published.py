@@ -120,6 +120,16 @@ def _data_dir(data_dir: str | Path | None) -> Path:
     return DATA_DIR if data_dir is None else Path(data_dir)
 
 
+def _file(name: str, data_dir: str | Path | None) -> Path:
+    """The path of data file ``name``: the BNSSG extract, or else a national download, which has
+    the same columns under the name without the ``_bnssg`` suffix (the BNSSG path if neither)."""
+    path = _data_dir(data_dir) / name
+    if not path.is_file() and name.endswith("_bnssg.csv"):
+        national = path.with_name(name.removesuffix("_bnssg.csv") + ".csv")
+        return national if national.is_file() else path
+    return path
+
+
 def _line(df: pd.DataFrame, mask: pd.Series, column: str) -> tuple[int, object]:
     """File line number (header = line 1) and raw ``column`` value of the first row where ``mask``."""
     pos = int(np.flatnonzero(mask.to_numpy(dtype=bool))[0])
@@ -142,11 +152,7 @@ def _load(
     be finite numbers, counts within [0, :func:`plausible_max`] and rates within [0, 2] (bed
     occupancy can exceed 1 briefly); the pairs of :data:`OCCUPIED_WITHIN` are checked too.
     """
-    path = _data_dir(data_dir) / name
-    if not path.is_file() and name.endswith("_bnssg.csv"):
-        # a national download has the same columns under the name without the BNSSG suffix
-        national = path.with_name(name.removesuffix("_bnssg.csv") + ".csv")
-        path = national if national.is_file() else path
+    path = _file(name, data_dir)
     if not path.is_file():
         raise DataError(path, None, "file not found (see calibration/data/SOURCES.md for its source)")
     try:
@@ -469,8 +475,7 @@ def _zero_gaps(df: pd.DataFrame, value: str) -> pd.Series:
 
 def has_file(name: str, data_dir: str | Path | None) -> bool:
     """Whether the data folder holds file ``name`` (or its national name without ``_bnssg``)."""
-    folder = _data_dir(data_dir)
-    return (folder / name).is_file() or (folder / name.replace("_bnssg.csv", ".csv")).is_file()
+    return _file(name, data_dir).is_file()
 
 
 def _trust_zero_gaps(

@@ -36,6 +36,10 @@ INTERVENTIONS: dict[str, tuple[str, str]] = {
 }
 
 
+#: every intervention file new-icb writes (the four and ``combined``), in order
+NAMES: tuple[str, ...] = (*INTERVENTIONS, "combined")
+
+
 def intervention_texts(icb: Icb, baseline_file: str) -> dict[str, str]:
     """File stem -> YAML text of each intervention (and ``combined``: all four), extending
     ``baseline_file`` (a name in the same folder)."""

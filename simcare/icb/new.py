@@ -7,7 +7,7 @@ from pathlib import Path
 
 from simcare.errors import SimcareError
 from simcare.files import atomic_write_text
-from simcare.icb.interventions import intervention_texts
+from simcare.icb.interventions import NAMES, intervention_texts
 from simcare.icb.lookup import Icb, find_icb, icbs
 from simcare.icb.national import icb_facts
 from simcare.icb.writer import scenario_text
@@ -16,6 +16,8 @@ BASELINE = "baseline_winter.yaml"
 PLAN = "all_england.yaml"
 #: replications per variant in the all-England plan (a first look; raise it for decisions)
 PLAN_REPLICATIONS = 5
+#: the files written per ICB: the baseline, then each intervention
+FILE_NAMES: tuple[str, ...] = (BASELINE, *(f"{n}.yaml" for n in NAMES))
 
 
 def scenario_path(icb: Icb, out: str | Path) -> Path:
@@ -42,13 +44,8 @@ def plan_text(chosen: list[Icb]) -> str:
         "scenarios:",
     ]
     for icb in chosen:
-        for name in _file_names():
-            lines.append(f"  - {icb.key}/{name}")
+        lines += [f"  - {icb.key}/{name}" for name in FILE_NAMES]
     return "\n".join(lines) + "\n"
-
-
-def _file_names() -> list[str]:
-    return [BASELINE, *(f"{n}.yaml" for n in intervention_texts(icbs()[0], BASELINE))]
 
 
 def new_icb(query: str | None, out: str | Path, *, every: bool = False, force: bool = False) -> list[Path]:
@@ -57,22 +54,19 @@ def new_icb(query: str | None, out: str | Path, *, every: bool = False, force: b
     Every target is checked before any is written, so a refusal writes nothing."""
     root = Path(out)
     chosen = list(icbs()) if every else [find_icb(query or "")]
-    targets: list[tuple[Path, Icb | None]] = []
-    for icb in chosen:
-        folder = root / icb.key if every else root
-        targets += [(folder / name, icb) for name in _file_names()]
+    folders = {icb.code: root / icb.key if every else root for icb in chosen}
+    targets = [folders[icb.code] / name for icb in chosen for name in FILE_NAMES]
     if every:
-        targets.append((root / PLAN, None))
+        targets.append(root / PLAN)
     if not force:
-        for path, _ in targets:
+        for path in targets:
             if path.exists():
                 raise SimcareError(f"{path}: already exists (use --force to overwrite it)")
     written = []
     for icb in chosen:
-        folder = root / icb.key if every else root
-        folder.mkdir(parents=True, exist_ok=True)
+        folders[icb.code].mkdir(parents=True, exist_ok=True)
         for name, text in _files(icb).items():
-            written.append(atomic_write_text(folder / name, text))
+            written.append(atomic_write_text(folders[icb.code] / name, text))
     if every:
         written.append(atomic_write_text(root / PLAN, plan_text(chosen)))
     return written

@@ -18,7 +18,7 @@ import pandas as pd
 from simcare.analysis.compare import paired_differences
 from simcare.analysis.replications import t_quantile
 from simcare.errors import SimcareError
-from simcare.icb.interventions import INTERVENTIONS
+from simcare.icb.interventions import NAMES as INTERVENTION_NAMES
 from simcare.icb.lookup import Icb, icbs
 from simcare.icb.national import WINDOW, tables
 
@@ -42,7 +42,6 @@ MEASURES: tuple[Measure, ...] = (
     Measure("ambulance_response_mean", "ambulance response, mean", "min", False),
 )
 BASELINE_SUFFIX = "_uncalibrated_winter"
-INTERVENTION_NAMES = (*INTERVENTIONS, "combined")
 
 
 def published_reference(icb: Icb) -> dict[str, float]:
