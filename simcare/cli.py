@@ -407,6 +407,7 @@ EPILOG = """\
 examples:
   simcare validate scenarios/bnssg/*.yaml
   simcare new-icb "Hertfordshire and West Essex" --out my_icb
+  simcare scenarios bnssg --out my_bnssg     (a copy of a shipped system, from an installed wheel)
   simcare run scenarios/bnssg/baseline_winter.yaml --reps 5 --out results/baseline
   simcare compare scenarios/bnssg/baseline_winter.yaml scenarios/bnssg/combined.yaml --out results/d2a
   simcare batch plan.yaml --out store --workers 2
@@ -514,6 +515,19 @@ def build_parser() -> argparse.ArgumentParser:
     ni.add_argument("--list", action="store_true", help="list the ICBs and their acute trusts, write nothing")
     ni.add_argument("--force", action="store_true", help="overwrite files that exist")
     ni.set_defaults(func=_new_icb)
+    sh = sub.add_parser(
+        "scenarios",
+        help="list the shipped systems (BNSSG, HWE), or copy one's scenarios and calibration into a folder",
+    )
+    sh.add_argument("system", nargs="?", metavar="SYSTEM", help="shipped system to copy (see the list)")
+    sh.add_argument(
+        "--out",
+        metavar="DIR",
+        help="folder to copy into: DIR/scenarios/SYSTEM/*.yaml and DIR/calibration/ (spec, fitted "
+        "overlay, published data), so `simcare run DIR/scenarios/SYSTEM/baseline_winter.yaml` works",
+    )
+    sh.add_argument("--force", action="store_true", help="overwrite files that exist")
+    sh.set_defaults(func=_scenarios)
     na = sub.add_parser(
         "national",
         help="summarise a store of the all-England plan (new-icb --all): table and ranked charts per measure",
@@ -545,6 +559,26 @@ def _new_icb(args: argparse.Namespace) -> int:
     written = new_icb(args.icb, args.out, every=args.all, force=args.force)
     print(f"wrote {len(written)} files into {args.out}, first {written[0]}")
     print(f"next: simcare validate {written[0]}   (docs/new_icb.md)")
+    return 0
+
+
+def _scenarios(args: argparse.Namespace) -> int:
+    from simcare.shipped.copy import copy_system, listing
+
+    if args.system is None:
+        if args.out:
+            raise SimcareError(
+                "simcare scenarios: give the SYSTEM to copy into --out (the list: simcare scenarios)"
+            )
+        sys.stdout.write(listing())
+        return 0
+    if not args.out:
+        raise SimcareError(f"simcare scenarios {args.system}: give --out DIR, the folder to copy it into")
+    written = copy_system(args.system, args.out, force=args.force)
+    baseline = Path(args.out) / "scenarios" / args.system.strip().lower() / "baseline_winter.yaml"
+    print(f"wrote {len(written)} files into {args.out}")
+    if baseline.is_file():
+        print(f"next: simcare run {baseline} --reps 5 --out results")
     return 0
 
 

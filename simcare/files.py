@@ -71,9 +71,13 @@ _HERE = Path(__file__).resolve().parent.parent
 
 
 def shipped_folders() -> tuple[Path, ...]:
-    """simcare's own ``scenarios/`` and ``calibration/`` folders, and the ``tests/`` folder of a
-    source checkout (its test scenarios): always readable, wherever the file given lies."""
-    return (_HERE / "scenarios", _HERE / "calibration", _HERE / "tests")
+    """simcare's own shipped files (:mod:`simcare.shipped`: in a source checkout the repository's
+    ``scenarios/`` and ``calibration/`` folders, in an installed wheel their copies), and the
+    ``tests/`` folder of a source checkout (its test scenarios): always readable, wherever the file
+    given lies."""
+    from simcare.shipped import root
+
+    return (_HERE / "scenarios", _HERE / "calibration", _HERE / "tests", root())
 
 
 def project_root(path: str | Path) -> Path:

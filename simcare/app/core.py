@@ -33,12 +33,13 @@ from simcare.report.headline import available_headlines, impact_table
 from simcare.scenario.errors import ScenarioError, ScenarioNote
 from simcare.scenario.levers import LEVERS
 from simcare.scenario.load import load_scenario, load_scenario_data
+from simcare.shipped import scenarios_folder
 
 T = TypeVar("T")
 R = TypeVar("R")
 
-ROOT = Path(__file__).resolve().parents[2]
-SHIPPED = ROOT / "scenarios"
+#: the shipped systems' scenario folders (the repository's ``scenarios/`` in a checkout)
+SHIPPED = scenarios_folder()
 
 #: wall time of one replication of the BNSSG winter baseline (266 simulated days: 182 reported
 #: after the warm-up) on one core, measured on the development machine on 6 December 2026: 1.2 to

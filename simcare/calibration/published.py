@@ -1,7 +1,8 @@
 """Readers of the published BNSSG activity data in ``calibration/data/``.
 
-Every reader takes an optional ``data_dir`` (default: ``calibration/data`` of this repository,
-located from this file, never the working directory) and returns a tidy
+Every reader takes an optional ``data_dir`` (default: the shipped copy, :mod:`simcare.shipped`:
+``calibration/data`` of this repository in a checkout, its packaged copy in an installed wheel;
+never the working directory) and returns a tidy
 :class:`pandas.DataFrame`: one row per observation, one column per variable, with these
 conventions:
 
@@ -35,9 +36,10 @@ import numpy as np
 import pandas as pd
 
 from simcare.errors import DataError
+from simcare.shipped import calibration_folder
 
-#: Default location of the copied data files (``<repository>/calibration/data``).
-DATA_DIR: Path = Path(__file__).resolve().parents[2] / "calibration" / "data"
+#: Default location of the copied data files (``calibration/data``, shipped with the package).
+DATA_DIR: Path = (calibration_folder() / "data").resolve()
 
 #: BNSSG ICB code.
 ICB: str = "E54000039"

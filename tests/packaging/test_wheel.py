@@ -2,8 +2,10 @@
 
 Builds the wheel from this checkout (`pip wheel`, build isolation), installs it with its
 dependencies from the package index into a new virtual environment, and in a folder outside the
-repository runs `simcare new-icb`, `simcare validate`, `simcare run` and `simcare compare`: so
-package data (the national tables, the ICB lookup, the report templates) must be in the wheel.
+repository runs `simcare new-icb`, `simcare validate`, `simcare run` and `simcare compare`, and
+copies the shipped BNSSG system out (`simcare scenarios`) and runs it: so package data (the
+national tables, the ICB lookup, the report templates, the shipped scenarios, fitted overlays and
+BNSSG's published extracts) must be in the wheel.
 """
 
 from __future__ import annotations
@@ -70,3 +72,21 @@ def test_the_wheel_runs_new_icb_run_and_compare_outside_the_repository(tmp_path:
     )
     assert (work / "run" / "report.html").is_file() and (work / "cmp" / "comparison.csv").is_file()
     assert "Somerset" in (work / "icb" / "baseline_winter.yaml").read_text()
+
+    listed = _ok([*simcare, "scenarios"], work, env)
+    assert listed.startswith("bnssg  baseline_winter") and "\nhwe  " in listed
+    _ok([*simcare, "scenarios", "bnssg", "--out", "mine"], work, env)
+    shipped = sorted(p.name for p in (work / "mine" / "scenarios" / "bnssg").glob("*.yaml"))
+    assert shipped == sorted(p.name for p in (ROOT / "scenarios" / "bnssg").glob("*.yaml"))
+    (work / "mine" / "short.yaml").write_text(
+        SHORT.format(base="scenarios/bnssg/baseline_winter.yaml", name="bnssg_short")
+    )
+    _ok([*simcare, "validate", *(f"mine/scenarios/bnssg/{n}" for n in shipped)], work, env)
+    _ok([*simcare, "run", "mine/short.yaml", "--out", "bnssg_run"], work, env)
+    report = (work / "bnssg_run" / "report.html").read_text()
+    # the fitted overlay and its fit errors came along: the report says which limits it meets
+    assert "The base scenario is calibrated" in report and "within its stated limits" in report
+    data = _ok(
+        [str(python), "-c", "from simcare.calibration.published import DATA_DIR as d; print(d)"], work, env
+    )
+    assert str(tmp_path / "venv") in data and (Path(data.strip()) / "SOURCES.md").is_file()

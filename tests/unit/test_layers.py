@@ -16,7 +16,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "simcare"
 
 # lowest first; a module may import its own layer or lower
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("_version", "_jit", "_process", "data", "errors", "files", "units", "html_policy"),
+    ("_version", "_jit", "_process", "data", "shipped", "errors", "files", "units", "html_policy"),
     ("model",),
     ("sampling",),
     ("network", "examples"),
