@@ -91,7 +91,7 @@ def _descendants(pid: int) -> dict[int, object]:
     reused pid apart (start time)."""
     try:
         import psutil
-    except ImportError:  # pragma: no cover - psutil comes with dask[distributed]
+    except ImportError:  # pragma: no cover - psutil is in the dev extra
         children: dict[int, list[int]] = {}
         for stat in Path("/proc").glob("[0-9]*/stat"):
             try:
