@@ -178,8 +178,10 @@ def parse(service: str) -> ServiceName:
     """The kind and parts of ``service``, never an error (names come from outside too: census
     keys, escalation rules): for a kind of :data:`ARITY`, exactly ``ARITY[kind]`` parts, the text
     after the kind split at ``:`` (missing parts are ``""``, the last part keeps any further
-    ``:``), so ``parse(name(kind, *parts)) == (kind, parts)``. A fixed name, or any name without
-    ``:`` of no known kind, is its own kind with no parts; any other name splits once at ``:``."""
+    ``:``), so ``parse(name(kind, *parts)) == (kind, parts)`` when no part but the last holds a
+    ``:`` (always so for the compiler's names: only ``d2a`` has two parts, the first a pathway
+    ``P1``-``P3``). A fixed name, or any name without ``:`` of no known kind, is its own kind
+    with no parts; any other name splits once at ``:``."""
     kind, colon, rest = service.partition(SEP)
     n = ARITY.get(kind)
     if n is None:

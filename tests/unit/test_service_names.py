@@ -283,3 +283,17 @@ def test_name_refuses_an_unknown_kind_or_the_wrong_number_of_parts() -> None:
         services.name("ward", "7")
     with pytest.raises(ValueError, match="a d2a service name has 2 part"):
         services.name(services.D2A, "P1")
+
+
+_TEXT = st.lists(st.sampled_from([*"ab:_1", *services.ARITY, *services.FIXED])).map("".join)
+
+
+@given(_TEXT)
+def test_parse_reads_any_text(text: str) -> None:
+    kind, parts = services.parse(text)
+    assert kind == services.kind_of(text)
+    assert len(parts) == services.ARITY.get(kind, 1 if ":" in text else 0)
+    if ":" in text and kind in services.ARITY:
+        assert services.is_kind(text, kind)
+        if text.count(":") >= services.ARITY[kind]:  # every part present: the name rebuilds it
+            assert services.name(kind, *parts) == text
