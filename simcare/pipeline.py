@@ -47,6 +47,7 @@ from simcare.engine import run
 from simcare.errors import SimcareError
 from simcare.kpi.levels import group_levels, kpi_labels, period_kinds
 from simcare.kpi.uec import uec_measures
+from simcare.model import services
 from simcare.scenario.calibrated import Calibration, fitted_overlay
 from simcare.scenario.compile import CompiledScenario, compile_scenario
 from simcare.scenario.document import PathError, apply_overrides
@@ -594,12 +595,12 @@ def _modelled_services(cs: CompiledScenario) -> tuple[str, ...]:
     """Which parts of the urgent-care system the scenario models (by service names)."""
     names = cs.model.service_names
     parts = {
-        "111": any(n.startswith("111_") for n in names),
-        "ambulance": "ambulance" in names,
+        "111": any(n in services.NHS111 for n in names),
+        "ambulance": services.AMBULANCE in names,
         "hubs": bool(cs.hubs),
         "ed": bool(cs.ed_sites),
         "beds": bool(cs.trusts),
-        "d2a": any(n.startswith("d2a:") for n in names),
+        "d2a": any(services.is_kind(n, services.D2A) for n in names),
     }
     return tuple(k for k, v in parts.items() if v)
 

@@ -30,6 +30,7 @@ import yaml
 from simcare.engine import EngineName, run
 from simcare.errors import SimcareError
 from simcare.files import atomic_write_text
+from simcare.model import services
 from simcare.model.compiled import CompiledModel
 from simcare.scenario.compile import CompiledScenario
 
@@ -95,12 +96,12 @@ def census_keys(cs: CompiledScenario) -> dict[str, tuple[int, str]]:
     names = cs.model.service_names
     out: dict[str, tuple[int, str]] = {}
     for trust in cs.trusts:
-        name = f"beds:{trust}"
+        name = services.beds(trust)
         if name in names:
             out[name] = (names.index(name), "in_service")
-            out[f"nctr:{trust}"] = (names.index(name), "holding")
+            out[services.nctr(trust)] = (names.index(name), "holding")
     for i, name in enumerate(names):
-        if name.startswith("d2a:"):
+        if services.is_kind(name, services.D2A):
             out[name] = (i, "in_service")
     return out
 
@@ -126,7 +127,8 @@ def census_counts(
         for key, (s, kind) in keys.items():
             counts = result.final_in_service if kind == "in_service" else result.final_holding
             totals[key] += float(counts[s])
-    order = sorted(keys, key=lambda k: ({"beds": 0, "nctr": 1, "d2a": 2}[k.split(":")[0]], keys[k][0]))
+    first = {services.BEDS: 0, services.NCTR: 1, services.D2A: 2}
+    order = sorted(keys, key=lambda k: (first[services.kind_of(k)], keys[k][0]))
     return {k: int(np.floor(totals[k] / replications + 0.5)) for k in order}
 
 

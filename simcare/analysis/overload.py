@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from simcare.engine.result import RunResult
+from simcare.model import services
 from simcare.scenario.compile import CompiledScenario
 
 __all__ = [
@@ -40,22 +41,22 @@ SATURATED_SHARE = 0.95
 EVIDENCE_COLUMNS = ["service", "servers", "saturated_share", "queue_mean", "queue_start", "queue_end"]
 
 _WORDS = {
-    "ed": "the ED cubicles at {}",
-    "ed_triage": "ED triage at {}",
-    "ed_corridor": "the ED corridor at {}",
-    "ed_hours": "the ED opening hours at {}",
-    "beds": "the G&A beds of trust {}",
-    "hub": "the urgent community hub {}",
-    "sdec": "same-day emergency care at {}",
-    "sdec_referral": "referrals to same-day emergency care at {}",
-    "d2a": "discharge to assess {}",
+    services.ED: "the ED cubicles at {}",
+    services.ED_TRIAGE: "ED triage at {}",
+    services.ED_CORRIDOR: "the ED corridor at {}",
+    services.ED_HOURS: "the ED opening hours at {}",
+    services.BEDS: "the G&A beds of trust {}",
+    services.HUB: "the urgent community hub {}",
+    services.SDEC: "same-day emergency care at {}",
+    services.SDEC_REFERRAL: "referrals to same-day emergency care at {}",
+    services.D2A: "discharge to assess {}",
 }
 _SINGLE = {
-    "ambulance": "ambulance crews",
-    "111_phone": "NHS 111 call handlers",
-    "111_retry": "NHS 111 callers ringing again",
-    "111_online": "NHS 111 online",
-    "cas": "the clinical assessment service",
+    services.AMBULANCE: "ambulance crews",
+    services.PHONE_111: "NHS 111 call handlers",
+    services.RETRY_111: "NHS 111 callers ringing again",
+    services.ONLINE_111: "NHS 111 online",
+    services.CAS: "the clinical assessment service",
 }
 
 
@@ -64,11 +65,10 @@ def service_words(service: str) -> str:
     ``d2a:P3:bristol`` -> ``discharge to assess P3 in bristol``); an unknown name as it is."""
     if service in _SINGLE:
         return _SINGLE[service]
-    kind, _, rest = service.partition(":")
-    if kind == "d2a" and ":" in rest:
-        pathway, _, authority = rest.partition(":")
-        return f"discharge to assess {pathway} in {authority}"
-    return _WORDS[kind].format(rest) if kind in _WORDS and rest else service
+    kind, parts = services.parse(service)
+    if kind == services.D2A and parts[1]:
+        return f"discharge to assess {parts[0]} in {parts[1]}"
+    return _WORDS[kind].format(parts[0]) if kind in _WORDS and parts[0] else service
 
 
 def queue_evidence(result: RunResult, cs: CompiledScenario) -> pd.DataFrame:

@@ -66,6 +66,7 @@ from scipy import stats
 from simcare.engine import EngineName, run
 from simcare.engine.result import RunResult
 from simcare.errors import SimcareError
+from simcare.model import services
 from simcare.model.compiled import CompiledModel
 from simcare.scenario.compile import CompiledScenario
 
@@ -126,8 +127,8 @@ def daily_state_series(result: RunResult, cs: CompiledScenario) -> pd.DataFrame:
     names = result.service_names
     H = result.in_service.shape[1]
     days = H // 24
-    beds = [names.index(f"beds:{t}") for t in cs.trusts if f"beds:{t}" in names]
-    d2a = [i for i, n in enumerate(names) if n.startswith("d2a:")]
+    beds = [names.index(services.beds(t)) for t in cs.trusts if services.beds(t) in names]
+    d2a = [i for i, n in enumerate(names) if services.is_kind(n, services.D2A)]
     series = {
         "ga_beds_occupied": (result.in_service[beds] + result.blocked[beds]).sum(axis=0),
         "nctr": result.blocked[beds].sum(axis=0),

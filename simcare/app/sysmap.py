@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from simcare.engine import run
+from simcare.model import services
 from simcare.pipeline import compiled
 
 #: box -> (title, stage); stages are drawn left to right in this order
@@ -81,23 +82,25 @@ class MapState:
 
 
 def _box_of(service: str) -> tuple[str, str, str] | None:
-    """(box id, label, stage) of an engine service name, or None for services not drawn."""
-    if service.startswith("111_") or service == "cas":
+    """(box id, label, stage) of an engine service name, or None for services not drawn. A box
+    is named after its main service (``ed:SITE`` also holds the site's triage, corridor and
+    opening hours); the D2A box of a pathway, ``d2a:PATHWAY``, holds every local authority's."""
+    if service in services.NHS111 or service == services.CAS:
         return "nhs111", "NHS 111 and CAS", "111"
-    if service == "ambulance":
-        return "ambulance", "Ambulance", "ambulance"
-    kind, _, rest = service.partition(":")
-    if kind == "hub":
-        return f"hub:{rest}", f"Hub {rest}", "hubs"
-    if kind in ("sdec", "sdec_referral"):
-        return f"sdec:{rest}", f"SDEC {rest}", "hubs"
-    if kind in ("ed", "ed_triage", "ed_corridor", "ed_hours"):
-        return f"ed:{rest}", f"ED {rest}", "ed"
-    if kind == "beds":
-        return f"beds:{rest}", f"Beds {rest}", "beds"
-    if kind == "d2a":
-        pathway = rest.split(":")[0]
-        return f"d2a:{pathway}", f"Discharge {pathway}", "d2a"
+    if service == services.AMBULANCE:
+        return services.AMBULANCE, "Ambulance", "ambulance"
+    kind, parts = services.parse(service)
+    if kind == services.HUB:
+        return services.hub(parts[0]), f"Hub {parts[0]}", "hubs"
+    if kind in (services.SDEC, services.SDEC_REFERRAL):
+        return services.sdec(parts[0]), f"SDEC {parts[0]}", "hubs"
+    if kind in (services.ED, services.ED_TRIAGE, services.ED_CORRIDOR, services.ED_HOURS):
+        return services.ed(parts[0]), f"ED {parts[0]}", "ed"
+    if kind == services.BEDS:
+        return services.beds(parts[0]), f"Beds {parts[0]}", "beds"
+    if kind == services.D2A:
+        pathway = parts[0]
+        return services.SEP.join((services.D2A, pathway)), f"Discharge {pathway}", "d2a"
     return None
 
 
@@ -127,7 +130,9 @@ def map_state(path: str, replication: int = 0, seed: int | None = None) -> MapSt
         b: [
             i
             for i in rows[b]
-            if not result.service_names[i].startswith(("ed_triage:", "ed_corridor:", "ed_hours:"))
+            if not services.is_kind(
+                result.service_names[i], services.ED_TRIAGE, services.ED_CORRIDOR, services.ED_HOURS
+            )
         ]
         for b in order
     }

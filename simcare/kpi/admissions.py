@@ -29,11 +29,12 @@ from simcare.kpi.context import Context
 from simcare.kpi.definitions import KPI
 from simcare.kpi.journeys import ed_journeys
 from simcare.kpi.periods import Block, Level
+from simcare.model import services
 
 
 def _sdec_sites(ctx: Context) -> list[str]:
     """Sites with an SDEC unit (service ``sdec:SITE``), in the run's service order."""
-    return [n.removeprefix("sdec:") for n in ctx.index if n.startswith("sdec:")]
+    return [services.parse(n).parts[0] for n in ctx.index if services.is_kind(n, services.SDEC)]
 
 
 def _trust_names(ctx: Context) -> tuple[str, ...]:
@@ -52,7 +53,7 @@ def _site_trust(ctx: Context, sites: list[str]) -> np.ndarray:
 def _sdec_rows(ctx: Context) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """(rows, SDEC site index into the returned names, site names) of every SDEC visit."""
     sites = _sdec_sites(ctx)
-    site = ctx.services_of("sdec", sites)[ctx.visits.service]
+    site = ctx.services_of(services.SDEC, sites)[ctx.visits.service]
     rows = np.flatnonzero(site >= 0)
     return rows, site[rows], sites
 
@@ -61,7 +62,7 @@ def sdec_attendances(ctx: Context) -> list[Block]:
     rows, site, sites = ctx.cached(_sdec_rows)
     v = ctx.visits
     levels = [
-        Level(tuple(f"sdec:{s}" for s in sites), site),
+        Level(tuple(services.sdec(s) for s in sites), site),
         Level(_trust_names(ctx), _site_trust(ctx, sites)[site]),
         Level.whole("ICB", rows.shape[0]),
         *ctx.patient_levels(v.group[rows]),
@@ -80,7 +81,7 @@ def _all_admissions(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
     b_rows, b_trust = rows[keep], trust[keep]  # cs.trusts lead _trust_names: same indices
     s_rows, site, sites = ctx.cached(_sdec_rows)
     nxt = ctx.neighbours[1][s_rows]
-    is_bed = ctx.services_of("beds", ctx.cs.trusts)
+    is_bed = ctx.services_of(services.BEDS, ctx.cs.trusts)
     to_bed = is_bed[np.where(nxt >= 0, v.service[np.maximum(nxt, 0)], len(ctx.index))] >= 0
     same_day = ~to_bed & ~ctx.census(s_rows)
     s_rows = s_rows[same_day]
@@ -138,7 +139,7 @@ KPIS: tuple[KPI, ...] = (
         "arrival at the SDEC unit",
         ("sdec", "trust", "ICB", "acuity", "locality"),
         sdec_attendances,
-        requires=("sdec",),
+        requires=(services.SDEC,),
     ),
     KPI(
         "emergency_admissions_all",
@@ -171,6 +172,6 @@ KPIS: tuple[KPI, ...] = (
         "decision to admit (numerator); admission (denominator)",
         ("trust", "ICB"),
         dta_over_4h_pct,
-        requires=("ed",),
+        requires=(services.ED,),
     ),
 )

@@ -22,6 +22,7 @@ from simcare.kpi.definitions import KPI
 from simcare.kpi.journeys import ed_journeys
 from simcare.kpi.periods import Block, Level
 from simcare.model import enums as E
+from simcare.model import services
 
 FOUR_HOURS = 240.0
 TWELVE_HOURS = 720.0
@@ -42,7 +43,7 @@ def _ed_levels(ctx: Context) -> list[Level]:
 def _hub_visits(ctx: Context) -> tuple[np.ndarray, ...]:
     """(hub index, patient group, arrival, departure) of every hub visit, arrays (n,)."""
     v = ctx.visits
-    hub = ctx.services_of("hub", ctx.cs.hubs)[v.service]
+    hub = ctx.services_of(services.HUB, ctx.cs.hubs)[v.service]
     rows = np.flatnonzero(hub >= 0)
     return hub[rows], v.group[rows], v.arrival[rows], v.departure[rows]
 
@@ -58,7 +59,7 @@ def _attendances(ctx: Context) -> tuple[np.ndarray, np.ndarray, np.ndarray, list
     levels = [
         Level(ctx.cs.ed_sites, np.concatenate([j.site, minus])),
         ctx.trust_level(np.concatenate([j.site, minus])),
-        Level(tuple(f"hub:{h}" for h in ctx.cs.hubs), np.concatenate([np.full(n_ed, -1), hub])),
+        Level(tuple(services.hub(h) for h in ctx.cs.hubs), np.concatenate([np.full(n_ed, -1), hub])),
         Level(("type1", "type3"), np.repeat(np.array([0, 1]), [n_ed, n_hub])),
         Level.whole("ICB", n_ed + n_hub),
         *ctx.patient_levels(np.concatenate([j.group, group])),
@@ -125,8 +126,8 @@ def time_in_dept_p95(ctx: Context) -> list[Block]:
 
 
 def _ed_series(ctx: Context) -> tuple[list[str], list[str]]:
-    sites = ctx.present("ed", ctx.cs.ed_sites)
-    return sites, [f"ed:{s}" for s in sites]
+    sites = ctx.present(services.ED, ctx.cs.ed_sites)
+    return sites, [services.ed(s) for s in sites]
 
 
 def ed_occupancy(ctx: Context) -> list[Block]:
@@ -163,7 +164,7 @@ def ed_boarding(ctx: Context) -> list[Block]:
 # --- hubs (UTC / MIU) ---------------------------------------------------------------------------------
 def _hub_levels(ctx: Context) -> list[Level]:
     hub = ctx.cached(_hub_visits)[0]
-    return [Level(tuple(f"hub:{h}" for h in ctx.cs.hubs), hub), Level.whole("ICB", hub.shape[0])]
+    return [Level(tuple(services.hub(h) for h in ctx.cs.hubs), hub), Level.whole("ICB", hub.shape[0])]
 
 
 def hub_attendances(ctx: Context) -> list[Block]:
@@ -178,10 +179,10 @@ def hub_within_4h(ctx: Context) -> list[Block]:
 
 
 def hub_utilisation(ctx: Context) -> list[Block]:
-    hubs = ctx.present("hub", ctx.cs.hubs)
+    hubs = ctx.present(services.HUB, ctx.cs.hubs)
     if not hubs:
         return []
-    names = [f"hub:{h}" for h in hubs]
+    names = [services.hub(h) for h in hubs]
     busy, staffed = ctx.series("in_service", names), ctx.series("capacity", names)
     return [
         *ctx.cal.series_blocks("hub_utilisation", "%", names, busy, staffed, 100.0),
@@ -209,7 +210,7 @@ KPIS: tuple[KPI, ...] = (
         _ARRIVAL,
         ("site", "trust", "hub", "type", "ICB", "acuity", "locality"),
         ae_attendances,
-        requires=("ed", "hub"),
+        requires=(services.ED, services.HUB),
     ),
     KPI(
         "ae_within_4h",
@@ -222,7 +223,7 @@ KPIS: tuple[KPI, ...] = (
         _ARRIVAL,
         ("site", "trust", "hub", "type", "ICB", "acuity", "locality"),
         ae_within_4h,
-        requires=("ed", "hub"),
+        requires=(services.ED, services.HUB),
     ),
     KPI(
         "ae_over_12h",
@@ -234,7 +235,7 @@ KPIS: tuple[KPI, ...] = (
         _ARRIVAL,
         ED_GROUPS,
         ae_over_12h,
-        requires=("ed",),
+        requires=(services.ED,),
     ),
     KPI(
         "dta_over_4h",
@@ -247,7 +248,7 @@ KPIS: tuple[KPI, ...] = (
         "decision to admit",
         ED_GROUPS,
         dta_over_4h,
-        requires=("ed",),
+        requires=(services.ED,),
     ),
     KPI(
         "dta_over_12h",
@@ -258,7 +259,7 @@ KPIS: tuple[KPI, ...] = (
         "decision to admit",
         ED_GROUPS,
         dta_over_12h,
-        requires=("ed",),
+        requires=(services.ED,),
     ),
     KPI(
         "lwbs",
@@ -270,7 +271,7 @@ KPIS: tuple[KPI, ...] = (
         _ARRIVAL,
         ED_GROUPS,
         lwbs,
-        requires=("ed",),
+        requires=(services.ED,),
     ),
     KPI(
         "time_in_dept_mean",
@@ -281,7 +282,7 @@ KPIS: tuple[KPI, ...] = (
         _ARRIVAL,
         ED_GROUPS,
         time_in_dept_mean,
-        requires=("ed",),
+        requires=(services.ED,),
     ),
     KPI(
         "time_in_dept_p95",
@@ -293,7 +294,7 @@ KPIS: tuple[KPI, ...] = (
         _ARRIVAL,
         ED_GROUPS,
         time_in_dept_p95,
-        requires=("ed",),
+        requires=(services.ED,),
     ),
     KPI(
         "ed_occupancy",
@@ -306,7 +307,7 @@ KPIS: tuple[KPI, ...] = (
         "hourly in-service, blocked and capacity of ed:SITE",
         ("site", "ICB"),
         ed_occupancy,
-        requires=("ed",),
+        requires=(services.ED,),
     ),
     KPI(
         "ed_boarding",
@@ -318,7 +319,7 @@ KPIS: tuple[KPI, ...] = (
         "hourly blocked of ed:SITE",
         ("site", "ICB"),
         ed_boarding,
-        requires=("ed",),
+        requires=(services.ED,),
     ),
     KPI(
         "hub_attendances",
@@ -329,7 +330,7 @@ KPIS: tuple[KPI, ...] = (
         "arrival at the hub",
         ("hub", "ICB"),
         hub_attendances,
-        requires=("hub",),
+        requires=(services.HUB,),
     ),
     KPI(
         "hub_within_4h",
@@ -341,7 +342,7 @@ KPIS: tuple[KPI, ...] = (
         "arrival at the hub",
         ("hub", "ICB"),
         hub_within_4h,
-        requires=("hub",),
+        requires=(services.HUB,),
     ),
     KPI(
         "hub_utilisation",
@@ -353,6 +354,6 @@ KPIS: tuple[KPI, ...] = (
         "hourly in-service and capacity of hub:NAME",
         ("hub", "ICB"),
         hub_utilisation,
-        requires=("hub",),
+        requires=(services.HUB,),
     ),
 )

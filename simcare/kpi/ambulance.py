@@ -21,10 +21,11 @@ from simcare.kpi.context import Context
 from simcare.kpi.definitions import KPI
 from simcare.kpi.journeys import Conveyances, conveyances
 from simcare.kpi.periods import Block, Level
+from simcare.model import services
 
 HANDOVER_TARGET = 15.0
 GROUPS = ("site", "trust", "ICB")
-NEEDS = ("ambulance",)
+NEEDS = (services.AMBULANCE,)
 
 
 def _levels(ctx: Context) -> list[Level]:
@@ -68,7 +69,7 @@ def crew_hours_lost(ctx: Context) -> list[Block]:
 
 def _calls(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
     """(call time, minutes to a crew; NaN if still waiting) of every ambulance request."""
-    amb = ctx.service("ambulance")
+    amb = ctx.service(services.AMBULANCE)
     v = ctx.visits
     rows = np.flatnonzero(v.service == amb) if amb is not None else np.zeros(0, dtype=np.int64)
     return v.arrival[rows], v.start[rows] - v.arrival[rows]
@@ -88,16 +89,18 @@ def ambulance_response_p90(ctx: Context) -> list[Block]:
 
 
 def crews_at_handover(ctx: Context) -> list[Block]:
-    if ctx.service("ambulance") is None:
+    if ctx.service(services.AMBULANCE) is None:
         return []
-    waiting = ctx.series("blocked", ["ambulance"])
+    waiting = ctx.series("blocked", [services.AMBULANCE])
     return ctx.cal.series_blocks("crews_at_handover", "crews", ["ICB"], waiting)
 
 
 def ambulance_queue(ctx: Context) -> list[Block]:
-    if ctx.service("ambulance") is None:
+    if ctx.service(services.AMBULANCE) is None:
         return []
-    return ctx.cal.series_blocks("ambulance_queue", "patients", ["ICB"], ctx.series("waiting", ["ambulance"]))
+    return ctx.cal.series_blocks(
+        "ambulance_queue", "patients", ["ICB"], ctx.series("waiting", [services.AMBULANCE])
+    )
 
 
 _SOURCE = (

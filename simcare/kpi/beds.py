@@ -21,6 +21,7 @@ import numpy as np
 from simcare.kpi.context import Context
 from simcare.kpi.definitions import KPI
 from simcare.kpi.periods import Block, Level
+from simcare.model import services
 from simcare.scenario.compile import PATHWAYS
 
 ALL_PATHWAYS = ("P0", *PATHWAYS)
@@ -28,8 +29,8 @@ GROUPS = ("trust", "ICB")
 
 
 def _trusts(ctx: Context) -> tuple[list[str], list[str]]:
-    trusts = ctx.present("beds", ctx.cs.trusts)
-    return trusts, [f"beds:{t}" for t in trusts]
+    trusts = ctx.present(services.BEDS, ctx.cs.trusts)
+    return trusts, [services.beds(t) for t in trusts]
 
 
 def _series(ctx: Context, field: str) -> tuple[list[str], np.ndarray]:
@@ -154,10 +155,10 @@ def _capacity_waits(ctx: Context) -> np.ndarray:
     T = len(ctx.cs.trusts)
     pathway = np.full(len(ctx.index) + 1, -1, dtype=np.int64)
     for name, s in ctx.index.items():
-        kind, _, rest = name.partition(":")
-        if kind == "d2a" and rest.split(":")[0] in PATHWAYS:
-            pathway[s] = PATHWAYS.index(rest.split(":")[0])
-    bed = ctx.services_of("beds", ctx.cs.trusts)
+        kind, parts = services.parse(name)
+        if kind == services.D2A and parts[0] in PATHWAYS:
+            pathway[s] = PATHWAYS.index(parts[0])
+    bed = ctx.services_of(services.BEDS, ctx.cs.trusts)
     rows = np.flatnonzero(pathway[v.service] >= 0)
     prev = ctx.neighbours[0][rows]
     trust = bed[np.where(prev >= 0, v.service[np.maximum(prev, 0)], len(ctx.index))]
@@ -187,7 +188,7 @@ def nctr_by_reason(ctx: Context) -> list[Block]:
 
 def bed_rows(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
     """(rows, trust index) of every G&A bed visit."""
-    trust = ctx.services_of("beds", ctx.cs.trusts)[ctx.visits.service]
+    trust = ctx.services_of(services.BEDS, ctx.cs.trusts)[ctx.visits.service]
     rows = np.flatnonzero(trust >= 0)
     return rows, trust[rows]
 
@@ -210,9 +211,9 @@ def discharges(ctx: Context) -> list[Block]:
     nxt = ctx.neighbours[1][rows]
     pathway_of = np.zeros(len(ctx.index) + 1, dtype=np.int64)  # P0 unless the next service is D2A
     for name, s in ctx.index.items():
-        kind, _, rest = name.partition(":")
-        if kind == "d2a" and rest.split(":")[0] in ALL_PATHWAYS:
-            pathway_of[s] = ALL_PATHWAYS.index(rest.split(":")[0])
+        kind, parts = services.parse(name)
+        if kind == services.D2A and parts[0] in ALL_PATHWAYS:
+            pathway_of[s] = ALL_PATHWAYS.index(parts[0])
     pathway = pathway_of[np.where(nxt >= 0, v.service[np.maximum(nxt, 0)], len(ctx.index))]
     levels = [
         Level(ALL_PATHWAYS, pathway),
@@ -238,7 +239,7 @@ KPIS: tuple[KPI, ...] = (
         _HOURS,
         GROUPS,
         ga_occupancy,
-        requires=("beds",),
+        requires=(services.BEDS,),
     ),
     KPI(
         "ga_beds",
@@ -260,7 +261,7 @@ KPIS: tuple[KPI, ...] = (
         _HOURS,
         GROUPS,
         ga_beds_occupied,
-        requires=("beds",),
+        requires=(services.BEDS,),
     ),
     KPI(
         "ga_occupancy_peak",
@@ -273,7 +274,7 @@ KPIS: tuple[KPI, ...] = (
         GROUPS,
         ga_occupancy_peak,
         ("month", "run"),
-        requires=("beds",),
+        requires=(services.BEDS,),
     ),
     KPI(
         "ga_days_over_92",
@@ -297,7 +298,7 @@ KPIS: tuple[KPI, ...] = (
         GROUPS,
         _days_over("ga_days_over_95", 95.0),
         ("month", "run"),
-        requires=("beds",),
+        requires=(services.BEDS,),
     ),
     KPI(
         "nctr",
@@ -320,7 +321,7 @@ KPIS: tuple[KPI, ...] = (
         "hourly blocked of beds:TRUST",
         GROUPS,
         lost_bed_days,
-        requires=("beds",),
+        requires=(services.BEDS,),
     ),
     KPI(
         "nctr_by_reason",
@@ -337,7 +338,7 @@ KPIS: tuple[KPI, ...] = (
         "hourly blocked of beds:TRUST; visits to d2a:P:LA (arrival to start)",
         ("reason",),
         nctr_by_reason,
-        requires=("beds",),
+        requires=(services.BEDS,),
     ),
     KPI(
         "emergency_admissions",
@@ -359,6 +360,6 @@ KPIS: tuple[KPI, ...] = (
         "leaving the bed",
         ("pathway", "trust", "ICB"),
         discharges,
-        requires=("beds",),
+        requires=(services.BEDS,),
     ),
 )

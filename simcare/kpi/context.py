@@ -16,6 +16,7 @@ from simcare.engine.result import RunResult
 from simcare.errors import ModelError
 from simcare.kpi.neighbours import neighbours
 from simcare.kpi.periods import PERIOD_KINDS, Calendar, Level
+from simcare.model import services
 from simcare.scenario.compile import ADMITTED, CompiledScenario
 
 T = TypeVar("T")
@@ -81,23 +82,23 @@ class Context:
         of_site = np.array([trusts.index(t) for t in runs] + [-1], dtype=np.int64)
         return Level(trusts, of_site[site], daily=False)
 
-    def has(self, prefix: str) -> bool:
-        """Whether the run has service ``prefix`` or a service ``prefix:NAME``."""
-        return prefix in self.index or any(n.startswith(prefix + ":") for n in self.index)
+    def has(self, kind: str) -> bool:
+        """Whether the run has the fixed-name service ``kind`` or a service ``kind:NAME``."""
+        return kind in self.index or any(services.is_kind(n, kind) for n in self.index)
 
-    def services_of(self, prefix: str, names: Sequence[str]) -> np.ndarray:
+    def services_of(self, kind: str, names: Sequence[str]) -> np.ndarray:
         """(S + 1,) int: for each service, the position in ``names`` of NAME when the service is
-        ``prefix:NAME``; else -1."""
+        ``kind:NAME`` (:func:`simcare.model.services.name`; ``kind`` takes one part); else -1."""
         out = np.full(len(self.index) + 1, -1, dtype=np.int64)
         for k, name in enumerate(names):
-            s = self.index.get(f"{prefix}:{name}")
+            s = self.index.get(services.name(kind, name))
             if s is not None:
                 out[s] = k
         return out
 
-    def present(self, prefix: str, names: Sequence[str]) -> list[str]:
-        """The names for which service ``prefix:NAME`` exists in the run."""
-        return [n for n in names if f"{prefix}:{n}" in self.index]
+    def present(self, kind: str, names: Sequence[str]) -> list[str]:
+        """The names for which service ``kind:NAME`` exists in the run."""
+        return [n for n in names if services.name(kind, n) in self.index]
 
     def series(self, field: str, names: Sequence[str]) -> np.ndarray:
         """(len(names), H) hourly series ``field`` (in_service, waiting, blocked, capacity)."""

@@ -13,6 +13,7 @@ import numpy as np
 from simcare.kpi.context import Context
 from simcare.kpi.definitions import KPI
 from simcare.kpi.periods import Block, Level
+from simcare.model import services
 from simcare.scenario.compile import PATHWAYS
 
 MINUTES_PER_DAY = 1440.0
@@ -21,9 +22,11 @@ GROUPS = ("d2a", "pathway", "ICB")
 
 def _services(ctx: Context) -> tuple[list[str], list[str], np.ndarray]:
     """(service names d2a:P:LA, group names P:LA, pathway index into PATHWAYS of each)."""
-    names = [n for n in ctx.index if n.startswith("d2a:") and n.split(":")[1] in PATHWAYS]
-    groups = [n.removeprefix("d2a:") for n in names]
-    pathway = np.array([PATHWAYS.index(g.split(":")[0]) for g in groups], dtype=np.int64)
+    parsed = {n: services.parse(n) for n in ctx.index}
+    d2a = [(n, p.parts) for n, p in parsed.items() if p.kind == services.D2A and p.parts[0] in PATHWAYS]
+    names = [n for n, _ in d2a]
+    groups = [services.SEP.join(parts) for _, parts in d2a]  # the KPI group PATHWAY:LA
+    pathway = np.array([PATHWAYS.index(parts[0]) for _, parts in d2a], dtype=np.int64)
     return names, groups, pathway
 
 
@@ -99,7 +102,7 @@ KPIS: tuple[KPI, ...] = (
         "hourly waiting of d2a:P:LA",
         GROUPS,
         d2a_queue,
-        requires=("d2a",),
+        requires=(services.D2A,),
     ),
     KPI(
         "d2a_wait",
@@ -122,6 +125,6 @@ KPIS: tuple[KPI, ...] = (
         "hourly in-service and capacity of d2a:P:LA",
         GROUPS,
         d2a_occupancy,
-        requires=("d2a",),
+        requires=(services.D2A,),
     ),
 )

@@ -53,9 +53,10 @@ class KPI:
     source: the NHS definition it follows; counted_at: for tallies, the moment that places a
     visit in a day (and decides whether it falls in the warm-up); for time-weighted measures,
     the hourly series used; groups: keys of GROUP_KINDS; periods: subset of ("day", "month",
-    "run"); compute: rows of this KPI from a Context; requires: service names or prefixes
-    (``hub`` for ``hub:NAME``) of which the run must have at least one, else the KPI gives no rows;
-    mid: its minimum important difference (:mod:`simcare.kpi.mid`; set by the registry).
+    "run"); compute: rows of this KPI from a Context; requires: fixed service names or kinds
+    (:mod:`simcare.model.services`; ``HUB`` for ``hub:NAME``) of which the run must have at
+    least one, else the KPI gives no rows; mid: its minimum important difference
+    (:mod:`simcare.kpi.mid`; set by the registry).
     """
 
     name: str

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simcare.model import enums as E
+from simcare.model import services
 
 if TYPE_CHECKING:
     from simcare.kpi.context import Context
@@ -46,10 +47,10 @@ def ed_journeys(ctx: Context) -> EdJourneys:
     svc = v.service
     prev, nxt = ctx.neighbours
     sites = ctx.cs.ed_sites
-    ed = ctx.services_of("ed", sites)
-    triage = ctx.services_of("ed_triage", sites)
-    corridor = ctx.services_of("ed_corridor", sites)
-    bed = ctx.services_of("beds", ctx.cs.trusts)
+    ed = ctx.services_of(services.ED, sites)
+    triage = ctx.services_of(services.ED_TRIAGE, sites)
+    corridor = ctx.services_of(services.ED_CORRIDOR, sites)
+    bed = ctx.services_of(services.BEDS, ctx.cs.trusts)
     last = len(ctx.index)  # index of the -1 entry of the look-up arrays
 
     def service_of(rows: np.ndarray) -> np.ndarray:
@@ -109,13 +110,13 @@ class Conveyances:
 def conveyances(ctx: Context) -> Conveyances:
     """Every conveyance of the run (warm-up included); empty if there is no ambulance service."""
     v = ctx.visits
-    amb = ctx.service("ambulance")
+    amb = ctx.service(services.AMBULANCE)
     if amb is None:
         empty = np.zeros(0)
         return Conveyances(empty.astype(np.int64), empty.astype(np.int64), empty, empty)
     svc = v.service
     nxt = ctx.neighbours[1]
-    ed = ctx.services_of("ed", ctx.cs.ed_sites)
+    ed = ctx.services_of(services.ED, ctx.cs.ed_sites)
     rows = np.flatnonzero(svc == amb)
     after = nxt[rows]
     site = ed[np.where(after >= 0, svc[np.maximum(after, 0)], len(ctx.index))]

@@ -18,10 +18,19 @@ from simcare.kpi.context import Context
 from simcare.kpi.definitions import KPI
 from simcare.kpi.periods import Block, Level
 from simcare.model import enums as E
+from simcare.model import services
 
-PHONE, RETRY, ONLINE, CAS = "111_phone", "111_retry", "111_online", "cas"
+PHONE, RETRY, ONLINE, CAS = services.PHONE_111, services.RETRY_111, services.ONLINE_111, services.CAS
 ANSWER_TARGET = 1.0  # minutes
 DISPOSITIONS = ("ambulance", "ed", "hub", "sdec", "home_or_primary_care", "abandoned")
+#: the disposition of a patient leaving 111 for a service of each kind
+_DISPOSITION_OF = {
+    services.AMBULANCE: "ambulance",
+    services.ED_TRIAGE: "ed",
+    services.ED: "ed",
+    services.HUB: "hub",
+    services.SDEC: "sdec",
+}
 
 
 def _rows_of(ctx: Context, name: str) -> np.ndarray:
@@ -110,11 +119,9 @@ def nhs111_dispositions(ctx: Context) -> list[Block]:
     in_111[[ctx.index[n] for n in names]] = True
     kind = np.full(len(ctx.index) + 1, -1, dtype=np.int64)
     for name, s in ctx.index.items():
-        prefix = name.split(":")[0]
-        if prefix in ("ambulance", "hub", "sdec"):
-            kind[s] = DISPOSITIONS.index(prefix)
-        elif prefix in ("ed_triage", "ed"):
-            kind[s] = DISPOSITIONS.index("ed")
+        disposition = _DISPOSITION_OF.get(services.kind_of(name))
+        if disposition is not None:
+            kind[s] = DISPOSITIONS.index(disposition)
     rows = np.flatnonzero(in_111[svc])
     after = nxt[rows]
     after_svc = np.where(after >= 0, svc[np.maximum(after, 0)], len(ctx.index))

@@ -3,7 +3,8 @@
 The scenario speaks the user's language (localities, 111, ambulances, hubs, EDs, beds,
 discharge); this module maps it onto services, patient groups, routes and arrival streams.
 
-Services (names are also what escalation rules and outputs refer to):
+Services (names are also what escalation rules and outputs refer to; :mod:`simcare.model.services`
+builds and parses them):
 
 =====================  =======================================================================
 ``111_phone``          call handlers; abandoned calls may call again via ``111_retry``
@@ -37,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from simcare.errors import ModelError
+from simcare.model import services
 from simcare.model.compiled import CompiledModel
 from simcare.network import Network, Roster
 from simcare.sampling.distributions import Distribution, Exponential, Fixed
@@ -244,11 +246,11 @@ class _Compiler:
         for site, ed in self.sc.ed.items():
             path = f"ed.{site}"
             net.add_service(
-                f"ed_triage:{site}",
+                services.ed_triage(site),
                 servers=self.roster(ed.triage_nurses, f"{path}.triage_nurses"),
                 service_time=self.law(ed.triage_time),
             )
-            net.add_route(f"ed_triage:{site}", [(f"ed:{site}", 1.0)])
+            net.add_route(services.ed_triage(site), [(services.ed(site), 1.0)])
             times: dict[str, Distribution] = {}
             patience: dict[str, Distribution] = {}
             for a, spec in ed.acuity.items():
@@ -258,15 +260,15 @@ class _Compiler:
                         patience[group_name(a, loc)] = self.law(spec.lwbs_patience)
             times["*"] = next(iter(times.values()))
             net.add_service(
-                f"ed:{site}",
+                services.ed(site),
                 servers=self.roster(ed.cubicles, f"{path}.cubicles"),
                 service_time=times,
                 patience=patience or None,
                 blocks=True,
-                release_to=f"ed_corridor:{site}",
+                release_to=services.ed_corridor(site),
             )
-            net.add_service(f"ed_corridor:{site}", servers=math.inf, service_time=Fixed(0))
-            net.add_route(f"ed_corridor:{site}", [(f"ed:{site}", 1.0)])
+            net.add_service(services.ed_corridor(site), servers=math.inf, service_time=Fixed(0))
+            net.add_route(services.ed_corridor(site), [(services.ed(site), 1.0)])
             trust = str(ed.trust)
             # the bed-request step: the admitted patient keeps its cubicle (counted as blocked)
             # for this long before it joins the bed queue, where it may wait longer (exit block)
@@ -278,19 +280,23 @@ class _Compiler:
                     if to_sdec and site not in self.sc.sdec:
                         self.problem(f"{path}.acuity.{a}.to_sdec", f"site {site!r} has no SDEC")
                         to_sdec = 0.0
-                    to_beds: tuple[Any, ...] = (f"beds:{trust}", admitted, group_name(a, loc, admitted=True))
+                    to_beds: tuple[Any, ...] = (
+                        services.beds(trust),
+                        admitted,
+                        group_name(a, loc, admitted=True),
+                    )
                     if bed_request is not None:
                         to_beds += (bed_request,)
                     dests: list[tuple[Any, ...]] = [to_beds]
                     if to_sdec:
                         # via a zero-time referral step: the patient leaves the cubicle and
                         # queues for SDEC (it does not board in ED while SDEC is full or shut)
-                        dests.append((f"sdec_referral:{site}", to_sdec))
+                        dests.append((services.sdec_referral(site), to_sdec))
                     dests.append((None, max(0.0, 1.0 - admitted - to_sdec)))
-                    net.add_route(f"ed:{site}", [d for d in dests if d[1] > 0], group=group_name(a, loc))
+                    net.add_route(services.ed(site), [d for d in dests if d[1] > 0], group=group_name(a, loc))
             if getattr(ed, "opening_hours", None):
                 net.add_service(
-                    f"ed_hours:{site}",
+                    services.ed_hours(site),
                     servers=Roster(self.opening_weekly(ed.opening_hours, path)),
                     service_time=Fixed(0),
                 )
@@ -301,7 +307,7 @@ class _Compiler:
         for la, pathways in d2a.items():
             for p, spec in pathways.items():
                 net.add_service(
-                    f"d2a:{p}:{la}",
+                    services.d2a(p, la),
                     servers=self.roster(spec.capacity, f"discharge.d2a.{la}.{p}.capacity"),
                     service_time=self.law(spec.length_of_stay),
                 )
@@ -323,7 +329,7 @@ class _Compiler:
             trend = beds.length_of_stay_trend
             scale = None if trend is None else [trend.factor(day) for day in self.timeline.days()]
             net.add_service(
-                f"beds:{trust}",
+                services.beds(trust),
                 servers=self.roster(beds.beds, f"{path}.beds"),
                 service_time=los,
                 blocks=True,
@@ -346,9 +352,9 @@ class _Compiler:
                                 f" (beds.{trust}.pathway sends {share:.0%})",
                             )
                             continue
-                        dests.append((f"d2a:{p}:{la}", share, None, process.get(p)))
+                        dests.append((services.d2a(p, la), share, None, process.get(p)))
                     net.add_route(
-                        f"beds:{trust}",
+                        services.beds(trust),
                         [d for d in dests if d[1] > 0],
                         group=group_name(a, loc, admitted=True),
                     )
@@ -358,7 +364,7 @@ class _Compiler:
         for name, hub in sc.hubs.items():
             path = f"hubs.{name}"
             net.add_service(
-                f"hub:{name}",
+                services.hub(name),
                 servers=self.roster(hub.clinicians, f"{path}.clinicians", opening=hub.opening_hours),
                 service_time=self.law(hub.treatment_time),
             )
@@ -366,20 +372,20 @@ class _Compiler:
             for a in self.acuities:
                 for loc in self.localities:
                     net.add_route(
-                        f"hub:{name}",
+                        services.hub(name),
                         [
                             d
-                            for d in ((f"ed_triage:{self.site_of(loc)}", to_ed), (None, 1.0 - to_ed))
+                            for d in ((services.ed_triage(self.site_of(loc)), to_ed), (None, 1.0 - to_ed))
                             if d[1] > 0
                         ],
                         group=group_name(a, loc),
                     )
         for site, unit in sc.sdec.items():
             path = f"sdec.{site}"
-            net.add_service(f"sdec_referral:{site}", servers=math.inf, service_time=Fixed(0))
-            net.add_route(f"sdec_referral:{site}", [(f"sdec:{site}", 1.0)])
+            net.add_service(services.sdec_referral(site), servers=math.inf, service_time=Fixed(0))
+            net.add_route(services.sdec_referral(site), [(services.sdec(site), 1.0)])
             net.add_service(
-                f"sdec:{site}",
+                services.sdec(site),
                 servers=self.roster(
                     unit.spaces, f"{path}.spaces", opening=getattr(unit, "opening_hours", None)
                 ),
@@ -395,8 +401,8 @@ class _Compiler:
                             (None, 1.0 - admitted)
                         ]
                         if trust is not None and admitted > 0:
-                            dests.append((f"beds:{trust}", admitted, group_name(a, loc, admitted=True)))
-                        net.add_route(f"sdec:{site}", [d for d in dests if d[1] > 0], group=g)
+                            dests.append((services.beds(trust), admitted, group_name(a, loc, admitted=True)))
+                        net.add_route(services.sdec(site), [d for d in dests if d[1] > 0], group=g)
 
     def build_ambulance(self) -> None:
         amb = self.sc.ambulance
@@ -404,7 +410,7 @@ class _Compiler:
             return
         release = getattr(amb, "handover_release", None)
         self.net.add_service(
-            "ambulance",
+            services.AMBULANCE,
             servers=self.roster(amb.crews, "ambulance.crews"),
             service_time=self.law(amb.job_cycle),
             blocks=True,
@@ -417,9 +423,11 @@ class _Compiler:
                 sites = conveyance.get(loc) or {self.site_of(loc): 1.0}
                 dests: list[tuple[str | None, float]] = [(None, not_conveyed)]
                 dests += [
-                    (f"ed:{site}", (1.0 - not_conveyed) * float(share)) for site, share in sites.items()
+                    (services.ed(site), (1.0 - not_conveyed) * float(share)) for site, share in sites.items()
                 ]
-                self.net.add_route("ambulance", [d for d in dests if d[1] > 0], group=group_name(a, loc))
+                self.net.add_route(
+                    services.AMBULANCE, [d for d in dests if d[1] > 0], group=group_name(a, loc)
+                )
 
     def disposition_targets(self, loc: str, path: str) -> dict[str, str | None]:
         site = self.site_of(loc)
@@ -427,10 +435,10 @@ class _Compiler:
         return {
             "self_care": None,
             "primary_care": None,
-            "hub": f"hub:{hub}" if hub else f"ed_triage:{site}",
-            "sdec": f"sdec:{site}" if site in self.sc.sdec else f"ed_triage:{site}",
-            "ed": f"ed_triage:{site}",
-            "ambulance": "ambulance" if self.sc.ambulance is not None else f"ed_triage:{site}",
+            "hub": services.hub(hub) if hub else services.ed_triage(site),
+            "sdec": services.sdec(site) if site in self.sc.sdec else services.ed_triage(site),
+            "ed": services.ed_triage(site),
+            "ambulance": services.AMBULANCE if self.sc.ambulance is not None else services.ed_triage(site),
         }
 
     def disposition_routes(
@@ -441,11 +449,11 @@ class _Compiler:
         for outcome, share in dispositions.items():
             share = float(share)
             if outcome in ("ed", "ambulance") and validated > 0:
-                out["cas"] = out.get("cas", 0.0) + share * validated
+                out[services.CAS] = out.get(services.CAS, 0.0) + share * validated
                 share *= 1.0 - validated
             if outcome == "ed":
                 for site, part in self.sc.localities[loc].site_shares().items():
-                    out[f"ed_triage:{site}"] = out.get(f"ed_triage:{site}", 0.0) + share * part
+                    out[services.ed_triage(site)] = out.get(services.ed_triage(site), 0.0) + share * part
                 continue
             out[targets[outcome]] = out.get(targets[outcome], 0.0) + share
         return [(d, p) for d, p in out.items() if p > 0]
@@ -458,7 +466,7 @@ class _Compiler:
         phone, online, cas = spec.phone, spec.online, getattr(spec, "cas", None)
         validated = float(cas.validated) if cas is not None else 0.0
         net.add_service(
-            "111_phone",
+            services.PHONE_111,
             servers=self.roster(phone.handlers, "nhs111.phone.handlers"),
             service_time=self.law(phone.handling_time),
             patience=self.law(phone.patience) if getattr(phone, "patience", None) else None,
@@ -466,16 +474,18 @@ class _Compiler:
         retry = float(phone.retry)
         if retry > 0:
             net.add_service(
-                "111_retry",
+                services.RETRY_111,
                 servers=math.inf,
                 service_time=self.law(phone.retry_delay) if phone.retry_delay is not None else Fixed(10.0),
             )
-            net.add_route("111_retry", [("111_phone", 1.0)])
-            net.add_route("111_phone", [("111_retry", retry), (None, 1.0 - retry)], kind="abandoned")
-        net.add_service("111_online", servers=math.inf, service_time=self.law(online.completion_time))
+            net.add_route(services.RETRY_111, [(services.PHONE_111, 1.0)])
+            net.add_route(
+                services.PHONE_111, [(services.RETRY_111, retry), (None, 1.0 - retry)], kind="abandoned"
+            )
+        net.add_service(services.ONLINE_111, servers=math.inf, service_time=self.law(online.completion_time))
         if cas is not None:
             net.add_service(
-                "cas",
+                services.CAS,
                 servers=self.roster(cas.clinicians, "nhs111.cas.clinicians"),
                 service_time=self.law(cas.assessment_time),
             )
@@ -485,7 +495,7 @@ class _Compiler:
             for loc in self.localities:
                 g = group_name(a, loc)
                 net.add_route(
-                    "111_phone",
+                    services.PHONE_111,
                     self.disposition_routes(spec.dispositions, loc, validated, "nhs111.dispositions"),
                     group=g,
                 )
@@ -496,8 +506,8 @@ class _Compiler:
                     )
                 ]
                 if fallback > 0:
-                    routes.append(("111_phone", fallback))
-                net.add_route("111_online", [r for r in routes if r[1] > 0], group=g)
+                    routes.append((services.PHONE_111, fallback))
+                net.add_route(services.ONLINE_111, [r for r in routes if r[1] > 0], group=g)
                 if cas is not None:
                     targets = self.disposition_targets(loc, "nhs111.cas")
                     down = {k: float(v) for k, v in cas.downgraded.items()}
@@ -509,23 +519,23 @@ class _Compiler:
                     for outcome, share in down.items():
                         cas_routes[targets[outcome]] = cas_routes.get(targets[outcome], 0.0) + share
                     for site, part in self.sc.localities[loc].site_shares().items():
-                        key = f"ed_triage:{site}"
+                        key = services.ed_triage(site)
                         cas_routes[key] = cas_routes.get(key, 0.0) + keep * ed_share * part
                     cas_routes[targets["ambulance"]] = cas_routes.get(targets["ambulance"], 0.0) + keep * (
                         1.0 - ed_share
                     )
-                    net.add_route("cas", [(d, p) for d, p in cas_routes.items() if p > 0], group=g)
+                    net.add_route(services.CAS, [(d, p) for d, p in cas_routes.items() if p > 0], group=g)
 
     def build_demand(self) -> None:
         sc, net = self.sc, self.net
         entry = {
-            "phone_111": lambda loc: "111_phone",
-            "online_111": lambda loc: "111_online",
-            "call_999": lambda loc: "ambulance",
-            "ed_walk_in": lambda loc: f"ed_triage:{self.site_of(loc)}",
-            "hub_walk_in": lambda loc: f"hub:{sc.localities[loc].hub}",
-            "gp_referral_sdec": lambda loc: f"sdec:{self.site_of(loc)}",
-            "gp_referral_admission": lambda loc: f"beds:{sc.ed[self.site_of(loc)].trust}",
+            "phone_111": lambda loc: services.PHONE_111,
+            "online_111": lambda loc: services.ONLINE_111,
+            "call_999": lambda loc: services.AMBULANCE,
+            "ed_walk_in": lambda loc: services.ed_triage(self.site_of(loc)),
+            "hub_walk_in": lambda loc: services.hub(sc.localities[loc].hub),
+            "gp_referral_sdec": lambda loc: services.sdec(self.site_of(loc)),
+            "gp_referral_admission": lambda loc: services.beds(sc.ed[self.site_of(loc)].trust),
         }
         for channel, spec in sc.demand.items():
             path = f"demand.{channel}"
@@ -536,7 +546,7 @@ class _Compiler:
                 rate = self.channel_rate_by_hour(channel, spec, float(sc.localities[loc].population))
                 if channel == "ed_walk_in":  # split between the locality's ED sites
                     doors = [
-                        (f"ed_triage:{site}", share, site)
+                        (services.ed_triage(site), share, site)
                         for site, share in sc.localities[loc].site_shares().items()
                     ]
                 else:
@@ -577,9 +587,9 @@ class _Compiler:
 
     def closed_destination(self, channel: str, loc: str, site: str | None) -> str:
         if channel == "hub_walk_in" or site is None:
-            return f"ed_triage:{self.site_of(loc)}"
+            return services.ed_triage(self.site_of(loc))
         divert = self.sc.ed[site].closed_divert
-        return f"ed_triage:{divert}" if divert else f"ed_triage:{site}"
+        return services.ed_triage(divert) if divert else services.ed_triage(site)
 
     def apportion(self, count: int, weights: dict[str, float]) -> dict[str, int]:
         """Split ``count`` patients between localities in proportion to ``weights`` (largest
@@ -615,33 +625,35 @@ class _Compiler:
             return
         pop = {loc: float(self.sc.localities[loc].population) for loc in self.localities}
         acuity = self.acuities[min(1, len(self.acuities) - 1)] if self.acuities else "all"
-        order = sorted(census, key=lambda k: {"d2a": 0, "beds": 1, "nctr": 2}.get(k.split(":")[0], 3))
+        first = {services.D2A: 0, services.BEDS: 1, services.NCTR: 2}
+        order = sorted(census, key=lambda k: first.get(services.kind_of(k), 3))
         for key in order:
             count = int(census[key])
             path = f"run.census.{key}"
-            kind, _, rest = key.partition(":")
-            if kind == "d2a":
-                pathway, _, la = rest.partition(":")
+            kind, parts = services.parse(key)
+            if kind == services.D2A:
+                pathway, la = parts
                 spec = self.sc.discharge.d2a.get(la, {}).get(pathway) if self.sc.discharge else None
                 if spec is None:
                     self.problem(path, f"no D2A service {key!r} (write d2a:P1:LOCAL_AUTHORITY)")
                     continue
                 weights = {loc: p for loc, p in pop.items() if self.la_of(loc) == la}
                 remaining: Distribution | None = Exponential(self.mean_residual(spec.length_of_stay))
-            elif kind in ("beds", "nctr"):
+            elif kind in (services.BEDS, services.NCTR):
+                (rest,) = parts
                 if rest not in self.sc.beds:
                     self.problem(path, f"no trust {rest!r} in beds (write {kind}:TRUST)")
                     continue
                 weights = {loc: p for loc, p in pop.items() if self.sc.ed[self.site_of(loc)].trust == rest}
                 los = self.sc.beds[rest].length_of_stay_for(acuity)
-                remaining = Fixed(0.0) if kind == "nctr" else Exponential(self.mean_residual(los))
+                remaining = Fixed(0.0) if kind == services.NCTR else Exponential(self.mean_residual(los))
             else:
                 self.problem(path, "census keys are d2a:P:LOCAL_AUTHORITY, beds:TRUST or nctr:TRUST")
                 continue
             if not weights:
                 self.problem(path, "no locality uses this service")
                 continue
-            to = f"d2a:{rest}" if kind == "d2a" else f"beds:{rest}"
+            to = services.d2a(pathway, la) if kind == services.D2A else services.beds(rest)
             for loc, n in self.apportion(count, weights).items():
                 if n:
                     self.net.add_census(
@@ -666,24 +678,24 @@ class _Compiler:
             if divert and sc.ambulance is not None:
                 net.add_escalation(
                     f"{site}_closed_ambulance",
-                    watch=f"ed_hours:{site}",
+                    watch=services.ed_hours(site),
                     measure="closed",
                     above=0.5,
                     below=0.5,
-                    divert=("ambulance", f"ed:{site}", f"ed:{divert}"),
+                    divert=(services.AMBULANCE, services.ed(site), services.ed(divert)),
                 )
             walk_in = getattr(ed, "closed_divert", None)
             if walk_in and sc.nhs111 is not None:
-                for svc in ("111_phone", "111_online", "cas"):
-                    if svc == "cas" and getattr(sc.nhs111, "cas", None) is None:
+                for svc in (services.PHONE_111, services.ONLINE_111, services.CAS):
+                    if svc == services.CAS and getattr(sc.nhs111, "cas", None) is None:
                         continue
                     net.add_escalation(
                         f"{site}_closed_{svc}",
-                        watch=f"ed_hours:{site}",
+                        watch=services.ed_hours(site),
                         measure="closed",
                         above=0.5,
                         below=0.5,
-                        divert=(svc, f"ed_triage:{site}", f"ed_triage:{walk_in}"),
+                        divert=(svc, services.ed_triage(site), services.ed_triage(walk_in)),
                     )
         for i, rule in enumerate(sc.escalation):
             path = f"escalation[{i}]"
@@ -698,7 +710,11 @@ class _Compiler:
             if getattr(then, "add_servers", None) is not None:
                 kwargs["add_servers"] = (then.add_servers.service, int(then.add_servers.servers))
             elif getattr(then, "divert", None) is not None:
-                kwargs["divert"] = ("ambulance", f"ed:{then.divert.from_site}", f"ed:{then.divert.to_site}")
+                kwargs["divert"] = (
+                    services.AMBULANCE,
+                    services.ed(then.divert.from_site),
+                    services.ed(then.divert.to_site),
+                )
             else:
                 self.problem(f"{path}.then", "needs add_servers or divert")
                 continue

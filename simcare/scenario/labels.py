@@ -4,6 +4,7 @@ ED site and trust, else its key humanised. Keyed by the group names of the KPI t
 
 from __future__ import annotations
 
+from simcare.model import services
 from simcare.scenario.schema import Scenario
 
 
@@ -21,7 +22,7 @@ def group_labels(scenario: Scenario) -> dict[str, str]:
     for key, site in scenario.ed.items():
         out[key] = site.label or humanise(key)
     for key, hub in scenario.hubs.items():
-        out[f"hub:{key}"] = hub.label or humanise(key)
+        out[services.hub(key)] = hub.label or humanise(key)
     for key, place in scenario.localities.items():
         out[f"locality:{key}"] = place.label or humanise(key)
     return out

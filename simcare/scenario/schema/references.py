@@ -16,6 +16,7 @@ from typing import Any, Self
 
 from pydantic import BaseModel
 
+from simcare.model import services
 from simcare.scenario.schema.base import ACUITY_DEFAULT_KEY, Loc, suggest
 from simcare.scenario.schema.escalation import EscalationRule
 from simcare.scenario.schema.rosters import RosterSpec
@@ -415,24 +416,24 @@ def service_names(s: Any) -> list[str]:
     two agree)."""
     out: list[str] = []
     for site, ed in (s.ed or {}).items():
-        out += [f"ed_triage:{site}", f"ed:{site}", f"ed_corridor:{site}"]
+        out += [services.ed_triage(site), services.ed(site), services.ed_corridor(site)]
         if ed.opening_hours:
-            out.append(f"ed_hours:{site}")
+            out.append(services.ed_hours(site))
     d2a = s.discharge.d2a if s.discharge is not None else {}
-    out += [f"d2a:{p}:{la}" for la, pathways in d2a.items() for p in pathways]
-    out += [f"beds:{trust}" for trust in s.beds or {}]
-    out += [f"hub:{hub}" for hub in s.hubs or {}]
+    out += [services.d2a(p, la) for la, pathways in d2a.items() for p in pathways]
+    out += [services.beds(trust) for trust in s.beds or {}]
+    out += [services.hub(hub) for hub in s.hubs or {}]
     for site in s.sdec or {}:
-        out += [f"sdec_referral:{site}", f"sdec:{site}"]
+        out += [services.sdec_referral(site), services.sdec(site)]
     if s.ambulance is not None:
-        out.append("ambulance")
+        out.append(services.AMBULANCE)
     if s.nhs111 is not None:
-        out.append("111_phone")
+        out.append(services.PHONE_111)
         if s.nhs111.phone.retry > 0:
-            out.append("111_retry")
-        out.append("111_online")
+            out.append(services.RETRY_111)
+        out.append(services.ONLINE_111)
         if s.nhs111.cas is not None:
-            out.append("cas")
+            out.append(services.CAS)
     return out
 
 
@@ -475,8 +476,9 @@ def check_census(s: Sections) -> list[Problem]:
     in_beds: dict[str, int] = {}
     for key, count in census.items():
         loc: Loc = ("run", "census", key)
-        kind, _, rest = key.partition(":")
-        if kind in ("beds", "nctr"):
+        kind, parts = services.parse(key)
+        if kind in (services.BEDS, services.NCTR):
+            (rest,) = parts
             if s.beds is None:
                 continue
             if rest not in s.beds:
@@ -488,8 +490,8 @@ def check_census(s: Sections) -> list[Problem]:
                 out.append((loc, f"puts {count} patients in trust {rest}, which has 0 beds"))
                 continue
             in_beds[rest] = in_beds.get(rest, 0) + count
-        elif kind == "d2a":
-            pathway, _, la = rest.partition(":")
+        elif kind == services.D2A:
+            pathway, la = parts
             if s.has("discharge") and (s.discharge is None or pathway not in s.discharge.d2a.get(la, {})):
                 out.append((loc, f"no D2A service '{key}' (write d2a:P1:LOCAL_AUTHORITY)"))
         else:
@@ -497,7 +499,9 @@ def check_census(s: Sections) -> list[Problem]:
     for trust, count in in_beds.items():
         most = max_servers(s.beds[trust].beds) if s.beds is not None else count
         if count > most:
-            keys = " + ".join(f"{k} {census[k]}" for k in (f"beds:{trust}", f"nctr:{trust}") if k in census)
+            keys = " + ".join(
+                f"{k} {census[k]}" for k in (services.beds(trust), services.nctr(trust)) if k in census
+            )
             out.append(
                 (
                     ("run", "census"),
