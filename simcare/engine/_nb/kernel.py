@@ -425,6 +425,16 @@ def _route(
 
 
 @kernel_jit_leaf
+def _hold_for_delay(si: np.ndarray, vis: np.ndarray, r: int, s: int) -> None:
+    # R15, R15a
+    """The patient of visit r keeps its server at s after service, counted as blocked."""
+    si[SI_SERVING, s] -= 1
+    si[SI_HOLDING, s] += 1
+    si[SI_DELAYING, s] += 1
+    vis[r].outcome = E.OUT_BLOCKED
+
+
+@kernel_jit  # a call, not inlined: only services with a window pay for it (R15a)
 def _leave_time(window: np.ndarray, key: np.uint64, t: float) -> float:
     # R15a
     """Minutes: when a patient ready to leave at ``t`` leaves under ``window`` (168 leave
@@ -672,34 +682,46 @@ def _on_end(
         if net.route_group[i] != E.KEEP_GROUP:
             g2 = net.route_group[i]
     _acc(st.si, st.last_t, st.areas, s, t)
-    if first:
-        has_delay = i >= 0 and net.route_delay_dist[i] != E.DIST_NONE
-        ready = t
-        if has_delay:
-            par = net.route_delay_par[i]
-            ready = t + sample_nb(
-                net.route_delay_dist[i],
-                par[0],
-                par[1],
-                par[2],
-                net.empirical,
-                _key(
-                    net.patient_key, net.purpose_keys, net.service_keys, p, E.PURPOSE_ROUTE_DELAY, s, rows.occ[r]
-                ),
-            )
-        if net.windowed[s]:  # R15a: most services have no window: one test on the hot path
+    if first and i >= 0 and net.route_delay_dist[i] != E.DIST_NONE:
+        par = net.route_delay_par[i]
+        w = sample_nb(
+            net.route_delay_dist[i],
+            par[0],
+            par[1],
+            par[2],
+            net.empirical,
+            _key(
+                net.patient_key, net.purpose_keys, net.service_keys, p, E.PURPOSE_ROUTE_DELAY, s, rows.occ[r]
+            ),
+        )
+        ready = t + w
+        if net.windowed[s]:  # R15a; most services have no window: one test on the hot path
             ready = _leave_time(
                 net.leave_window[s],
                 _key(
-                    net.patient_key, net.purpose_keys, net.service_keys, p, E.PURPOSE_LEAVE_WINDOW, s, rows.occ[r]
+                    net.patient_key,
+                    net.purpose_keys,
+                    net.service_keys,
+                    p,
+                    E.PURPOSE_LEAVE_WINDOW,
+                    s,
+                    rows.occ[r],
                 ),
                 ready,
             )
-        if has_delay or ready > t:
-            st.si[SI_SERVING, s] -= 1
-            st.si[SI_HOLDING, s] += 1
-            st.si[SI_DELAYING, s] += 1
-            rows.vis[r].outcome = E.OUT_BLOCKED
+        _hold_for_delay(st.si, rows.vis, r, s)
+        heap_set(heap.t, heap.i, heap.size, p, ready, (E.EV_END << E.KIND_SHIFT) | p, r)
+        return -1, E.EXIT, g
+    if first and net.windowed[s]:  # R15a without a route delay
+        ready = _leave_time(
+            net.leave_window[s],
+            _key(
+                net.patient_key, net.purpose_keys, net.service_keys, p, E.PURPOSE_LEAVE_WINDOW, s, rows.occ[r]
+            ),
+            t,
+        )
+        if ready > t:
+            _hold_for_delay(st.si, rows.vis, r, s)
             heap_set(heap.t, heap.i, heap.size, p, ready, (E.EV_END << E.KIND_SHIFT) | p, r)
             return -1, E.EXIT, g
     if not first:  # the delay is over: the patient still holds its server
