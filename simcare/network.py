@@ -369,7 +369,8 @@ class Network:
                 raise ModelError(f"services.{name}.leave_window", "probabilities must be in [0, 1]")
             if not (window > 0.0).any():
                 raise ModelError(
-                    f"services.{name}.leave_window", "needs an hour with a probability above 0 (or no one leaves)"
+                    f"services.{name}.leave_window",
+                    "needs an hour with a probability above 0 (or no one leaves)",
                 )
         self._services[name] = _Service(
             name,

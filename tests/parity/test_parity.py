@@ -669,9 +669,9 @@ def _next_rows(v: np.ndarray) -> np.ndarray:
 
 def test_new_feature_networks_exercise_their_feature() -> None:
     """Route delays hold ward beds after service; leave windows hold patients until the window
-    opens and no one leaves outside it (weekend discharges happen, fewer); census patients arrive first (at 0 and at
-    minute 600); released handover patients go to the ED's release_to corridor; escalation
-    rules switch on (capacity differs from the roster)."""
+    opens and no one leaves outside it (weekend discharges happen, fewer); census patients
+    arrive first (at 0 and at minute 600); released handover patients go to the ED's release_to
+    corridor; escalation rules switch on (capacity differs from the roster)."""
     a, _ = run_both(NETWORKS["route_delays"]())
     v = a.visits
     ward = v["service"] == 1

@@ -136,3 +136,41 @@ def test_a_channels_own_growth_compounds_from_the_growth_base(tmp_path: Path) ->
     ratio = rates(grown, "gp_referral_sdec") / rates(plain, "gp_referral_sdec")
     assert np.allclose(ratio, expected, rtol=1e-12)
     assert np.array_equal(rates(grown, "ed_walk_in"), rates(plain, "ed_walk_in"))
+
+
+def test_discharge_hours_become_the_beds_leave_window(tmp_path: Path) -> None:
+    """``beds.TRUST.discharge_hours: {hourly, weekday}``: the trust's beds get the leave window
+    weekday[d] x hourly[h] (R15a), turned from hour of week to hour of the run (index 0 = the
+    run's first hour); other services keep the default (all ones: leave when ready)."""
+    hourly = [0.0] * 8 + [0.5] * 12 + [0.0] * 4
+    cs = compiled(
+        tmp_path,
+        f"beds:\n  rvj:\n    discharge_hours: {{hourly: {hourly}, weekday: [1, 1, 1, 1, 1, 60%, 0.5]}}\n",
+    )
+    m = cs.model
+    s = m.service_index("beds:rvj")
+    how = (cs.timeline.start_hour_of_week + np.arange(168)) % 168  # hour of week of run hours 0..167
+    day, hour = how // 24, how % 24
+    expected = np.where(day == 5, 0.6, np.where(day == 6, 0.5, 1.0)) * np.array(hourly)[hour]
+    assert np.allclose(m.leave_window[s], expected, rtol=1e-12, atol=0)
+    others = np.delete(np.arange(m.n_services), s)
+    assert (m.leave_window[others] == 1.0).all()
+
+
+@pytest.mark.parametrize(
+    ("spec", "path", "message"),
+    [
+        ("{hourly: [1, 1]}", "discharge_hours.hourly", "needs 24 values"),
+        ("{weekday: [1, 1, 1, 1, 1, 1]}", "discharge_hours.weekday", "needs 7 values"),
+        ("{weekday: [1, 1, 1, 1, 1, -0.5, 1]}", r"discharge_hours.weekday\[5\]", "between 0 and 1"),
+        ("{hourly: [" + ", ".join(["1.5"] * 24) + "]}", r"discharge_hours.hourly\[0\]", "between 0 and 1"),
+        ("{weekday: [0, 0, 0, 0, 0, 0, 0]}", "discharge_hours", "no one would ever be discharged"),
+        ("{hours: [1]}", "discharge_hours.hours", ""),
+    ],
+    ids=["short_hourly", "short_weekday", "negative", "above_one", "never", "unknown_key"],
+)
+def test_discharge_hours_mistakes_are_named(tmp_path: Path, spec: str, path: str, message: str) -> None:
+    from simcare.scenario.errors import ScenarioError
+
+    with pytest.raises(ScenarioError, match=rf"beds\.rvj\.{path}.*{message}"):
+        compiled(tmp_path, f"beds:\n  rvj:\n    discharge_hours: {spec}\n")
