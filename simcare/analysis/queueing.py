@@ -30,6 +30,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy import integrate, special
 
+from simcare.model.leave_window import LeaveWindowWait as LeaveWindowWait  # re-exported
+from simcare.model.leave_window import leave_window_wait as leave_window_wait
 from simcare.sampling.distributions import (
     Distribution,
     Empirical,
@@ -473,40 +475,3 @@ def mtginf_hourly_mean_occupancy(
     K = _LagIntegrals(sf, bp, H).K
     D = np.diff(K, prepend=0.0)
     return np.convolve(r, D)[:H] / 3600.0
-
-
-@dataclass(frozen=True)
-class LeaveWindowWait:
-    """What a leave window (docs/model.md, R15a) does to patients ready at uniformly spread
-    times of the week: ``mean_wait`` in minutes, ``departures`` the share leaving in each hour
-    of the window's week (168 values, sum 1)."""
-
-    mean_wait: float
-    departures: np.ndarray
-
-
-def leave_window_wait(window: npt.ArrayLike) -> LeaveWindowWait:
-    """Exact mean extra stay (minutes) under a leave window of 168 hourly leave probabilities
-    a[h] in [0, 1] (at least one above 0), for patients ready at times spread uniformly over the
-    week (the stationary case: a long run whose readiness has no weekly pattern).
-
-    A patient ready inside hour h leaves at once with probability a[h], else waits to the end of
-    h (30 minutes on average); one carried to the start of hour h leaves then with probability
-    a[h], else waits the whole hour. The carried share c[h] at the start of each hour solves the
-    cyclic recursion c[h + 1] = (1 - a[h]) (1/168 + c[h]), in closed form:
-    c[0] = sum over h of (1/168) prod_{i >= h} (1 - a[i]) / (1 - prod_i (1 - a[i])). With only
-    0 and 1 (a fixed window) the mean wait is sum of L^2 / 2 over the closed stretches of L
-    hours, divided by 168, in hours."""
-    a = np.asarray(window, dtype=np.float64)
-    n = 168
-    if a.shape != (n,) or not (np.isfinite(a) & (a >= 0) & (a <= 1)).all() or not (a > 0).any():
-        raise ValueError("a leave window is 168 probabilities in [0, 1], at least one above 0")
-    stay = 1.0 - a
-    tail = np.cumprod(stay[::-1])[::-1]  # tail[h] = prod_{i >= h} (1 - a[i])
-    carried = np.empty(n)
-    carried[0] = float(np.sum(tail) / n / (1.0 - tail[0]))
-    for h in range(n - 1):
-        carried[h + 1] = stay[h] * (1.0 / n + carried[h])
-    departures = a * (1.0 / n + carried)
-    mean_wait = float(np.sum(stay * (30.0 / n + 60.0 * carried)))
-    return LeaveWindowWait(mean_wait, departures)

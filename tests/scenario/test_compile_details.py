@@ -174,3 +174,63 @@ def test_discharge_hours_mistakes_are_named(tmp_path: Path, spec: str, path: str
 
     with pytest.raises(ScenarioError, match=rf"beds\.rvj\.{path}.*{message}"):
         compiled(tmp_path, f"beds:\n  rvj:\n    discharge_hours: {spec}\n")
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (
+            "levers: {seven_day_discharge: {trusts: [xyz]}}\n",
+            r"levers\.seven_day_discharge: trusts: no trust named 'xyz'",
+        ),
+        (
+            "beds: {rvj: {discharge_hours: {weekday: [1, 1, 1, 1, 1, 0.5, 0.5]}}}\n"
+            "levers: {seven_day_discharge: {}}\n",
+            r"levers\.seven_day_discharge: trusts: beds\.rvj already has discharge_hours",
+        ),
+        (
+            "beds: {rvj: {discharge_process: {P0: 5h}}}\nlevers: {seven_day_discharge: {}}\n",
+            r"levers\.seven_day_discharge: today_weekend: beds\.rvj\.discharge_process\.P0 has mean 300 min",
+        ),
+        (
+            "levers: {seven_day_discharge: {today_hourly: [" + ", ".join(["0"] * 24) + "]}}\n",
+            r"levers\.seven_day_discharge: today_hourly: needs an hour above 0",
+        ),
+        (
+            "levers: {seven_day_discharge: {today_hourly: [1, 1]}}\n",
+            r"levers\.seven_day_discharge\.today_hourly",
+        ),
+        ("levers: {seven_day_discharge: {weekend: 120%}}\n", r"levers\.seven_day_discharge\.weekend"),
+    ],
+    ids=["unknown_trust", "already_set", "process_too_short", "never", "short_hourly", "above_one"],
+)
+def test_seven_day_discharge_lever_mistakes_are_named(tmp_path: Path, extra: str, message: str) -> None:
+    from simcare.scenario.errors import ScenarioError
+
+    with pytest.raises(ScenarioError, match=message):
+        compiled(tmp_path, extra)
+
+
+def test_seven_day_discharge_lever_shortens_each_process_by_todays_wait(tmp_path: Path) -> None:
+    """Every law's duration parameters scale by (mean - wait) / mean: a lognormal keeps its
+    shape (mean and sd both shorter), and the wait is the exact one of today's pattern."""
+    from simcare.model.leave_window import leave_window_wait, weekly_window
+    from simcare.scenario.levers import TODAY_DISCHARGE_HOURLY, TODAY_WEEKEND
+
+    law = "{dist: lognormal, mean: 2d, sd: 1d}"
+    extra = f"beds: {{rvj: {{discharge_process: {{P0: {law}}}}}}}\n"
+    plain = load_scenario(_write(tmp_path, extra))
+    moved = load_scenario(_write(tmp_path, extra + "levers: {seven_day_discharge: {weekend: 80%}}\n"))
+    wait = leave_window_wait(weekly_window(TODAY_DISCHARGE_HOURLY, [1] * 5 + [TODAY_WEEKEND] * 2)).mean_wait
+    before, after = plain.beds["rvj"].discharge_process["P0"], moved.beds["rvj"].discharge_process["P0"]
+    assert after.mean_minutes == pytest.approx(before.mean_minutes - wait, rel=1e-5)
+    assert after.sd / after.mean == pytest.approx(before.sd / before.mean, rel=1e-5)
+    hours = moved.beds["rvj"].discharge_hours
+    assert hours is not None and hours.weekday == [1, 1, 1, 1, 1, 0.8, 0.8]
+    assert list(hours.hourly) == list(TODAY_DISCHARGE_HOURLY)
+
+
+def _write(tmp_path: Path, extra: str) -> Path:
+    f = tmp_path / f"s{abs(hash(extra))}.yaml"
+    f.write_text(f"extends: {BASE}\nname: s\n{extra}")
+    return f

@@ -137,3 +137,22 @@ def test_seven_day_discharge_frees_beds_under_common_random_numbers() -> None:
     assert (np.abs(today[:, 0] / base[:, 0] - 1) < 0.02).all(), (today, base)
     assert (seven[:, 0] < today[:, 0] - 15).all() and (seven[:, 0] < base[:, 0] - 15).all(), (seven, today)
     assert (seven[:, 1] < today[:, 1]).all() and (seven[:, 1] < base[:, 1]).all(), (seven, today, base)
+
+
+@pytest.mark.parametrize(
+    ("settings", "file"),
+    [("{}", "seven_day_discharge.yaml"), ("{weekend: 30%}", "discharge_pattern_today.yaml")],
+    ids=["seven_day", "today"],
+)
+def test_the_lever_writes_what_the_hwe_files_state(tmp_path: Path, settings: str, file: str) -> None:
+    """The seven_day_discharge lever (what new-icb writes for any ICB) on the HWE baseline gives
+    the shipped files' discharge hours and discharge processes exactly; with weekends left at
+    today's level it is today's pattern made explicit."""
+    f = tmp_path / "lever.yaml"
+    f.write_text(
+        f"extends: {HWE / 'baseline_winter.yaml'}\nname: lever\nlevers:\n  seven_day_discharge: {settings}\n"
+    )
+    by_lever, shipped = load_scenario(f), load_scenario(HWE / file)
+    for trust in shipped.beds:
+        assert by_lever.beds[trust].discharge_hours == shipped.beds[trust].discharge_hours
+        assert by_lever.beds[trust].discharge_process == shipped.beds[trust].discharge_process
