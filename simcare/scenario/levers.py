@@ -18,10 +18,9 @@ import difflib
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from simcare.model.leave_window import leave_window_wait
+from simcare.model.leave_window import leave_window_wait, weekly_window
 from simcare.scenario import document
 from simcare.scenario.errors import ScenarioError
 from simcare.scenario.schema import Scenario
@@ -271,9 +270,8 @@ def _seven_day_discharge(doc: Doc, s: SevenDayDischarge) -> None:
     trusts = s.trusts if s.trusts is not None else list(beds)
     if not any(s.today_hourly):
         raise _problem("today_hourly", "needs an hour above 0: with none, no one would ever be discharged")
-    today = [1.0] * 5 + [float(s.today_weekend)] * 2
-    week = np.array([d * float(h) for d in today for h in s.today_hourly])
-    wait = leave_window_wait(week).mean_wait  # minutes, already inside the fitted processes
+    today = weekly_window(s.today_hourly, [1.0] * 5 + [float(s.today_weekend)] * 2)
+    wait = leave_window_wait(today).mean_wait  # minutes, already inside the fitted processes
     validated = Scenario.model_validate(doc)
     for trust in trusts:
         if trust not in beds:
@@ -293,10 +291,12 @@ def _seven_day_discharge(doc: Doc, s: SevenDayDischarge) -> None:
                 )
             factor = (mean - wait) / mean  # shorter by the wait, its shape kept
             spec = beds[trust]["discharge_process"][pathway]
-            if isinstance(spec, dict):
+            if isinstance(spec, dict):  # every duration (mean, sd, values, ...) scales; shapes stay
                 for key, value in spec.items():
                     if key != "dist" and isinstance(value, str):
                         spec[key] = document.scale(value, factor)
+                    elif isinstance(value, list):  # an empirical law's observed durations
+                        spec[key] = [document.scale(v, factor) for v in value]
             else:
                 beds[trust]["discharge_process"][pathway] = document.scale(spec, factor)
         beds[trust]["discharge_hours"] = {

@@ -234,3 +234,15 @@ def _write(tmp_path: Path, extra: str) -> Path:
     f = tmp_path / f"s{abs(hash(extra))}.yaml"
     f.write_text(f"extends: {BASE}\nname: s\n{extra}")
     return f
+
+
+def test_seven_day_discharge_lever_shortens_an_empirical_process(tmp_path: Path) -> None:
+    extra = "beds: {rvj: {discharge_process: {P0: {dist: empirical, values: [1d, 2d, 3d], mean: null}}}}\n"
+    plain = load_scenario(_write(tmp_path, extra)).beds["rvj"].discharge_process["P0"]
+    moved = load_scenario(_write(tmp_path, extra + "levers: {seven_day_discharge: {}}\n"))
+    after = moved.beds["rvj"].discharge_process["P0"]
+    from simcare.model.leave_window import leave_window_wait, weekly_window
+    from simcare.scenario.levers import TODAY_DISCHARGE_HOURLY, TODAY_WEEKEND
+
+    wait = leave_window_wait(weekly_window(TODAY_DISCHARGE_HOURLY, [1] * 5 + [TODAY_WEEKEND] * 2)).mean_wait
+    assert after.mean_minutes == pytest.approx(plain.mean_minutes - wait, rel=1e-5)
