@@ -137,6 +137,7 @@ class _Service:
     overflow: str | None
     release_to: str | None
     time_scale: np.ndarray | None = None
+    leave_window: np.ndarray | None = None
 
 
 @dataclass
@@ -315,6 +316,7 @@ class Network:
         overflow: str | None = None,
         release_to: str | None = None,
         time_scale: Sequence[float] | np.ndarray | None = None,
+        leave_window: Sequence[float] | np.ndarray | None = None,
     ) -> None:
         """Declare a service. ``servers``: an int, ``math.inf`` (infinite server) or a Roster.
         ``service_time`` and ``patience`` (minutes) may be one law for all groups or a mapping
@@ -325,7 +327,12 @@ class Network:
         e.g. this ED's corridor; it wins over the blocking service's ``overflow``.
         ``time_scale``: service-time multipliers by day, shape (D,): the service time of a
         patient who begins service on day d of the run (d = 0 from minute 0) is multiplied by
-        ``time_scale[d]`` (by the last value beyond D)."""
+        ``time_scale[d]`` (by the last value beyond D).
+        ``leave_window``: 168 probabilities in [0, 1] by hour of week (0 = Monday 00:00-01:00),
+        at least one above 0: a patient ready to leave by a served route (after any route
+        delay) in hour h leaves then with probability ``leave_window[h]``, else tries again at
+        the start of the next hour, keeping its server meanwhile (docs/model.md, R15a); 1 and
+        0 give a fixed window (e.g. discharges 08:00-20:00). Default: leaves when ready."""
         if name in self._services:
             raise ModelError(f"services.{name}", "declared twice")
         if isinstance(servers, (int, float)) and not isinstance(servers, bool):
@@ -349,6 +356,22 @@ class Network:
                     f"services.{name}.time_scale",
                     "must be a non-empty list of finite multipliers > 0 (one per day)",
                 )
+        window = None
+        if leave_window is not None:
+            window = np.asarray(leave_window, dtype=np.float64)
+            if window.shape != (HOURS_PER_WEEK,):
+                raise ModelError(
+                    f"services.{name}.leave_window",
+                    f"needs {HOURS_PER_WEEK} probabilities (hour of week, Monday 00:00 first), "
+                    f"got shape {window.shape}",
+                )
+            if not (np.isfinite(window) & (window >= 0.0) & (window <= 1.0)).all():
+                raise ModelError(f"services.{name}.leave_window", "probabilities must be in [0, 1]")
+            if not (window > 0.0).any():
+                raise ModelError(
+                    f"services.{name}.leave_window",
+                    "needs an hour with a probability above 0 (or no one leaves)",
+                )
         self._services[name] = _Service(
             name,
             servers,
@@ -360,6 +383,7 @@ class Network:
             overflow,
             release_to,
             scale,
+            window,
         )
 
     def add_route(
@@ -552,6 +576,7 @@ class Network:
             "block_max": np.full(S, np.inf),
             "overflow": np.full(S, -1, dtype=np.int32),
             "release_to": np.full(S, -1, dtype=np.int32),
+            "leave_window": np.ones((S, HOURS_PER_WEEK)),
             "service_dist": np.zeros((S, G), dtype=np.int8),
             "service_par": np.zeros((S, G, 3)),
             "service_scale": np.ones((S, int(math.ceil(self.horizon_minutes / 1440.0)))),
@@ -595,6 +620,9 @@ class Network:
                 n = min(svc.time_scale.size, scale.shape[1])
                 scale[s, :n] = svc.time_scale[:n]
                 scale[s, n:] = svc.time_scale[-1]
+            if svc.leave_window is not None:  # by hour of the run (mod 168), not hour of week
+                hours = (self.start_hour_of_week + np.arange(HOURS_PER_WEEK)) % HOURS_PER_WEEK
+                out["leave_window"][s] = svc.leave_window[hours]
             if svc.patience is not None:
                 pool.per_group(
                     names,

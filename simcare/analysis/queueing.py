@@ -17,6 +17,7 @@ Contents
     survival_function            P(S > u) of a simcare service-time distribution
     mtginf_mean_occupancy        E[N(t)] of M_t/G/inf with piecewise-constant hourly rates
     mtginf_hourly_mean_occupancy the same, time-averaged over each hour of the run
+    leave_window_wait            mean wait, and when patients leave, under a leave window (R15a)
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy import integrate, special
 
+from simcare.model.leave_window import LeaveWindowWait as LeaveWindowWait  # re-exported
+from simcare.model.leave_window import leave_window_wait as leave_window_wait
 from simcare.sampling.distributions import (
     Distribution,
     Empirical,

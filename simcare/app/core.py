@@ -147,6 +147,8 @@ def _choices(lever: str, setting: str, scenario: Mapping[str, Any]) -> tuple[str
         return tuple(k for k, v in eds.items() if lever != "bed_management" or "bed_request" in (v or {}))
     if setting == "channels":
         return tuple(scenario.get("demand") or {})
+    if setting == "trusts":
+        return tuple(scenario.get("beds") or {})
     return ()
 
 
@@ -161,6 +163,10 @@ def lever_infos(scenario: Mapping[str, Any]) -> list[LeverInfo]:
         for key, prop in props.items():
             unit = prop.get("x-simcare-unit")
             desc = str(prop.get("description", key))
+            if prop.get("type") == "array" and prop.get("items", {}).get("x-simcare-unit") == "fraction":
+                # an hourly profile (seven_day_discharge.today_hourly): set in the file, not the form
+                fields.append(LeverField(key, "other", desc, key in required, ""))
+                continue
             if unit == "fraction":
                 fields.append(LeverField(key, "fraction", desc, key in required, "%", 0, 100))
             elif unit == "duration":

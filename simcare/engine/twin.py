@@ -11,6 +11,7 @@ from the same keyed draws as the kernel (R33).
 
 from __future__ import annotations
 
+import itertools
 import math
 import time as wallclock
 from collections import deque
@@ -145,6 +146,7 @@ class _Twin:
             for s in range(model.n_services)
         ]
         self.route_dest = model.route_dest.copy()  # escalation diverts change a live copy
+        self.windowed = (model.leave_window != 1.0).any(axis=1)  # services with a leave window
         self.rule_on = [False] * model.n_rules
         self.rule_since = [-1.0] * model.n_rules
         self.hold_to = np.zeros((model.n_services, model.n_services), dtype=np.int64)
@@ -184,6 +186,21 @@ class _Twin:
             )
             * scale
         )
+
+    def leave_time(self, p: Patient, v: Visit, ready: float) -> float:
+        # R15a
+        """When p, ready at ``ready`` to leave the service of v, leaves under its leave window:
+        hour by hour from the hour of ``ready``, the k-th hour tried lets it go if its k-th
+        keyed uniform is below that hour's leave probability (at ``ready`` itself for k = 0,
+        at the start of the hour after)."""
+        window = self.m.leave_window[v.service]
+        key = self._key(p.pid, E.PURPOSE_LEAVE_WINDOW, v)
+        hour = int(ready // 60.0)
+        for k in itertools.count():
+            chance = window[(hour + k) % len(window)]
+            if chance >= 1.0 or (chance > 0.0 and uniform(key, k) < chance):
+                return ready if k == 0 else (hour + k) * 60.0
+        raise AssertionError("unreachable")
 
     def _route_entry(self, pid: int, v: Visit, kind: int, purpose: int) -> int:
         # R33, R34
@@ -450,17 +467,11 @@ class _Twin:
                 visit.end = self.env.now
                 here = self.stations[visit.service]
                 entry = self._route_entry(p.pid, visit, E.ROUTE_SERVED, E.PURPOSE_ROUTE)
-                if entry >= 0 and self.m.route_delay_dist[entry] != E.DIST_NONE:
-                    # e.g. the discharge process: still in the bed, counted as blocked
-                    here.record(self.env.now)
-                    here.serving, here.holding, here.delaying = (
-                        here.serving - 1,
-                        here.holding + 1,
-                        here.delaying + 1,
-                    )
-                    visit.outcome = E.OUT_BLOCKED
+                has_delay = entry >= 0 and self.m.route_delay_dist[entry] != E.DIST_NONE
+                ready = self.env.now
+                if has_delay:  # R15, e.g. the discharge process
                     par = self.m.route_delay_par[entry]
-                    delay = sample_nb(
+                    ready += sample_nb(
                         self.m.route_delay_dist[entry],
                         par[0],
                         par[1],
@@ -468,7 +479,18 @@ class _Twin:
                         self.m.empirical_values,
                         self._key(p.pid, E.PURPOSE_ROUTE_DELAY, visit),
                     )
-                    self.set_alarm(p, self.env.now + delay, E.EV_END)
+                if self.windowed[visit.service]:  # R15a, e.g. the hours a hospital discharges
+                    ready = self.leave_time(p, visit, ready)
+                if has_delay or ready > self.env.now:
+                    # still in the bed (or cubicle, ...), counted as blocked
+                    here.record(self.env.now)
+                    here.serving, here.holding, here.delaying = (
+                        here.serving - 1,
+                        here.holding + 1,
+                        here.delaying + 1,
+                    )
+                    visit.outcome = E.OUT_BLOCKED
+                    self.set_alarm(p, ready, E.EV_END)
                     yield self.sleep(p)  # END of the delay
                     here.record(self.env.now)
                     here.serving, here.holding, here.delaying = (

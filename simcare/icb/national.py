@@ -130,6 +130,27 @@ def _per_day(monthly: pd.DataFrame, column: str) -> float:
     return float(monthly[column].sum() / days) if days else float("nan")
 
 
+def weekend_discharge_share(icb: Icb) -> tuple[float, str] | None:
+    """Mean discharges a weekend day over mean discharges a weekday (Monday-Friday) for the ICB,
+    over the window (or, where it stopped reporting before it, its last 365 reported days), with
+    the period in words; None when it reported fewer than 28 days."""
+    rows = tables().discharges
+    rows = rows[rows["icb"] == icb.code].dropna(subset=["discharges"])
+    end = pd.Timestamp(WINDOW[1]) + pd.offsets.MonthBegin(1)
+    inside = rows[(rows["date"] >= WINDOW[0]) & (rows["date"] < end)]
+    period = "April-November 2024"
+    if len(inside) < 28 and len(rows) >= 28:
+        last = rows["date"].max()
+        inside = rows[rows["date"] > last - pd.Timedelta(days=365)]
+        period = f"the year to {last:%d %B %Y}, its last report"
+    if len(inside) < 28:
+        return None
+    by_day = inside.groupby(inside["date"].dt.day_of_week)["discharges"].mean()
+    if len(by_day) < 7 or not by_day[:5].mean() > 0:
+        return None
+    return float(by_day[5:].mean() / by_day[:5].mean()), period
+
+
 def _daily_mean(daily: pd.DataFrame, org_col: str, org: str, column: str) -> tuple[float, str]:
     """Mean of a daily series over the window, or, where the ICB stopped reporting before it,
     over its last 365 reported days; with the period it covers, in words."""

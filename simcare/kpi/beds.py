@@ -331,7 +331,8 @@ KPIS: tuple[KPI, ...] = (
         "(k = 1, 2, 3): medically fit patients in a G&A bed waiting for discharge-to-assess "
         "capacity of pathway k, from joining the queue of `d2a:Pk:LA` (after the discharge "
         "process) to starting there. `process`: nctr minus the capacity parts, the discharge "
-        "process (decision, referrals, assessment, transport) of every pathway. The four reasons "
+        "process (decision, referrals, assessment, transport) of every pathway, with any wait for "
+        "the trust's discharge hours (docs/model.md R15a). The four reasons "
         "of a trust or the ICB add up to its nctr. By local authority, the capacity parts are "
         "d2a_queue (P:LA).",
         _NCTR + "; delay reasons of the daily discharge sitrep (mapping in docs/kpis.md)",

@@ -18,6 +18,7 @@ from simcare.model import enums as E
 
 INF_CAPACITY = np.int64(1 << 62)  # capacity of an infinite-server service (a pure delay)
 UNLIMITED_QUEUE = np.int64(1 << 62)  # queue limit meaning "as many may wait as arrive"
+LEAVE_WINDOW_HOURS = 168  # a leave window repeats every week (CompiledModel.leave_window)
 
 
 @dataclass(frozen=True, eq=False)
@@ -36,6 +37,11 @@ class CompiledModel:
         overflow: int32 (S,), service a blocked patient goes to after block_max (-1: none)
         release_to: int32 (S,), for a destination d: where patients released while blocked
             waiting for d go (e.g. the ED corridor); wins over the blocking service's overflow
+        leave_window: float64 (S, 168), probability in [0, 1] that a patient ready to leave s
+            by its served route in hour h of the run (h = floor(minutes / 60)) leaves in that
+            hour, indexed by h mod 168 (so index 0 is the run's first hour, not Monday's);
+            all ones (the default): patients leave the moment they are ready, R15a. E.g.
+            the hours and days in which a hospital discharges
     Capacity changes (M), sorted by (time, service)
         cap_time: float64 (M,), cap_service: int32 (M,), cap_value: int64 (M,)
     Groups (G)
@@ -85,6 +91,7 @@ class CompiledModel:
     block_max: np.ndarray
     overflow: np.ndarray
     release_to: np.ndarray
+    leave_window: np.ndarray
     cap_time: np.ndarray
     cap_service: np.ndarray
     cap_value: np.ndarray
@@ -168,10 +175,15 @@ class CompiledModel:
             raise KeyError(f"no group named {name!r}; groups: {list(self.group_names)}") from None
 
     def digest(self) -> str:
-        """SHA-256 of every field: two models with the same digest behave identically."""
+        """SHA-256 of every field: two models with the same digest behave identically.
+
+        A leave window of all ones (no window, the default) is left out, so a model that does
+        not use it keeps the digest it had before the field existed."""
         h = hashlib.sha256()
         for f in fields(self):
             value = getattr(self, f.name)
+            if f.name == "leave_window" and bool((value == 1.0).all()):
+                continue
             h.update(f.name.encode())
             if isinstance(value, np.ndarray):
                 h.update(str(value.dtype).encode() + str(value.shape).encode())
@@ -196,6 +208,7 @@ class CompiledModel:
             "block_max": ((S,), np.float64),
             "overflow": ((S,), np.int32),
             "release_to": ((S,), np.int32),
+            "leave_window": ((S, LEAVE_WINDOW_HOURS), np.float64),
             "group_priority": ((G,), np.int64),
             "group_level": ((G,), np.int32),
             "service_dist": ((S, G), np.int8),
@@ -266,6 +279,13 @@ class CompiledModel:
             raise ModelError("overflow", "an overflow names an unknown service")
         if (self.group_level < 0).any():
             raise ModelError("group_level", "priority levels must be >= 0")
+        window = self.leave_window
+        if not (np.isfinite(window).all() and ((window >= 0.0) & (window <= 1.0)).all()):
+            raise ModelError("leave_window", "leave probabilities must be in [0, 1]")
+        for s in np.flatnonzero(~(window > 0.0).any(axis=1)):
+            raise ModelError(
+                f"leave_window.{self.service_names[s]}", "needs an hour with a leave probability above 0"
+            )
 
     def _check_capacity_changes(self) -> None:
         """Capacity changes: values >= 0, sorted by (time, service), known services."""

@@ -106,7 +106,8 @@ PURPOSE_PATIENCE = 2
 PURPOSE_ABANDON_ROUTE = 3
 PURPOSE_TURNED_AWAY_ROUTE = 4
 PURPOSE_ROUTE_DELAY = 5
-N_PURPOSES = 6
+PURPOSE_LEAVE_WINDOW = 6  # the u_j of a leave window's hourly tries (R15a)
+N_PURPOSES = 7
 
 # --- The visit table: one row per (patient, service) visit --------------------------------------
 VISIT_DTYPE = np.dtype(

@@ -334,6 +334,7 @@ class _Compiler:
                 service_time=los,
                 blocks=True,
                 time_scale=scale,
+                leave_window=None if beds.discharge_hours is None else beds.discharge_hours.hour_of_week(),
             )
             shares = {k: float(v) for k, v in beds.pathway.items()}
             process = {k: self.law(v) for k, v in beds.discharge_process.items()}

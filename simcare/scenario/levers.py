@@ -20,6 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from simcare.model.leave_window import leave_window_wait, weekly_window
 from simcare.scenario import document
 from simcare.scenario.errors import ScenarioError
 from simcare.scenario.schema import Scenario
@@ -95,6 +96,32 @@ class BedManagement(_Lever):
 
     faster: Fraction = Field(description="relative cut of the bed-request time (mean and sd), e.g. 25%")
     sites: list[str] | None = Field(default=None, description="ED sites (default all with a bed_request)")
+
+
+#: today's discharge hours (ASSUMPTION, docs/parameters.md "Discharge hours"): a medically fit
+#: patient leaves in an hour of 08:00-22:00 with probability 0.2 on weekdays
+TODAY_DISCHARGE_HOURLY: tuple[float, ...] = (0.0,) * 8 + (0.2,) * 14 + (0.0,) * 2
+#: ... and 0.3 times that at weekends: weekend discharges 61 % of the weekday level, as published
+#: for Hertfordshire and West Essex (April-November 2024)
+TODAY_WEEKEND = 0.3
+
+
+class SevenDayDischarge(_Lever):
+    """Seven-day working in discharge: weekends discharge as weekdays do (``weekend`` of the
+    weekday level an hour; 100 %: the same). Today's pattern (``today_hourly``, weekends at
+    ``today_weekend``) is taken to be already in the fitted discharge processes, so each is
+    shortened by the mean wait today's pattern adds (docs/model.md R15a, R41) and the trust's
+    beds get the new pattern as their ``discharge_hours``."""
+
+    weekend: Fraction = Field(default=1.0, description="weekend leave probability as a share of weekdays'")
+    today_weekend: Fraction = Field(default=TODAY_WEEKEND, description="the same share today")
+    today_hourly: list[Fraction] = Field(
+        default_factory=lambda: list(TODAY_DISCHARGE_HOURLY),
+        min_length=24,
+        max_length=24,
+        description="24 leave probabilities an hour, hour 0 = 00:00-01:00, today and after",
+    )
+    trusts: list[str] | None = Field(default=None, description="trusts (default all)")
 
 
 class HandoverRelease(_Lever):
@@ -238,6 +265,46 @@ def _bed_management(doc: Doc, s: BedManagement) -> None:
             eds[site]["bed_request"] = document.scale(law, 1.0 - s.faster)
 
 
+def _seven_day_discharge(doc: Doc, s: SevenDayDischarge) -> None:
+    beds = doc.get("beds", {})
+    trusts = s.trusts if s.trusts is not None else list(beds)
+    if not any(s.today_hourly):
+        raise _problem("today_hourly", "needs an hour above 0: with none, no one would ever be discharged")
+    today = weekly_window(s.today_hourly, [1.0] * 5 + [float(s.today_weekend)] * 2)
+    wait = leave_window_wait(today).mean_wait  # minutes, already inside the fitted processes
+    validated = Scenario.model_validate(doc)
+    for trust in trusts:
+        if trust not in beds:
+            raise _problem("trusts", f"no trust named {trust!r}; trusts: {sorted(beds)}")
+        if "discharge_hours" in beds[trust]:
+            raise _problem(
+                "trusts",
+                f"beds.{trust} already has discharge_hours (the lever writes them from today's pattern)",
+            )
+        for pathway, law in validated.beds[trust].discharge_process.items():
+            mean = law.mean_minutes
+            if not mean > wait:
+                raise _problem(
+                    "today_weekend",
+                    f"beds.{trust}.discharge_process.{pathway} has mean {mean:.6g} min, not more than the "
+                    f"{wait:.6g} min today's discharge hours add: it cannot hold them",
+                )
+            factor = (mean - wait) / mean  # shorter by the wait, its shape kept
+            spec = beds[trust]["discharge_process"][pathway]
+            if isinstance(spec, dict):  # every duration (mean, sd, values, ...) scales; shapes stay
+                for key, value in spec.items():
+                    if key != "dist" and isinstance(value, str):
+                        spec[key] = document.scale(value, factor)
+                    elif isinstance(value, list):  # an empirical law's observed durations
+                        spec[key] = [document.scale(v, factor) for v in value]
+            else:
+                beds[trust]["discharge_process"][pathway] = document.scale(spec, factor)
+        beds[trust]["discharge_hours"] = {
+            "hourly": [float(h) for h in s.today_hourly],
+            "weekday": [1.0] * 5 + [float(s.weekend)] * 2,
+        }
+
+
 def _handover_release(doc: Doc, s: HandoverRelease) -> None:
     if "ambulance" not in doc:
         raise _problem("after", "needs an ambulance section")
@@ -254,6 +321,7 @@ LEVERS: dict[str, tuple[type[_Lever], Callable[[Doc, Any], None]]] = {
     "acute_capacity": (AcuteCapacity, _acute_capacity),
     "handover_release": (HandoverRelease, _handover_release),
     "bed_management": (BedManagement, _bed_management),
+    "seven_day_discharge": (SevenDayDischarge, _seven_day_discharge),
 }
 
 

@@ -58,8 +58,9 @@ def scenario_hash(scenario: Scenario) -> str:
     # a scenario without parameter sets hashes as it did before the section existed
     exclude = {"parameter_sets"} if scenario.parameter_sets is None else None
     dumped = scenario.model_dump(mode="json", exclude=exclude)
-    # so do fields added later, while unset: every ED site's bed_request, every channel's growth
-    for section, field in (("ed", "bed_request"), ("demand", "growth")):
+    # so do fields added later, while unset: every ED site's bed_request, every channel's growth,
+    # every trust's discharge_hours
+    for section, field in (("ed", "bed_request"), ("demand", "growth"), ("beds", "discharge_hours")):
         for item in (dumped.get(section) or {}).values():
             if isinstance(item, dict) and item.get(field) is None:
                 item.pop(field, None)

@@ -74,6 +74,9 @@ def test_every_lever_has_form_fields_with_units_and_ranges() -> None:
     assert (after.kind, after.unit) == ("duration", "min")
     extra = next(f for f in infos["community_capacity"].fields if f.name == "extra_clinicians")
     assert (extra.kind, extra.minimum) == ("count", 0)
+    seven = {f.name: f for f in infos["seven_day_discharge"].fields}
+    assert seven["weekend"].kind == "fraction" and seven["today_hourly"].kind == "other"
+    assert seven["trusts"].kind == "names" and set(seven["trusts"].choices) == {"rvj", "ra7"}
 
 
 def test_form_values_are_written_as_in_a_scenario_file() -> None:

@@ -52,6 +52,7 @@ def test_written_file_names_its_trusts_says_where_values_come_from_and_validates
         "integrated_urgent_care.yaml",
         "community_capacity.yaml",
         "discharge_capacity.yaml",
+        "seven_day_discharge.yaml",
         "combined.yaml",
     ]
     text = path.read_text(encoding="utf-8")
@@ -120,3 +121,44 @@ def test_every_icb_writes_validates_runs_and_is_within_10_percent_uncalibrated(t
         errors[icb.name] = simulated / published - 1
     outside = {k: round(v, 3) for k, v in errors.items() if abs(v) >= 0.10}
     assert not outside, outside
+
+
+@pytest.mark.parametrize(
+    ("code", "published"), [("E54000025", 0.611), ("E54000039", 0.556)], ids=["hwe", "bnssg"]
+)
+def test_seven_day_discharge_starts_from_the_icbs_published_weekend_share(
+    code: str, published: float
+) -> None:
+    """The seven-day file's today_weekend gives, in the model (exact, readiness spread over the
+    week), the ICB's own published weekend share of discharges (April-November 2024; HWE and
+    BNSSG as in docs/parameters.md and docs/bnssg_parameters.md (e)), to 0.001."""
+    from simcare.icb.interventions import intervention_texts
+    from simcare.icb.national import weekend_discharge_share
+    from simcare.model.leave_window import weekend_share, weekly_window
+    from simcare.scenario.levers import TODAY_DISCHARGE_HOURLY
+
+    icb = find_icb(code)
+    found = weekend_discharge_share(icb)
+    assert found is not None and found[0] == pytest.approx(published, abs=0.001)
+    text = intervention_texts(icb, "baseline_winter.yaml")["seven_day_discharge"]
+    today = yaml.safe_load(text)["levers"]["seven_day_discharge"]["today_weekend"]
+    assert weekend_share(weekly_window(TODAY_DISCHARGE_HOURLY, [1] * 5 + [today] * 2)) == pytest.approx(
+        found[0], abs=0.001
+    )
+    assert "data: weekend discharges" in text
+    combined = yaml.safe_load(intervention_texts(icb, "baseline_winter.yaml")["combined"])["levers"]
+    assert combined["seven_day_discharge"] == {"today_weekend": today}
+
+
+def test_seven_day_discharge_without_published_discharges_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    from simcare.icb import interventions
+    from simcare.scenario.levers import TODAY_WEEKEND
+
+    monkeypatch.setattr(interventions, "weekend_discharge_share", lambda icb: None)
+    text = interventions.intervention_texts(find_icb("E54000025"), "baseline_winter.yaml")[
+        "seven_day_discharge"
+    ]
+    assert yaml.safe_load(text)["levers"]["seven_day_discharge"]["today_weekend"] == pytest.approx(
+        TODAY_WEEKEND
+    )
+    assert "ASSUMPTION" in text

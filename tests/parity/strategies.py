@@ -18,6 +18,8 @@ can be pasted into a bug report or a regression test as is.
 * blocking after service with and without a maximum blocked time, with an overflow service
   and/or a ``release_to`` on the services waited for (or neither: released patients leave);
 * route delays (the patient keeps its server, counted as blocked, before moving on);
+* leave windows (the patient keeps its server until an hour lets it leave, R15a; not with
+  ``extras=False``);
 * census arrivals (at minute 0 or later, with or without a remaining-stay law, Fixed(0)
   included) and escalation rules (occupancy / waiting / closed measures with hysteresis and
   sustain times, adding or removing servers, diverting leavers) checked every 7.5 to 60
@@ -102,6 +104,12 @@ class ServiceSpec:
     block_max: float | None = None
     overflow: str | None = None
     release_to: str | None = None
+    leave_window: tuple[float, ...] | None = None  # leave probabilities, a pattern repeated all week
+
+    def leave_window_week(self) -> list[float] | None:
+        if self.leave_window is None:
+            return None
+        return list(self.leave_window) * (HOURS_PER_WEEK // len(self.leave_window))
 
 
 @dataclass(frozen=True)
@@ -180,6 +188,7 @@ class NetSpec:
                 block_max=s.block_max,
                 overflow=s.overflow,
                 release_to=s.release_to,
+                leave_window=s.leave_window_week(),
             )
         for r in self.routes:
             net.add_route(r.service, [_short(e) for e in r.entries], group=r.group, kind=r.kind)
@@ -272,6 +281,10 @@ class NetSpec:
                 args.append(f"overflow={s.overflow!r}")
             if s.release_to is not None:
                 args.append(f"release_to={s.release_to!r}")
+            if s.leave_window is not None:
+                args.append(
+                    f"leave_window={list(s.leave_window)!r} * {HOURS_PER_WEEK // len(s.leave_window)}"
+                )
             lines.append(f"net.add_service({', '.join(args)})")
         for r in self.routes:
             extra = "" if r.kind == "served" else f", kind={r.kind!r}"
@@ -416,6 +429,18 @@ def rosters(draw: st.DrawFn, ties: bool, horizon_min: float) -> RosterSpec:
             b = a + float(draw(st.integers(1, 600)))
         overrides.append((a, b, draw(st.integers(0, 4))))
     return RosterSpec(pattern, tuple(overrides))
+
+
+@st.composite
+def leave_windows(draw: st.DrawFn, ties: bool) -> tuple[float, ...]:
+    """Hourly leave probabilities (R15a), a pattern of 1 ... 24 hours repeated all week, with
+    at least one hour above 0: 0 and 1 (fixed windows) and, unless tie-heavy, fractions."""
+    period = draw(st.sampled_from(list(_PERIODS)))
+    values = st.sampled_from([0.0, 1.0]) if ties else st.sampled_from([0.0, 0.0, 0.25, 0.5, 1.0])
+    pattern = draw(st.lists(values, min_size=period, max_size=period))
+    if not any(pattern):
+        pattern[draw(st.integers(0, period - 1))] = 1.0
+    return tuple(pattern)
 
 
 def _servers(ties: bool, horizon_min: float, entry: bool) -> st.SearchStrategy[Servers]:
@@ -638,6 +663,9 @@ def networks(
         release_to = None
         if extras and i > 0 and draw(st.integers(0, 3)) == 0:
             release_to = draw(st.sampled_from(names))
+        leave_window = None
+        if extras and draw(st.integers(0, 3)) == 0:
+            leave_window = draw(leave_windows(tie))
         patience = draw(st.one_of(_law_for(groups, patience_laws, need_default=False), st.none()))
         queue_limit = draw(st.one_of(st.integers(1, 4), st.none(), st.just(0)))
         services.append(
@@ -651,6 +679,7 @@ def networks(
                 block_max=block_max,
                 overflow=overflow,
                 release_to=release_to,
+                leave_window=leave_window,
             )
         )
         back = earlier if (not blocks or allow_deadlock) else []

@@ -32,7 +32,7 @@ from simcare.engine import RunResult, run
 from simcare.errors import DeadlockError, EngineError
 from simcare.model import enums as E
 from simcare.model.compiled import CompiledModel
-from simcare.network import Network, Roster
+from simcare.network import HOURS_PER_WEEK, Network, Roster
 from simcare.sampling.distributions import (
     Empirical,
     Exponential,
@@ -427,6 +427,44 @@ def net_route_delays() -> CompiledModel:
     return net.compile()
 
 
+def discharge_window(day_hours: range, weekday: float, weekend: float) -> list[float]:
+    """168 leave probabilities by hour of week: ``weekday`` / ``weekend`` in ``day_hours``,
+    0 outside them."""
+    return [
+        (weekend if h // 24 >= 5 else weekday) if h % 24 in day_hours else 0.0 for h in range(HOURS_PER_WEEK)
+    ]
+
+
+def net_leave_windows() -> CompiledModel:
+    """Leave windows (R15a): a ward that discharges 10:00-18:00 (every hour on weekdays, with
+    probability 0.3 an hour at weekends) after a discharge process, blocking while the care
+    home is full; a care home with a fixed 0/1 window (12:00-16:00) and no route delay; a start on Friday
+    afternoon so the run crosses a weekend; fixed stays that end on the hour (ties with the
+    window's edges and with the care home's hourly roster)."""
+    net = Network(horizon_hours=24 * 9, start_hour_of_week=24 * 4 + 13)
+    net.add_group("frail", priority=1)
+    net.add_group("other", priority=0)
+    net.add_service("ed", servers=3, service_time=Exponential(45), blocks=True)
+    net.add_service(
+        "ward",
+        servers=6,
+        service_time={"frail": Fixed(600), "*": Gamma(2, 300)},
+        blocks=True,
+        leave_window=discharge_window(range(10, 18), 1.0, 0.3),
+    )
+    net.add_service(
+        "care_home",
+        servers=Roster([2] * 12 + [1] * 12 + [2] * 144),
+        service_time=Fixed(120),
+        leave_window=discharge_window(range(12, 16), 1.0, 1.0),
+    )
+    net.add_route("ed", [("ward", 0.5), (None, 0.5)])
+    net.add_route("ward", [(None, 0.7, None, Lognormal(120, 60)), ("care_home", 0.3)])
+    net.add_route("ward", [("care_home", 0.6, None, Fixed(60)), (None, 0.4)], group="frail")
+    net.add_arrivals("walk_in", to="ed", rate_per_hour=2.5, groups={"frail": 0.3, "other": 0.7})
+    return net.compile()
+
+
 def net_census_and_release_to() -> CompiledModel:
     """Census patients present at time 0 (remaining stay law; Fixed(0): medically fit,
     blocked at once) and a second census at minute 600 that coincides with a roster change;
@@ -573,6 +611,7 @@ NETWORKS: dict[str, Callable[[], CompiledModel]] = {
     "capacity_rise_frees_blocked": net_capacity_rise_frees_blocked,
     "row_buffer_growth": net_row_buffer_growth,
     "route_delays": net_route_delays,
+    "leave_windows": net_leave_windows,
     "census_and_release_to": net_census_and_release_to,
     "escalation_add_servers": net_escalation_add_servers,
     "escalation_divert_ties": net_escalation_divert_ties,
@@ -629,13 +668,27 @@ def _next_rows(v: np.ndarray) -> np.ndarray:
 
 
 def test_new_feature_networks_exercise_their_feature() -> None:
-    """Route delays hold ward beds after service; census patients arrive first (at 0 and at
-    minute 600); released handover patients go to the ED's release_to corridor; escalation
-    rules switch on (capacity differs from the roster)."""
+    """Route delays hold ward beds after service; leave windows hold patients until the window
+    opens and no one leaves outside it (weekend discharges happen, fewer); census patients
+    arrive first (at 0 and at minute 600); released handover patients go to the ED's release_to
+    corridor; escalation rules switch on (capacity differs from the roster)."""
     a, _ = run_both(NETWORKS["route_delays"]())
     v = a.visits
     ward = v["service"] == 1
     assert (v["departure"][ward] > v["end"][ward]).sum() > 5
+
+    m = NETWORKS["leave_windows"]()
+    a, _ = run_both(m)
+    v = a.visits
+    gone = np.isfinite(v["departure"]) & np.isfinite(v["end"])
+    for name in ("ward", "care_home"):
+        left = gone & (v["service"] == m.service_index(name))
+        hour = (m.leave_window[m.service_index(name)] > 0)[(v["departure"][left] // 60).astype(int) % 168]
+        assert hour.all(), f"{name}: a patient left outside its window"
+        assert (v["departure"][left] > v["end"][left]).any(), f"{name}: nobody waited for the window"
+    ward = gone & (v["service"] == m.service_index("ward"))
+    how = (24 * 4 + 13 + v["departure"][ward] // 60).astype(int) % HOURS_PER_WEEK  # hour of week
+    assert ((how // 24 >= 5) & (how % 24 >= 10) & (how % 24 < 18)).sum() > 3  # weekend discharges
 
     m = NETWORKS["census_and_release_to"]()
     a, _ = run_both(m)

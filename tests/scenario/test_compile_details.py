@@ -136,3 +136,113 @@ def test_a_channels_own_growth_compounds_from_the_growth_base(tmp_path: Path) ->
     ratio = rates(grown, "gp_referral_sdec") / rates(plain, "gp_referral_sdec")
     assert np.allclose(ratio, expected, rtol=1e-12)
     assert np.array_equal(rates(grown, "ed_walk_in"), rates(plain, "ed_walk_in"))
+
+
+def test_discharge_hours_become_the_beds_leave_window(tmp_path: Path) -> None:
+    """``beds.TRUST.discharge_hours: {hourly, weekday}``: the trust's beds get the leave window
+    weekday[d] x hourly[h] (R15a), turned from hour of week to hour of the run (index 0 = the
+    run's first hour); other services keep the default (all ones: leave when ready)."""
+    hourly = [0.0] * 8 + [0.5] * 12 + [0.0] * 4
+    cs = compiled(
+        tmp_path,
+        f"beds:\n  rvj:\n    discharge_hours: {{hourly: {hourly}, weekday: [1, 1, 1, 1, 1, 60%, 0.5]}}\n",
+    )
+    m = cs.model
+    s = m.service_index("beds:rvj")
+    how = (cs.timeline.start_hour_of_week + np.arange(168)) % 168  # hour of week of run hours 0..167
+    day, hour = how // 24, how % 24
+    expected = np.where(day == 5, 0.6, np.where(day == 6, 0.5, 1.0)) * np.array(hourly)[hour]
+    assert np.allclose(m.leave_window[s], expected, rtol=1e-12, atol=0)
+    others = np.delete(np.arange(m.n_services), s)
+    assert (m.leave_window[others] == 1.0).all()
+
+
+@pytest.mark.parametrize(
+    ("spec", "path", "message"),
+    [
+        ("{hourly: [1, 1]}", "discharge_hours.hourly", "needs 24 values"),
+        ("{weekday: [1, 1, 1, 1, 1, 1]}", "discharge_hours.weekday", "needs 7 values"),
+        ("{weekday: [1, 1, 1, 1, 1, -0.5, 1]}", r"discharge_hours.weekday\[5\]", "between 0 and 1"),
+        ("{hourly: [" + ", ".join(["1.5"] * 24) + "]}", r"discharge_hours.hourly\[0\]", "between 0 and 1"),
+        ("{weekday: [0, 0, 0, 0, 0, 0, 0]}", "discharge_hours", "no one would ever be discharged"),
+        ("{hours: [1]}", "discharge_hours.hours", ""),
+    ],
+    ids=["short_hourly", "short_weekday", "negative", "above_one", "never", "unknown_key"],
+)
+def test_discharge_hours_mistakes_are_named(tmp_path: Path, spec: str, path: str, message: str) -> None:
+    from simcare.scenario.errors import ScenarioError
+
+    with pytest.raises(ScenarioError, match=rf"beds\.rvj\.{path}.*{message}"):
+        compiled(tmp_path, f"beds:\n  rvj:\n    discharge_hours: {spec}\n")
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (
+            "levers: {seven_day_discharge: {trusts: [xyz]}}\n",
+            r"levers\.seven_day_discharge: trusts: no trust named 'xyz'",
+        ),
+        (
+            "beds: {rvj: {discharge_hours: {weekday: [1, 1, 1, 1, 1, 0.5, 0.5]}}}\n"
+            "levers: {seven_day_discharge: {}}\n",
+            r"levers\.seven_day_discharge: trusts: beds\.rvj already has discharge_hours",
+        ),
+        (
+            "beds: {rvj: {discharge_process: {P0: 5h}}}\nlevers: {seven_day_discharge: {}}\n",
+            r"levers\.seven_day_discharge: today_weekend: beds\.rvj\.discharge_process\.P0 has mean 300 min",
+        ),
+        (
+            "levers: {seven_day_discharge: {today_hourly: [" + ", ".join(["0"] * 24) + "]}}\n",
+            r"levers\.seven_day_discharge: today_hourly: needs an hour above 0",
+        ),
+        (
+            "levers: {seven_day_discharge: {today_hourly: [1, 1]}}\n",
+            r"levers\.seven_day_discharge\.today_hourly",
+        ),
+        ("levers: {seven_day_discharge: {weekend: 120%}}\n", r"levers\.seven_day_discharge\.weekend"),
+    ],
+    ids=["unknown_trust", "already_set", "process_too_short", "never", "short_hourly", "above_one"],
+)
+def test_seven_day_discharge_lever_mistakes_are_named(tmp_path: Path, extra: str, message: str) -> None:
+    from simcare.scenario.errors import ScenarioError
+
+    with pytest.raises(ScenarioError, match=message):
+        compiled(tmp_path, extra)
+
+
+def test_seven_day_discharge_lever_shortens_each_process_by_todays_wait(tmp_path: Path) -> None:
+    """Every law's duration parameters scale by (mean - wait) / mean: a lognormal keeps its
+    shape (mean and sd both shorter), and the wait is the exact one of today's pattern."""
+    from simcare.model.leave_window import leave_window_wait, weekly_window
+    from simcare.scenario.levers import TODAY_DISCHARGE_HOURLY, TODAY_WEEKEND
+
+    law = "{dist: lognormal, mean: 2d, sd: 1d}"
+    extra = f"beds: {{rvj: {{discharge_process: {{P0: {law}}}}}}}\n"
+    plain = load_scenario(_write(tmp_path, extra))
+    moved = load_scenario(_write(tmp_path, extra + "levers: {seven_day_discharge: {weekend: 80%}}\n"))
+    wait = leave_window_wait(weekly_window(TODAY_DISCHARGE_HOURLY, [1] * 5 + [TODAY_WEEKEND] * 2)).mean_wait
+    before, after = plain.beds["rvj"].discharge_process["P0"], moved.beds["rvj"].discharge_process["P0"]
+    assert after.mean_minutes == pytest.approx(before.mean_minutes - wait, rel=1e-5)
+    assert after.sd / after.mean == pytest.approx(before.sd / before.mean, rel=1e-5)
+    hours = moved.beds["rvj"].discharge_hours
+    assert hours is not None and hours.weekday == [1, 1, 1, 1, 1, 0.8, 0.8]
+    assert list(hours.hourly) == list(TODAY_DISCHARGE_HOURLY)
+
+
+def _write(tmp_path: Path, extra: str) -> Path:
+    f = tmp_path / f"s{abs(hash(extra))}.yaml"
+    f.write_text(f"extends: {BASE}\nname: s\n{extra}")
+    return f
+
+
+def test_seven_day_discharge_lever_shortens_an_empirical_process(tmp_path: Path) -> None:
+    extra = "beds: {rvj: {discharge_process: {P0: {dist: empirical, values: [1d, 2d, 3d], mean: null}}}}\n"
+    plain = load_scenario(_write(tmp_path, extra)).beds["rvj"].discharge_process["P0"]
+    moved = load_scenario(_write(tmp_path, extra + "levers: {seven_day_discharge: {}}\n"))
+    after = moved.beds["rvj"].discharge_process["P0"]
+    from simcare.model.leave_window import leave_window_wait, weekly_window
+    from simcare.scenario.levers import TODAY_DISCHARGE_HOURLY, TODAY_WEEKEND
+
+    wait = leave_window_wait(weekly_window(TODAY_DISCHARGE_HOURLY, [1] * 5 + [TODAY_WEEKEND] * 2)).mean_wait
+    assert after.mean_minutes == pytest.approx(plain.mean_minutes - wait, rel=1e-5)

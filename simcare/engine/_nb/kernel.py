@@ -70,6 +70,8 @@ class Net(NamedTuple):
     block_max: np.ndarray  # (S,) float64, minutes a patient may stay blocked at s (inf: no limit)
     overflow: np.ndarray  # (S,) int64, where a patient released from a server at s goes (-1: out)
     release_to: np.ndarray  # (S,) int64, where a patient released waiting for s goes (-1: none)
+    leave_window: np.ndarray  # (S, 168) float64, leave probability by hour of the run mod 168
+    windowed: np.ndarray  # (S,) bool, s has a leave window (some probability below 1, R15a)
     group_level: np.ndarray  # (G,) int64, priority level of each group, 0 = served first
     n_levels: int  # L, number of priority levels (waiting lines per service)
     service_dist: np.ndarray  # (S, G) int8, DIST_* code of the service-time law
@@ -108,6 +110,8 @@ def net_from_model(model: CompiledModel, draws: RunDraws) -> Net:
         block_max=model.block_max,
         overflow=model.overflow.astype(np.int64),
         release_to=model.release_to.astype(np.int64),
+        leave_window=model.leave_window,
+        windowed=(model.leave_window != 1.0).any(axis=1),
         group_level=model.group_level.astype(np.int64),
         n_levels=model.n_levels,
         service_dist=model.service_dist,
@@ -420,6 +424,33 @@ def _route(
     return route_dest[i], (g if ng == E.KEEP_GROUP else ng)
 
 
+@kernel_jit_leaf
+def _hold_for_delay(si: np.ndarray, vis: np.ndarray, r: int, s: int) -> None:
+    # R15, R15a
+    """The patient of visit r keeps its server at s after service, counted as blocked."""
+    si[SI_SERVING, s] -= 1
+    si[SI_HOLDING, s] += 1
+    si[SI_DELAYING, s] += 1
+    vis[r].outcome = E.OUT_BLOCKED
+
+
+@kernel_jit  # a call, not inlined: only services with a window pay for it (R15a)
+def _leave_time(window: np.ndarray, key: np.uint64, t: float) -> float:
+    # R15a
+    """Minutes: when a patient ready to leave at ``t`` leaves under ``window`` (168 leave
+    probabilities by hour of the run mod 168): at ``t`` if its uniform u_0 is below the
+    probability of t's hour, else at the start of the first later hour k whose u_k is below
+    that hour's probability (k counts the hours tried, from 0)."""
+    h = int(t // 60.0)
+    k = 0
+    while True:
+        a = window[h % window.shape[0]]
+        if a >= 1.0 or (a > 0.0 and uniform(key, k) < a):
+            return t if k == 0 else h * 60.0
+        h += 1
+        k += 1
+
+
 @kernel_jit_inline
 def _begin_service(net: Net, st: State, rows: Rows, heap: Heap, p: int, r: int, t: float) -> None:
     # R8, R28
@@ -630,8 +661,9 @@ def _deadlock(
 def _on_end(
     net: Net, st: State, rows: Rows, heap: Heap, p: int, r: int, t: float, ic: int
 ) -> tuple[int, int, int]:
-    # R13-R17, R29
-    """Service end, or the end of the delay a route keeps the patient on its server. Returns
+    # R13-R17, R15a, R29
+    """Service end, or the end of the delay a route (or a leave window) keeps the patient on its
+    server. Returns
     (service to refill or -1, next service or EXIT, next group); the loop then refills and moves
     the patient on, in that order (skipped if p is blocked or starts a delay)."""
     s = _i64(rows.vis[r].service)
@@ -651,10 +683,6 @@ def _on_end(
             g2 = net.route_group[i]
     _acc(st.si, st.last_t, st.areas, s, t)
     if first and i >= 0 and net.route_delay_dist[i] != E.DIST_NONE:
-        st.si[SI_SERVING, s] -= 1
-        st.si[SI_HOLDING, s] += 1
-        st.si[SI_DELAYING, s] += 1
-        rows.vis[r].outcome = E.OUT_BLOCKED
         par = net.route_delay_par[i]
         w = sample_nb(
             net.route_delay_dist[i],
@@ -666,8 +694,36 @@ def _on_end(
                 net.patient_key, net.purpose_keys, net.service_keys, p, E.PURPOSE_ROUTE_DELAY, s, rows.occ[r]
             ),
         )
-        heap_set(heap.t, heap.i, heap.size, p, t + w, (E.EV_END << E.KIND_SHIFT) | p, r)
+        ready = t + w
+        if net.windowed[s]:  # R15a; most services have no window: one test on the hot path
+            ready = _leave_time(
+                net.leave_window[s],
+                _key(
+                    net.patient_key,
+                    net.purpose_keys,
+                    net.service_keys,
+                    p,
+                    E.PURPOSE_LEAVE_WINDOW,
+                    s,
+                    rows.occ[r],
+                ),
+                ready,
+            )
+        _hold_for_delay(st.si, rows.vis, r, s)
+        heap_set(heap.t, heap.i, heap.size, p, ready, (E.EV_END << E.KIND_SHIFT) | p, r)
         return -1, E.EXIT, g
+    if first and net.windowed[s]:  # R15a without a route delay
+        ready = _leave_time(
+            net.leave_window[s],
+            _key(
+                net.patient_key, net.purpose_keys, net.service_keys, p, E.PURPOSE_LEAVE_WINDOW, s, rows.occ[r]
+            ),
+            t,
+        )
+        if ready > t:
+            _hold_for_delay(st.si, rows.vis, r, s)
+            heap_set(heap.t, heap.i, heap.size, p, ready, (E.EV_END << E.KIND_SHIFT) | p, r)
+            return -1, E.EXIT, g
     if not first:  # the delay is over: the patient still holds its server
         st.si[SI_DELAYING, s] -= 1
         st.si[SI_HOLDING, s] -= 1

@@ -262,6 +262,44 @@ class LengthOfStayTrendSpec(Spec):
         return float(self.per_year ** (-(self.until - day).days / 365.25))
 
 
+def _fractions(n: int, what: str) -> AfterValidator:
+    def check(values: list[float]) -> list[float]:
+        if len(values) != n:
+            raise ValueError(f"needs {n} values ({what}), got {len(values)}")
+        return values
+
+    return AfterValidator(check)
+
+
+class DischargeHoursSpec(Spec):
+    """``{hourly, weekday}``: when a trust discharges. A medically fit patient whose discharge
+    process ends (or who needs none) leaves in that hour with probability
+    ``weekday[day] x hourly[hour]``, else tries again at the start of the next hour, staying in
+    its bed (docs/model.md, R15a). 1 everywhere is discharging at any hour of any day."""
+
+    hourly: Annotated[list[Fraction], _fractions(24, "hour 0 = 00:00-01:00 ... hour 23")] = Field(
+        default_factory=lambda: [1.0] * 24,
+        description="24 probabilities 0 ... 1 (or '60%'), hour 0 = 00:00-01:00 (default all 1)",
+    )
+    weekday: Annotated[list[Fraction], _fractions(7, "mon ... sun")] = Field(
+        default_factory=lambda: [1.0] * 7,
+        description="7 multipliers 0 ... 1 (or '60%'), mon ... sun (default all 1)",
+    )
+
+    @model_validator(mode="after")
+    def _someone_leaves(self) -> Self:
+        if not (any(h > 0 for h in self.hourly) and any(d > 0 for d in self.weekday)):
+            raise problem_error(
+                "DischargeHoursSpec",
+                [((), "needs an hour of some day above 0: with none, no one would ever be discharged")],
+            )
+        return self
+
+    def hour_of_week(self) -> tuple[float, ...]:
+        """168 probabilities, hour 0 = Monday 00:00-01:00: weekday value x hourly value."""
+        return tuple(float(self.weekday[i // 24]) * float(self.hourly[i % 24]) for i in range(168))
+
+
 class BedsSpec(Spec):
     """A trust's general and acute beds."""
 
@@ -289,6 +327,12 @@ class BedsSpec(Spec):
         default=None,
         description="{per_year, until}: lengths of stay before 'until' scaled by "
         "per_year ** -years (default none)",
+    )
+    discharge_hours: DischargeHoursSpec | None = Field(
+        default=None,
+        description="{hourly, weekday}: probability that a patient ready to leave its bed "
+        "(discharge process over) does so in each hour; else it waits, in its bed, for the next "
+        "hour (default: leaves when ready, any hour of any day)",
     )
 
     def length_of_stay_for(self, acuity: str) -> DistributionSpec:
