@@ -17,6 +17,7 @@ import numpy as np
 from simcare import run
 from simcare.examples import reference_network
 from simcare.kpi.neighbours import neighbours
+from simcare.kpi.periods import Level, _bin_sums
 
 
 def main() -> None:
@@ -25,6 +26,7 @@ def main() -> None:
     for engine in ("numba", "simpy"):
         result = run(model, seed=0, engine=engine)
     neighbours(np.ascontiguousarray(result.visits["patient"]))  # as the KPI context passes it
+    _bin_sums(Level.whole("all", 1), np.zeros(1, dtype=np.int64), 1, np.ones(1), finite=True)
     print(f"numba cache warm ({time.perf_counter() - started:.1f} s)")
 
 
