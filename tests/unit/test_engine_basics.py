@@ -21,6 +21,7 @@ from simcare import (
 from simcare.engine.result import RunResult
 from simcare.errors import ConservationError
 from simcare.model import enums as E
+from simcare.sampling.draws import draw
 
 
 def small_network(hours: float = 200) -> Network:
@@ -95,7 +96,7 @@ def test_routing_loop_of_turned_away_patients_is_an_error() -> None:
 def test_visit_buffer_grows_instead_of_truncating(monkeypatch: pytest.MonkeyPatch) -> None:
     model = small_network().compile()
     full = run(model, seed=11)
-    monkeypatch.setattr(engine, "_visit_buffer_size", lambda m, n: 16)
+    monkeypatch.setattr(engine, "_visit_buffer_size", lambda m, d: 16)
     grown = run(model, seed=11)
     assert len(grown.visits) == len(full.visits) > 500
     assert np.array_equal(full.visits.view(np.uint8), grown.visits.view(np.uint8))
@@ -103,20 +104,20 @@ def test_visit_buffer_grows_instead_of_truncating(monkeypatch: pytest.MonkeyPatc
 
 
 def test_visit_buffer_is_sized_from_the_last_run_of_the_model() -> None:
-    """The first run of a model sizes its buffer from the routing estimate; later runs from
-    the rows per patient of the last one (issue 15), so the rows are kept without a copy down.
-    The runs are the same either way."""
-    model = small_network().compile()
+    """The first run of a model sizes its buffer from the routing estimate of its draws, at
+    least the rows used and at most 1.5 times them plus a pad (no copy down in a large run);
+    later runs from the rows per patient of the last one (issue 15). The runs are the same
+    either way."""
     fresh = small_network().compile()
-    first = run(fresh, seed=11)
-    assert engine._visit_buffer_size(model, 1000) == engine._expected_visits(model, 1000)
-    again = run(fresh, seed=11)
-    other = run(fresh, seed=12)
-    n = len(again.visits)
+    d = draw(fresh, 11)
+    guess = engine._visit_buffer_size(fresh, d)
+    first = run(fresh, draws=d)
+    assert guess == engine._expected_visits(fresh, d)
+    assert len(first.visits) < guess <= 1.5 * len(first.visits) + 1024 + 1
+    again = run(fresh, draws=d)
     assert np.array_equal(first.visits.view(np.uint8), again.visits.view(np.uint8))
-    learned = engine._visit_buffer_size(fresh, other.arrived)
-    assert len(other.visits) < learned <= 1.5 * len(other.visits) + engine.E.MAX_HOPS + 1024
-    assert engine._visit_buffer_size(fresh, 2 * first.arrived) > 2 * n
+    learned = engine._visit_buffer_size(fresh, d)
+    assert abs(learned - (len(again.visits) * 1.1 + engine.E.MAX_HOPS + 1024)) <= 1
 
 
 def test_conservation_check_raises_when_a_patient_is_lost() -> None:
