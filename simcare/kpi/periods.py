@@ -268,20 +268,65 @@ class Calendar:
 def sorted_group_quantile(keys: np.ndarray, values: np.ndarray, q: float, n_keys: int) -> np.ndarray:
     """The ``q`` quantile of ``values`` for each key in 0..n_keys-1 (linear interpolation between
     order statistics, numpy's default); NaN for keys with no values. ``values`` (n,) must be sorted
-    ascending; ``keys`` (n,) int, -1 for values in no group. Returns (n_keys,)."""
-    small = np.int16 if n_keys < np.iinfo(np.int16).max else np.int32
-    order = np.argsort(keys.astype(small), kind="stable")  # radix sort for 16-bit keys; keeps value order
-    k, v = keys[order], values[order]
-    bounds = np.searchsorted(k, np.arange(n_keys + 1), side="left")
-    start, stop = bounds[:-1], bounds[1:]
-    n = stop - start
+    ascending; ``keys`` (n,) int, -1 for values in no group. Returns (n_keys,).
+
+    Two passes, no sort (issue 15: a radix sort of the keys per level and period was most of the
+    time of the centile KPIs): count each key's values, then pick each key's two order statistics
+    while walking the values in order. Positions and the interpolation are the arithmetic of the
+    sort-based version they replaced, so the results are the same to the last bit."""
+    keys = np.ascontiguousarray(keys, dtype=np.int64)
+    values = np.ascontiguousarray(values, dtype=np.float64)
+    if keys.shape != values.shape:
+        raise ValueError(f"keys have shape {keys.shape}, values {values.shape}")
+    if keys.shape[0] and keys.max() >= n_keys:
+        raise ValueError(f"keys must be below n_keys={n_keys}")
     out = np.full(n_keys, np.nan)
-    has = n > 0
-    pos = start[has] + q * (n[has] - 1)
-    lo = np.floor(pos).astype(np.int64)
-    hi = np.minimum(lo + 1, stop[has] - 1)
-    out[has] = v[lo] + (v[hi] - v[lo]) * (pos - lo)
+    _group_quantile_nb(keys, values, float(q), out)
     return out
+
+
+@cached_njit()
+def _group_quantile_nb(keys: np.ndarray, values: np.ndarray, q: float, out: np.ndarray) -> None:
+    """Fill ``out`` (n_keys,) with each key's ``q`` quantile (see :func:`sorted_group_quantile`);
+    keys without values keep what ``out`` holds."""
+    n_keys = out.shape[0]
+    count = np.zeros(n_keys, dtype=np.int64)
+    outside = 0  # values in no group: the sort put them first, so they shift every start
+    for i in range(keys.shape[0]):
+        if keys[i] >= 0:
+            count[keys[i]] += 1
+        else:
+            outside += 1
+    lo_rank = np.full(n_keys, -1, dtype=np.int64)
+    hi_rank = np.full(n_keys, -1, dtype=np.int64)
+    frac = np.zeros(n_keys)
+    start = outside
+    for k in range(n_keys):
+        n = count[k]
+        if n > 0:
+            pos = start + q * (n - 1)  # as in the key-sorted table: start is the key's first row
+            lo = np.int64(np.floor(pos))
+            hi = min(lo + 1, start + n - 1)
+            lo_rank[k] = lo - start
+            hi_rank[k] = hi - start
+            frac[k] = pos - lo
+        start += n
+    low = np.zeros(n_keys)
+    high = np.zeros(n_keys)
+    seen = np.zeros(n_keys, dtype=np.int64)
+    for i in range(keys.shape[0]):
+        k = keys[i]
+        if k < 0:
+            continue
+        r = seen[k]
+        if r == lo_rank[k]:
+            low[k] = values[i]
+        if r == hi_rank[k]:
+            high[k] = values[i]
+        seen[k] = r + 1
+    for k in range(n_keys):
+        if count[k] > 0:
+            out[k] = low[k] + (high[k] - low[k]) * frac[k]
 
 
 _NO_WEIGHTS = np.zeros(0)

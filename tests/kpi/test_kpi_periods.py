@@ -94,6 +94,46 @@ def test_grouped_quantile_equals_numpy_quantile_per_group(pairs: list[tuple[int,
             assert np.isnan(got[k])
 
 
+def _quantile_by_sorting_keys(keys: np.ndarray, values: np.ndarray, q: float, n_keys: int) -> np.ndarray:
+    """The sort-based grouped quantile that sorted_group_quantile replaced (issue 15), kept as
+    the reference its results must equal bit for bit."""
+    order = np.argsort(keys.astype(np.int32), kind="stable")
+    k, v = keys[order], values[order]
+    bounds = np.searchsorted(k, np.arange(n_keys + 1), side="left")
+    start, stop = bounds[:-1], bounds[1:]
+    n = stop - start
+    out = np.full(n_keys, np.nan)
+    has = n > 0
+    pos = start[has] + q * (n[has] - 1)
+    lo = np.floor(pos).astype(np.int64)
+    hi = np.minimum(lo + 1, stop[has] - 1)
+    out[has] = v[lo] + (v[hi] - v[lo]) * (pos - lo)
+    return out
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(-1, 6), st.sampled_from([0.1, 1.0 / 3.0, 2.0, 7.25]) | st.floats(-1e6, 1e6)),
+        max_size=80,
+    ),
+    st.sampled_from([0.0, 0.1, 0.5, 0.9, 0.95, 1.0, 1.0 / 3.0]),
+)
+def test_grouped_quantile_equals_the_sort_based_version_to_the_last_bit(
+    pairs: list[tuple[int, float]], q: float
+) -> None:
+    keys = np.array([k for k, _ in pairs], dtype=np.int64)
+    values = np.array([v for _, v in pairs], dtype=np.float64)
+    order = np.argsort(values, kind="stable")
+    got = sorted_group_quantile(keys[order], values[order], q, 7)
+    assert got.tobytes() == _quantile_by_sorting_keys(keys[order], values[order], q, 7).tobytes()
+
+
+def test_grouped_quantile_refuses_keys_beyond_its_range() -> None:
+    with pytest.raises(ValueError, match="keys must be below n_keys=2"):
+        sorted_group_quantile(np.array([0, 2]), np.array([1.0, 2.0]), 0.5, 2)
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.integers(0, 6), max_size=40))
 def test_neighbours_link_each_patients_rows_in_order(patients: list[int]) -> None:
