@@ -343,16 +343,15 @@ def _with_provenance(
     """``table`` (kpi, group, period, value, unit of :func:`~simcare.kpi.uec.uec_measures`) with
     the provenance columns first and the label, level, name and period kind added
     (:data:`KPI_COLUMNS` order)."""
-    out = pd.DataFrame(
-        {
-            "scenario": pd.Series([scenario] * len(table), dtype=object),
-            "replication": pd.Series([replication] * len(table), dtype="int64"),
-            "scenario_hash": pd.Series([digest] * len(table), dtype=object),
-            "seed": pd.Series([seed] * len(table), dtype="int64"),
-            "engine": pd.Series([engine] * len(table), dtype=object),
-            "version": pd.Series([__version__] * len(table), dtype=object),
-        }
-    )
+    n = len(table)
+    columns: dict[str, Any] = {
+        "scenario": pd.Series([scenario] * n, dtype=object),
+        "replication": pd.Series([replication] * n, dtype="int64"),
+        "scenario_hash": pd.Series([digest] * n, dtype=object),
+        "seed": pd.Series([seed] * n, dtype="int64"),
+        "engine": pd.Series([engine] * n, dtype=object),
+        "version": pd.Series([__version__] * n, dtype=object),
+    }
     level, name = group_levels(table["group"].to_numpy(dtype=object), cs)
     derived = {
         "label": kpi_labels(table["kpi"].to_numpy(dtype=object)),
@@ -361,12 +360,8 @@ def _with_provenance(
         "period_kind": period_kinds(table["period"].to_numpy(dtype=object)),
     }
     for col in KPI_COLUMNS:
-        out[col] = (
-            derived[col]
-            if col in derived
-            else table[col].to_numpy(dtype="float64" if col == "value" else object)
-        )
-    return out
+        columns[col] = derived[col] if col in derived else table[col].array  # no index to align
+    return pd.DataFrame(columns)  # one frame at once: no column-by-column inserts (issue 15)
 
 
 def replicate(

@@ -16,7 +16,9 @@ import numpy as np
 
 from simcare import run
 from simcare.examples import reference_network
+from simcare.kpi.context import Visits
 from simcare.kpi.neighbours import neighbours
+from simcare.kpi.periods import Level, _bin_sums, sorted_group_quantile
 
 
 def main() -> None:
@@ -25,6 +27,9 @@ def main() -> None:
     for engine in ("numba", "simpy"):
         result = run(model, seed=0, engine=engine)
     neighbours(np.ascontiguousarray(result.visits["patient"]))  # as the KPI context passes it
+    Visits(result.visits)
+    _bin_sums(Level.whole("all", 1), np.zeros(1, dtype=np.int64), 1, np.ones(1), finite=True)
+    sorted_group_quantile(np.zeros(1, dtype=np.int64), np.ones(1), 0.5, 1)
     print(f"numba cache warm ({time.perf_counter() - started:.1f} s)")
 
 

@@ -100,12 +100,18 @@ class RunResult:
             }
         )
 
-    def _service_counts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(arrived, departed, inside) visit counts per service, each of shape (S,)."""
+    def _service_counts(
+        self, open_rows: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(arrived, departed, inside) visit counts per service, each of shape (S,). ``open_rows``:
+        the visits' ``isnan(departure)`` (n,) bool, if already at hand."""
         S = len(self.service_names)
         svc = self.visits["service"]
+        if open_rows is None:
+            open_rows = np.isnan(self.visits["departure"])
         arrived = np.bincount(svc, minlength=S)
-        departed = np.bincount(svc[~np.isnan(self.visits["departure"])], minlength=S)
+        # departed = bincount(svc[~open_rows]), counted from the few open rows (issue 15)
+        departed = arrived - np.bincount(svc[open_rows], minlength=S)
         inside = self.final_in_service + self.final_holding + self.final_queue + self.final_pending
         return arrived, departed, inside
 
@@ -122,25 +128,31 @@ class RunResult:
     def check_conservation(self) -> None:
         """Raise ConservationError unless arrived = departed + inside for every service, and
         patients who entered = patients who left + patients inside."""
-        arrived, departed, inside = self._service_counts()
+        open_rows = np.isnan(self.visits["departure"])
+        arrived, departed, inside = self._service_counts(open_rows)
         if (arrived != departed + inside).any():  # pandas only to word the error
             counts = self.service_counts()
             bad = counts[counts["arrived"] != counts["departed"] + counts["inside"]]
             raise ConservationError(f"patients not conserved at {list(bad.index)}:\n{bad.to_string()}")
         # Patient ids are the ranks of the arrivals (VISIT_DTYPE), so 0 .. arrived-1: counting
-        # them with bincount is O(n) where np.unique sorted the visit table twice (issue 15).
+        # them with bincount is O(n) where np.unique sorted the visit table twice (issue 15). A
+        # negative id makes bincount refuse, an id of arrived or more lengthens its result: the
+        # ids' range is read only to word the error.
         patient = self.visits["patient"]
-        if len(patient) and (patient.min() < 0 or patient.max() >= self.arrived):
+        try:
+            visits_of = np.bincount(patient, minlength=self.arrived)
+        except ValueError:
+            visits_of = None
+        if visits_of is None or visits_of.shape[0] > self.arrived:
             raise ConservationError(
                 f"patient ids run from {patient.min()} to {patient.max()}, outside 0..{self.arrived - 1}"
             )
-        open_rows = np.isnan(self.visits["departure"])
         patients_inside = np.count_nonzero(np.bincount(patient[open_rows], minlength=self.arrived))
         if self.arrived != self.exited + patients_inside:
             raise ConservationError(
                 f"patients not conserved: {self.arrived} arrived, {self.exited} left, "
                 f"{patients_inside} inside"
             )
-        n_first = np.count_nonzero(np.bincount(patient, minlength=self.arrived))
+        n_first = np.count_nonzero(visits_of)
         if n_first != self.arrived:
             raise ConservationError(f"{self.arrived} patients arrived but {n_first} have visits")

@@ -12,11 +12,13 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from simcare._jit import cached_njit
 from simcare.engine.result import RunResult
 from simcare.errors import ModelError
 from simcare.kpi.neighbours import neighbours
 from simcare.kpi.periods import PERIOD_KINDS, Calendar, Level
 from simcare.model import services
+from simcare.model.enums import VISIT_DTYPE
 from simcare.scenario.compile import ADMITTED, CompiledScenario
 
 T = TypeVar("T")
@@ -28,14 +30,54 @@ class Visits:
     is several times faster than a field of the packed structured array."""
 
     def __init__(self, visits: np.ndarray) -> None:
-        self.patient = np.ascontiguousarray(visits["patient"], dtype=np.int64)
-        self.group = np.ascontiguousarray(visits["group"], dtype=np.int64)
-        self.service = np.ascontiguousarray(visits["service"], dtype=np.int64)
-        self.arrival = np.ascontiguousarray(visits["arrival"])
-        self.start = np.ascontiguousarray(visits["start"])
-        self.end = np.ascontiguousarray(visits["end"])
-        self.departure = np.ascontiguousarray(visits["departure"])
-        self.outcome = np.ascontiguousarray(visits["outcome"])
+        n = visits.shape[0]
+        self.patient = np.empty(n, dtype=np.int64)
+        self.group = np.empty(n, dtype=np.int64)
+        self.service = np.empty(n, dtype=np.int64)
+        self.arrival = np.empty(n)
+        self.start = np.empty(n)
+        self.end = np.empty(n)
+        self.departure = np.empty(n)
+        self.outcome = np.empty(n, dtype=np.int8)
+        if visits.dtype != VISIT_DTYPE:
+            raise ModelError("run result", f"visits have dtype {visits.dtype}, expected {VISIT_DTYPE}")
+        _split_nb(
+            np.ascontiguousarray(visits),
+            self.patient,
+            self.group,
+            self.service,
+            self.arrival,
+            self.start,
+            self.end,
+            self.departure,
+            self.outcome,
+        )
+
+
+@cached_njit()
+def _split_nb(
+    visits: np.ndarray,
+    patient: np.ndarray,
+    group: np.ndarray,
+    service: np.ndarray,
+    arrival: np.ndarray,
+    start: np.ndarray,
+    end: np.ndarray,
+    departure: np.ndarray,
+    outcome: np.ndarray,
+) -> None:
+    """Copy the visit table's fields into the columns, reading each row once (issue 15: a copy
+    per field read the packed table eight times, a third of the KPI context's cost)."""
+    for i in range(visits.shape[0]):
+        row = visits[i]
+        patient[i] = row.patient
+        group[i] = row.group
+        service[i] = row.service
+        arrival[i] = row.arrival
+        start[i] = row.start
+        end[i] = row.end
+        departure[i] = row.departure
+        outcome[i] = row.outcome
 
 
 class Context:

@@ -25,6 +25,7 @@ from functools import cached_property
 
 import numpy as np
 
+from simcare._jit import cached_njit
 from simcare.errors import ModelError
 from simcare.scenario.timeline import Timeline
 
@@ -81,7 +82,6 @@ class Calendar:
         unique_months, self.month_of_day = np.unique(months, return_inverse=True)
         self.month_labels = np.datetime_as_string(unique_months, unit="M").astype(object)
         self._days: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        self._key_memo: dict[tuple[int, int], tuple[Level, np.ndarray, np.ndarray]] = {}
 
     @property
     def n_months(self) -> int:
@@ -104,18 +104,6 @@ class Calendar:
         self._days[id(minutes)] = (minutes, day)  # holds ``minutes`` so its id is not reused
         return day
 
-    def _keys(self, level: Level, minutes: np.ndarray) -> np.ndarray:
-        """(n,) bin of each item: group * D + reported day, or G * D (an extra bin, dropped after
-        counting) outside the window or the level. Remembered per (level, times) pair."""
-        seen = self._key_memo.get((id(level), id(minutes)))
-        if seen is not None and seen[0] is level and seen[1] is minutes:
-            return seen[2]
-        day = self.day_of(minutes)
-        G, D = len(level.names), self.n_days
-        key = np.where((day < 0) | (level.codes < 0), G * D, level.codes * D + day)
-        self._key_memo[(id(level), id(minutes))] = (level, minutes, key)
-        return key
-
     def _day_of(self, minutes: np.ndarray) -> np.ndarray:
         with np.errstate(invalid="ignore"):
             day = np.floor(minutes / MINUTES_PER_DAY) - self.first
@@ -132,15 +120,9 @@ class Calendar:
     ) -> np.ndarray:
         """(G, D) sums of ``weights`` (default 1) by group and reported day of ``minutes`` (or of
         the precomputed ``day_of(minutes)``)."""
-        G, D = len(level.names), self.n_days
         if day is None:
             day = self.day_of(minutes)
-        ok = (day >= 0) & (level.codes >= 0)
-        if weights is not None:
-            ok &= ~np.isnan(weights)
-        key = level.codes[ok] * D + day[ok]
-        w = None if weights is None else weights[ok]
-        return np.bincount(key, weights=w, minlength=G * D).reshape(G, D).astype(np.float64)
+        return _bin_sums(level, day, self.n_days, weights, finite=False)
 
     def hour_sums(self, series: np.ndarray) -> np.ndarray:
         """(G, D) sums over the 24 hours of each reported day of hourly series (G, H)."""
@@ -164,16 +146,13 @@ class Calendar:
         the plain sum. Items whose weight is NaN are left out of that sum (a mean passes NaN values
         and a denominator of 1 or NaN)."""
         out = []
-        num_w = None if numerator is None else np.nan_to_num(numerator, nan=0.0)  # NaN: left out
-        den_w = None if denominator is None else np.nan_to_num(denominator, nan=0.0)
+        day = self.day_of(minutes)
         for level in levels:
-            G, D = len(level.names), self.n_days
-            key = self._keys(level, minutes)
-            num = np.bincount(key, weights=num_w, minlength=G * D + 1)[:-1].reshape(G, D)
-            den = None
-            if den_w is not None:
-                den = np.bincount(key, weights=den_w, minlength=G * D + 1)[:-1].reshape(G, D)
-            out += self.ratio_blocks(kpi, unit, level, num.astype(np.float64), den, scale)
+            num = _bin_sums(level, day, self.n_days, numerator, finite=True)
+            den = (
+                None if denominator is None else _bin_sums(level, day, self.n_days, denominator, finite=True)
+            )
+            out += self.ratio_blocks(kpi, unit, level, num, den, scale)
         return out
 
     def series_blocks(
@@ -289,17 +268,120 @@ class Calendar:
 def sorted_group_quantile(keys: np.ndarray, values: np.ndarray, q: float, n_keys: int) -> np.ndarray:
     """The ``q`` quantile of ``values`` for each key in 0..n_keys-1 (linear interpolation between
     order statistics, numpy's default); NaN for keys with no values. ``values`` (n,) must be sorted
-    ascending; ``keys`` (n,) int, -1 for values in no group. Returns (n_keys,)."""
-    small = np.int16 if n_keys < np.iinfo(np.int16).max else np.int32
-    order = np.argsort(keys.astype(small), kind="stable")  # radix sort for 16-bit keys; keeps value order
-    k, v = keys[order], values[order]
-    bounds = np.searchsorted(k, np.arange(n_keys + 1), side="left")
-    start, stop = bounds[:-1], bounds[1:]
-    n = stop - start
+    ascending; ``keys`` (n,) int, -1 for values in no group. Returns (n_keys,).
+
+    Two passes, no sort (issue 15: a radix sort of the keys per level and period was most of the
+    time of the centile KPIs): count each key's values, then pick each key's two order statistics
+    while walking the values in order. Positions and the interpolation are the arithmetic of the
+    sort-based version they replaced, so the results are the same to the last bit."""
+    keys = np.ascontiguousarray(keys, dtype=np.int64)
+    values = np.ascontiguousarray(values, dtype=np.float64)
+    if keys.shape != values.shape:
+        raise ValueError(f"keys have shape {keys.shape}, values {values.shape}")
+    if keys.shape[0] and keys.max() >= n_keys:
+        raise ValueError(f"keys must be below n_keys={n_keys}")
     out = np.full(n_keys, np.nan)
-    has = n > 0
-    pos = start[has] + q * (n[has] - 1)
-    lo = np.floor(pos).astype(np.int64)
-    hi = np.minimum(lo + 1, stop[has] - 1)
-    out[has] = v[lo] + (v[hi] - v[lo]) * (pos - lo)
+    _group_quantile_nb(keys, values, float(q), out)
     return out
+
+
+@cached_njit()
+def _group_quantile_nb(keys: np.ndarray, values: np.ndarray, q: float, out: np.ndarray) -> None:
+    """Fill ``out`` (n_keys,) with each key's ``q`` quantile (see :func:`sorted_group_quantile`);
+    keys without values keep what ``out`` holds."""
+    n_keys = out.shape[0]
+    count = np.zeros(n_keys, dtype=np.int64)
+    outside = 0  # values in no group: the sort put them first, so they shift every start
+    for i in range(keys.shape[0]):
+        if keys[i] >= 0:
+            count[keys[i]] += 1
+        else:
+            outside += 1
+    lo_rank = np.full(n_keys, -1, dtype=np.int64)
+    hi_rank = np.full(n_keys, -1, dtype=np.int64)
+    frac = np.zeros(n_keys)
+    start = outside
+    for k in range(n_keys):
+        n = count[k]
+        if n > 0:
+            pos = start + q * (n - 1)  # as in the key-sorted table: start is the key's first row
+            lo = np.int64(np.floor(pos))
+            hi = min(lo + 1, start + n - 1)
+            lo_rank[k] = lo - start
+            hi_rank[k] = hi - start
+            frac[k] = pos - lo
+        start += n
+    low = np.zeros(n_keys)
+    high = np.zeros(n_keys)
+    seen = np.zeros(n_keys, dtype=np.int64)
+    for i in range(keys.shape[0]):
+        k = keys[i]
+        if k < 0:
+            continue
+        r = seen[k]
+        if r == lo_rank[k]:
+            low[k] = values[i]
+        if r == hi_rank[k]:
+            high[k] = values[i]
+        seen[k] = r + 1
+    for k in range(n_keys):
+        if count[k] > 0:
+            out[k] = low[k] + (high[k] - low[k]) * frac[k]
+
+
+_NO_WEIGHTS = np.zeros(0)
+
+
+def _bin_sums(
+    level: Level, day: np.ndarray, n_days: int, weights: np.ndarray | None, finite: bool
+) -> np.ndarray:
+    """(G, D) float64 sums of ``weights`` (None: 1 per item) of the items (n,) by group of ``level``
+    and reported day ``day`` (int (n,), -1 outside the window); items in no group (code -1), outside
+    the window or whose weight is NaN are left out. ``finite``: an infinite weight counts as the
+    largest finite float of its sign (numpy.nan_to_num), else as itself.
+
+    One pass over the items: each bin adds its items' weights in item order, as ``np.bincount``
+    does, so the sums are the same to the last bit (issue 15: the bincounts, one per level and
+    weight, each after building a key array, were most of the KPI table's time)."""
+    G = len(level.names)
+    codes = np.ascontiguousarray(level.codes, dtype=np.int64)  # one machine-code version
+    day = np.ascontiguousarray(day, dtype=np.int64)
+    if codes.shape != day.shape:
+        raise ValueError(f"level codes have shape {codes.shape}, items {day.shape}")
+    out = np.zeros(G * n_days)
+    if weights is None:
+        _bin_sums_nb(codes, day, n_days, _NO_WEIGHTS, False, finite, out)
+    else:
+        w = np.ascontiguousarray(weights, dtype=np.float64)
+        if w.shape != day.shape:
+            raise ValueError(f"weights have shape {w.shape}, items {day.shape}")
+        _bin_sums_nb(codes, day, n_days, w, True, finite, out)
+    return out.reshape(G, n_days)
+
+
+@cached_njit()
+def _bin_sums_nb(
+    codes: np.ndarray,
+    day: np.ndarray,
+    n_days: int,
+    weights: np.ndarray,
+    weighted: bool,
+    finite: bool,
+    out: np.ndarray,
+) -> None:
+    """Add each item's weight (1 if not ``weighted``) into ``out[codes[i] * n_days + day[i]]``,
+    in item order, skipping negative codes or days and NaN weights (see :func:`_bin_sums`)."""
+    big = np.finfo(np.float64).max
+    for i in range(day.shape[0]):
+        d = day[i]
+        c = codes[i]
+        if d < 0 or c < 0:
+            continue
+        w = 1.0
+        if weighted:
+            w = weights[i]
+            if np.isnan(w):
+                continue
+            if finite and np.isinf(w):
+                w = big if w > 0 else -big
+        out[c * n_days + d] += w

@@ -181,7 +181,10 @@ def _assemble(
         stream = np.zeros(0, dtype=np.int32)
         index = np.zeros(0, dtype=np.int64)
         group = np.zeros(0, dtype=np.int32)
-    order = np.lexsort((index, stream, time))
+    # Sorted by (time, stream, index): the streams are concatenated in stream order, each in
+    # index order, so a stable sort on time alone gives np.lexsort((index, stream, time)) at
+    # two thirds of its cost (issue 15).
+    order = np.argsort(time, kind="stable")
     time, stream, index, group = time[order], stream[order], index[order], group[order]
     return RunDraws(
         seed=seed,

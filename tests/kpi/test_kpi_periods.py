@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from simcare.errors import ModelError
 from simcare.kpi.neighbours import neighbours
-from simcare.kpi.periods import Block, Calendar, Level, sorted_group_quantile
+from simcare.kpi.periods import Block, Calendar, Level, _bin_sums, sorted_group_quantile
 from simcare.scenario.timeline import Timeline
 
 # warm-up 30 Jan; reported 31 Jan (minutes 1440-2880) and 1 Feb (2880-4320)
@@ -94,6 +94,46 @@ def test_grouped_quantile_equals_numpy_quantile_per_group(pairs: list[tuple[int,
             assert np.isnan(got[k])
 
 
+def _quantile_by_sorting_keys(keys: np.ndarray, values: np.ndarray, q: float, n_keys: int) -> np.ndarray:
+    """The sort-based grouped quantile that sorted_group_quantile replaced (issue 15), kept as
+    the reference its results must equal bit for bit."""
+    order = np.argsort(keys.astype(np.int32), kind="stable")
+    k, v = keys[order], values[order]
+    bounds = np.searchsorted(k, np.arange(n_keys + 1), side="left")
+    start, stop = bounds[:-1], bounds[1:]
+    n = stop - start
+    out = np.full(n_keys, np.nan)
+    has = n > 0
+    pos = start[has] + q * (n[has] - 1)
+    lo = np.floor(pos).astype(np.int64)
+    hi = np.minimum(lo + 1, stop[has] - 1)
+    out[has] = v[lo] + (v[hi] - v[lo]) * (pos - lo)
+    return out
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(-1, 6), st.sampled_from([0.1, 1.0 / 3.0, 2.0, 7.25]) | st.floats(-1e6, 1e6)),
+        max_size=80,
+    ),
+    st.sampled_from([0.0, 0.1, 0.5, 0.9, 0.95, 1.0, 1.0 / 3.0]),
+)
+def test_grouped_quantile_equals_the_sort_based_version_to_the_last_bit(
+    pairs: list[tuple[int, float]], q: float
+) -> None:
+    keys = np.array([k for k, _ in pairs], dtype=np.int64)
+    values = np.array([v for _, v in pairs], dtype=np.float64)
+    order = np.argsort(values, kind="stable")
+    got = sorted_group_quantile(keys[order], values[order], q, 7)
+    assert got.tobytes() == _quantile_by_sorting_keys(keys[order], values[order], q, 7).tobytes()
+
+
+def test_grouped_quantile_refuses_keys_beyond_its_range() -> None:
+    with pytest.raises(ValueError, match="keys must be below n_keys=2"):
+        sorted_group_quantile(np.array([0, 2]), np.array([1.0, 2.0]), 0.5, 2)
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.integers(0, 6), max_size=40))
 def test_neighbours_link_each_patients_rows_in_order(patients: list[int]) -> None:
@@ -104,3 +144,49 @@ def test_neighbours_link_each_patients_rows_in_order(patients: list[int]) -> Non
         after = [j for j in range(i + 1, len(patients)) if patients[j] == p]
         assert prev[i] == (before[-1] if before else -1)
         assert nxt[i] == (after[0] if after else -1)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    items=st.lists(
+        st.tuples(
+            st.integers(-1, 2),
+            st.integers(-1, 3),
+            st.one_of(
+                st.floats(-1e6, 1e6, allow_nan=False),
+                st.sampled_from([np.nan, np.inf, -np.inf, 0.1, 1.0 / 3.0]),
+            ),
+        ),
+        max_size=60,
+    ),
+    finite=st.booleans(),
+)
+def test_bin_sums_equal_bincount_to_the_last_bit(items: list[tuple[int, int, float]], finite: bool) -> None:
+    """The one-pass binning behind day_sums and tally_blocks adds the same numbers in the same
+    order as the bincount over a key array it replaced (issue 15): the same bits."""
+    G, D = 3, 4
+    codes = np.array([c for c, _, _ in items], dtype=np.int64)
+    day = np.array([d for _, d, _ in items], dtype=np.int64)
+    w = np.array([x for _, _, x in items], dtype=np.float64)
+    level = Level(("a", "b", "c"), codes)
+    ok = (codes >= 0) & (day >= 0) & ~np.isnan(w)
+    ref_w = np.nan_to_num(w[ok], nan=0.0) if finite else w[ok]
+    key = codes[ok] * D + day[ok]
+    expect = np.bincount(key, weights=ref_w, minlength=G * D).reshape(G, D)
+    got = _bin_sums(level, day, D, w, finite=finite)
+    assert got.tobytes() == expect.tobytes()
+    counts = np.bincount(
+        codes[(codes >= 0) & (day >= 0)] * D + day[(codes >= 0) & (day >= 0)], minlength=G * D
+    )
+    assert (
+        _bin_sums(level, day, D, None, finite=finite).tobytes()
+        == counts.reshape(G, D).astype(float).tobytes()
+    )
+
+
+def test_bin_sums_refuse_codes_and_weights_of_another_length() -> None:
+    level = Level(("a",), np.zeros(3, dtype=np.int64))
+    with pytest.raises(ValueError, match="level codes have shape"):
+        _bin_sums(level, np.zeros(2, dtype=np.int64), 1, None, finite=True)
+    with pytest.raises(ValueError, match="weights have shape"):
+        _bin_sums(level, np.zeros(3, dtype=np.int64), 1, np.ones(2), finite=True)

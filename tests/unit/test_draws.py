@@ -29,7 +29,7 @@ from simcare.sampling.distributions import (
     Weibull,
     sample_nb,
 )
-from simcare.sampling.draws import draw
+from simcare.sampling.draws import draw, draws_from_arrivals
 from simcare.sampling.keys import draw_key, name_key, patient_key, uniform
 
 ALPHA = 1e-3
@@ -275,6 +275,31 @@ def test_arrival_groups_are_multinomial() -> None:
     assert (d.arrival_group[~walk] == 2).all()
     # patient ids are the ranks of (time, stream, index): times non-decreasing
     assert (np.diff(d.arrival_time) >= 0).all()
+
+
+def test_patients_are_ranked_by_time_then_stream_then_index_with_ties() -> None:
+    """Patient ids are the ranks of (time, stream, index within stream), ties included: two
+    censuses at time 0 and traces sharing times across streams give np.lexsort's order."""
+    net = Network(horizon_hours=48)
+    net.add_group("a")
+    net.add_service("ed", servers=1, service_time=Fixed(1))
+    net.add_arrivals("walk_in", to="ed", rate_per_hour=3, groups={"a": 1.0})
+    net.add_census("first", to="ed", count=5, groups={"a": 1.0}, remaining=Fixed(1))
+    net.add_arrivals("ambulance", to="ed", rate_per_hour=1, groups={"a": 1.0})
+    net.add_census("second", to="ed", count=4, groups={"a": 1.0}, remaining=Fixed(1))
+    m = net.compile()
+    shared = [0.0, 0.0, 60.0, 60.0, 61.5, 120.0]
+    drawn = draw(m, 11)
+    traced = draws_from_arrivals(
+        m, {"walk_in": shared, "ambulance": shared[1:], "first": [0.0] * 3, "second": [0.0, 60.0]}, 11
+    )
+    for d in (drawn, traced):
+        expect = np.lexsort((d.arrival_index, d.arrival_stream, d.arrival_time))
+        assert (expect == np.arange(d.n_patients)).all()
+    assert m.stream_names == ("first", "second", "walk_in", "ambulance")  # censuses first
+    assert list(drawn.arrival_stream[:9]) == [0] * 5 + [1] * 4  # both censuses at time 0
+    assert list(traced.arrival_stream[:7]) == [0, 0, 0, 1, 2, 2, 3]  # all at time 0
+    assert list(traced.arrival_index[:7]) == [0, 1, 2, 0, 0, 1, 0]
 
 
 # --- distributions -------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from simcare import (
 from simcare.engine.result import RunResult
 from simcare.errors import ConservationError
 from simcare.model import enums as E
+from simcare.sampling.draws import draw
 
 
 def small_network(hours: float = 200) -> Network:
@@ -95,11 +96,28 @@ def test_routing_loop_of_turned_away_patients_is_an_error() -> None:
 def test_visit_buffer_grows_instead_of_truncating(monkeypatch: pytest.MonkeyPatch) -> None:
     model = small_network().compile()
     full = run(model, seed=11)
-    monkeypatch.setattr(engine, "_expected_visits", lambda m, n: 16)
+    monkeypatch.setattr(engine, "_visit_buffer_size", lambda m, d: 16)
     grown = run(model, seed=11)
     assert len(grown.visits) == len(full.visits) > 500
     assert np.array_equal(full.visits.view(np.uint8), grown.visits.view(np.uint8))
     assert np.array_equal(full.in_service, grown.in_service)
+
+
+def test_visit_buffer_is_sized_from_the_last_run_of_the_model() -> None:
+    """The first run of a model sizes its buffer from the routing estimate of its draws, at
+    least the rows used and at most 1.5 times them plus a pad (no copy down in a large run);
+    later runs from the rows per patient of the last one (issue 15). The runs are the same
+    either way."""
+    fresh = small_network().compile()
+    d = draw(fresh, 11)
+    guess = engine._visit_buffer_size(fresh, d)
+    first = run(fresh, draws=d)
+    assert guess == engine._expected_visits(fresh, d)
+    assert len(first.visits) < guess <= 1.5 * len(first.visits) + 1024 + 1
+    again = run(fresh, draws=d)
+    assert np.array_equal(first.visits.view(np.uint8), again.visits.view(np.uint8))
+    learned = engine._visit_buffer_size(fresh, d)
+    assert abs(learned - (len(again.visits) * 1.1 + engine.E.MAX_HOPS + 1024)) <= 1
 
 
 def test_conservation_check_raises_when_a_patient_is_lost() -> None:
@@ -209,6 +227,10 @@ def test_conservation_check_refuses_patient_ids_outside_the_arrivals() -> None:
     visits = result.visits.copy()
     visits["patient"][-1] = result.arrived
     with pytest.raises(ConservationError, match="outside 0"):
+        dataclasses.replace(result, visits=visits).check_conservation()
+    visits = result.visits.copy()
+    visits["patient"][0] = -1  # bincount refuses a negative id: reported the same way
+    with pytest.raises(ConservationError, match="patient ids run from -1 to"):
         dataclasses.replace(result, visits=visits).check_conservation()
     visits = result.visits.copy()
     visits["patient"][visits["patient"] == 0] = 1  # patient 0 lost its visits
