@@ -138,8 +138,9 @@ def calibrate(
     calib = window_document(spec, prior, direct)
     low = np.array([p.low for p in spec.parameters])
     high = np.array([p.high for p in spec.parameters])
-    try:
-        apply_multipliers(calib, spec.parameters, (low + high) / 2)
+    try:  # each value grows with every factor, so the box's two ends bound it (a share <= 100 %)
+        for corner in (low, high):
+            apply_multipliers(calib, spec.parameters, corner)
     except ValueError as exc:
         raise SpecError(spec.path, "parameters", str(exc)) from None
     seed = spec.settings.seed

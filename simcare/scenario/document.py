@@ -33,7 +33,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeGuard
 
-from simcare.units import HOURS_PER_YEAR, parse_duration, parse_per_capita_rate
+from simcare.units import HOURS_PER_YEAR, parse_duration, parse_per_capita_rate, parse_signed_fraction
 
 __all__ = [
     "Part",
@@ -261,6 +261,8 @@ def scale(value: Any, factor: float) -> Any:
 
     * a duration (``'3.5h'``) -> minutes x factor, written ``'…min'`` (6 significant figures);
     * a per-capita rate (``'200/1000/year'``) -> x factor, written ``'…/1000/year'`` (4 s.f.);
+    * a percentage (``'37%'``, a share such as an ED admission share) -> x factor, written
+      ``'…%'`` (6 s.f.); a result above 100 % is an error (a share cannot exceed the whole);
     * a float -> x factor; an int (a count such as a D2A capacity) -> rounded, at least 1;
     * a roster ``{default, shifts}`` -> its default and every shift's servers scaled as counts.
 
@@ -272,6 +274,11 @@ def scale(value: Any, factor: float) -> Any:
     if isinstance(value, float):
         return value * factor
     if isinstance(value, str):
+        if value.rstrip().endswith("%"):
+            share = parse_signed_fraction(value) * factor
+            if share > 1.0:
+                raise ValueError(f"{value!r} x {factor:.6g} is {100 * share:.4g}%, over 100%")
+            return f"{100 * share:.6g}%"
         if _RATE.match(value):
             per_hour = parse_per_capita_rate(value) * factor
             # four significant figures: far finer than the data; levers re-format to six
@@ -283,7 +290,7 @@ def scale(value: Any, factor: float) -> Any:
         if "shifts" in value:
             out["shifts"] = [{**s, "servers": scale(s["servers"], factor)} for s in value["shifts"]]
         return out
-    raise ValueError(f"cannot scale {value!r}: not a duration, rate, number or roster")
+    raise ValueError(f"cannot scale {value!r}: not a duration, rate, percentage, number or roster")
 
 
 def scale_at(document: dict[str, Any], path: str | Sequence[Part], factor: float) -> list[Concrete]:

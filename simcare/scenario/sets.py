@@ -99,7 +99,7 @@ def path_problems(document: Mapping[str, Any], spec: ParameterSetsSpec) -> list[
                         (
                             loc,
                             f"'{path}' (parameter {p.name}) at {format_path(full)}: a multiplier cannot "
-                            f"scale {_show(value)}: not a duration, rate, number or roster",
+                            f"scale {_show(value)}: not a duration, rate, percentage, number or roster",
                         )
                     )
                     break

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from simcare.calibration.fit import calibrate
-from simcare.calibration.spec import load_spec
+from simcare.calibration.spec import SpecError, load_spec
 from simcare.scenario.load import load_scenario, load_scenario_data
 from simcare.units import parse_duration
 
@@ -93,3 +93,23 @@ def test_tiny_calibration_writes_consistent_outputs(tmp_path: Path) -> None:
     assert "data:image/png;base64," in html and "Where the spread comes from" in html
     assert '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'' in html
     assert "out-of-sample check 2024-06 .. 2024-06" in html
+
+
+def test_a_box_that_pushes_a_share_past_100_percent_is_refused_before_any_run(tmp_path: Path) -> None:
+    """Shares (ED admission shares, '37%') scale like any value; the top of the box must keep each
+    one a share, and calibrate says which parameter and value break it before simulating."""
+    raw = yaml.safe_load((ROOT / "calibration" / "bnssg.yaml").read_text())
+    raw["scenario"] = str(ROOT / "scenarios" / "bnssg" / "uncalibrated_winter.yaml")
+    raw["data"] = str(ROOT / "calibration" / "data")
+    raw["outputs"] = {k: f"out/{Path(v).name}" for k, v in raw["outputs"].items()}
+    raw["parameters"] = {
+        "ed_treatment": raw["parameters"]["ed_treatment"],
+        "admission_bri": {"paths": ["ed.bri.acuity.*.admitted"], "range": [0.5, 3.0]},
+    }
+    f = tmp_path / "spec.yaml"
+    f.write_text(yaml.safe_dump(raw))
+    backend = TinyBackend()
+    with pytest.raises(SpecError) as err:
+        calibrate(load_spec(f), backend, lambda _line: None)
+    assert err.value.field == "parameters" and backend.tasks == 0
+    assert "parameter admission_bri: ed.bri.acuity." in str(err.value) and "over 100%" in str(err.value)

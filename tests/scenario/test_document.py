@@ -26,7 +26,7 @@ from simcare.scenario.document import (
 from simcare.scenario.load import load_scenario_data
 from simcare.scenario.sets import apply_multipliers
 from simcare.scenario.validate import validate_scenario
-from simcare.units import parse_duration, parse_per_capita_rate
+from simcare.units import parse_duration, parse_fraction, parse_per_capita_rate
 
 PRIOR = Path(__file__).resolve().parents[2] / "scenarios" / "bnssg" / "uncalibrated_winter.yaml"
 DOC: dict[str, Any] = {
@@ -245,6 +245,9 @@ def test_scale_keeps_the_unit() -> None:
     roster: dict[str, Any] = {"default": 26, "shifts": [shift]}
     assert scale(roster, 0.5) == {"default": 13, "shifts": [{**shift, "servers": 18}]}
     assert scale({"default": 4}, 2.0) == {"default": 8}
+    assert scale("37%", 1.2) == "44.4%" and scale(" 8 % ", 0.5) == "4%"  # a share stays a share
+    assert parse_fraction(scale("37%", 1.2)) == pytest.approx(0.37 * 1.2)
+    assert scale("50%", 2.0) == "100%" and scale("-1%", 1.5) == "-1.5%"  # 100 % is allowed; a fall scales
 
 
 @pytest.mark.parametrize(
@@ -252,8 +255,9 @@ def test_scale_keeps_the_unit() -> None:
     [
         (True, "yes/no"),
         ("ra7", "'ra7' is not a duration"),
-        ([1, 2], "not a duration, rate, number"),
-        ({"dist": "fixed"}, "not a duration, rate, number or roster"),
+        ([1, 2], "not a duration, rate, percentage, number"),
+        ({"dist": "fixed"}, "not a duration, rate, percentage, number or roster"),
+        ("60%", r"^'60%' x 2 is 120%, over 100%$"),
     ],
 )
 def test_scale_refuses_other_values(value: Any, words: str) -> None:
