@@ -575,9 +575,8 @@ def _scenarios(args: argparse.Namespace) -> int:
     if not args.out:
         raise SimcareError(f"simcare scenarios {args.system}: give --out DIR, the folder to copy it into")
     written = copy_system(args.system, args.out, force=args.force)
-    baseline = Path(args.out) / "scenarios" / args.system.strip().lower() / "baseline_winter.yaml"
     print(f"wrote {len(written)} files into {args.out}")
-    if baseline.is_file():
+    for baseline in (p for p in written if p.name == "baseline_winter.yaml"):
         print(f"next: simcare run {baseline} --reps 5 --out results")
     return 0
 

@@ -18,6 +18,8 @@ import shutil
 from functools import partial
 from pathlib import Path
 
+import yaml
+
 from simcare.errors import SimcareError
 from simcare.files import ROOT_MARKERS, atomic_write, atomic_write_text
 from simcare.shipped import calibration_folder, scenarios_folder, systems
@@ -37,10 +39,8 @@ def _system(name: str) -> str:
 
 def _uses_shipped_data(spec: Path) -> bool:
     """Whether a calibration spec reads the shipped published extracts (``data: data``)."""
-    for line in spec.read_text(encoding="utf-8").splitlines():
-        if line.split("#", 1)[0].strip().replace(" ", "") == f"data:{DATA}":
-            return True
-    return False
+    raw = yaml.safe_load(spec.read_text(encoding="utf-8"))
+    return isinstance(raw, dict) and raw.get("data") == DATA
 
 
 def files_of(name: str) -> dict[Path, Path]:
