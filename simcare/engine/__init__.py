@@ -176,7 +176,7 @@ def _run_numba(model: CompiledModel, draws: RunDraws) -> dict[str, Any]:
     return {
         "visits": visits,
         "scheduled_end": scheduled_end,
-        "areas": st.areas,
+        "areas": st.areas.reshape(model.n_services, 4, model.n_hours),
         "final": st.si[[K.SI_SERVING, K.SI_HOLDING, K.SI_QUEUE, K.SI_PENDING]].T.copy(),
         "arrived": int(st.counters[K.C_ARRIVED]),
         "exited": int(st.counters[K.C_EXITED]),

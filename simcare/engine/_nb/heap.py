@@ -48,22 +48,30 @@ def _before(t1: float, k1: int, t2: float, k2: int) -> bool:
     return t1 < t2 or (t1 == t2 and k1 < k2)
 
 
+# Slot and patient indices are never negative: the functions below index with np.uintp(i),
+# so numba skips its negative-index wraparound on every access (the heap is the kernel's
+# busiest code; issue 15). Arithmetic stays in int64: numba types uint64 with int64 as float64.
+
+
 @kernel_jit_leaf
 def _place(ht: np.ndarray, hi: np.ndarray, i: int, t: float, k: int, pid: int, pay: int) -> None:
-    ht[i] = t
-    hi[H_KEY, i] = k
-    hi[H_PID, i] = pid
-    hi[H_PAY, i] = pay
-    hi[H_POS, pid] = i
+    u = np.uintp(i)
+    ht[u] = t
+    hi[H_KEY, u] = k
+    hi[H_PID, u] = pid
+    hi[H_PAY, u] = pay
+    hi[H_POS, np.uintp(pid)] = i
 
 
 @kernel_jit_leaf
 def _sift_up(ht: np.ndarray, hi: np.ndarray, i: int) -> None:
-    t, k, pid, pay = ht[i], hi[H_KEY, i], hi[H_PID, i], hi[H_PAY, i]
+    u = np.uintp(i)
+    t, k, pid, pay = ht[u], hi[H_KEY, u], hi[H_PID, u], hi[H_PAY, u]
     while i > 0:
         parent = (i - 1) >> 1
-        if _before(t, k, ht[parent], hi[H_KEY, parent]):
-            _place(ht, hi, i, ht[parent], hi[H_KEY, parent], hi[H_PID, parent], hi[H_PAY, parent])
+        q = np.uintp(parent)
+        if _before(t, k, ht[q], hi[H_KEY, q]):
+            _place(ht, hi, i, ht[q], hi[H_KEY, q], hi[H_PID, q], hi[H_PAY, q])
             i = parent
         else:
             break
@@ -72,16 +80,21 @@ def _sift_up(ht: np.ndarray, hi: np.ndarray, i: int) -> None:
 
 @kernel_jit_leaf
 def _sift_down(ht: np.ndarray, hi: np.ndarray, n: int, i: int) -> None:
-    t, k, pid, pay = ht[i], hi[H_KEY, i], hi[H_PID, i], hi[H_PAY, i]
+    u = np.uintp(i)
+    t, k, pid, pay = ht[u], hi[H_KEY, u], hi[H_PID, u], hi[H_PAY, u]
     while True:
         child = 2 * i + 1
         if child >= n:
             break
+        c = np.uintp(child)
         right = child + 1
-        if right < n and _before(ht[right], hi[H_KEY, right], ht[child], hi[H_KEY, child]):
-            child = right
-        if _before(ht[child], hi[H_KEY, child], t, k):
-            _place(ht, hi, i, ht[child], hi[H_KEY, child], hi[H_PID, child], hi[H_PAY, child])
+        if right < n:
+            r = np.uintp(right)
+            if _before(ht[r], hi[H_KEY, r], ht[c], hi[H_KEY, c]):
+                child = right
+                c = r
+        if _before(ht[c], hi[H_KEY, c], t, k):
+            _place(ht, hi, i, ht[c], hi[H_KEY, c], hi[H_PID, c], hi[H_PAY, c])
             i = child
         else:
             break
@@ -91,14 +104,15 @@ def _sift_down(ht: np.ndarray, hi: np.ndarray, n: int, i: int) -> None:
 @kernel_jit_leaf
 def heap_set(ht: np.ndarray, hi: np.ndarray, hsize: np.ndarray, pid: int, t: float, k: int, pay: int) -> None:
     """Give patient ``pid`` the pending event (t, k, pay), replacing any it had."""
-    i = hi[H_POS, pid]
+    i = hi[H_POS, np.uintp(pid)]
     if i < 0:
         i = hsize[0]
         hsize[0] = i + 1
         _place(ht, hi, i, t, k, pid, pay)
         _sift_up(ht, hi, i)
         return
-    earlier = _before(t, k, ht[i], hi[H_KEY, i])
+    u = np.uintp(i)
+    earlier = _before(t, k, ht[u], hi[H_KEY, u])
     _place(ht, hi, i, t, k, pid, pay)
     if earlier:
         _sift_up(ht, hi, i)

@@ -195,7 +195,8 @@ class State(NamedTuple):
     counters: np.ndarray  # (N_COUNTERS,) int64, rows, events, status, ... (C_* indices)
     clock: np.ndarray  # (1,) float64, minutes: time of the last event processed
     last_t: np.ndarray  # (S,) float64, minutes: time up to which s's areas are summed
-    areas: np.ndarray  # (S, 4, H) float64, minutes in each hour (A_* index): time-weighted areas
+    areas: np.ndarray  # (S, 4 * H) float64, minutes in each hour: time-weighted areas, (S, 4, H)
+    # in C order (A_* index in the middle); two dimensions so that _acc needs one offset per hour
     deadlock_mask: np.ndarray  # (S,) bool, the deadlocked services once status is DEADLOCK
     esc_active: np.ndarray  # (J,) int8, 1 while rule j is on
     esc_since: np.ndarray  # (J,) float64, minutes: first check of the current run above, or -1
@@ -222,7 +223,7 @@ def new_state(model: CompiledModel, n_patients: int) -> State:
         counters=np.zeros(N_COUNTERS, np.int64),
         clock=np.zeros(1),
         last_t=np.zeros(S),
-        areas=np.zeros((S, 4, H)),
+        areas=np.zeros((S, 4 * H)),
         deadlock_mask=np.zeros(S, np.bool_),
         esc_active=np.zeros(J, np.int8),
         esc_since=np.full(J, -1.0),
@@ -263,65 +264,81 @@ def grow_rows(rows: Rows, n_used: int, n: int) -> Rows:
 @kernel_jit_leaf
 def _acc(si: np.ndarray, last_t: np.ndarray, areas: np.ndarray, s: int, t: float) -> None:
     # R36
-    """Add service s's current counts x elapsed minutes to its hourly areas, up to time t."""
-    t0 = last_t[s]
+    """Add service s's current counts x elapsed minutes to its hourly areas, up to time t.
+
+    ``areas`` is the state's (S, 4 * H) buffer, (S, 4, H) in C order: one offset per hour
+    serves the four series. Indices are unsigned (np.uintp), so numba skips its negative-index
+    wraparound: this runs several times per event (issue 15)."""
+    row = np.uintp(s)
+    t0 = last_t[row]
     if t <= t0:
         return
-    n_hours = areas.shape[2]
+    n_hours = areas.shape[1] >> 2
     h = int(t0 / 60.0)
-    serving = si[SI_SERVING, s]
-    waiting = si[SI_QUEUE, s] + si[SI_PENDING, s]
-    holding = si[SI_HOLDING, s]
-    cap = si[SI_CAP, s]
+    serving = si[SI_SERVING, row]
+    waiting = si[SI_QUEUE, row] + si[SI_PENDING, row]
+    holding = si[SI_HOLDING, row]
+    cap = si[SI_CAP, row]
     while t0 < t and h < n_hours:
         t1 = min(t, (h + 1) * 60.0)
         dt = t1 - t0
-        areas[s, A_SERV, h] += serving * dt
-        areas[s, A_WAIT, h] += waiting * dt
-        areas[s, A_HOLD, h] += holding * dt
+        o = np.uintp(h)
+        areas[row, o + np.uintp(A_SERV * n_hours)] += serving * dt
+        areas[row, o + np.uintp(A_WAIT * n_hours)] += waiting * dt
+        areas[row, o + np.uintp(A_HOLD * n_hours)] += holding * dt
         if cap < INF_CAPACITY:
-            areas[s, A_CAP, h] += cap * dt
+            areas[row, o + np.uintp(A_CAP * n_hours)] += cap * dt
         t0 = t1
         h += 1
-    last_t[s] = t
+    last_t[row] = t
 
 
 # --- waiting lines (one doubly linked list per service and priority level) ------------------------
 
 
+# Indices that cannot be negative are cast with _u (np.uintp, free) where an array is indexed
+# in the hot helpers: numba then skips its negative-index wraparound, a few instructions per
+# access and a tenth of the kernel's (issue 15). Arithmetic stays in int64 (numba types uint64
+# mixed with int64 as float64).
+_u: Any = np.uintp
+
+
 @kernel_jit_leaf
 def _line_append(lines: np.ndarray, pi: np.ndarray, s: int, lvl: int, p: int) -> None:
     # R9
-    tail = lines[LINE_TAIL, s, lvl]
-    pi[PI_PRV, p] = tail
-    pi[PI_NXT, p] = -1
+    su, lu, pu = _u(s), _u(lvl), _u(p)
+    tail = lines[LINE_TAIL, su, lu]
+    pi[PI_PRV, pu] = tail
+    pi[PI_NXT, pu] = -1
     if tail >= 0:
-        pi[PI_NXT, tail] = p
+        pi[PI_NXT, _u(tail)] = p
     else:
-        lines[LINE_HEAD, s, lvl] = p
-    lines[LINE_TAIL, s, lvl] = p
+        lines[LINE_HEAD, su, lu] = p
+    lines[LINE_TAIL, su, lu] = p
 
 
 @kernel_jit_leaf
 def _line_remove(lines: np.ndarray, pi: np.ndarray, s: int, lvl: int, p: int) -> None:
     # R9
-    a = pi[PI_PRV, p]
-    b = pi[PI_NXT, p]
+    su, lu, pu = _u(s), _u(lvl), _u(p)
+    a = pi[PI_PRV, pu]
+    b = pi[PI_NXT, pu]
     if a >= 0:
-        pi[PI_NXT, a] = b
+        pi[PI_NXT, _u(a)] = b
     else:
-        lines[LINE_HEAD, s, lvl] = b
+        lines[LINE_HEAD, su, lu] = b
     if b >= 0:
-        pi[PI_PRV, b] = a
+        pi[PI_PRV, _u(b)] = a
     else:
-        lines[LINE_TAIL, s, lvl] = a
+        lines[LINE_TAIL, su, lu] = a
 
 
 @kernel_jit_leaf
 def _line_pop(lines: np.ndarray, pi: np.ndarray, s: int, n_levels: int) -> int:
     # R9
+    su = _u(s)
     for lvl in range(n_levels):
-        p = lines[LINE_HEAD, s, lvl]
+        p = lines[LINE_HEAD, su, _u(lvl)]
         if p >= 0:
             _line_remove(lines, pi, s, lvl, p)
             return p
@@ -346,7 +363,8 @@ def _new_row(
     # R4
     r = counters[C_ROWS]
     counters[C_ROWS] = r + 1
-    v = vis[r]
+    ru, pu = _u(r), _u(p)
+    v = vis[ru]
     v.patient = p
     v.group = g
     v.service = s
@@ -355,15 +373,15 @@ def _new_row(
     v.end = np.nan
     v.departure = np.nan
     v.outcome = E.OUT_WAITING
-    q = pi[PI_ROW, p]
-    prev[r] = q
+    q = pi[PI_ROW, pu]
+    prev[ru] = q
     n = 0
     while q >= 0:
-        if vis[q].service == s:
+        if vis[_u(q)].service == s:
             n += 1
-        q = prev[q]
-    occ[r] = n
-    pi[PI_ROW, p] = r
+        q = prev[_u(q)]
+    occ[ru] = n
+    pi[PI_ROW, pu] = r
     return r
 
 
@@ -428,10 +446,10 @@ def _route(
 def _hold_for_delay(si: np.ndarray, vis: np.ndarray, r: int, s: int) -> None:
     # R15, R15a
     """The patient of visit r keeps its server at s after service, counted as blocked."""
-    si[SI_SERVING, s] -= 1
-    si[SI_HOLDING, s] += 1
-    si[SI_DELAYING, s] += 1
-    vis[r].outcome = E.OUT_BLOCKED
+    si[SI_SERVING, _u(s)] -= 1
+    si[SI_HOLDING, _u(s)] += 1
+    si[SI_DELAYING, _u(s)] += 1
+    vis[_u(r)].outcome = E.OUT_BLOCKED
 
 
 @kernel_jit  # a call, not inlined: only services with a window pay for it (R15a)
@@ -455,19 +473,19 @@ def _leave_time(window: np.ndarray, key: np.uint64, t: float) -> float:
 def _begin_service(net: Net, st: State, rows: Rows, heap: Heap, p: int, r: int, t: float) -> None:
     # R8, R28
     """Draw p's service time for visit r and schedule its end (the server is already taken)."""
-    s = _i64(rows.vis[r].service)
-    g = _i64(rows.vis[r].group)
-    key = _key(net.patient_key, net.purpose_keys, net.service_keys, p, E.PURPOSE_SERVICE, s, rows.occ[r])
-    k = net.arr_stream[p]
-    if rows.prev[r] < 0 and net.stream_first_dist[k] != E.DIST_NONE:  # e.g. census: remaining stay
-        par = net.stream_first_par[k]
-        d = sample_nb(net.stream_first_dist[k], par[0], par[1], par[2], net.empirical, key)
+    s = _i64(rows.vis[_u(r)].service)
+    g = _i64(rows.vis[_u(r)].group)
+    key = _key(net.patient_key, net.purpose_keys, net.service_keys, p, E.PURPOSE_SERVICE, s, rows.occ[_u(r)])
+    k = net.arr_stream[_u(p)]
+    if rows.prev[_u(r)] < 0 and net.stream_first_dist[_u(k)] != E.DIST_NONE:  # e.g. census: remaining stay
+        par = net.stream_first_par[_u(k)]
+        d = sample_nb(net.stream_first_dist[_u(k)], par[0], par[1], par[2], net.empirical, key)
     else:
-        par = net.service_par[s, g]
-        d = sample_nb(net.service_dist[s, g], par[0], par[1], par[2], net.empirical, key)
-        if net.scaled[s]:  # most services are never scaled: no day lookup on the hot path
+        par = net.service_par[_u(s), _u(g)]
+        d = sample_nb(net.service_dist[_u(s), _u(g)], par[0], par[1], par[2], net.empirical, key)
+        if net.scaled[_u(s)]:  # most services are never scaled: no day lookup on the hot path
             d *= net.service_scale[s, min(int(t // 1440.0), net.service_scale.shape[1] - 1)]
-    st.pi[PI_STATE, p] = E.P_IN_SERVICE
+    st.pi[PI_STATE, _u(p)] = E.P_IN_SERVICE
     heap_set(heap.t, heap.i, heap.size, p, t + d, (E.EV_END << E.KIND_SHIFT) | p, r)
 
 
@@ -479,32 +497,32 @@ def _enter(net: Net, st: State, rows: Rows, heap: Heap, p: int, s: int, g: int, 
     ``hops`` counts p's visits that began at this instant (earlier ones included, so a
     zero-time cycle driven by service ends is caught as surely as a turned-away loop)."""
     hops = 0
-    q = st.pi[PI_ROW, p]
-    while q >= 0 and rows.vis[q].arrival == t and hops <= E.MAX_HOPS:
+    q = st.pi[PI_ROW, _u(p)]
+    while q >= 0 and rows.vis[_u(q)].arrival == t and hops <= E.MAX_HOPS:
         hops += 1
-        q = rows.prev[q]
+        q = rows.prev[_u(q)]
     while s != E.EXIT:
         hops += 1
         if hops > E.MAX_HOPS:
             st.counters[C_STATUS] = E.STATUS_ROUTING_LOOP
             return
         r = _new_row(rows.vis, rows.occ, rows.prev, st.counters, st.pi, p, s, g, t)
-        if st.si[SI_BUSY, s] < st.si[SI_CAP, s]:
+        if st.si[SI_BUSY, _u(s)] < st.si[SI_CAP, _u(s)]:
             _acc(st.si, st.last_t, st.areas, s, t)
-            st.si[SI_BUSY, s] += 1
-            st.si[SI_SERVING, s] += 1
-            rows.vis[r].start = t
-            rows.vis[r].outcome = E.OUT_IN_SERVICE
+            st.si[SI_BUSY, _u(s)] += 1
+            st.si[SI_SERVING, _u(s)] += 1
+            rows.vis[_u(r)].start = t
+            rows.vis[_u(r)].outcome = E.OUT_IN_SERVICE
             _begin_service(net, st, rows, heap, p, r, t)
             return
-        if st.si[SI_QUEUE, s] < net.queue_limit[s]:
+        if st.si[SI_QUEUE, _u(s)] < net.queue_limit[_u(s)]:
             _acc(st.si, st.last_t, st.areas, s, t)
-            _line_append(st.lines, st.pi, s, net.group_level[g], p)
-            st.si[SI_QUEUE, s] += 1
-            st.pi[PI_STATE, p] = E.P_WAITING
-            kind = net.patience_dist[s, g]
+            _line_append(st.lines, st.pi, s, net.group_level[_u(g)], p)
+            st.si[SI_QUEUE, _u(s)] += 1
+            st.pi[PI_STATE, _u(p)] = E.P_WAITING
+            kind = net.patience_dist[_u(s), _u(g)]
             if kind != E.DIST_NONE:
-                par = net.patience_par[s, g]
+                par = net.patience_par[_u(s), _u(g)]
                 w = sample_nb(
                     kind,
                     par[0],
@@ -518,13 +536,13 @@ def _enter(net: Net, st: State, rows: Rows, heap: Heap, p: int, s: int, g: int, 
                         p,
                         E.PURPOSE_PATIENCE,
                         s,
-                        rows.occ[r],
+                        rows.occ[_u(r)],
                     ),
                 )
                 heap_set(heap.t, heap.i, heap.size, p, t + w, (E.EV_PATIENCE << E.KIND_SHIFT) | p, r)
             return
-        rows.vis[r].departure = t
-        rows.vis[r].outcome = E.OUT_TURNED_AWAY
+        rows.vis[_u(r)].departure = t
+        rows.vis[_u(r)].outcome = E.OUT_TURNED_AWAY
         u = uniform(
             _key(
                 net.patient_key,
@@ -533,7 +551,7 @@ def _enter(net: Net, st: State, rows: Rows, heap: Heap, p: int, s: int, g: int, 
                 p,
                 E.PURPOSE_TURNED_AWAY_ROUTE,
                 s,
-                rows.occ[r],
+                rows.occ[_u(r)],
             ),
             0,
         )
@@ -548,7 +566,7 @@ def _enter(net: Net, st: State, rows: Rows, heap: Heap, p: int, s: int, g: int, 
             g,
             u,
         )
-    st.pi[PI_STATE, p] = E.P_GONE
+    st.pi[PI_STATE, _u(p)] = E.P_GONE
     st.counters[C_EXITED] += 1
 
 
@@ -559,15 +577,15 @@ def _release_hold(st: State, rows: Rows, p: int, t: float) -> int:
 
     While p is blocked its current row is the visit it waits for and the previous row is the
     visit whose server it holds."""
-    rd = st.pi[PI_ROW, p]
-    ru = rows.prev[rd]
-    u = _i64(rows.vis[ru].service)
+    rd = st.pi[PI_ROW, _u(p)]
+    ru = rows.prev[_u(rd)]
+    u = _i64(rows.vis[_u(ru)].service)
     _acc(st.si, st.last_t, st.areas, u, t)
-    st.si[SI_BUSY, u] -= 1
-    st.si[SI_HOLDING, u] -= 1
-    st.hold_to[u, _i64(rows.vis[rd].service)] -= 1
-    rows.vis[ru].departure = t
-    rows.vis[ru].outcome = E.OUT_SERVED
+    st.si[SI_BUSY, _u(u)] -= 1
+    st.si[SI_HOLDING, _u(u)] -= 1
+    st.hold_to[u, _i64(rows.vis[_u(rd)].service)] -= 1
+    rows.vis[_u(ru)].departure = t
+    rows.vis[_u(ru)].outcome = E.OUT_SERVED
     return u
 
 
@@ -582,23 +600,23 @@ def _refill(net: Net, st: State, rows: Rows, heap: Heap, s0: int, t: float) -> N
     while head < tail:
         s = wl[head]
         head += 1
-        while st.si[SI_BUSY, s] < st.si[SI_CAP, s]:
+        while st.si[SI_BUSY, _u(s)] < st.si[SI_CAP, _u(s)]:
             p = _line_pop(st.lines, st.pi, s, net.n_levels)
             if p < 0:
                 break
             _acc(st.si, st.last_t, st.areas, s, t)
-            st.si[SI_BUSY, s] += 1
-            st.si[SI_SERVING, s] += 1
-            r = st.pi[PI_ROW, p]
-            rows.vis[r].start = t
-            rows.vis[r].outcome = E.OUT_IN_SERVICE
-            if st.pi[PI_STATE, p] == E.P_WAITING:
-                st.si[SI_QUEUE, s] -= 1
+            st.si[SI_BUSY, _u(s)] += 1
+            st.si[SI_SERVING, _u(s)] += 1
+            r = st.pi[PI_ROW, _u(p)]
+            rows.vis[_u(r)].start = t
+            rows.vis[_u(r)].outcome = E.OUT_IN_SERVICE
+            if st.pi[PI_STATE, _u(p)] == E.P_WAITING:
+                st.si[SI_QUEUE, _u(s)] -= 1
             else:
-                st.si[SI_PENDING, s] -= 1
-                wl[tail] = _release_hold(st, rows, p, t)
+                st.si[SI_PENDING, _u(s)] -= 1
+                wl[_u(tail)] = _release_hold(st, rows, p, t)
                 tail += 1
-            st.pi[PI_STATE, p] = E.P_STARTING
+            st.pi[PI_STATE, _u(p)] = E.P_STARTING
             heap_set(heap.t, heap.i, heap.size, p, t, (E.EV_START << E.KIND_SHIFT) | p, r)
 
 
@@ -606,11 +624,11 @@ def _refill(net: Net, st: State, rows: Rows, heap: Heap, s0: int, t: float) -> N
 def _fully_held(si: np.ndarray, block_max: np.ndarray, s: int) -> bool:
     # R29
     return (
-        si[SI_BUSY, s] > 0
-        and si[SI_BUSY, s] >= si[SI_CAP, s]
-        and si[SI_HOLDING, s] == si[SI_BUSY, s]
-        and si[SI_DELAYING, s] == 0
-        and not math.isfinite(block_max[s])
+        si[SI_BUSY, _u(s)] > 0
+        and si[SI_BUSY, _u(s)] >= si[SI_CAP, _u(s)]
+        and si[SI_HOLDING, _u(s)] == si[SI_BUSY, _u(s)]
+        and si[SI_DELAYING, _u(s)] == 0
+        and not math.isfinite(block_max[_u(s)])
     )
 
 
@@ -635,8 +653,8 @@ def _deadlock(
     for x in range(n):
         mask[x] = _fully_held(si, block_max, x)
     for i in range(ic, cap_service.shape[0]):  # a scheduled capacity rise may still free them
-        x = cap_service[i]
-        if mask[x] and cap_value[i] > si[SI_BUSY, x]:
+        x = cap_service[_u(i)]
+        if mask[x] and cap_value[_u(i)] > si[SI_BUSY, x]:
             mask[x] = False
     changed = True
     while changed:
@@ -666,38 +684,44 @@ def _on_end(
     server. Returns
     (service to refill or -1, next service or EXIT, next group); the loop then refills and moves
     the patient on, in that order (skipped if p is blocked or starts a delay)."""
-    s = _i64(rows.vis[r].service)
-    g = _i64(rows.vis[r].group)
-    first = np.isnan(rows.vis[r].end)  # False at the end of a route delay
+    s = _i64(rows.vis[_u(r)].service)
+    g = _i64(rows.vis[_u(r)].group)
+    first = np.isnan(rows.vis[_u(r)].end)  # False at the end of a route delay
     if first:
-        rows.vis[r].end = t
+        rows.vis[_u(r)].end = t
     u = uniform(
-        _key(net.patient_key, net.purpose_keys, net.service_keys, p, E.PURPOSE_ROUTE, s, rows.occ[r]), 0
+        _key(net.patient_key, net.purpose_keys, net.service_keys, p, E.PURPOSE_ROUTE, s, rows.occ[_u(r)]), 0
     )
     i = _route_entry(net.route_start, net.route_stop, net.route_cum, E.ROUTE_SERVED, s, g, u)
     d = E.EXIT
     g2 = g
     if i >= 0:
-        d = st.route_dest[i]
-        if net.route_group[i] != E.KEEP_GROUP:
-            g2 = net.route_group[i]
+        d = st.route_dest[_u(i)]
+        if net.route_group[_u(i)] != E.KEEP_GROUP:
+            g2 = net.route_group[_u(i)]
     _acc(st.si, st.last_t, st.areas, s, t)
-    if first and i >= 0 and net.route_delay_dist[i] != E.DIST_NONE:
-        par = net.route_delay_par[i]
+    if first and i >= 0 and net.route_delay_dist[_u(i)] != E.DIST_NONE:
+        par = net.route_delay_par[_u(i)]
         w = sample_nb(
-            net.route_delay_dist[i],
+            net.route_delay_dist[_u(i)],
             par[0],
             par[1],
             par[2],
             net.empirical,
             _key(
-                net.patient_key, net.purpose_keys, net.service_keys, p, E.PURPOSE_ROUTE_DELAY, s, rows.occ[r]
+                net.patient_key,
+                net.purpose_keys,
+                net.service_keys,
+                p,
+                E.PURPOSE_ROUTE_DELAY,
+                s,
+                rows.occ[_u(r)],
             ),
         )
         ready = t + w
-        if net.windowed[s]:  # R15a; most services have no window: one test on the hot path
+        if net.windowed[_u(s)]:  # R15a; most services have no window: one test on the hot path
             ready = _leave_time(
-                net.leave_window[s],
+                net.leave_window[_u(s)],
                 _key(
                     net.patient_key,
                     net.purpose_keys,
@@ -705,18 +729,24 @@ def _on_end(
                     p,
                     E.PURPOSE_LEAVE_WINDOW,
                     s,
-                    rows.occ[r],
+                    rows.occ[_u(r)],
                 ),
                 ready,
             )
         _hold_for_delay(st.si, rows.vis, r, s)
         heap_set(heap.t, heap.i, heap.size, p, ready, (E.EV_END << E.KIND_SHIFT) | p, r)
         return -1, E.EXIT, g
-    if first and net.windowed[s]:  # R15a without a route delay
+    if first and net.windowed[_u(s)]:  # R15a without a route delay
         ready = _leave_time(
-            net.leave_window[s],
+            net.leave_window[_u(s)],
             _key(
-                net.patient_key, net.purpose_keys, net.service_keys, p, E.PURPOSE_LEAVE_WINDOW, s, rows.occ[r]
+                net.patient_key,
+                net.purpose_keys,
+                net.service_keys,
+                p,
+                E.PURPOSE_LEAVE_WINDOW,
+                s,
+                rows.occ[_u(r)],
             ),
             t,
         )
@@ -725,26 +755,26 @@ def _on_end(
             heap_set(heap.t, heap.i, heap.size, p, ready, (E.EV_END << E.KIND_SHIFT) | p, r)
             return -1, E.EXIT, g
     if not first:  # the delay is over: the patient still holds its server
-        st.si[SI_DELAYING, s] -= 1
-        st.si[SI_HOLDING, s] -= 1
-        st.si[SI_SERVING, s] += 1
-    if d != E.EXIT and net.blocks[s] and st.si[SI_BUSY, d] >= st.si[SI_CAP, d]:
-        st.si[SI_SERVING, s] -= 1
-        st.si[SI_HOLDING, s] += 1
-        rows.vis[r].outcome = E.OUT_BLOCKED
+        st.si[SI_DELAYING, _u(s)] -= 1
+        st.si[SI_HOLDING, _u(s)] -= 1
+        st.si[SI_SERVING, _u(s)] += 1
+    if d != E.EXIT and net.blocks[_u(s)] and st.si[SI_BUSY, _u(d)] >= st.si[SI_CAP, _u(d)]:
+        st.si[SI_SERVING, _u(s)] -= 1
+        st.si[SI_HOLDING, _u(s)] += 1
+        rows.vis[_u(r)].outcome = E.OUT_BLOCKED
         rd = _new_row(rows.vis, rows.occ, rows.prev, st.counters, st.pi, p, d, g2, t)
         _acc(st.si, st.last_t, st.areas, d, t)
-        _line_append(st.lines, st.pi, d, net.group_level[g2], p)
-        st.si[SI_PENDING, d] += 1
-        st.pi[PI_STATE, p] = E.P_PENDING
-        st.hold_to[s, d] += 1
-        if math.isfinite(net.block_max[s]):
+        _line_append(st.lines, st.pi, d, net.group_level[_u(g2)], p)
+        st.si[SI_PENDING, _u(d)] += 1
+        st.pi[PI_STATE, _u(p)] = E.P_PENDING
+        st.hold_to[_u(s), _u(d)] += 1
+        if math.isfinite(net.block_max[_u(s)]):
             heap_set(
                 heap.t,
                 heap.i,
                 heap.size,
                 p,
-                t + net.block_max[s],
+                t + net.block_max[_u(s)],
                 (E.EV_BLOCK_TIMEOUT << E.KIND_SHIFT) | p,
                 rd,
             )
@@ -753,12 +783,12 @@ def _on_end(
         ):
             st.counters[C_STATUS] = E.STATUS_DEADLOCK
         return -1, E.EXIT, g2
-    st.si[SI_BUSY, s] -= 1
-    st.si[SI_SERVING, s] -= 1
-    rows.vis[r].departure = t
-    rows.vis[r].outcome = E.OUT_SERVED
+    st.si[SI_BUSY, _u(s)] -= 1
+    st.si[SI_SERVING, _u(s)] -= 1
+    rows.vis[_u(r)].departure = t
+    rows.vis[_u(r)].outcome = E.OUT_SERVED
     if d == E.EXIT:
-        st.pi[PI_STATE, p] = E.P_GONE
+        st.pi[PI_STATE, _u(p)] = E.P_GONE
         st.counters[C_EXITED] += 1
     return s, d, g2
 
@@ -766,13 +796,13 @@ def _on_end(
 @kernel_jit_inline
 def _on_patience(net: Net, st: State, rows: Rows, heap: Heap, p: int, r: int, t: float) -> None:
     # R20
-    s = _i64(rows.vis[r].service)
+    s = _i64(rows.vis[_u(r)].service)
     _acc(st.si, st.last_t, st.areas, s, t)
-    _line_remove(st.lines, st.pi, s, net.group_level[_i64(rows.vis[r].group)], p)
-    st.si[SI_QUEUE, s] -= 1
-    rows.vis[r].departure = t
-    rows.vis[r].outcome = E.OUT_ABANDONED
-    st.pi[PI_STATE, p] = E.P_MOVING
+    _line_remove(st.lines, st.pi, s, net.group_level[_i64(rows.vis[_u(r)].group)], p)
+    st.si[SI_QUEUE, _u(s)] -= 1
+    rows.vis[_u(r)].departure = t
+    rows.vis[_u(r)].outcome = E.OUT_ABANDONED
+    st.pi[PI_STATE, _u(p)] = E.P_MOVING
     heap_set(heap.t, heap.i, heap.size, p, t, (E.EV_MOVE << E.KIND_SHIFT) | p, r)
 
 
@@ -780,14 +810,14 @@ def _on_patience(net: Net, st: State, rows: Rows, heap: Heap, p: int, r: int, t:
 def _on_block_timeout(net: Net, st: State, rows: Rows, heap: Heap, p: int, rd: int, t: float) -> int:
     # R18
     """Blocked too long: returns the service whose server p gave up (to refill)."""
-    d = _i64(rows.vis[rd].service)
+    d = _i64(rows.vis[_u(rd)].service)
     _acc(st.si, st.last_t, st.areas, d, t)
-    _line_remove(st.lines, st.pi, d, net.group_level[_i64(rows.vis[rd].group)], p)
-    st.si[SI_PENDING, d] -= 1
+    _line_remove(st.lines, st.pi, d, net.group_level[_i64(rows.vis[_u(rd)].group)], p)
+    st.si[SI_PENDING, _u(d)] -= 1
     u = _release_hold(st, rows, p, t)
-    rows.vis[rd].departure = t
-    rows.vis[rd].outcome = E.OUT_RELEASED
-    st.pi[PI_STATE, p] = E.P_MOVING
+    rows.vis[_u(rd)].departure = t
+    rows.vis[_u(rd)].outcome = E.OUT_RELEASED
+    st.pi[PI_STATE, _u(p)] = E.P_MOVING
     heap_set(heap.t, heap.i, heap.size, p, t, (E.EV_MOVE << E.KIND_SHIFT) | p, rd)
     return u
 
@@ -796,9 +826,9 @@ def _on_block_timeout(net: Net, st: State, rows: Rows, heap: Heap, p: int, rd: i
 def _on_move(net: Net, st: State, rows: Rows, p: int, r: int) -> tuple[int, int]:
     # R19, R21
     """A patient who abandoned or was released moves on: returns (next service, group)."""
-    s = _i64(rows.vis[r].service)
-    g = _i64(rows.vis[r].group)
-    if rows.vis[r].outcome == E.OUT_ABANDONED:
+    s = _i64(rows.vis[_u(r)].service)
+    g = _i64(rows.vis[_u(r)].group)
+    if rows.vis[_u(r)].outcome == E.OUT_ABANDONED:
         u = uniform(
             _key(
                 net.patient_key,
@@ -807,7 +837,7 @@ def _on_move(net: Net, st: State, rows: Rows, p: int, r: int) -> tuple[int, int]
                 p,
                 E.PURPOSE_ABANDON_ROUTE,
                 s,
-                rows.occ[r],
+                rows.occ[_u(r)],
             ),
             0,
         )
@@ -824,9 +854,9 @@ def _on_move(net: Net, st: State, rows: Rows, p: int, r: int) -> tuple[int, int]
         )
     # released after the maximum blocked time: to where the service it waited for sends
     # released patients, else to the overflow of the service whose server it held
-    d = net.release_to[s]
+    d = net.release_to[_u(s)]
     if d < 0:
-        d = net.overflow[rows.vis[rows.prev[r]].service]
+        d = net.overflow[rows.vis[rows.prev[_u(r)]].service]
     return d, g
 
 
@@ -838,22 +868,22 @@ def _set_capacity(si: np.ndarray, last_t: np.ndarray, areas: np.ndarray, s: int,
     # R22
     """Servers in force = rostered servers + escalation changes (never below zero)."""
     _acc(si, last_t, areas, s, t)
-    si[SI_CAP, s] = max(si[SI_BASE_CAP, s] + si[SI_ESC_DELTA, s], 0)
+    si[SI_CAP, _u(s)] = max(si[SI_BASE_CAP, _u(s)] + si[SI_ESC_DELTA, _u(s)], 0)
 
 
 @kernel_jit
 def _measure(esc_i: np.ndarray, si: np.ndarray, j: int) -> float:
     # R24
     s = esc_i[j, EI_SERVICE]
-    waiting = si[SI_QUEUE, s] + si[SI_PENDING, s]
+    waiting = si[SI_QUEUE, _u(s)] + si[SI_PENDING, _u(s)]
     if esc_i[j, EI_MEASURE] == E.MEASURE_WAITING:
         return float(waiting)
     if esc_i[j, EI_MEASURE] == E.MEASURE_CLOSED:
-        return 1.0 if si[SI_CAP, s] == 0 else 0.0
-    present = si[SI_BUSY, s] + waiting
-    if si[SI_CAP, s] <= 0:
+        return 1.0 if si[SI_CAP, _u(s)] == 0 else 0.0
+    present = si[SI_BUSY, _u(s)] + waiting
+    if si[SI_CAP, _u(s)] <= 0:
         return math.inf if present > 0 else 0.0
-    return present / si[SI_CAP, s]
+    return present / si[SI_CAP, _u(s)]
 
 
 @kernel_jit
@@ -883,9 +913,9 @@ def _switch(
     new = rule[EI_TO] if on else rule[EI_FROM]
     for kind in range(route_start.shape[0]):
         for g in range(route_start.shape[2]):
-            for i in range(route_start[kind, target, g], route_stop[kind, target, g]):
-                if route_dest0[i] == rule[EI_FROM] and route_dest[i] == old:
-                    route_dest[i] = new
+            for i in range(route_start[kind, target, _u(g)], route_stop[kind, target, _u(g)]):
+                if route_dest0[_u(i)] == rule[EI_FROM] and route_dest[_u(i)] == old:
+                    route_dest[_u(i)] = new
     return -1
 
 
@@ -980,11 +1010,11 @@ def simulate_nb(
         best_k = 0
         if ia < n_patients:
             src = E.SRC_ARRIVAL
-            best_t = arr_time[ia]
+            best_t = arr_time[_u(ia)]
             best_k = arrival_kind | ia
         if ic < n_cap:
-            tc = net.cap_time[ic]
-            kc = capacity_kind | net.cap_service[ic]
+            tc = net.cap_time[_u(ic)]
+            kc = capacity_kind | net.cap_service[_u(ic)]
             if src < 0 or tc < best_t or (tc == best_t and kc < best_k):
                 src = E.SRC_CAPACITY
                 best_t = tc
@@ -1014,13 +1044,13 @@ def simulate_nb(
         group = 0
         if src == E.SRC_ARRIVAL:
             mover = ia
-            dest = _i64(arr_service[ia])
-            group = _i64(arr_group[ia])
+            dest = _i64(arr_service[_u(ia)])
+            group = _i64(arr_group[_u(ia)])
             ia += 1
             st.counters[C_ARRIVED] += 1
         elif src == E.SRC_CAPACITY:
-            s = net.cap_service[ic]
-            st.si[SI_BASE_CAP, s] = net.cap_value[ic]
+            s = net.cap_service[_u(ic)]
+            st.si[SI_BASE_CAP, _u(s)] = net.cap_value[_u(ic)]
             ic += 1
             _set_capacity(st.si, st.last_t, st.areas, s, t)
             st.refill_list[0] = s
@@ -1067,10 +1097,10 @@ def simulate_nb(
                 dest, group = _on_move(net, st, rows, p, r)
                 mover = p
                 if dest == E.EXIT:
-                    st.pi[PI_STATE, p] = E.P_GONE
+                    st.pi[PI_STATE, _u(p)] = E.P_GONE
                     st.counters[C_EXITED] += 1
         for i in range(n_refill):
-            _refill(net, st, rows, heap, st.refill_list[i], t)
+            _refill(net, st, rows, heap, st.refill_list[_u(i)], t)
         if mover >= 0 and dest != E.EXIT:
             _enter(net, st, rows, heap, mover, dest, group, t)
         if from_heap and heap.i[H_KEY, 0] == SPENT:  # p got no new event: drop the spent one
