@@ -25,7 +25,7 @@ from typing import Literal, TypeVar
 
 import numpy as np
 
-from simcare._jit import kernel_jit
+from simcare._jit import kernel_jit, kernel_jit_leaf
 from simcare.errors import ModelError
 from simcare.model import enums as E
 from simcare.model.compiled import CompiledModel
@@ -702,7 +702,7 @@ def _cut_normal_nb(mu: float, sigma: float, sign: float, c_lo: float, c_hi: floa
     return x if x > 0.0 else 0.0
 
 
-@kernel_jit
+@kernel_jit_leaf
 def sample_nb(kind: int, p0: float, p1: float, p2: float, empirical: np.ndarray, key: np.uint64) -> float:
     """One variate (minutes) of distribution ``kind`` with parameters (p0, p1, p2) from ``key``
     (the meaning of p0, p1, p2 per kind: ``DISTRIBUTIONS[name].kernel``)."""

@@ -395,7 +395,7 @@ def _key(
     s: int,
     occ: int,
 ) -> np.uint64:
-    return draw_key(patient_key[p], purpose_keys[purpose], service_keys[s], occ)
+    return draw_key(patient_key[_u(p)], purpose_keys[_u(purpose)], service_keys[_u(s)], occ)
 
 
 @kernel_jit_leaf
@@ -410,12 +410,12 @@ def _route_entry(
 ) -> int:
     # R34
     """Index of the route entry chosen by uniform u for group g leaving s (-1: no route, exit)."""
-    i0 = route_start[kind, s, g]
-    i1 = route_stop[kind, s, g]
+    i0 = route_start[_u(kind), _u(s), _u(g)]
+    i1 = route_stop[_u(kind), _u(s), _u(g)]
     if i0 == i1:
         return -1
     i = i0
-    while i < i1 - 1 and u >= route_cum[i]:
+    while i < i1 - 1 and u >= route_cum[_u(i)]:
         i += 1
     return i
 
@@ -438,8 +438,8 @@ def _route(
     i = _route_entry(route_start, route_stop, route_cum, kind, s, g, u)
     if i < 0:
         return E.EXIT, g
-    ng = route_group[i]
-    return route_dest[i], (g if ng == E.KEEP_GROUP else ng)
+    ng = route_group[_u(i)]
+    return route_dest[_u(i)], (g if ng == E.KEEP_GROUP else ng)
 
 
 @kernel_jit_leaf
