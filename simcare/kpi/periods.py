@@ -105,10 +105,14 @@ class Calendar:
         return day
 
     def _day_of(self, minutes: np.ndarray) -> np.ndarray:
+        if minutes.dtype == np.float64 and minutes.ndim == 1:
+            day = np.empty(minutes.shape[0], dtype=np.int64)
+            _day_of_nb(minutes, float(self.first), float(self.n_days), day)
+            return day
         with np.errstate(invalid="ignore"):
-            day = np.floor(minutes / MINUTES_PER_DAY) - self.first
-        ok = (day >= 0) & (day < self.n_days)
-        return np.where(ok, day, -1).astype(np.int64)
+            days = np.floor(minutes / MINUTES_PER_DAY) - self.first
+        ok = (days >= 0) & (days < self.n_days)
+        return np.where(ok, days, -1).astype(np.int64)
 
     # --- day-level matrices -----------------------------------------------------------------------
     def day_sums(
@@ -148,10 +152,10 @@ class Calendar:
         out = []
         day = self.day_of(minutes)
         for level in levels:
-            num = _bin_sums(level, day, self.n_days, numerator, finite=True)
-            den = (
-                None if denominator is None else _bin_sums(level, day, self.n_days, denominator, finite=True)
-            )
+            if denominator is None:
+                num, den = _bin_sums(level, day, self.n_days, numerator, finite=True), None
+            else:
+                num, den = _bin_sum_pair(level, day, self.n_days, numerator, denominator)
             out += self.ratio_blocks(kpi, unit, level, num, den, scale)
         return out
 
@@ -265,6 +269,16 @@ class Calendar:
         return Block(kpi, unit, groups, periods, value.ravel()[keep].astype(np.float64))
 
 
+@cached_njit()
+def _day_of_nb(minutes: np.ndarray, first: float, n_days: float, day: np.ndarray) -> None:
+    """day[i] (int64 (n,)): the reported day of minutes[i] (float64 (n,), from the origin),
+    floor(minutes / 1440) - first, or -1 outside [0, n_days) or NaN. One pass where numpy made
+    five (issue 15); the same float operations, so the same days."""
+    for i in range(minutes.shape[0]):
+        d = np.floor(minutes[i] / MINUTES_PER_DAY) - first
+        day[i] = np.int64(d) if (d >= 0 and d < n_days) else -1
+
+
 def sorted_group_quantile(keys: np.ndarray, values: np.ndarray, q: float, n_keys: int) -> np.ndarray:
     """The ``q`` quantile of ``values`` for each key in 0..n_keys-1 (linear interpolation between
     order statistics, numpy's default); NaN for keys with no values. ``values`` (n,) must be sorted
@@ -357,6 +371,64 @@ def _bin_sums(
             raise ValueError(f"weights have shape {w.shape}, items {day.shape}")
         _bin_sums_nb(codes, day, n_days, w, True, finite, out)
     return out.reshape(G, n_days)
+
+
+def _bin_sum_pair(
+    level: Level, day: np.ndarray, n_days: int, numerator: np.ndarray | None, denominator: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(G, D) sums of ``numerator`` (None: 1 per item) and of ``denominator`` (float (n,)), each
+    as ``_bin_sums(level, day, n_days, weights, finite=True)``, in one pass over the items
+    (issue 15: the ratio KPIs made two)."""
+    G = len(level.names)
+    codes = np.ascontiguousarray(level.codes, dtype=np.int64)
+    day = np.ascontiguousarray(day, dtype=np.int64)
+    if codes.shape != day.shape:
+        raise ValueError(f"level codes have shape {codes.shape}, items {day.shape}")
+    num_w = _NO_WEIGHTS if numerator is None else np.ascontiguousarray(numerator, dtype=np.float64)
+    if numerator is not None and num_w.shape != day.shape:
+        raise ValueError(f"weights have shape {num_w.shape}, items {day.shape}")
+    den_w = np.ascontiguousarray(denominator, dtype=np.float64)
+    if den_w.shape != day.shape:
+        raise ValueError(f"weights have shape {den_w.shape}, items {day.shape}")
+    num = np.zeros(G * n_days)
+    den = np.zeros(G * n_days)
+    _bin_sum_pair_nb(codes, day, n_days, num_w, numerator is not None, den_w, num, den)
+    return num.reshape(G, n_days), den.reshape(G, n_days)
+
+
+@cached_njit()
+def _bin_sum_pair_nb(
+    codes: np.ndarray,
+    day: np.ndarray,
+    n_days: int,
+    num_w: np.ndarray,
+    num_weighted: bool,
+    den_w: np.ndarray,
+    num: np.ndarray,
+    den: np.ndarray,
+) -> None:
+    """:func:`_bin_sums_nb` with ``finite`` for two weights at once: each item adds its numerator
+    weight (1 if not ``num_weighted``) into ``num`` and its denominator weight into ``den``, each
+    skipped where NaN, in item order, so each sum is the one of its own pass."""
+    big = np.finfo(np.float64).max
+    for i in range(day.shape[0]):
+        d = day[i]
+        c = codes[i]
+        if d < 0 or c < 0:
+            continue
+        k = c * n_days + d
+        w = 1.0
+        if num_weighted:
+            w = num_w[i]
+        if not np.isnan(w):
+            if np.isinf(w):
+                w = big if w > 0 else -big
+            num[k] += w
+        w = den_w[i]
+        if not np.isnan(w):
+            if np.isinf(w):
+                w = big if w > 0 else -big
+            den[k] += w
 
 
 @cached_njit()
