@@ -80,6 +80,20 @@ def _split_nb(
         outcome[i] = row.outcome
 
 
+@cached_njit()
+def _rows_in_nb(svc: np.ndarray, lookup: np.ndarray, rows: np.ndarray, codes: np.ndarray) -> int:
+    """Write the rows i with lookup[svc[i]] >= 0 (svc int64 (n,), lookup int64 (S + 1,)) and
+    their codes into rows and codes (int64 (n,)), in row order; returns how many."""
+    m = 0
+    for i in range(svc.shape[0]):
+        c = lookup[svc[i]]
+        if c >= 0:
+            rows[m] = i
+            codes[m] = c
+            m += 1
+    return m
+
+
 class Context:
     """result: the replication's RunResult; cs: its CompiledScenario; cal: reported periods.
 
@@ -137,6 +151,23 @@ class Context:
             if s is not None:
                 out[s] = k
         return out
+
+    def rows_in(self, lookup: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, codes): the visit rows (int64, ascending) whose service s has lookup[s] >= 0,
+        and those lookup[s] (int64); ``lookup`` (S + 1,) int, as :meth:`services_of` gives.
+        That is ``np.flatnonzero(lookup[service] >= 0)`` and its codes, in one numba pass without
+        the (n,) temporaries (issue 15)."""
+        svc = self.visits.service
+        rows = np.empty(svc.shape[0], dtype=np.int64)
+        codes = np.empty(svc.shape[0], dtype=np.int64)
+        m = _rows_in_nb(svc, np.asarray(lookup, dtype=np.int64), rows, codes)
+        return rows[:m].copy(), codes[:m].copy()
+
+    def rows_of(self, s: int) -> np.ndarray:
+        """The visit rows (int64, ascending) of service ``s``: ``np.flatnonzero(service == s)``."""
+        lookup = np.full(len(self.index) + 1, -1, dtype=np.int64)
+        lookup[s] = 0
+        return self.rows_in(lookup)[0]
 
     def present(self, kind: str, names: Sequence[str]) -> list[str]:
         """The names for which service ``kind:NAME`` exists in the run."""

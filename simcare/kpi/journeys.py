@@ -189,7 +189,7 @@ def conveyances(ctx: Context) -> Conveyances:
     svc = v.service
     nxt = ctx.neighbours[1]
     ed = ctx.services_of(services.ED, ctx.cs.ed_sites)
-    rows = np.flatnonzero(svc == amb)
+    rows = ctx.rows_of(amb)
     after = nxt[rows]
     site = ed[np.where(after >= 0, svc[np.maximum(after, 0)], len(ctx.index))]
     rows, site = rows[site >= 0], site[site >= 0]
