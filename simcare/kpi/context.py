@@ -94,6 +94,15 @@ def _rows_in_nb(svc: np.ndarray, lookup: np.ndarray, rows: np.ndarray, codes: np
     return m
 
 
+@cached_njit()
+def _duration_nb(start: np.ndarray, stop: np.ndarray, end_time: float, out: np.ndarray) -> None:
+    """out[i] = (end_time if stop[i] is NaN else stop[i]) - start[i], minutes; float64 (n,).
+    One pass for numpy's three (issue 15)."""
+    for i in range(start.shape[0]):
+        s = stop[i]
+        out[i] = (end_time if np.isnan(s) else s) - start[i]
+
+
 class Context:
     """result: the replication's RunResult; cs: its CompiledScenario; cal: reported periods.
 
@@ -193,6 +202,15 @@ class Context:
 
     def duration(self, start: np.ndarray, stop: np.ndarray) -> np.ndarray:
         """Minutes from ``start`` to ``stop``; to the end of the run where ``stop`` is NaN (still open)."""
+        if (
+            start.dtype == np.float64
+            and stop.dtype == np.float64
+            and start.shape == stop.shape
+            and start.ndim == 1
+        ):
+            out = np.empty(start.shape[0])
+            _duration_nb(start, stop, self.end_time, out)
+            return out
         return np.where(np.isnan(stop), self.end_time, stop) - start
 
     # --- patient groups -----------------------------------------------------------------------------
