@@ -233,24 +233,37 @@ class Calendar:
         day = self.day_of(minutes)
         ok = (day >= 0) & ~np.isnan(values)
         order = np.flatnonzero(ok)[np.argsort(values[ok], kind="stable")]  # sorted once by value
-        day, vals = day[order], values[order]
+        day, vals = day[order], np.ascontiguousarray(values[order], dtype=np.float64)
+        # Each (level, period) quantile keys its values by code * P + period index, computed in
+        # the numba passes instead of an (n,) key array each; the month of each value is looked
+        # up once, not once per level (issue 15).
+        index_of = {
+            "run": np.zeros(day.shape[0], dtype=np.int64),
+            "month": np.ascontiguousarray(self.month_of_day[day], dtype=np.int64)
+            if "month" in self.periods
+            else None,
+            "day": day,
+        }
         out = []
         for level in levels:
             G = len(level.names)
-            codes = level.codes[order]
+            codes = np.ascontiguousarray(level.codes[order], dtype=np.int64)
+            top = codes.max() if codes.shape[0] else -1
             for kind in self.periods:
                 if kind == "day" and not level.daily:
                     continue
                 if kind == "run":
-                    index, labels = np.zeros(day.shape[0], dtype=np.int64), np.array(["run"], dtype=object)
+                    labels = np.array(["run"], dtype=object)
                 elif kind == "month":
-                    index, labels = self.month_of_day[day], self.month_labels
+                    labels = self.month_labels
                 else:
-                    index, labels = day, self.day_labels
+                    labels = self.day_labels
                 P = labels.shape[0]
-                keys = np.where(codes >= 0, codes * P + index, -1)
-                value = sorted_group_quantile(keys, vals, q, G * P).reshape(G, P)
-                out.append(self._block(kpi, unit, level, labels, value))
+                if top >= G:  # a key code * P + index at or above G * P
+                    raise ValueError(f"keys must be below n_keys={G * P}")
+                value = np.full(G * P, np.nan)
+                _group_quantile_nb(codes, index_of[kind], P, vals, float(q), value)
+                out.append(self._block(kpi, unit, level, labels, value.reshape(G, P)))
         return out
 
     def _collapse(self, matrix: np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray]:
@@ -295,21 +308,30 @@ def sorted_group_quantile(keys: np.ndarray, values: np.ndarray, q: float, n_keys
     if keys.shape[0] and keys.max() >= n_keys:
         raise ValueError(f"keys must be below n_keys={n_keys}")
     out = np.full(n_keys, np.nan)
-    _group_quantile_nb(keys, values, float(q), out)
+    _group_quantile_nb(keys, np.zeros(keys.shape[0], dtype=np.int64), 1, values, float(q), out)
     return out
 
 
 @cached_njit()
-def _group_quantile_nb(keys: np.ndarray, values: np.ndarray, q: float, out: np.ndarray) -> None:
-    """Fill ``out`` (n_keys,) with each key's ``q`` quantile (see :func:`sorted_group_quantile`);
-    keys without values keep what ``out`` holds."""
+def _group_quantile_nb(
+    codes: np.ndarray, index: np.ndarray, P: int, values: np.ndarray, q: float, out: np.ndarray
+) -> None:
+    """Fill ``out`` (n_keys,) with each key's ``q`` quantile (see :func:`sorted_group_quantile`)
+    where value i has key codes[i] * P + index[i], or none if codes[i] < 0 (codes, index int64
+    (n,), index in 0..P-1); keys without values keep what ``out`` holds."""
     n_keys = out.shape[0]
+    n_values = codes.shape[0]
+    keys = np.empty(n_values, dtype=np.int64)
     count = np.zeros(n_keys, dtype=np.int64)
     outside = 0  # values in no group: the sort put them first, so they shift every start
-    for i in range(keys.shape[0]):
-        if keys[i] >= 0:
-            count[keys[i]] += 1
+    for i in range(n_values):
+        c = codes[i]
+        if c >= 0:
+            k = c * P + index[i]
+            keys[i] = k
+            count[k] += 1
         else:
+            keys[i] = -1
             outside += 1
     lo_rank = np.full(n_keys, -1, dtype=np.int64)
     hi_rank = np.full(n_keys, -1, dtype=np.int64)
