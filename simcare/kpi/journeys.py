@@ -52,7 +52,7 @@ def ed_journeys(ctx: Context) -> EdJourneys:
     out_f = np.empty((4, n))  # start, end, dta, admitted_at
     out_o = np.empty(n, dtype=np.int8)
     m = _ed_journeys_nb(
-        v.service,
+        v.service_small,
         prev,
         nxt,
         ctx.services_of(services.ED, sites),

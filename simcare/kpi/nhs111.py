@@ -84,7 +84,7 @@ def _first_contacts(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
     """(rows, online 0/1) of patients' first 111 contact (phone or online, not a repeat call):
     the phone rows, then the online rows, each in row order."""
     phone, online = ctx.service(PHONE), ctx.service(ONLINE)
-    svc = ctx.visits.service
+    svc = ctx.visits.service_small
     rows = np.empty(svc.shape[0], dtype=np.int64)
     n_phone, n = _first_contacts_nb(
         svc, ctx.neighbours[0], -1 if phone is None else phone, -1 if online is None else online, rows
@@ -99,7 +99,7 @@ def _first_contacts_nb(
     svc: np.ndarray, prev: np.ndarray, phone: int, online: int, rows: np.ndarray
 ) -> tuple[int, int]:
     """Write into ``rows`` (int64 (n,)) the rows of service ``phone``, then of ``online`` (-1:
-    none), that are the patient's first visit (prev < 0); svc and prev int64 (n,). Returns (phone
+    none), that are the patient's first visit (prev < 0); svc int (n,), prev int64 (n,). Returns (phone
     rows, all rows) written. Two passes in place of concatenating and gathering (issue 15)."""
     m = _append_first_rows(svc, prev, phone, rows, 0)
     return m, _append_first_rows(svc, prev, online, rows, m)
@@ -154,7 +154,7 @@ def nhs111_dispositions(ctx: Context) -> list[Block]:
     code = np.empty(n, dtype=np.int64)
     when = np.empty(n)
     m = _leaving_111_nb(
-        svc,
+        v.service_small,
         nxt,
         v.outcome,
         v.departure,
@@ -187,7 +187,7 @@ def _leaving_111_nb(
     code: np.ndarray,
     when: np.ndarray,
 ) -> int:
-    """Each visit leaving 111, in row order: a visit (svc, nxt int64 (n,); outcome int8 (n,);
+    """Each visit leaving 111, in row order: a visit (svc int (n,), nxt int64 (n,); outcome int8 (n,);
     departure float64 (n,) minutes) to a 111 service (``in_111`` bool (S + 1,)) whose next
     visit, if any, is not in 111. Writes its disposition into ``code`` (int64 (n,)): ``kind``
     (int64 (S + 1,)) of the next service, or for a patient leaving the system ``abandoned`` or
