@@ -19,7 +19,14 @@ from simcare.examples import reference_network
 from simcare.kpi import journeys, nhs111
 from simcare.kpi.context import Visits, _duration_nb, _rows_in_nb
 from simcare.kpi.neighbours import neighbours
-from simcare.kpi.periods import Level, _bin_sum_pair, _bin_sums, _day_of_nb, sorted_group_quantile
+from simcare.kpi.periods import (
+    Level,
+    _bin_sum_pair,
+    _bin_sums,
+    _day_of_nb,
+    sorted_group_quantile,
+    stable_argsort,
+)
 
 
 def main() -> None:
@@ -31,6 +38,7 @@ def main() -> None:
     Visits(result.visits)
     _bin_sums(Level.whole("all", 1), np.zeros(1, dtype=np.int64), 1, np.ones(1), finite=True)
     sorted_group_quantile(np.zeros(1, dtype=np.int64), np.ones(1), 0.5, 1)
+    stable_argsort(np.ones(1))
     # the other KPI passes, with the argument types the KPI context passes them
     i64, i16, f64, i8 = (np.zeros(1, dtype=t) for t in (np.int64, np.int16, np.float64, np.int8))
     look = np.full(2, -1, dtype=np.int64)

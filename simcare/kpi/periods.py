@@ -232,7 +232,7 @@ class Calendar:
         per level, group and period of ``minutes`` (n,); NaN values are left out."""
         day = self.day_of(minutes)
         ok = (day >= 0) & ~np.isnan(values)
-        order = np.flatnonzero(ok)[np.argsort(values[ok], kind="stable")]  # sorted once by value
+        order = np.flatnonzero(ok)[stable_argsort(values[ok])]  # sorted once by value
         day, vals = day[order], np.ascontiguousarray(values[order], dtype=np.float64)
         # Each (level, period) quantile keys its values by code * P + period index, computed in
         # the numba passes instead of an (n,) key array each; the month of each value is looked
@@ -290,6 +290,75 @@ def _day_of_nb(minutes: np.ndarray, first: float, n_days: float, day: np.ndarray
     for i in range(minutes.shape[0]):
         d = np.floor(minutes[i] / MINUTES_PER_DAY) - first
         day[i] = np.int64(d) if (d >= 0 and d < n_days) else -1
+
+
+def stable_argsort(values: np.ndarray) -> np.ndarray:
+    """``np.argsort(values, kind="stable")`` for float64 values (n,): the same int64 (n,) order,
+    -0.0 tied with 0.0 and every NaN last, by an LSD radix sort (see :func:`_radix_argsort_nb`)."""
+    values = np.ascontiguousarray(values, dtype=np.float64)
+    order = np.empty(values.shape[0], dtype=np.int64)
+    _radix_argsort_nb(values, order)
+    return order
+
+
+_RADIX_BITS = 11
+_RADIX_PASSES = 6  # 6 x 11 bits cover the 64 of a float64
+
+
+@cached_njit()
+def _radix_argsort_nb(values: np.ndarray, order: np.ndarray) -> None:
+    """Fill ``order`` (int64 (n,)) with the stable ascending order of ``values`` (float64 (n,)).
+
+    Each value becomes a uint64 key in the order of the floats (sign bit flipped, or every bit
+    for negatives), with -0.0 keyed as 0.0 and each NaN as one positive NaN, so keys tie exactly
+    where numpy's comparisons tie and NaN sorts last; then six stable counting-sort passes of 11
+    bits each (a pass whose digit is the same for all is skipped). On A&E times in department
+    (490k, unsorted) it takes a seventh of the time of numpy's stable sort (timsort; issue 15);
+    on data made of a few long sorted runs (draw's arrival times) timsort is the faster."""
+    n = values.shape[0]
+    canon = np.empty(n)
+    for i in range(n):
+        v = values[i]
+        if v != v:
+            v = np.nan
+        elif v == 0.0:
+            v = 0.0
+        canon[i] = v
+    bits = canon.view(np.uint64)
+    top = np.uint64(1) << np.uint64(63)
+    mask = np.uint64((1 << _RADIX_BITS) - 1)
+    keys = np.empty(n, dtype=np.uint64)
+    hist = np.zeros((_RADIX_PASSES, 1 << _RADIX_BITS), dtype=np.int64)
+    for i in range(n):
+        b = bits[i]
+        k = ~b if (b & top) else (b | top)
+        keys[i] = k
+        for p in range(_RADIX_PASSES):
+            hist[p, (k >> np.uint64(_RADIX_BITS * p)) & mask] += 1
+    idx = np.arange(n)
+    keys2 = np.empty(n, dtype=np.uint64)
+    idx2 = np.empty(n, dtype=np.int64)
+    pos = np.empty(1 << _RADIX_BITS, dtype=np.int64)
+    for p in range(_RADIX_PASSES):
+        h = hist[p]
+        if n == 0 or h.max() == n:
+            continue
+        s = 0
+        for d in range(h.shape[0]):
+            pos[d] = s
+            s += h[d]
+        shift = np.uint64(_RADIX_BITS * p)
+        for i in range(n):
+            k = keys[i]
+            d = (k >> shift) & mask
+            j = pos[d]
+            pos[d] = j + 1
+            keys2[j] = k
+            idx2[j] = idx[i]
+        keys, keys2 = keys2, keys
+        idx, idx2 = idx2, idx
+    for i in range(n):
+        order[i] = idx[i]
 
 
 def sorted_group_quantile(keys: np.ndarray, values: np.ndarray, q: float, n_keys: int) -> np.ndarray:
