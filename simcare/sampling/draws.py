@@ -175,12 +175,18 @@ def _assemble(
     # Sorted by (time, stream, index): the streams are concatenated in stream order, each in
     # index order, so a stable sort on time alone gives np.lexsort((index, stream, time)) at
     # two thirds of its cost (issue 15). Times already in order (one stream) need no sort: the
-    # stable sort of a non-decreasing array is the identity. One numba pass then gathers every
-    # array, a quarter of the time of numpy's gathers and the keys' own pass (issue 15). A
-    # numba merge of the sorted streams (binary heap, tournament tree) or a bucket sort were no
-    # faster than numpy's sort on BNSSG's 53 streams.
+    # stable sort of a non-decreasing array is the identity; otherwise a tiled bucket sort
+    # gives numpy's stable order in 40 % of its time (numpy's sort remains for non-finite
+    # times). A numba merge of the sorted streams (binary heap, tournament tree) and an
+    # untiled bucket sort were no faster than numpy. One numba pass then gathers every array,
+    # a quarter of the time of numpy's gathers and the keys' own pass (issue 15).
     n = time.shape[0]
-    order = np.arange(n) if _non_decreasing_nb(time) else np.argsort(time, kind="stable")
+    if _non_decreasing_nb(time):
+        order = np.arange(n)
+    else:
+        order = np.empty(n, dtype=np.int64)
+        if not _time_order_nb(time, starts, order):
+            order = np.argsort(time, kind="stable")
     arrival_time = np.empty(n)
     stream = np.empty(n, dtype=np.int32)
     index = np.empty(n, dtype=np.int64)
@@ -260,6 +266,93 @@ def _non_decreasing_nb(time: np.ndarray) -> bool:
         if not time[i] >= time[i - 1]:
             return False
     return time.shape[0] == 0 or time[0] == time[0]
+
+
+_TILE = 1024  # buckets per tile: a tile's counts and items stay in the cache
+
+
+@cached_njit()
+def _time_order_nb(time: np.ndarray, starts: np.ndarray, order: np.ndarray) -> bool:
+    """Fill ``order`` (int64 (n,)) with ``np.argsort(time, kind="stable")`` for float64 (n,)
+    times made of K runs each sorted (stream k at rows starts[k]:starts[k+1], starts int64
+    (K+1,)); returns False, order unspecified, if a time is not finite or a run decreases.
+
+    A bucket sort: n buckets over [min, max] keyed by floor((t - min) * n / (max - min)),
+    monotone in t, so ordering buckets and then times within a bucket is ordering times. The
+    buckets are taken a tile at a time, and within a tile each run from where it stopped, so
+    counts and writes stay in the cache; the runs enter each bucket in stream order and a
+    stable insertion sort (merge sort for a crowded bucket) orders it by time, so equal times
+    keep the order of the concatenated runs. About half of numpy's timsort on BNSSG's 53
+    streams (issue 15)."""
+    n = time.shape[0]
+    K = starts.shape[0] - 1
+    if n == 0:
+        return True
+    lo = time[0]
+    hi = time[0]
+    for k in range(K):
+        for i in range(starts[k], starts[k + 1]):
+            t = time[i]
+            if not (t < np.inf and t > -np.inf):
+                return False
+            if i > starts[k] and t < time[i - 1]:
+                return False
+            lo = min(lo, t)
+            hi = max(hi, t)
+    if not hi > lo:
+        for i in range(n):
+            order[i] = i
+        return True
+    scale = n / (hi - lo)
+    pos = starts[:K].copy()
+    count = np.zeros(_TILE + 1, dtype=np.int64)
+    fill = np.zeros(_TILE, dtype=np.int64)
+    done = 0
+    for tile in range(0, n, _TILE):
+        top = min(tile + _TILE, n)
+        count[:] = 0
+        for k in range(K):
+            end = starts[k + 1]
+            i = pos[k]
+            while i < end:
+                b = min(np.int64((time[i] - lo) * scale), n - 1)
+                if b >= top:
+                    break
+                count[b - tile + 1] += 1
+                i += 1
+        for j in range(_TILE):
+            count[j + 1] += count[j]
+            fill[j] = count[j]
+        for k in range(K):
+            end = starts[k + 1]
+            i = pos[k]
+            while i < end:
+                b = min(np.int64((time[i] - lo) * scale), n - 1)
+                if b >= top:
+                    break
+                order[done + fill[b - tile]] = i
+                fill[b - tile] += 1
+                i += 1
+            pos[k] = i
+        for j in range(top - tile):
+            s = done + count[j]
+            e = done + count[j + 1]
+            if e - s > 32:
+                part = order[s:e].copy()
+                sub = np.argsort(time[part], kind="mergesort")
+                for a in range(e - s):
+                    order[s + a] = part[sub[a]]
+                continue
+            for a in range(s + 1, e):
+                x = order[a]
+                tx = time[x]
+                c = a - 1
+                while c >= s and time[order[c]] > tx:  # strict: equal times keep their order
+                    order[c + 1] = order[c]
+                    c -= 1
+                order[c + 1] = x
+        done += count[_TILE]
+    return True
 
 
 @cached_njit()
