@@ -16,9 +16,17 @@ import numpy as np
 
 from simcare import run
 from simcare.examples import reference_network
-from simcare.kpi.context import Visits
+from simcare.kpi import journeys, nhs111
+from simcare.kpi.context import Visits, _duration_nb, _rows_in_nb
 from simcare.kpi.neighbours import neighbours
-from simcare.kpi.periods import Level, _bin_sums, sorted_group_quantile
+from simcare.kpi.periods import (
+    Level,
+    _bin_sum_pair,
+    _bin_sums,
+    _day_of_nb,
+    sorted_group_quantile,
+    stable_argsort,
+)
 
 
 def main() -> None:
@@ -30,6 +38,20 @@ def main() -> None:
     Visits(result.visits)
     _bin_sums(Level.whole("all", 1), np.zeros(1, dtype=np.int64), 1, np.ones(1), finite=True)
     sorted_group_quantile(np.zeros(1, dtype=np.int64), np.ones(1), 0.5, 1)
+    stable_argsort(np.ones(1))
+    # the other KPI passes, with the argument types the KPI context passes them
+    i64, i16, f64, i8 = (np.zeros(1, dtype=t) for t in (np.int64, np.int16, np.float64, np.int8))
+    look = np.full(2, -1, dtype=np.int64)
+    _bin_sum_pair(Level.whole("all", 1), i64, 1, np.ones(1), np.ones(1))
+    _day_of_nb(f64, 0.0, 1.0, i64.copy())
+    _duration_nb(f64, f64, 1.0, f64.copy())
+    _rows_in_nb(i16, look, i64.copy(), i64.copy())
+    journeys._ed_journeys_nb(
+        i16, i64, i64, look, look, look, look, i64, i64, f64, f64, f64, i8,
+        np.zeros((3, 1), dtype=np.int64), np.zeros((4, 1)), i8.copy(),
+    )  # fmt: skip
+    nhs111._first_contacts_nb(i16, i64, 0, -1, i64.copy())
+    nhs111._leaving_111_nb(i16, i64, i8, f64, np.zeros(2, dtype=bool), look, 0, 1, i64.copy(), f64.copy())
     print(f"numba cache warm ({time.perf_counter() - started:.1f} s)")
 
 

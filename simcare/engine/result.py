@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from simcare._jit import cached_njit
 from simcare.errors import ConservationError
 from simcare.model import enums as E
 
@@ -128,6 +129,30 @@ class RunResult:
     def check_conservation(self) -> None:
         """Raise ConservationError unless arrived = departed + inside for every service, and
         patients who entered = patients who left + patients inside."""
+        v = self.visits
+        S = len(self.service_names)
+        if v.dtype == E.VISIT_DTYPE and v.ndim == 1 and self.arrived >= 0:
+            # One numba pass over the rows counts what the numpy checks below count (issue 15);
+            # they run only to word the error when something is off.
+            arrived = np.zeros(S, dtype=np.int64)
+            open_at = np.zeros(S, dtype=np.int64)
+            seen = np.zeros(self.arrived, dtype=np.uint8)
+            n_first, patients_inside = _conservation_counts_nb(
+                np.ascontiguousarray(v), arrived, open_at, seen
+            )
+            inside = self.final_in_service + self.final_holding + self.final_queue + self.final_pending
+            if (
+                n_first >= 0
+                and inside.shape == (S,)
+                and np.array_equal(arrived, arrived - open_at + inside)
+                and self.arrived == self.exited + patients_inside
+                and n_first == self.arrived
+            ):
+                return
+        self._check_conservation_numpy()
+
+    def _check_conservation_numpy(self) -> None:
+        """:meth:`check_conservation` by numpy passes over the visit columns; raises its errors."""
         open_rows = np.isnan(self.visits["departure"])
         arrived, departed, inside = self._service_counts(open_rows)
         if (arrived != departed + inside).any():  # pandas only to word the error
@@ -156,3 +181,36 @@ class RunResult:
         n_first = np.count_nonzero(visits_of)
         if n_first != self.arrived:
             raise ConservationError(f"{self.arrived} patients arrived but {n_first} have visits")
+
+
+@cached_njit()
+def _conservation_counts_nb(
+    visits: np.ndarray, arrived: np.ndarray, open_at: np.ndarray, seen: np.ndarray
+) -> tuple[int, int]:
+    """Count, in one pass over the visit rows (VISIT_DTYPE (n,)): visits begun per service into
+    ``arrived`` (int64 (S,)) and visits not departed (departure NaN) into ``open_at`` (int64
+    (S,)); patients with a visit and patients with an open visit, marked in ``seen`` (uint8
+    (P,), zeros; P patients). Returns (patients with a visit, patients with an open visit), or
+    (-1, -1) if a service index is outside 0..S-1 or a patient id outside 0..P-1."""
+    S = arrived.shape[0]
+    P = seen.shape[0]
+    n_first = 0
+    n_open = 0
+    for i in range(visits.shape[0]):
+        row = visits[i]
+        s = row.service
+        p = row.patient
+        if s < 0 or s >= S or p < 0 or p >= P:
+            return -1, -1
+        arrived[s] += 1
+        mark = seen[p]
+        if mark == 0:
+            n_first += 1
+            mark = 1
+        if np.isnan(row.departure):
+            open_at[s] += 1
+            if mark < 2:
+                n_open += 1
+                mark = 2
+        seen[p] = mark
+    return n_first, n_open

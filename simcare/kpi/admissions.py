@@ -53,9 +53,8 @@ def _site_trust(ctx: Context, sites: list[str]) -> np.ndarray:
 def _sdec_rows(ctx: Context) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """(rows, SDEC site index into the returned names, site names) of every SDEC visit."""
     sites = _sdec_sites(ctx)
-    site = ctx.services_of(services.SDEC, sites)[ctx.visits.service]
-    rows = np.flatnonzero(site >= 0)
-    return rows, site[rows], sites
+    rows, site = ctx.rows_in(ctx.services_of(services.SDEC, sites))
+    return rows, site, sites
 
 
 def sdec_attendances(ctx: Context) -> list[Block]:

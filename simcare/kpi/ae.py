@@ -43,9 +43,8 @@ def _ed_levels(ctx: Context) -> list[Level]:
 def _hub_visits(ctx: Context) -> tuple[np.ndarray, ...]:
     """(hub index, patient group, arrival, departure) of every hub visit, arrays (n,)."""
     v = ctx.visits
-    hub = ctx.services_of(services.HUB, ctx.cs.hubs)[v.service]
-    rows = np.flatnonzero(hub >= 0)
-    return hub[rows], v.group[rows], v.arrival[rows], v.departure[rows]
+    rows, hub = ctx.rows_in(ctx.services_of(services.HUB, ctx.cs.hubs))
+    return hub, v.group[rows], v.arrival[rows], v.departure[rows]
 
 
 def _attendances(ctx: Context) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[Level]]:

@@ -71,7 +71,7 @@ def _calls(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
     """(call time, minutes to a crew; NaN if still waiting) of every ambulance request."""
     amb = ctx.service(services.AMBULANCE)
     v = ctx.visits
-    rows = np.flatnonzero(v.service == amb) if amb is not None else np.zeros(0, dtype=np.int64)
+    rows = ctx.rows_of(amb) if amb is not None else np.zeros(0, dtype=np.int64)
     return v.arrival[rows], v.start[rows] - v.arrival[rows]
 
 

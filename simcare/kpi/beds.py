@@ -159,7 +159,7 @@ def _capacity_waits(ctx: Context) -> np.ndarray:
         if kind == services.D2A and parts[0] in PATHWAYS:
             pathway[s] = PATHWAYS.index(parts[0])
     bed = ctx.services_of(services.BEDS, ctx.cs.trusts)
-    rows = np.flatnonzero(pathway[v.service] >= 0)
+    rows = ctx.rows_in(pathway)[0]
     prev = ctx.neighbours[0][rows]
     trust = bed[np.where(prev >= 0, v.service[np.maximum(prev, 0)], len(ctx.index))]
     rows, trust = rows[trust >= 0], trust[trust >= 0]  # from a bed (not a D2A census place)
@@ -188,9 +188,7 @@ def nctr_by_reason(ctx: Context) -> list[Block]:
 
 def bed_rows(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
     """(rows, trust index) of every G&A bed visit."""
-    trust = ctx.services_of(services.BEDS, ctx.cs.trusts)[ctx.visits.service]
-    rows = np.flatnonzero(trust >= 0)
-    return rows, trust[rows]
+    return ctx.rows_in(ctx.services_of(services.BEDS, ctx.cs.trusts))
 
 
 def emergency_admissions(ctx: Context) -> list[Block]:

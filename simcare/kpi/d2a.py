@@ -76,7 +76,7 @@ def d2a_wait(ctx: Context) -> list[Block]:
     v = ctx.visits
     code = np.full(len(ctx.index) + 1, -1, dtype=np.int64)
     code[[ctx.index[n] for n in names]] = np.arange(len(names))
-    rows = np.flatnonzero(code[v.service] >= 0)
+    rows = ctx.rows_in(code)[0]
     rows = rows[~ctx.census(rows)]  # census patients were placed, they did not wait
     service = code[v.service[rows]]
     days = (v.start[rows] - v.arrival[rows]) / MINUTES_PER_DAY

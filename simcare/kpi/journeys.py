@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from simcare._jit import cached_njit
 from simcare.model import enums as E
 from simcare.model import services
 
@@ -44,51 +45,122 @@ class EdJourneys:
 def ed_journeys(ctx: Context) -> EdJourneys:
     """Every type-1 ED attendance of the run (warm-up included)."""
     v = ctx.visits
-    svc = v.service
     prev, nxt = ctx.neighbours
     sites = ctx.cs.ed_sites
-    ed = ctx.services_of(services.ED, sites)
-    triage = ctx.services_of(services.ED_TRIAGE, sites)
-    corridor = ctx.services_of(services.ED_CORRIDOR, sites)
-    bed = ctx.services_of(services.BEDS, ctx.cs.trusts)
-    last = len(ctx.index)  # index of the -1 entry of the look-up arrays
-
-    def service_of(rows: np.ndarray) -> np.ndarray:
-        return np.where(rows >= 0, svc[np.maximum(rows, 0)], last)
-
-    rows = np.flatnonzero(ed[svc] >= 0)
-    rows = rows[corridor[service_of(prev[rows])] < 0]  # the return from the corridor: same attendance
-    p = prev[rows]
-    from_triage = triage[service_of(p)] >= 0
-    start = np.where(from_triage, v.arrival[np.maximum(p, 0)], v.arrival[rows])
-    final = rows.copy()
-    released = v.outcome[rows] == E.OUT_RELEASED  # -> corridor -> back in the cubicles
-    if released.any():
-        corr = nxt[rows[released]]
-        final[released] = np.where(corr >= 0, nxt[np.maximum(corr, 0)], -1)
-    has = final >= 0
-    f = np.maximum(final, 0)
-    end = np.where(has, v.departure[f], np.nan)
-    outcome = np.where(has, v.outcome[f], E.OUT_WAITING).astype(np.int8)
-    after = np.where(has, nxt[f], -1)
-    admitted = bed[service_of(after)] >= 0
-    dta = np.where(admitted, v.end[f], np.nan)
-    admitted_at = np.where(admitted, end, np.nan)
-
-    # walk-ins still in (or queueing for) triage at the end: arrived, not yet in the cubicles
-    t_rows = np.flatnonzero(triage[svc] >= 0)
-    t_rows = t_rows[ed[service_of(nxt[t_rows])] < 0]
-    n_t = t_rows.shape[0]
-    return EdJourneys(
-        patient=np.concatenate([v.patient[rows], v.patient[t_rows]]),
-        site=np.concatenate([ed[svc[rows]], triage[svc[t_rows]]]),
-        group=np.concatenate([v.group[rows], v.group[t_rows]]),
-        start=np.concatenate([start, v.arrival[t_rows]]),
-        end=np.concatenate([end, v.departure[t_rows]]),
-        outcome=np.concatenate([outcome, v.outcome[t_rows]]),
-        dta=np.concatenate([dta, np.full(n_t, np.nan)]),
-        admitted_at=np.concatenate([admitted_at, np.full(n_t, np.nan)]),
+    n = v.service.shape[0]
+    out_i = np.empty((3, n), dtype=np.int64)  # patient, site, group
+    out_f = np.empty((4, n))  # start, end, dta, admitted_at
+    out_o = np.empty(n, dtype=np.int8)
+    m = _ed_journeys_nb(
+        v.service_small,
+        prev,
+        nxt,
+        ctx.services_of(services.ED, sites),
+        ctx.services_of(services.ED_TRIAGE, sites),
+        ctx.services_of(services.ED_CORRIDOR, sites),
+        ctx.services_of(services.BEDS, ctx.cs.trusts),
+        v.patient,
+        v.group,
+        v.arrival,
+        v.end,
+        v.departure,
+        v.outcome,
+        out_i,
+        out_f,
+        out_o,
     )
+    return EdJourneys(
+        patient=out_i[0, :m].copy(),
+        site=out_i[1, :m].copy(),
+        group=out_i[2, :m].copy(),
+        start=out_f[0, :m].copy(),
+        end=out_f[1, :m].copy(),
+        outcome=out_o[:m].copy(),
+        dta=out_f[2, :m].copy(),
+        admitted_at=out_f[3, :m].copy(),
+    )
+
+
+@cached_njit()
+def _ed_journeys_nb(
+    svc: np.ndarray,
+    prev: np.ndarray,
+    nxt: np.ndarray,
+    ed: np.ndarray,
+    triage: np.ndarray,
+    corridor: np.ndarray,
+    bed: np.ndarray,
+    patient: np.ndarray,
+    group: np.ndarray,
+    arrival: np.ndarray,
+    end: np.ndarray,
+    departure: np.ndarray,
+    outcome: np.ndarray,
+    out_i: np.ndarray,
+    out_f: np.ndarray,
+    out_o: np.ndarray,
+) -> int:
+    """The ED attendances of :func:`ed_journeys` from the visit columns (n,) (service, prev and
+    next row of the patient, patient, group, arrival, end, departure, outcome) and the look-ups
+    (S + 1,) of ED cubicles, triage, corridor (sites) and beds (trusts), -1 for other services
+    and in the last entry. Fills out_i (3, n) int64 (patient, site, group), out_f (4, n) float64
+    (start, end, dta, admitted_at) and out_o (n,) int8 (outcome) in its first m columns and
+    returns m: first every cubicle attendance in row order, then every walk-in still in triage.
+
+    Two passes over the rows where the vectorised version made about thirty, each gathering
+    through a look-up (issue 15); each value is the same read of the same row."""
+    last = ed.shape[0] - 1  # the -1 entry of the look-ups
+
+    def service_of(r: int) -> int:
+        return svc[r] if r >= 0 else last
+
+    m = 0
+    for i in range(svc.shape[0]):
+        site = ed[svc[i]]
+        if site < 0:
+            continue
+        p = prev[i]
+        if corridor[service_of(p)] >= 0:  # the return from the corridor: same attendance
+            continue
+        start = arrival[p] if triage[service_of(p)] >= 0 else arrival[i]
+        final = i
+        if outcome[i] == E.OUT_RELEASED:  # -> corridor -> back in the cubicles
+            corr = nxt[i]
+            final = nxt[corr] if corr >= 0 else -1
+        stop = np.nan
+        dta = np.nan
+        admitted_at = np.nan
+        how = np.int8(E.OUT_WAITING)
+        if final >= 0:
+            stop = departure[final]
+            how = outcome[final]
+            if bed[service_of(nxt[final])] >= 0:
+                dta = end[final]
+                admitted_at = stop
+        out_i[0, m] = patient[i]
+        out_i[1, m] = site
+        out_i[2, m] = group[i]
+        out_f[0, m] = start
+        out_f[1, m] = stop
+        out_f[2, m] = dta
+        out_f[3, m] = admitted_at
+        out_o[m] = how
+        m += 1
+    # walk-ins still in (or queueing for) triage at the end: arrived, not yet in the cubicles
+    for i in range(svc.shape[0]):
+        site = triage[svc[i]]
+        if site < 0 or ed[service_of(nxt[i])] >= 0:
+            continue
+        out_i[0, m] = patient[i]
+        out_i[1, m] = site
+        out_i[2, m] = group[i]
+        out_f[0, m] = arrival[i]
+        out_f[1, m] = departure[i]
+        out_f[2, m] = np.nan
+        out_f[3, m] = np.nan
+        out_o[m] = outcome[i]
+        m += 1
+    return m
 
 
 @dataclass(frozen=True, eq=False)
@@ -117,7 +189,7 @@ def conveyances(ctx: Context) -> Conveyances:
     svc = v.service
     nxt = ctx.neighbours[1]
     ed = ctx.services_of(services.ED, ctx.cs.ed_sites)
-    rows = np.flatnonzero(svc == amb)
+    rows = ctx.rows_of(amb)
     after = nxt[rows]
     site = ed[np.where(after >= 0, svc[np.maximum(after, 0)], len(ctx.index))]
     rows, site = rows[site >= 0], site[site >= 0]

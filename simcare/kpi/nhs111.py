@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from simcare._jit import cached_njit
 from simcare.kpi.context import Context
 from simcare.kpi.definitions import KPI
 from simcare.kpi.periods import Block, Level
@@ -35,7 +36,7 @@ _DISPOSITION_OF = {
 
 def _rows_of(ctx: Context, name: str) -> np.ndarray:
     s = ctx.service(name)
-    return np.flatnonzero(ctx.visits.service == s) if s is not None else np.zeros(0, dtype=np.int64)
+    return ctx.rows_of(s) if s is not None else np.zeros(0, dtype=np.int64)
 
 
 def _levels(ctx: Context, rows: np.ndarray) -> list[Level]:
@@ -80,13 +81,40 @@ def nhs111_abandoned(ctx: Context) -> list[Block]:
 
 
 def _first_contacts(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
-    """(rows, online 0/1) of patients' first 111 contact (phone or online, not a repeat call)."""
-    prev = ctx.neighbours[0]
-    rows = np.concatenate([_rows_of(ctx, PHONE), _rows_of(ctx, ONLINE)])
-    first = prev[rows] < 0
-    rows = rows[first]
-    online = (ctx.visits.service[rows] == ctx.service(ONLINE)).astype(float)
-    return rows, online
+    """(rows, online 0/1) of patients' first 111 contact (phone or online, not a repeat call):
+    the phone rows, then the online rows, each in row order."""
+    phone, online = ctx.service(PHONE), ctx.service(ONLINE)
+    svc = ctx.visits.service_small
+    rows = np.empty(svc.shape[0], dtype=np.int64)
+    n_phone, n = _first_contacts_nb(
+        svc, ctx.neighbours[0], -1 if phone is None else phone, -1 if online is None else online, rows
+    )
+    is_online = np.zeros(n)
+    is_online[n_phone:] = 1.0
+    return rows[:n].copy(), is_online
+
+
+@cached_njit()
+def _first_contacts_nb(
+    svc: np.ndarray, prev: np.ndarray, phone: int, online: int, rows: np.ndarray
+) -> tuple[int, int]:
+    """Write into ``rows`` (int64 (n,)) the rows of service ``phone``, then of ``online`` (-1:
+    none), that are the patient's first visit (prev < 0); svc int (n,), prev int64 (n,). Returns (phone
+    rows, all rows) written. Two passes in place of concatenating and gathering (issue 15)."""
+    m = _append_first_rows(svc, prev, phone, rows, 0)
+    return m, _append_first_rows(svc, prev, online, rows, m)
+
+
+@cached_njit()
+def _append_first_rows(svc: np.ndarray, prev: np.ndarray, s: int, rows: np.ndarray, m: int) -> int:
+    """Write the rows of service ``s`` (-1: none) with prev < 0 into rows[m:]; returns the new m."""
+    if s < 0:
+        return m
+    for i in range(svc.shape[0]):
+        if svc[i] == s and prev[i] < 0:
+            rows[m] = i
+            m += 1
+    return m
 
 
 def nhs111_online(ctx: Context) -> list[Block]:
@@ -122,21 +150,68 @@ def nhs111_dispositions(ctx: Context) -> list[Block]:
         disposition = _DISPOSITION_OF.get(services.kind_of(name))
         if disposition is not None:
             kind[s] = DISPOSITIONS.index(disposition)
-    rows = np.flatnonzero(in_111[svc])
-    after = nxt[rows]
-    after_svc = np.where(after >= 0, svc[np.maximum(after, 0)], len(ctx.index))
-    rows, after_svc = rows[~in_111[after_svc]], after_svc[~in_111[after_svc]]  # leaving 111
-    code = kind[after_svc]
-    left = after_svc == len(ctx.index)
-    code[left & (v.outcome[rows] == E.OUT_ABANDONED)] = DISPOSITIONS.index("abandoned")
-    code[left & (v.outcome[rows] == E.OUT_SERVED)] = DISPOSITIONS.index("home_or_primary_care")
-    when = v.departure[rows]
+    n = svc.shape[0]
+    code = np.empty(n, dtype=np.int64)
+    when = np.empty(n)
+    m = _leaving_111_nb(
+        v.service_small,
+        nxt,
+        v.outcome,
+        v.departure,
+        in_111,
+        kind,
+        DISPOSITIONS.index("abandoned"),
+        DISPOSITIONS.index("home_or_primary_care"),
+        code,
+        when,
+    )
+    code, when = code[:m].copy(), when[:m].copy()
     level = Level(tuple(f"disposition:{d}" for d in DISPOSITIONS), code)
     whole = Level.whole("ICB", code.shape[0])
     whole = Level(whole.names, np.where(code >= 0, 0, -1))
     num = ctx.cal.day_sums(level, when)
     den = np.repeat(ctx.cal.day_sums(whole, when), len(DISPOSITIONS), axis=0)
     return ctx.cal.ratio_blocks("nhs111_dispositions", "%", level, num, den, 100.0)
+
+
+@cached_njit()
+def _leaving_111_nb(
+    svc: np.ndarray,
+    nxt: np.ndarray,
+    outcome: np.ndarray,
+    departure: np.ndarray,
+    in_111: np.ndarray,
+    kind: np.ndarray,
+    abandoned: int,
+    home: int,
+    code: np.ndarray,
+    when: np.ndarray,
+) -> int:
+    """Each visit leaving 111, in row order: a visit (svc int (n,), nxt int64 (n,); outcome int8 (n,);
+    departure float64 (n,) minutes) to a 111 service (``in_111`` bool (S + 1,)) whose next
+    visit, if any, is not in 111. Writes its disposition into ``code`` (int64 (n,)): ``kind``
+    (int64 (S + 1,)) of the next service, or for a patient leaving the system ``abandoned`` or
+    ``home`` by outcome (else -1), and its departure into ``when`` (n,). Returns how many.
+    One pass in place of a dozen (n,) temporaries (issue 15)."""
+    out_of = in_111.shape[0] - 1  # the "no next visit" entry
+    m = 0
+    for i in range(svc.shape[0]):
+        if not in_111[svc[i]]:
+            continue
+        a = nxt[i]
+        after = svc[a] if a >= 0 else out_of
+        if in_111[after]:
+            continue
+        c = kind[after]
+        if after == out_of:
+            if outcome[i] == E.OUT_ABANDONED:
+                c = abandoned
+            elif outcome[i] == E.OUT_SERVED:
+                c = home
+        code[m] = c
+        when[m] = departure[i]
+        m += 1
+    return m
 
 
 _SOURCE = "NHS England, Integrated Urgent Care Aggregate Data Collection (IUC ADC; formerly NHS 111 MDS)"

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from simcare._jit import cached_njit
+
 
 def nhpp_times(rate_per_hour: np.ndarray, horizon: float, rng: np.random.Generator) -> np.ndarray:
     """Arrival times (minutes, float64[n], increasing, all < horizon) of a Poisson process whose
@@ -35,8 +37,34 @@ def nhpp_times(rate_per_hour: np.ndarray, horizon: float, rng: np.random.Generat
         last = e[-1]
         chunk = max(16, chunk // 4)
     points = np.concatenate(chunks)
-    points = points[points < total]
-    h = np.searchsorted(cum, points, side="right") - 1
-    h = np.minimum(h, H - 1)
-    times = edges[h] + (points - cum[h]) / rate[h] * 60.0
-    return np.minimum(times, np.nextafter(horizon, 0))
+    return _points_to_times(points, cum, edges, rate, total, np.nextafter(horizon, 0))
+
+
+@cached_njit(error_model="numpy")
+def _points_to_times(
+    points: np.ndarray, cum: np.ndarray, edges: np.ndarray, rate: np.ndarray, total: float, last: float
+) -> np.ndarray:
+    """Lambda^{-1} of the unit-rate points below ``total``: times in minutes, float64 (n,).
+
+    points: float64 (m,) non-decreasing; cum: float64 (H+1,) Lambda at the hour edges (minutes
+    ``edges``, (H+1,)); rate: float64 (H,) patients/hour; last: the largest time returned.
+
+    One walk of an hour pointer over the sorted points (issue 15: ``np.searchsorted`` and the
+    mapping's temporaries took most of the draw): hour h is the largest index with
+    cum[h] <= point (searchsorted side="right" minus 1, then at most H-1), and each time is the
+    same float arithmetic, in the same order, as the vectorised formula it replaced."""
+    n = 0
+    while n < points.shape[0] and points[n] < total:
+        n += 1
+    H = rate.shape[0]
+    top = cum.shape[0] - 1
+    out = np.empty(n)
+    h = 0
+    for i in range(n):
+        p = points[i]
+        while h < top and cum[h + 1] <= p:
+            h += 1
+        j = min(h, H - 1)
+        t = edges[j] + (p - cum[j]) / rate[j] * 60.0
+        out[i] = last if t > last else t
+    return out

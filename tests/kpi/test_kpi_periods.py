@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from simcare.errors import ModelError
 from simcare.kpi.neighbours import neighbours
-from simcare.kpi.periods import Block, Calendar, Level, _bin_sums, sorted_group_quantile
+from simcare.kpi.periods import Block, Calendar, Level, _bin_sums, sorted_group_quantile, stable_argsort
 from simcare.scenario.timeline import Timeline
 
 # warm-up 30 Jan; reported 31 Jan (minutes 1440-2880) and 1 Feb (2880-4320)
@@ -127,6 +127,30 @@ def test_grouped_quantile_equals_the_sort_based_version_to_the_last_bit(
     order = np.argsort(values, kind="stable")
     got = sorted_group_quantile(keys[order], values[order], q, 7)
     assert got.tobytes() == _quantile_by_sorting_keys(keys[order], values[order], q, 7).tobytes()
+
+
+_SPECIAL = [0.0, -0.0, np.inf, -np.inf, np.nan, -np.nan, 5e-324, -5e-324, 1.0, -1.0, 1e308]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.sampled_from(_SPECIAL), st.floats(allow_nan=True, allow_infinity=True)),
+        max_size=60,
+    )
+)
+def test_radix_argsort_is_numpys_stable_argsort(values: list[float]) -> None:
+    # ties (-0.0 with 0.0, every NaN with every NaN, last) in input order, as numpy's timsort
+    v = np.array(values, dtype=np.float64)
+    assert stable_argsort(v).tolist() == np.argsort(v, kind="stable").tolist()
+
+
+def test_radix_argsort_on_many_ties_and_a_large_array() -> None:
+    rng = np.random.default_rng(4)
+    v = rng.integers(-3, 4, 20_000) * rng.choice([1.0, 0.5, 1e-300, 1e300], 20_000)
+    v[rng.random(v.shape[0]) < 0.05] = -0.0
+    v[rng.random(v.shape[0]) < 0.05] = np.nan
+    assert np.array_equal(stable_argsort(v), np.argsort(v, kind="stable"))
 
 
 def test_grouped_quantile_refuses_keys_beyond_its_range() -> None:

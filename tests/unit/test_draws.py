@@ -29,7 +29,7 @@ from simcare.sampling.distributions import (
     Weibull,
     sample_nb,
 )
-from simcare.sampling.draws import draw, draws_from_arrivals
+from simcare.sampling.draws import _time_order_nb, draw, draws_from_arrivals
 from simcare.sampling.keys import draw_key, name_key, patient_key, uniform
 
 ALPHA = 1e-3
@@ -300,6 +300,36 @@ def test_patients_are_ranked_by_time_then_stream_then_index_with_ties() -> None:
     assert list(drawn.arrival_stream[:9]) == [0] * 5 + [1] * 4  # both censuses at time 0
     assert list(traced.arrival_stream[:7]) == [0, 0, 0, 1, 2, 2, 3]  # all at time 0
     assert list(traced.arrival_index[:7]) == [0, 1, 2, 0, 0, 1, 0]
+
+
+def test_bucket_sort_of_the_streams_is_numpys_stable_argsort() -> None:
+    """The tiled bucket sort draw uses (issue 15) orders sorted runs exactly as
+    np.argsort(kind="stable"): heavy ties (crowded buckets), constant runs, clustered times,
+    -0.0; and refuses (returns False) a decreasing run or a NaN."""
+    rng = np.random.default_rng(9)
+    for trial in range(200):
+        runs = []
+        for _ in range(int(rng.integers(1, 10))):
+            m = int(rng.integers(0, 300))
+            kind = trial % 4
+            if kind == 0:
+                r = np.sort(rng.integers(0, 20, m).astype(float))
+            elif kind == 1:
+                r = np.sort(rng.random(m) * 1000)
+            elif kind == 2:
+                r = np.full(m, 5.0)
+            else:
+                r = np.sort(np.concatenate([rng.random(m // 2) * 1e-9, rng.random(m - m // 2) * 1e6]))
+            if m and trial % 7 == 0:
+                r[0] = -0.0
+            runs.append(r)
+        t = np.concatenate(runs)
+        starts = np.concatenate([[0], np.cumsum([r.size for r in runs])]).astype(np.int64)
+        order = np.empty(t.size, dtype=np.int64)
+        assert _time_order_nb(t, starts, order)
+        assert np.array_equal(order, np.argsort(t, kind="stable")), trial
+    assert not _time_order_nb(np.array([1.0, 0.5]), np.array([0, 2]), np.empty(2, dtype=np.int64))
+    assert not _time_order_nb(np.array([1.0, np.nan]), np.array([0, 1, 2]), np.empty(2, dtype=np.int64))
 
 
 # --- distributions -------------------------------------------------------------------------------------

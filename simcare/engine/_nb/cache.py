@@ -24,11 +24,24 @@ from numba.core.dispatcher import Dispatcher
 from simcare import _jit
 from simcare.engine._nb import heap, kernel
 from simcare.model import compiled, enums
-from simcare.sampling import distributions, draws, keys
+from simcare.sampling import arrivals, distributions, draws, keys, seeds
 
 # Every module whose source ends up in the kernel's machine code (inlined, called or read as a
-# global constant). Add a module here when the kernel starts using code from it.
-KERNEL_SOURCES: tuple[ModuleType, ...] = (kernel, heap, distributions, keys, draws, enums, compiled, _jit)
+# global constant). Add a module here when the kernel starts using code from it. arrivals and
+# seeds: draws, which the kernel module refers to, has numba passes of its own (issue 15; one
+# calls keys.patient_key) and refers to them.
+KERNEL_SOURCES: tuple[ModuleType, ...] = (
+    kernel,
+    heap,
+    distributions,
+    keys,
+    draws,
+    arrivals,
+    seeds,
+    enums,
+    compiled,
+    _jit,
+)
 
 
 def _cache_of(f: Dispatcher) -> object:
