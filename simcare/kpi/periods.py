@@ -487,6 +487,17 @@ def _bin_sum_pair(
     return num.reshape(G, n_days), den.reshape(G, n_days)
 
 
+_BIG = float(np.finfo(np.float64).max)
+
+
+@cached_njit()
+def _finite(w: float) -> float:
+    """``w`` with an infinity replaced by the largest finite float of its sign (not NaN)."""
+    if np.isinf(w):
+        return _BIG if w > 0 else -_BIG
+    return w
+
+
 @cached_njit()
 def _bin_sum_pair_nb(
     codes: np.ndarray,
@@ -501,7 +512,6 @@ def _bin_sum_pair_nb(
     """:func:`_bin_sums_nb` with ``finite`` for two weights at once: each item adds its numerator
     weight (1 if not ``num_weighted``) into ``num`` and its denominator weight into ``den``, each
     skipped where NaN, in item order, so each sum is the one of its own pass."""
-    big = np.finfo(np.float64).max
     for i in range(day.shape[0]):
         d = day[i]
         c = codes[i]
@@ -512,14 +522,10 @@ def _bin_sum_pair_nb(
         if num_weighted:
             w = num_w[i]
         if not np.isnan(w):
-            if np.isinf(w):
-                w = big if w > 0 else -big
-            num[k] += w
+            num[k] += _finite(w)
         w = den_w[i]
         if not np.isnan(w):
-            if np.isinf(w):
-                w = big if w > 0 else -big
-            den[k] += w
+            den[k] += _finite(w)
 
 
 @cached_njit()
@@ -534,7 +540,6 @@ def _bin_sums_nb(
 ) -> None:
     """Add each item's weight (1 if not ``weighted``) into ``out[codes[i] * n_days + day[i]]``,
     in item order, skipping negative codes or days and NaN weights (see :func:`_bin_sums`)."""
-    big = np.finfo(np.float64).max
     for i in range(day.shape[0]):
         d = day[i]
         c = codes[i]
@@ -545,6 +550,6 @@ def _bin_sums_nb(
             w = weights[i]
             if np.isnan(w):
                 continue
-            if finite and np.isinf(w):
-                w = big if w > 0 else -big
+            if finite:
+                w = _finite(w)
         out[c * n_days + d] += w

@@ -272,6 +272,14 @@ _TILE = 1024  # buckets per tile: a tile's counts and items stay in the cache
 
 
 @cached_njit()
+def _bucket(t: float, lo: float, scale: float, n: int) -> int:
+    """Bucket of time ``t`` (minutes) among n buckets from ``lo``, ``scale`` buckets a minute:
+    floor((t - lo) * scale), at most n - 1; monotone in t (see :func:`_time_order_nb`)."""
+    b = int(np.int64((t - lo) * scale))
+    return b if b < n - 1 else n - 1
+
+
+@cached_njit()
 def _time_order_nb(time: np.ndarray, starts: np.ndarray, order: np.ndarray) -> bool:
     """Fill ``order`` (int64 (n,)) with ``np.argsort(time, kind="stable")`` for float64 (n,)
     times made of K runs each sorted (stream k at rows starts[k]:starts[k+1], starts int64
@@ -315,7 +323,7 @@ def _time_order_nb(time: np.ndarray, starts: np.ndarray, order: np.ndarray) -> b
             end = starts[k + 1]
             i = pos[k]
             while i < end:
-                b = min(np.int64((time[i] - lo) * scale), n - 1)
+                b = _bucket(time[i], lo, scale, n)
                 if b >= top:
                     break
                 count[b - tile + 1] += 1
@@ -327,7 +335,7 @@ def _time_order_nb(time: np.ndarray, starts: np.ndarray, order: np.ndarray) -> b
             end = starts[k + 1]
             i = pos[k]
             while i < end:
-                b = min(np.int64((time[i] - lo) * scale), n - 1)
+                b = _bucket(time[i], lo, scale, n)
                 if b >= top:
                     break
                 order[done + fill[b - tile]] = i

@@ -21,7 +21,7 @@ import hashlib
 
 import numpy as np
 
-from simcare._jit import cached_njit, kernel_jit
+from simcare._jit import kernel_jit
 
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
@@ -52,15 +52,6 @@ def mix64(z: np.uint64) -> np.uint64:
 def patient_key(stream_key: np.uint64, index: np.int64) -> np.uint64:
     """Key of the ``index``-th patient (0-based) of an arrival stream; the same in every run."""
     return mix64(mix64(stream_key) + np.uint64(index) * GOLDEN)
-
-
-@cached_njit()
-def patient_keys(stream_keys: np.ndarray, indices: np.ndarray) -> np.ndarray:
-    """Vectorised :func:`patient_key`: uint64[n] from stream keys uint64[n] and indices int64[n]."""
-    out = np.empty(stream_keys.shape[0], dtype=np.uint64)
-    for i in range(stream_keys.shape[0]):
-        out[i] = patient_key(stream_keys[i], indices[i])
-    return out
 
 
 @kernel_jit
